@@ -1,0 +1,13 @@
+namespace Gateway;
+
+[GenerateSerializer, Alias("Gateway.DenialReason")]
+public enum DenialReason
+{
+    None = 0,
+    UnknownKey = 1,
+    Revoked = 2,
+    ModelNotAllowed = 3,
+    ModelNotPriced = 4,
+    OverBudget = 5,
+    AuditUnavailable = 6,
+}

@@ -1,0 +1,33 @@
+namespace Gateway;
+
+/// <summary>
+/// One grain per user key, keyed by the key id. It owns the key's identity, its live spend
+/// counter and reservations, cap enforcement, and the key's audit ledger chain.
+/// </summary>
+[Alias("Gateway.IApiKeyGrain")]
+public interface IApiKeyGrain : IGrainWithStringKey
+{
+    [Alias("Create")]
+    Task<KeySnapshot> Create(CreateKeyCommand command);
+
+    /// <summary>Live state, or null when no key with this id was ever created.</summary>
+    [Alias("GetSnapshot")]
+    Task<KeySnapshot?> GetSnapshot();
+
+    /// <summary>Revokes the key durably; once this returns, no request with the key is accepted.</summary>
+    [Alias("Revoke")]
+    Task<KeySnapshot?> Revoke(string revokedBy);
+
+    [Alias("Begin")]
+    Task<BeginResult> Begin(BeginRequest request);
+
+    [Alias("Settle")]
+    Task<SettleResult> Settle(SettleRequest request);
+
+    /// <summary>
+    /// Settles, as <see cref="RequestOutcome.Unknown"/> at the reserved amount, every intent of this
+    /// key that has been open longer than a request may live. Called by the journal sweeper.
+    /// </summary>
+    [Alias("SettleAbandoned")]
+    Task<int> SettleAbandoned();
+}

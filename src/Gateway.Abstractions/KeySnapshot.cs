@@ -1,0 +1,18 @@
+namespace Gateway;
+
+/// <summary>Live state of a key as its grain sees it right now.</summary>
+[GenerateSerializer, Immutable, Alias("Gateway.KeySnapshot")]
+public sealed record KeySnapshot(
+    [property: Id(0)] string KeyId,
+    [property: Id(1)] string UserId,
+    [property: Id(2)] string? Name,
+    [property: Id(3)] KeyStatus Status,
+    [property: Id(4)] long CapMicros,
+    [property: Id(5)] long SpentMicros,
+    [property: Id(6)] long ReservedMicros,
+    [property: Id(7)] int InFlight,
+    [property: Id(8)] long RequestCount,
+    [property: Id(9)] IReadOnlyList<string> Models,
+    [property: Id(10)] DateTimeOffset CreatedAt,
+    [property: Id(11)] DateTimeOffset? RevokedAt,
+    [property: Id(12)] long LedgerSequence);

@@ -1,0 +1,8 @@
+namespace Gateway;
+
+[GenerateSerializer, Alias("Gateway.KeyStatus")]
+public enum KeyStatus
+{
+    Active = 0,
+    Revoked = 1,
+}

@@ -1,0 +1,26 @@
+using Gateway.Grains.Journal;
+using Gateway.Grains.Keys;
+using Gateway.Storage;
+using Gateway.Storage.Audit;
+using Gateway.Storage.Journal;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Gateway.Grains;
+
+public static class GrainsServiceCollectionExtensions
+{
+    /// <summary>Services the key grains need on a silo: ledger, this silo's journal, and its sweeper.</summary>
+    public static IServiceCollection AddGatewayGrains(this IServiceCollection services)
+    {
+        services.AddOptions<KeyGrainOptions>().BindConfiguration(KeyGrainOptions.Section);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<GatewayTables>();
+        services.TryAddSingleton<AuditLedger>();
+        services.TryAddSingleton<IntentJournal>();
+        services.TryAddSingleton<SiloJournal>();
+        services.AddSingleton<JournalSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<JournalSweeper>());
+        return services;
+    }
+}

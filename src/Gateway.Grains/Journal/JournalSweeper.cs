@@ -1,0 +1,58 @@
+using Gateway.Grains.Keys;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Grains.Journal;
+
+/// <summary>
+/// Finds intents that outlived the longest a request may run (their silo or front-end died, or
+/// settlement kept failing) and asks each key's grain to settle them as <c>unknown</c>. Every silo
+/// runs one; settling is idempotent in the key's grain, so overlap costs only a little work.
+/// </summary>
+public sealed partial class JournalSweeper(
+    SiloJournal journal,
+    IGrainFactory grains,
+    TimeProvider time,
+    IOptions<KeyGrainOptions> options,
+    ILogger<JournalSweeper> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await SweepOnceAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public async Task<int> SweepOnceAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var before = time.GetUtcNow() - o.MaxRequestDuration - o.AbandonGrace;
+        var settled = 0;
+        try
+        {
+            var abandoned = await journal.Journal.FindOpenedBeforeAsync(before, cancellationToken);
+            foreach (var keyId in abandoned.Select(i => i.KeyId).Distinct(StringComparer.Ordinal))
+            {
+                settled += await grains.GetGrain<IApiKeyGrain>(keyId).SettleAbandoned();
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSweepFailed(logger, ex.Message);
+        }
+
+        return settled;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Journal sweep failed ({Reason}); retrying at the next interval")]
+    private static partial void LogSweepFailed(ILogger logger, string reason);
+}

@@ -1,0 +1,623 @@
+using Gateway.Core.Keys;
+using Gateway.Grains.Journal;
+using Gateway.Storage.Audit;
+using Gateway.Storage.Journal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+
+namespace Gateway.Grains.Keys;
+
+/// <summary>
+/// One activation per key owns its identity, live spend, reservations and ledger chain.
+/// The grain is reentrant so that requests waiting on storage don't queue behind each other; every
+/// check-and-reserve happens in one synchronous turn, so interleaving can't let two requests
+/// slip past the cap together.
+/// </summary>
+[Reentrant]
+public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
+{
+    private readonly IPersistentState<KeyState> _state;
+    private readonly AuditLedger _ledger;
+    private readonly SiloJournal _journal;
+    private readonly TimeProvider _time;
+    private readonly KeyGrainOptions _options;
+    private readonly ILogger<ApiKeyGrain> _logger;
+
+    private readonly Dictionary<string, OpenReservation> _open = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _settledSinceActivation = new(StringComparer.Ordinal);
+    private readonly List<PendingAppend> _appendQueue = [];
+    private Task? _appendLoop;
+    private Task? _checkpoint;
+    private readonly SemaphoreSlim _checkpointLock = new(1, 1);
+    private IGrainTimer? _abandonTimer;
+
+    private long _spent;
+    private long _reserved;
+    private long _sequence;
+    private string _lastHash = "";
+    private long _requestCount;
+
+    public ApiKeyGrain(
+        [PersistentState("key", "keys")] IPersistentState<KeyState> state,
+        AuditLedger ledger,
+        SiloJournal journal,
+        TimeProvider time,
+        IOptions<KeyGrainOptions> options,
+        ILogger<ApiKeyGrain> logger)
+    {
+        _state = state;
+        _ledger = ledger;
+        _journal = journal;
+        _time = time;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    private string KeyId => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!_state.State.Exists)
+        {
+            return;
+        }
+
+        var s = _state.State;
+        _spent = s.CheckpointSpentMicros;
+        _sequence = s.CheckpointSequence;
+        _lastHash = s.CheckpointHash;
+        _requestCount = s.CheckpointRequestCount;
+
+        // The ledger is the record of spend: replay whatever was settled after the last checkpoint.
+        await foreach (var row in _ledger.ReadAfterAsync(KeyId, _sequence, cancellationToken))
+        {
+            Apply(row);
+            _settledSinceActivation.Add(row.RequestId);
+        }
+
+        // Intents still open in any silo's journal were reserved by an earlier activation: they are
+        // either still in flight or were abandoned by a crash. Hold them as reservations until they
+        // are settled by their front-end or, past their deadline, as unknown.
+        foreach (var intent in await _journal.Journal.FindByKeyAsync(KeyId, cancellationToken))
+        {
+            if (_settledSinceActivation.Contains(intent.RequestId))
+            {
+                _ = RetireAsync(intent.Partition, intent.RequestId);
+                continue;
+            }
+
+            Hold(intent);
+        }
+
+        _abandonTimer = this.RegisterGrainTimer(SweepAbandonedAsync, new GrainTimerCreationOptions
+        {
+            DueTime = _options.SweepInterval,
+            Period = _options.SweepInterval,
+            Interleave = true,
+        });
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _abandonTimer?.Dispose();
+        if (_appendLoop is { } loop)
+        {
+            await loop;
+        }
+
+        if (_state.State.Exists && _state.State.CheckpointSequence != _sequence)
+        {
+            await CheckpointAsync();
+        }
+    }
+
+    public async Task<KeySnapshot> Create(CreateKeyCommand command)
+    {
+        if (_state.State.Exists)
+        {
+            throw new InvalidOperationException($"Key {KeyId} already exists.");
+        }
+
+        var now = _time.GetUtcNow();
+        _state.State = new KeyState
+        {
+            Exists = true,
+            UserId = command.UserId,
+            Name = command.Name,
+            SecretHash = command.SecretHash,
+            Status = KeyStatus.Active,
+            CapMicros = command.CapMicros,
+            Models = [.. command.Models],
+            CreatedAt = now,
+            CreatedBy = command.CreatedBy,
+        };
+        await _state.WriteStateAsync();
+        return Snapshot();
+    }
+
+    public Task<KeySnapshot?> GetSnapshot() => Task.FromResult(_state.State.Exists ? Snapshot() : null);
+
+    public async Task<KeySnapshot?> Revoke(string revokedBy)
+    {
+        if (!_state.State.Exists)
+        {
+            return null;
+        }
+
+        if (_state.State.Status != KeyStatus.Revoked)
+        {
+            // Refuse new requests from this turn on; the call returns only once it is durable.
+            _state.State.Status = KeyStatus.Revoked;
+            _state.State.RevokedAt = _time.GetUtcNow();
+            _state.State.RevokedBy = revokedBy;
+            await CheckpointAsync();
+            LogRevoked(_logger, KeyId, revokedBy);
+        }
+
+        return Snapshot();
+    }
+
+    public async Task<BeginResult> Begin(BeginRequest request)
+    {
+        var s = _state.State;
+        var context = request.Context;
+        if (!s.Exists)
+        {
+            // Nothing to attribute to and no ledger to write; don't keep the activation around.
+            DeactivateOnIdle();
+            return Deny(DenialReason.UnknownKey, "Incorrect API key provided.", null);
+        }
+
+        DenialReason denial;
+        string message;
+        if (!ApiKeyFormat.HashesEqual(request.SecretHash, s.SecretHash))
+        {
+            (denial, message) = (DenialReason.UnknownKey, "Incorrect API key provided.");
+        }
+        else if (s.Status == KeyStatus.Revoked)
+        {
+            (denial, message) = (DenialReason.Revoked, "This API key has been revoked.");
+        }
+        else if (!ModelPattern.IsAllowed(s.Models, context.Model))
+        {
+            (denial, message) = (DenialReason.ModelNotAllowed, $"This key is not allowed to use the model '{context.Model}'.");
+        }
+        else if (request.Price is null)
+        {
+            (denial, message) = (DenialReason.ModelNotPriced, $"The model '{context.Model}' has no price configured on this gateway, so its cost cannot be controlled.");
+        }
+        else if (_spent + _reserved + request.ReserveMicros > s.CapMicros)
+        {
+            var remaining = Math.Max(0, s.CapMicros - _spent - _reserved);
+            (denial, message) = (DenialReason.OverBudget,
+                $"You exceeded your current quota: this request may cost up to ${Gateway.Core.Money.ToUsd(request.ReserveMicros)} and the key has ${Gateway.Core.Money.ToUsd(remaining)} left of its ${Gateway.Core.Money.ToUsd(s.CapMicros)} cap.");
+        }
+        else
+        {
+            return await ReserveAsync(request);
+        }
+
+        await AuditDenialAsync(context, denial, message);
+        return Deny(denial, message, s.UserId);
+    }
+
+    private async Task<BeginResult> ReserveAsync(BeginRequest request)
+    {
+        var context = request.Context;
+        var price = request.Price!;
+        var intent = new IntentEntry
+        {
+            Partition = _journal.Partition,
+            RequestId = context.RequestId,
+            KeyId = KeyId,
+            UserId = _state.State.UserId,
+            Model = context.Model,
+            Provider = context.Provider,
+            Endpoint = context.Endpoint,
+            Streaming = context.Streaming,
+            ReservedMicros = request.ReserveMicros,
+            EstimatedInputTokens = request.EstimatedInputTokens,
+            OutputTokenCeiling = request.OutputTokenCeiling,
+            PriceInputMicrosPerMTok = price.InputMicrosPerMTok,
+            PriceOutputMicrosPerMTok = price.OutputMicrosPerMTok,
+            PriceCachedMicrosPerMTok = price.CachedInputMicrosPerMTok,
+            FrontendInstance = context.FrontendInstance,
+            Region = context.Region,
+            ClientAddress = context.ClientAddress,
+            StartedAt = context.StartedAt,
+        };
+
+        // Reserve in this turn, before any await, so concurrent requests see it.
+        if (!Hold(intent))
+        {
+            return Deny(DenialReason.AuditUnavailable, "Duplicate request id.", _state.State.UserId);
+        }
+
+        try
+        {
+            await _journal.Journal.RecordAsync(intent);
+        }
+        catch (Exception ex)
+        {
+            Release(context.RequestId);
+            LogIntentFailed(_logger, KeyId, context.RequestId, ex.Message);
+            return Deny(DenialReason.AuditUnavailable, "The gateway cannot record this request in its audit trail right now, so it was not sent.", _state.State.UserId);
+        }
+
+        return new BeginResult(DenialReason.None, null, new Reservation(context.RequestId, request.ReserveMicros, _journal.Partition, context.StartedAt), _state.State.UserId);
+    }
+
+    public async Task<SettleResult> Settle(SettleRequest request)
+    {
+        var requestId = request.Context.RequestId;
+        if (_settledSinceActivation.Contains(requestId))
+        {
+            return new SettleResult(0, _spent, _sequence, AlreadySettled: true);
+        }
+
+        if (!_open.ContainsKey(requestId))
+        {
+            // Reserved by an activation we know nothing of and not found in the journal: settle it
+            // all the same (it reached an upstream), unless a row for it already exists.
+            if (await _ledger.ContainsRequestAsync(KeyId, requestId, CancellationToken.None))
+            {
+                _settledSinceActivation.Add(requestId);
+                return new SettleResult(0, _spent, _sequence, AlreadySettled: true);
+            }
+        }
+
+        var usage = request.Usage;
+        var cost = request.Outcome == RequestOutcome.Unknown
+            ? request.Reservation.ReservedMicros
+            : request.Price.Cost(usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens);
+        if (cost == 0 && usage.InputTokens + usage.OutputTokens > 0)
+        {
+            LogZeroCost(_logger, KeyId, requestId, request.Context.Model);
+        }
+
+        var context = request.Context;
+        var record = new AuditRecord
+        {
+            KeyId = KeyId,
+            Sequence = 0,
+            PreviousHash = "",
+            RequestId = requestId,
+            UserId = _state.State.UserId,
+            Model = context.Model,
+            Provider = context.Provider,
+            Endpoint = context.Endpoint,
+            Streaming = context.Streaming,
+            InputTokens = usage.InputTokens,
+            OutputTokens = usage.OutputTokens,
+            CachedInputTokens = usage.CachedInputTokens,
+            UsageReported = usage.ReportedByProvider,
+            ReservedMicros = request.Reservation.ReservedMicros,
+            CostMicros = cost,
+            PriceInputMicrosPerMTok = request.Price.InputMicrosPerMTok,
+            PriceOutputMicrosPerMTok = request.Price.OutputMicrosPerMTok,
+            PriceCachedMicrosPerMTok = request.Price.CachedInputMicrosPerMTok,
+            HttpStatus = request.HttpStatus,
+            Outcome = OutcomeName(request.Outcome),
+            Error = request.Error,
+            LatencyMs = request.LatencyMs,
+            FrontendInstance = context.FrontendInstance,
+            Region = context.Region,
+            ClientAddress = context.ClientAddress,
+            StartedAt = context.StartedAt,
+            RecordedAt = _time.GetUtcNow(),
+        };
+
+        var committed = await AppendAsync(record);
+        _ = RetireAsync(request.Reservation.JournalPartition, requestId);
+        return new SettleResult(cost, _spent, committed.Sequence, AlreadySettled: false);
+    }
+
+    public async Task<int> SettleAbandoned()
+    {
+        if (!_state.State.Exists)
+        {
+            DeactivateOnIdle();
+            return 0;
+        }
+
+        // Pick up intents recorded by other activations (say, on a silo that died) as well.
+        foreach (var intent in await _journal.Journal.FindByKeyAsync(KeyId, CancellationToken.None))
+        {
+            if (_settledSinceActivation.Contains(intent.RequestId))
+            {
+                _ = RetireAsync(intent.Partition, intent.RequestId);
+            }
+            else
+            {
+                Hold(intent);
+            }
+        }
+
+        return await SettleExpiredAsync();
+    }
+
+    private Task SweepAbandonedAsync(CancellationToken cancellationToken) => SettleExpiredAsync();
+
+    private async Task<int> SettleExpiredAsync()
+    {
+        var deadline = _time.GetUtcNow() - _options.MaxRequestDuration - _options.AbandonGrace;
+        var expired = _open.Values.Where(o => !o.Settling && o.Intent.StartedAt < deadline).ToList();
+        foreach (var open in expired)
+        {
+            var i = open.Intent;
+            var context = new RequestContext(i.RequestId, i.Model, i.Provider, i.Endpoint, i.Streaming, i.FrontendInstance, i.Region, i.StartedAt, i.ClientAddress);
+            var price = new ModelPrice(i.PriceInputMicrosPerMTok, i.PriceOutputMicrosPerMTok, i.PriceCachedMicrosPerMTok);
+            var reservation = new Reservation(i.RequestId, i.ReservedMicros, i.Partition, i.StartedAt);
+            LogAbandoned(_logger, KeyId, i.RequestId, i.ReservedMicros);
+            await Settle(new SettleRequest(context, reservation, price, new UsageReport(i.EstimatedInputTokens, i.OutputTokenCeiling, 0, false),
+                RequestOutcome.Unknown, 0, 0, "Found unsettled after its deadline; charged at the reserved amount."));
+        }
+
+        return expired.Count;
+    }
+
+    private bool Hold(IntentEntry intent)
+    {
+        if (_open.ContainsKey(intent.RequestId))
+        {
+            return false;
+        }
+
+        _open[intent.RequestId] = new OpenReservation(intent);
+        _reserved += intent.ReservedMicros;
+        return true;
+    }
+
+    private void Release(string requestId)
+    {
+        if (_open.Remove(requestId, out var open))
+        {
+            _reserved -= open.Intent.ReservedMicros;
+        }
+    }
+
+    private void Apply(AuditRecord row)
+    {
+        _spent += row.CostMicros;
+        _sequence = row.Sequence;
+        _lastHash = row.Hash;
+        if (row.Outcome != OutcomeName(RequestOutcome.Denied))
+        {
+            _requestCount++;
+        }
+    }
+
+    private async Task AuditDenialAsync(RequestContext context, DenialReason denial, string message)
+    {
+        var record = new AuditRecord
+        {
+            KeyId = KeyId,
+            Sequence = 0,
+            PreviousHash = "",
+            RequestId = context.RequestId,
+            UserId = _state.State.UserId,
+            Model = context.Model,
+            Provider = context.Provider,
+            Endpoint = context.Endpoint,
+            Streaming = context.Streaming,
+            HttpStatus = DenialStatus(denial),
+            Outcome = OutcomeName(RequestOutcome.Denied),
+            Denial = denial.ToString(),
+            Error = message,
+            FrontendInstance = context.FrontendInstance,
+            Region = context.Region,
+            ClientAddress = context.ClientAddress,
+            StartedAt = context.StartedAt,
+            RecordedAt = _time.GetUtcNow(),
+        };
+        try
+        {
+            await AppendAsync(record);
+        }
+        catch (Exception ex)
+        {
+            // The request is refused whatever happens here; nothing went upstream.
+            LogDenialNotAudited(_logger, KeyId, context.RequestId, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Queues a row for the key's ledger and waits until it is committed. Rows that queue while a
+    /// commit is in flight go together in the next one (group commit within the key's partition);
+    /// sequence numbers and the hash chain are assigned in commit order.
+    /// </summary>
+    private Task<AuditRecord> AppendAsync(AuditRecord record)
+    {
+        var pending = new PendingAppend(record);
+        if (_open.TryGetValue(record.RequestId, out var open))
+        {
+            open.Settling = true;
+        }
+
+        _appendQueue.Add(pending);
+        _appendLoop ??= RunAppendLoopAsync();
+        return pending.Completion.Task;
+    }
+
+    private async Task RunAppendLoopAsync()
+    {
+        try
+        {
+            while (_appendQueue.Count > 0)
+            {
+                var batch = _appendQueue.Take(AuditBatch.MaxRows).ToList();
+                _appendQueue.RemoveRange(0, batch.Count);
+                var records = new List<AuditRecord>(batch.Count);
+                var previous = _lastHash;
+                var sequence = _sequence;
+                foreach (var pending in batch)
+                {
+                    var chained = pending.Record with { Sequence = ++sequence, PreviousHash = previous };
+                    previous = chained.Hash;
+                    records.Add(chained);
+                }
+
+                try
+                {
+                    await _ledger.AppendAsync(records, CancellationToken.None);
+                }
+                catch (Exception ex)
+                {
+                    if (ex is LedgerConflictException)
+                    {
+                        // Another writer extended this chain: reload from storage rather than fork it.
+                        DeactivateOnIdle();
+                    }
+
+                    LogLedgerFailed(_logger, KeyId, batch.Count, ex.Message);
+                    foreach (var pending in batch)
+                    {
+                        if (_open.TryGetValue(pending.Record.RequestId, out var open))
+                        {
+                            open.Settling = false;
+                        }
+
+                        pending.Completion.TrySetException(ex);
+                    }
+
+                    continue;
+                }
+
+                for (var i = 0; i < records.Count; i++)
+                {
+                    // Spend rises and the reservation falls in the same turn, once the row is durable.
+                    Apply(records[i]);
+                    Release(records[i].RequestId);
+                    _settledSinceActivation.Add(records[i].RequestId);
+                    batch[i].Completion.TrySetResult(records[i]);
+                }
+
+                if (_sequence - _state.State.CheckpointSequence >= _options.CheckpointEvery && _checkpoint is null)
+                {
+                    _checkpoint = CheckpointInBackgroundAsync();
+                }
+            }
+        }
+        finally
+        {
+            _appendLoop = null;
+        }
+    }
+
+    private async Task CheckpointAsync()
+    {
+        // Reentrancy means two checkpoints could overlap; storage ETags allow one writer at a time.
+        await _checkpointLock.WaitAsync();
+        try
+        {
+            var s = _state.State;
+            s.CheckpointSequence = _sequence;
+            s.CheckpointSpentMicros = _spent;
+            s.CheckpointRequestCount = _requestCount;
+            s.CheckpointHash = _lastHash;
+            await _state.WriteStateAsync();
+        }
+        finally
+        {
+            _checkpointLock.Release();
+        }
+    }
+
+    private async Task CheckpointInBackgroundAsync()
+    {
+        try
+        {
+            await CheckpointAsync();
+        }
+        catch (Exception ex)
+        {
+            // Only replay at the next activation grows; the ledger already holds every row.
+            LogCheckpointFailed(_logger, KeyId, ex.Message);
+        }
+        finally
+        {
+            _checkpoint = null;
+        }
+    }
+
+    private async Task RetireAsync(string partition, string requestId)
+    {
+        try
+        {
+            await _journal.Journal.RetireAsync(partition, requestId);
+        }
+        catch (Exception ex)
+        {
+            // The sweeper finds a retired-but-still-present intent and retires it again.
+            LogRetireFailed(_logger, KeyId, requestId, ex.Message);
+        }
+    }
+
+    private KeySnapshot Snapshot()
+    {
+        var s = _state.State;
+        return new KeySnapshot(KeyId, s.UserId, s.Name, s.Status, s.CapMicros, _spent, _reserved, _open.Count, _requestCount,
+            s.Models, s.CreatedAt, s.RevokedAt, _sequence);
+    }
+
+    private static BeginResult Deny(DenialReason reason, string message, string? userId) => new(reason, message, null, userId);
+
+    public static string OutcomeName(RequestOutcome outcome) => outcome switch
+    {
+        RequestOutcome.Completed => "completed",
+        RequestOutcome.UpstreamError => "upstream_error",
+        RequestOutcome.ClientAborted => "client_aborted",
+        RequestOutcome.Timeout => "timeout",
+        RequestOutcome.Unknown => "unknown",
+        RequestOutcome.Denied => "denied",
+        _ => outcome.ToString(),
+    };
+
+    private static int DenialStatus(DenialReason reason) => reason switch
+    {
+        DenialReason.UnknownKey or DenialReason.Revoked => 401,
+        DenialReason.ModelNotAllowed => 403,
+        DenialReason.ModelNotPriced => 404,
+        DenialReason.OverBudget => 429,
+        _ => 503,
+    };
+
+    private sealed class OpenReservation(IntentEntry intent)
+    {
+        public IntentEntry Intent { get; } = intent;
+
+        /// <summary>A settlement row for it is being committed; the sweeper must leave it alone.</summary>
+        public bool Settling { get; set; }
+    }
+
+    private sealed record PendingAppend(AuditRecord Record)
+    {
+        public TaskCompletionSource<AuditRecord> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Key {KeyId} revoked by {RevokedBy}")]
+    private static partial void LogRevoked(ILogger logger, string keyId, string revokedBy);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: intent for request {RequestId} could not be recorded ({Reason}); request refused")]
+    private static partial void LogIntentFailed(ILogger logger, string keyId, string requestId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: request {RequestId} on {Model} settled with tokens but zero cost; check the price table")]
+    private static partial void LogZeroCost(ILogger logger, string keyId, string requestId, string model);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: request {RequestId} abandoned; settling as unknown at {ReservedMicros} micro-dollars")]
+    private static partial void LogAbandoned(ILogger logger, string keyId, string requestId, long reservedMicros);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: denial of request {RequestId} could not be audited ({Reason})")]
+    private static partial void LogDenialNotAudited(ILogger logger, string keyId, string requestId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: ledger commit of {Count} rows failed ({Reason})")]
+    private static partial void LogLedgerFailed(ILogger logger, string keyId, int count, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: checkpoint failed ({Reason})")]
+    private static partial void LogCheckpointFailed(ILogger logger, string keyId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: retiring intent {RequestId} failed ({Reason}); the sweeper will retry")]
+    private static partial void LogRetireFailed(ILogger logger, string keyId, string requestId, string reason);
+}

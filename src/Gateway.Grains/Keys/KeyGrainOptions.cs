@@ -1,0 +1,18 @@
+namespace Gateway.Grains.Keys;
+
+public sealed class KeyGrainOptions
+{
+    public const string Section = "Gateway:Keys";
+
+    /// <summary>The longest a request may run; an intent older than this (plus grace) was abandoned.</summary>
+    public TimeSpan MaxRequestDuration { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Extra time before an abandoned intent is settled as unknown, for clock skew and slow settles.</summary>
+    public TimeSpan AbandonGrace { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Checkpoint the spend counter after this many ledger rows, bounding replay at activation.</summary>
+    public int CheckpointEvery { get; set; } = 200;
+
+    /// <summary>How often the silo's sweeper looks for abandoned intents.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+}

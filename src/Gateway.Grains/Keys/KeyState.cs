@@ -1,0 +1,26 @@
+namespace Gateway.Grains.Keys;
+
+/// <summary>
+/// The persisted part of a key. Spend is not written per request: the ledger is the record of
+/// spend, and this state is a checkpoint of it (sequence, total, chain hash) from which an
+/// activation replays the rows written since.
+/// </summary>
+[GenerateSerializer, Alias("Gateway.Grains.KeyState")]
+public sealed class KeyState
+{
+    [Id(0)] public bool Exists { get; set; }
+    [Id(1)] public string UserId { get; set; } = "";
+    [Id(2)] public string? Name { get; set; }
+    [Id(3)] public string SecretHash { get; set; } = "";
+    [Id(4)] public KeyStatus Status { get; set; }
+    [Id(5)] public long CapMicros { get; set; }
+    [Id(6)] public List<string> Models { get; set; } = [];
+    [Id(7)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(8)] public DateTimeOffset? RevokedAt { get; set; }
+    [Id(9)] public string? RevokedBy { get; set; }
+    [Id(10)] public string CreatedBy { get; set; } = "";
+    [Id(11)] public long CheckpointSequence { get; set; }
+    [Id(12)] public long CheckpointSpentMicros { get; set; }
+    [Id(13)] public long CheckpointRequestCount { get; set; }
+    [Id(14)] public string CheckpointHash { get; set; } = "";
+}

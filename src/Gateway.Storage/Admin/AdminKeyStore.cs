@@ -1,0 +1,84 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using Azure;
+using Azure.Data.Tables;
+using Gateway.Core.Keys;
+
+namespace Gateway.Storage.Admin;
+
+/// <summary>
+/// Admin keys, separate from user keys. A key is found by the SHA-256 of what was presented: a
+/// point read on a 256-bit-entropy hash leaks nothing by its timing.
+/// </summary>
+public sealed class AdminKeyStore(GatewayTables tables)
+{
+    public const string Prefix = "gwadmin_";
+    private const string Partition = "admin";
+    private const string BootstrapMarker = "bootstrap";
+
+    public async Task<AdminKeyRecord?> FindAsync(string presented, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(presented) || presented.Length > 512)
+        {
+            return null;
+        }
+
+        var hash = ApiKeyFormat.Hash(presented);
+        var response = await tables.AdminKeys.GetEntityIfExistsAsync<TableEntity>(Partition, hash, cancellationToken: cancellationToken);
+        if (!response.HasValue || response.Value is null)
+        {
+            return null;
+        }
+
+        var e = response.Value;
+        var record = new AdminKeyRecord(hash, e.GetString("Name") ?? "", e.GetString("Role") ?? "viewer", e.GetDateTimeOffset("CreatedAt") ?? default, e.GetBoolean("Revoked") ?? false);
+        return record.Revoked ? null : record;
+    }
+
+    /// <summary>
+    /// Makes sure an admin key exists. A key given in configuration is registered (by hash). Otherwise
+    /// the first process to start generates one; the key row and a bootstrap marker are inserted in one
+    /// transaction, so when several front-ends start together exactly one wins and prints its key.
+    /// Returns the generated key, which the caller shows once, or null.
+    /// </summary>
+    public async Task<string?> EnsureBootstrapAsync(string? configuredKey, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrEmpty(configuredKey))
+        {
+            try
+            {
+                await tables.AdminKeys.AddEntityAsync(NewRow(ApiKeyFormat.Hash(configuredKey), "bootstrap (GATEWAY_ADMIN_KEY)", now), cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                // Already registered (or revoked on purpose: a revoked bootstrap key stays revoked).
+            }
+
+            return null;
+        }
+
+        var key = Prefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        var hash = ApiKeyFormat.Hash(key);
+        try
+        {
+            await tables.AdminKeys.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(Partition, BootstrapMarker) { ["KeyHash"] = hash, ["CreatedAt"] = now }),
+                new TableTransactionAction(TableTransactionActionType.Add, NewRow(hash, "bootstrap (generated)", now)),
+            ], cancellationToken);
+            return key;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            return null;
+        }
+    }
+
+    private static TableEntity NewRow(string hash, string name, DateTimeOffset now) => new(Partition, hash)
+    {
+        ["Name"] = name,
+        ["Role"] = "admin",
+        ["CreatedAt"] = now,
+        ["Revoked"] = false,
+    };
+}

@@ -1,0 +1,91 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace Gateway.Storage.Audit;
+
+/// <summary>
+/// Reads and appends a key's ledger partition. Appends are one Table transaction per call (at most
+/// 100 rows, one partition), so a key's grain commits all the settlements that queued up behind
+/// the previous commit in one round trip.
+/// </summary>
+public sealed class AuditLedger(GatewayTables tables)
+{
+    public async Task AppendAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
+    {
+        if (records.Count == 0)
+        {
+            return;
+        }
+
+        if (records.Count > AuditBatch.MaxRows || records.Select(r => r.KeyId).Distinct().Count() != 1)
+        {
+            throw new ArgumentException("A ledger append is one partition and at most 100 rows.", nameof(records));
+        }
+
+        try
+        {
+            await tables.Ledger.SubmitTransactionAsync(records.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToEntity())), cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            // An earlier attempt may have committed while its reply was lost: that is success only if
+            // every row already stored is exactly ours. Anything else is a second writer on the chain.
+            foreach (var record in records)
+            {
+                var existing = await tables.Ledger.GetEntityIfExistsAsync<TableEntity>(record.KeyId, TableKeys.Sequence(record.Sequence), cancellationToken: cancellationToken);
+                if (!existing.HasValue || existing.Value?.GetString("Hash") != record.Hash)
+                {
+                    throw new LedgerConflictException(record.KeyId, record.Sequence, ex);
+                }
+            }
+        }
+    }
+
+    /// <summary>The rows of a key after a sequence number, in order.</summary>
+    public async IAsyncEnumerable<AuditRecord> ReadAfterAsync(string keyId, long afterSequence, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var filter = $"PartitionKey eq {TableKeys.Quote(keyId)} and RowKey gt {TableKeys.Quote(TableKeys.Sequence(afterSequence))}";
+        await foreach (var entity in tables.Ledger.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            yield return AuditRecord.FromEntity(entity);
+        }
+    }
+
+    public IAsyncEnumerable<AuditRecord> ReadAllAsync(string keyId, CancellationToken cancellationToken = default) =>
+        ReadAfterAsync(keyId, -1, cancellationToken);
+
+    /// <summary>Whether a request already has a row in the key's ledger (used when settling orphans).</summary>
+    public async Task<bool> ContainsRequestAsync(string keyId, string requestId, CancellationToken cancellationToken)
+    {
+        var filter = $"PartitionKey eq {TableKeys.Quote(keyId)} and RequestId eq {TableKeys.Quote(requestId)}";
+        await foreach (var _ in tables.Ledger.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Verifies a key's chain from its first row: every row's hash matches its content and links to
+    /// the previous row. Returns the first broken sequence number, or null when the chain is intact.
+    /// </summary>
+    public async Task<long?> VerifyChainAsync(string keyId, CancellationToken cancellationToken)
+    {
+        var previous = "";
+        var expected = 1L;
+        await foreach (var entity in tables.Ledger.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(keyId)}", cancellationToken: cancellationToken))
+        {
+            var record = AuditRecord.FromEntity(entity);
+            if (record.Sequence != expected || record.PreviousHash != previous || entity.GetString("Hash") != record.Hash)
+            {
+                return expected;
+            }
+
+            previous = record.Hash;
+            expected++;
+        }
+
+        return null;
+    }
+}

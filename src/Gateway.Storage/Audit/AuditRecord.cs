@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Azure.Data.Tables;
+
+namespace Gateway.Storage.Audit;
+
+/// <summary>
+/// One row of a key's audit ledger: partition = key id, row key = the key's ledger sequence.
+/// Each row carries the hash of the previous row of its chain, so editing or deleting a row breaks
+/// the chain where it happened. Money is micro-dollars as Int64; no floating point, no decimal.
+/// </summary>
+public sealed record AuditRecord
+{
+    public required string KeyId { get; init; }
+    public required long Sequence { get; init; }
+    public required string RequestId { get; init; }
+    public required string UserId { get; init; }
+    public string? TeamId { get; init; }
+    public required string Model { get; init; }
+    public required string Provider { get; init; }
+    public required string Endpoint { get; init; }
+    public bool Streaming { get; init; }
+    public long InputTokens { get; init; }
+    public long OutputTokens { get; init; }
+    public long CachedInputTokens { get; init; }
+    public bool UsageReported { get; init; }
+    public long ReservedMicros { get; init; }
+    public long CostMicros { get; init; }
+    public long PriceInputMicrosPerMTok { get; init; }
+    public long PriceOutputMicrosPerMTok { get; init; }
+    public long PriceCachedMicrosPerMTok { get; init; }
+    public int HttpStatus { get; init; }
+    public required string Outcome { get; init; }
+    public string? Denial { get; init; }
+    public string? Error { get; init; }
+    public long LatencyMs { get; init; }
+    public required string FrontendInstance { get; init; }
+    public required string Region { get; init; }
+    public string? ClientAddress { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset RecordedAt { get; init; }
+    public required string PreviousHash { get; init; }
+
+    /// <summary>The hash of this row's content chained to the previous row's hash.</summary>
+    public string Hash => ComputeHash();
+
+    public string ComputeHash()
+    {
+        var canonical = string.Join('\n',
+            PreviousHash, KeyId, Sequence.ToString(CultureInfo.InvariantCulture), RequestId, UserId, TeamId ?? "", Model, Provider, Endpoint,
+            Streaming ? "1" : "0", Num(InputTokens), Num(OutputTokens), Num(CachedInputTokens), UsageReported ? "1" : "0",
+            Num(ReservedMicros), Num(CostMicros), Num(PriceInputMicrosPerMTok), Num(PriceOutputMicrosPerMTok), Num(PriceCachedMicrosPerMTok),
+            Num(HttpStatus), Outcome, Denial ?? "", Error ?? "", Num(LatencyMs), FrontendInstance, Region, ClientAddress ?? "",
+            StartedAt.UtcTicks.ToString(CultureInfo.InvariantCulture), RecordedAt.UtcTicks.ToString(CultureInfo.InvariantCulture));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+
+        static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
+    }
+
+    public TableEntity ToEntity() => new(KeyId, TableKeys.Sequence(Sequence))
+    {
+        ["RequestId"] = RequestId,
+        ["UserId"] = UserId,
+        ["TeamId"] = TeamId,
+        ["KeyId"] = KeyId,
+        ["Model"] = Model,
+        ["Provider"] = Provider,
+        ["Endpoint"] = Endpoint,
+        ["Streaming"] = Streaming,
+        ["InputTokens"] = InputTokens,
+        ["OutputTokens"] = OutputTokens,
+        ["CachedInputTokens"] = CachedInputTokens,
+        ["UsageReported"] = UsageReported,
+        ["ReservedMicros"] = ReservedMicros,
+        ["CostMicros"] = CostMicros,
+        ["PriceInputMicrosPerMTok"] = PriceInputMicrosPerMTok,
+        ["PriceOutputMicrosPerMTok"] = PriceOutputMicrosPerMTok,
+        ["PriceCachedMicrosPerMTok"] = PriceCachedMicrosPerMTok,
+        ["HttpStatus"] = HttpStatus,
+        ["Outcome"] = Outcome,
+        ["Denial"] = Denial,
+        ["Error"] = Error,
+        ["LatencyMs"] = LatencyMs,
+        ["FrontendInstance"] = FrontendInstance,
+        ["Region"] = Region,
+        ["ClientAddress"] = ClientAddress,
+        ["StartedAt"] = StartedAt,
+        ["RecordedAt"] = RecordedAt,
+        ["Sequence"] = Sequence,
+        ["PreviousHash"] = PreviousHash,
+        ["Hash"] = Hash,
+    };
+
+    public static AuditRecord FromEntity(TableEntity e) => new()
+    {
+        KeyId = e.PartitionKey,
+        Sequence = e.GetInt64("Sequence") ?? long.Parse(e.RowKey, CultureInfo.InvariantCulture),
+        RequestId = e.GetString("RequestId") ?? "",
+        UserId = e.GetString("UserId") ?? "",
+        TeamId = e.GetString("TeamId"),
+        Model = e.GetString("Model") ?? "",
+        Provider = e.GetString("Provider") ?? "",
+        Endpoint = e.GetString("Endpoint") ?? "",
+        Streaming = e.GetBoolean("Streaming") ?? false,
+        InputTokens = e.GetInt64("InputTokens") ?? 0,
+        OutputTokens = e.GetInt64("OutputTokens") ?? 0,
+        CachedInputTokens = e.GetInt64("CachedInputTokens") ?? 0,
+        UsageReported = e.GetBoolean("UsageReported") ?? false,
+        ReservedMicros = e.GetInt64("ReservedMicros") ?? 0,
+        CostMicros = e.GetInt64("CostMicros") ?? 0,
+        PriceInputMicrosPerMTok = e.GetInt64("PriceInputMicrosPerMTok") ?? 0,
+        PriceOutputMicrosPerMTok = e.GetInt64("PriceOutputMicrosPerMTok") ?? 0,
+        PriceCachedMicrosPerMTok = e.GetInt64("PriceCachedMicrosPerMTok") ?? 0,
+        HttpStatus = e.GetInt32("HttpStatus") ?? 0,
+        Outcome = e.GetString("Outcome") ?? "",
+        Denial = e.GetString("Denial"),
+        Error = e.GetString("Error"),
+        LatencyMs = e.GetInt64("LatencyMs") ?? 0,
+        FrontendInstance = e.GetString("FrontendInstance") ?? "",
+        Region = e.GetString("Region") ?? "",
+        ClientAddress = e.GetString("ClientAddress"),
+        StartedAt = e.GetDateTimeOffset("StartedAt") ?? default,
+        RecordedAt = e.GetDateTimeOffset("RecordedAt") ?? default,
+        PreviousHash = e.GetString("PreviousHash") ?? "",
+    };
+}
