@@ -18,6 +18,10 @@ public interface IApiKeyGrain : IGrainWithStringKey
     [Alias("Revoke")]
     Task<KeySnapshot?> Revoke(string revokedBy);
 
+    /// <summary>The key's model allow-list when the secret matches an active key, else null.</summary>
+    [Alias("Authenticate")]
+    Task<IReadOnlyList<string>?> Authenticate(string secretHash);
+
     [Alias("Begin")]
     Task<BeginResult> Begin(BeginRequest request);
 

@@ -159,6 +159,18 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         return Snapshot();
     }
 
+    public Task<IReadOnlyList<string>?> Authenticate(string secretHash)
+    {
+        var s = _state.State;
+        if (!s.Exists)
+        {
+            DeactivateOnIdle();
+        }
+
+        IReadOnlyList<string>? models = s.Exists && s.Status == KeyStatus.Active && ApiKeyFormat.HashesEqual(secretHash, s.SecretHash) ? s.Models : null;
+        return Task.FromResult(models);
+    }
+
     public async Task<BeginResult> Begin(BeginRequest request)
     {
         var s = _state.State;

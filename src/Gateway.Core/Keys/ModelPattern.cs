@@ -1,4 +1,4 @@
-namespace Gateway.Grains.Keys;
+namespace Gateway.Core.Keys;
 
 /// <summary>Allow-list patterns: an exact model id, or a prefix ending in '*' (<c>gpt-4o*</c>).</summary>
 public static class ModelPattern

@@ -1,0 +1,11 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Gateway.Cli.Api;
+
+/// <summary>Source-generated JSON metadata with web defaults (camelCase, case-insensitive reads).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(ApiProblem))]
+[JsonSerializable(typeof(CreateKeyRequest))]
+[JsonSerializable(typeof(KeyDetails))]
+internal sealed partial class CliJsonContext : JsonSerializerContext;

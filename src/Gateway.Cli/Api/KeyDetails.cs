@@ -1,0 +1,27 @@
+using System.Text.Json.Serialization;
+
+namespace Gateway.Cli.Api;
+
+/// <summary>
+/// A key as the admin API returns it. <see cref="Key"/>, the secret, is present only in the
+/// response to create: the gateway stores just its hash.
+/// </summary>
+internal sealed record KeyDetails(
+    string KeyId,
+    string? Key,
+    string UserId,
+    string? Name,
+    IReadOnlyList<string>? Models,
+    [property: JsonConverter(typeof(StringOrNumberConverter))] string? Status,
+    long CapMicros,
+    string? CapUsd,
+    long SpentMicros,
+    string? SpentUsd,
+    long ReservedMicros,
+    string? ReservedUsd,
+    long RemainingMicros,
+    string? RemainingUsd,
+    int InFlight,
+    long RequestCount,
+    DateTimeOffset? CreatedAt,
+    DateTimeOffset? RevokedAt);

@@ -1,0 +1,3 @@
+using Gateway.Cli;
+
+return await GatewayCtl.RunAsync(args, Console.Out, Console.Error);

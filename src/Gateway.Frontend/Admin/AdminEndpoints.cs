@@ -1,0 +1,119 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Gateway.Core;
+using Gateway.Core.Keys;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Gateway.Frontend.Admin;
+
+public static partial class AdminEndpoints
+{
+    private const long MaxCapMicros = 1_000_000 * Money.MicrosPerDollar;
+
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/admin/v1").AddEndpointFilter<AdminAuthorizationFilter>();
+        admin.MapPost("/keys", CreateKeyAsync);
+        admin.MapGet("/keys/{keyId}", GetKeyAsync);
+        admin.MapPost("/keys/{keyId}/revoke", RevokeKeyAsync);
+        return app;
+    }
+
+    private static async Task<Results<Created<KeyResponse>, ProblemHttpResult>> CreateKeyAsync(HttpContext context, IGrainFactory grains)
+    {
+        CreateKeyRequest? request;
+        try
+        {
+            request = await context.Request.ReadFromJsonAsync<CreateKeyRequest>(JsonSerializerOptions.Web, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is JsonException or BadHttpRequestException or InvalidOperationException)
+        {
+            return BadRequest($"The body must be JSON like {{\"userId\": \"alice\", \"capUsd\": 20}}: {ex.Message}");
+        }
+
+        if (request is null)
+        {
+            return BadRequest("The body must be a JSON object.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.UserId) || !IdPattern().IsMatch(request.UserId))
+        {
+            return BadRequest("userId is required: 1 to 128 letters, digits, '.', '_', '-' or '@'.");
+        }
+
+        if (request.CapUsd is not { } capUsd)
+        {
+            return BadRequest("capUsd is required: the most this key may spend, in USD.");
+        }
+
+        if (capUsd < 0)
+        {
+            return BadRequest("capUsd cannot be negative.");
+        }
+
+        var capMicros = capUsd > MaxCapMicros / Money.MicrosPerDollar ? long.MaxValue : Money.FromUsd(capUsd);
+        if (capMicros > MaxCapMicros)
+        {
+            return BadRequest($"capUsd cannot exceed {MaxCapMicros / Money.MicrosPerDollar}.");
+        }
+
+        var models = request.Models ?? [];
+        foreach (var pattern in models)
+        {
+            if (string.IsNullOrWhiteSpace(pattern) || !ModelPatternSyntax().IsMatch(pattern))
+            {
+                return BadRequest($"'{pattern}' is not a model pattern: use a model id, or a prefix ending in '*' such as 'gpt-4o*'.");
+            }
+        }
+
+        if (request.Name is { Length: > 64 })
+        {
+            return BadRequest("name is at most 64 characters.");
+        }
+
+        var keyId = ApiKeyFormat.NewKeyId();
+        var secret = ApiKeyFormat.NewSecret();
+        var caller = AdminAuthorizationFilter.Caller(context);
+        var snapshot = await grains.GetGrain<IApiKeyGrain>(keyId).Create(
+            new CreateKeyCommand(request.UserId, request.Name, capMicros, models, ApiKeyFormat.Hash(secret), $"admin:{caller.Id}"));
+        return TypedResults.Created($"/admin/v1/keys/{keyId}", KeyResponse.From(snapshot, ApiKeyFormat.Compose(keyId, secret)));
+    }
+
+    private static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> GetKeyAsync(string keyId, IGrainFactory grains)
+    {
+        if (!ApiKeyFormat.IsValidKeyId(keyId))
+        {
+            return NotFound(keyId);
+        }
+
+        var snapshot = await grains.GetGrain<IApiKeyGrain>(keyId).GetSnapshot();
+        return snapshot is null ? NotFound(keyId) : TypedResults.Ok(KeyResponse.From(snapshot));
+    }
+
+    private static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> RevokeKeyAsync(string keyId, HttpContext context, IGrainFactory grains)
+    {
+        if (!ApiKeyFormat.IsValidKeyId(keyId))
+        {
+            return NotFound(keyId);
+        }
+
+        var caller = AdminAuthorizationFilter.Caller(context);
+        var snapshot = await grains.GetGrain<IApiKeyGrain>(keyId).Revoke($"admin:{caller.Id}");
+        return snapshot is null ? NotFound(keyId) : TypedResults.Ok(KeyResponse.From(snapshot));
+    }
+
+    private static ProblemHttpResult BadRequest(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request");
+
+    private static ProblemHttpResult NotFound(string keyId) =>
+        TypedResults.Problem($"No key with id '{keyId}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+
+    [GeneratedRegex("^[A-Za-z0-9._@-]{1,128}$")]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex(@"^(\*|[A-Za-z0-9._:/-]{1,100}\*?)$")]
+    private static partial Regex ModelPatternSyntax();
+}

@@ -1,0 +1,43 @@
+using Gateway.Core.Pricing;
+using Gateway.Core.Tokenization;
+using Gateway.Frontend.Admin;
+using Gateway.Frontend.Proxy;
+using Gateway.Frontend.Upstreams;
+using Gateway.Storage;
+using Gateway.Storage.Admin;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Frontend;
+
+public static class FrontendServiceCollectionExtensions
+{
+    /// <summary>The proxy, the admin API and what they need; the Orleans client or co-hosted silo comes from the host.</summary>
+    public static IServiceCollection AddProxy(this IServiceCollection services)
+    {
+        services.AddOptions<FrontendOptions>().BindConfiguration(FrontendOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<UpstreamsOptions>().BindConfiguration(UpstreamsOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<UpstreamsOptions>, UpstreamsOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<GatewayTables>();
+        services.TryAddSingleton<AdminKeyStore>();
+        services.AddSingleton(sp =>
+        {
+            var file = sp.GetRequiredService<IOptions<FrontendOptions>>().Value.PriceFile;
+            var path = Path.IsPathRooted(file) ? file : Path.Combine(AppContext.BaseDirectory, file);
+            if (!File.Exists(path))
+            {
+                throw new OptionsValidationException(FrontendOptions.Section, typeof(FrontendOptions), [$"Price file '{path}' does not exist ({FrontendOptions.Section}:PriceFile)."]);
+            }
+
+            return PriceTable.Load(path);
+        });
+        services.AddSingleton<PromptTokenCounter>();
+        services.AddSingleton<UpstreamClient>();
+        services.AddSingleton<ProxyHandler>();
+        services.AddSingleton<AdminAuthorizationFilter>();
+        services.AddHttpForwarder();
+        return services;
+    }
+}

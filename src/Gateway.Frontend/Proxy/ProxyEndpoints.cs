@@ -1,0 +1,50 @@
+using Gateway.Core.Keys;
+using Gateway.Core.Pricing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Gateway.Frontend.Proxy;
+
+public static class ProxyEndpoints
+{
+    /// <summary>The provider-compatible API: tools change only their base URL and key.</summary>
+    public static IEndpointRouteBuilder MapProxyApi(this IEndpointRouteBuilder app)
+    {
+        var v1 = app.MapGroup("/v1");
+        Map(v1, ProxyRoute.ChatCompletions, "chat/completions");
+        Map(v1, ProxyRoute.Completions, "completions");
+        Map(v1, ProxyRoute.Embeddings, "embeddings");
+        Map(v1, ProxyRoute.Responses, "responses");
+        Map(v1, ProxyRoute.Messages, "messages");
+        v1.MapGet("models", ListModels);
+        return app;
+    }
+
+    private static void Map(RouteGroupBuilder group, ProxyRoute route, string path) =>
+        group.MapPost(path, (HttpContext context, ProxyHandler handler) => handler.HandleAsync(context, route));
+
+    /// <summary>The models this gateway can price that the key may use, in OpenAI's list format.</summary>
+    private static async Task ListModels(HttpContext context, PriceTable prices, IGrainFactory grains)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var presented = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : context.Request.Headers["x-api-key"].ToString();
+        IReadOnlyList<string>? allowed = null;
+        if (ApiKeyFormat.TryParse(presented, out var keyId, out var secret))
+        {
+            allowed = await grains.GetGrain<IApiKeyGrain>(keyId).Authenticate(ApiKeyFormat.Hash(secret));
+        }
+
+        if (allowed is null)
+        {
+            await ProviderErrors.WriteAsync(context, ApiDialect.OpenAI, 401, "Incorrect API key provided.", "invalid_api_key");
+            return;
+        }
+
+        var data = prices.Models
+            .Where(id => ModelPattern.IsAllowed(allowed, id))
+            .Order(StringComparer.Ordinal)
+            .Select(id => new { id, @object = "model", created = 0, owned_by = "gateway" });
+        await context.Response.WriteAsJsonAsync(new { @object = "list", data }, context.RequestAborted);
+    }
+}

@@ -1,0 +1,109 @@
+using System.Net;
+using Azure.Data.Tables;
+using Gateway.Frontend;
+using Gateway.Frontend.Admin;
+using Gateway.Frontend.Health;
+using Gateway.Frontend.Proxy;
+using Gateway.Grains;
+using Gateway.Storage;
+using Gateway.Storage.Admin;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+
+namespace Gateway.Host;
+
+/// <summary>Builds the gateway in any of its shapes; the program, the tests and the benchmark all start it here.</summary>
+public static partial class GatewayHostBuilder
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var shape = builder.AddGatewayDefaults();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapHealthApi();
+        if (shape != HostShape.Silo)
+        {
+            app.MapProxyApi();
+            app.MapAdminApi();
+        }
+
+        return app;
+    }
+
+    /// <summary>Reads the shape, maps the friendly environment variables, and wires Orleans and storage.</summary>
+    public static HostShape AddGatewayDefaults(this WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        var friendly = new Dictionary<string, string?>();
+        MapEnvironment(friendly, "GATEWAY_ADMIN_KEY", "Gateway:AdminKey");
+        MapEnvironment(friendly, "GATEWAY_STORAGE", $"{StorageOptions.Section}:ConnectionString");
+        MapEnvironment(friendly, "OPENAI_API_KEY", "Gateway:Upstreams:OpenAI:ApiKey");
+        MapEnvironment(friendly, "ANTHROPIC_API_KEY", "Gateway:Upstreams:Anthropic:ApiKey");
+        // Environment first, so settings given on the command line or in Gateway__* variables still win.
+        config.Sources.Insert(Math.Max(0, config.Sources.Count - 1), new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = friendly });
+
+        var shapeText = config["role"] ?? config["Gateway:Role"] ?? Environment.GetEnvironmentVariable("GATEWAY_ROLE") ?? "all";
+        var shape = shapeText.ToLowerInvariant() switch
+        {
+            "all" or "all-in-one" => HostShape.AllInOne,
+            "silo" => HostShape.Silo,
+            "frontend" or "front-end" => HostShape.Frontend,
+            _ => throw new InvalidOperationException($"Unknown role '{shapeText}': use all, silo or frontend."),
+        };
+
+        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<GatewayClusterOptions>().BindConfiguration(GatewayClusterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<GatewayTables>();
+
+        var storage = config.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var cluster = config.GetSection(GatewayClusterOptions.Section).Get<GatewayClusterOptions>() ?? new GatewayClusterOptions();
+        if (shape == HostShape.Frontend)
+        {
+            builder.UseOrleansClient(client =>
+            {
+                client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
+                client.UseAzureStorageClustering(o =>
+                {
+                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString);
+                    o.TableName = storage.MembershipTable;
+                });
+            });
+        }
+        else
+        {
+            builder.UseOrleans(silo =>
+            {
+                silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
+                silo.UseAzureStorageClustering(o =>
+                {
+                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString);
+                    o.TableName = storage.MembershipTable;
+                });
+                silo.AddAzureTableGrainStorage("keys", o =>
+                {
+                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString);
+                    o.TableName = storage.GrainStateTable;
+                });
+                silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+            });
+            builder.Services.AddGatewayGrains();
+        }
+
+        if (shape != HostShape.Silo)
+        {
+            builder.Services.AddProxy();
+        }
+
+        return shape;
+    }
+
+    private static void MapEnvironment(Dictionary<string, string?> target, string variable, string key)
+    {
+        if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
+        {
+            target[key] = value;
+        }
+    }
+}
