@@ -1,0 +1,162 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Text;
+using Gateway.Storage.Audit;
+using Gateway.Tests.Infrastructure;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace Gateway.Tests.EndToEnd;
+
+/// <summary>The official OpenAI .NET SDK, with only its base URL and key changed, through the gateway.</summary>
+public sealed class OpenAISdkTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+{
+    // gpt-4o-mini in prices.json: $0.15 and $0.60 per million tokens.
+    private static readonly ModelPrice MiniPrice = new(150_000, 600_000, 75_000);
+
+    private ChatClient Client(string key, string model = "gpt-4o-mini") => new(model, new ApiKeyCredential(key), new OpenAIClientOptions
+    {
+        Endpoint = new Uri(fixture.Gateway.BaseUrl + "/v1"),
+        RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+    });
+
+    [Fact]
+    public async Task Completion_is_answered_and_audited_with_its_exact_tokens_and_cost()
+    {
+        var key = await fixture.Admin.CreateKeyAsync("alice", 5m);
+
+        ChatCompletion completion = await Client(key.Key).CompleteChatAsync(
+            [new UserChatMessage("Say hello to the gateway.")], new ChatCompletionOptions { MaxOutputTokenCount = 40 });
+
+        Assert.False(string.IsNullOrWhiteSpace(completion.Content[0].Text));
+        var row = await SingleSettledRowAsync(key.KeyId);
+        Assert.Equal("completed", row.Outcome);
+        Assert.Equal(200, row.HttpStatus);
+        Assert.False(row.Streaming);
+        Assert.True(row.UsageReported);
+        Assert.Equal(completion.Usage.InputTokenCount, row.InputTokens);
+        Assert.Equal(completion.Usage.OutputTokenCount, row.OutputTokens);
+        Assert.Equal(MiniPrice.Cost(completion.Usage.InputTokenCount, completion.Usage.OutputTokenCount), row.CostMicros);
+        Assert.True(row.CostMicros > 0);
+        Assert.Equal((MiniPrice.InputMicrosPerMTok, MiniPrice.OutputMicrosPerMTok), (row.PriceInputMicrosPerMTok, row.PriceOutputMicrosPerMTok));
+        Assert.True(row.ReservedMicros >= row.CostMicros, "the reservation covers the settled cost");
+        Assert.Equal("alice", row.UserId);
+        Assert.Equal("test-region", row.Region);
+
+        var state = await fixture.Admin.GetKeyAsync(key.KeyId);
+        Assert.Equal(row.CostMicros, state.GetProperty("spentMicros").GetInt64());
+        Assert.Equal(0, state.GetProperty("reservedMicros").GetInt64());
+        Assert.Equal(0, state.GetProperty("inFlight").GetInt32());
+    }
+
+    [Fact]
+    public async Task Streamed_completion_is_audited_with_the_usage_the_stream_reported()
+    {
+        var key = await fixture.Admin.CreateKeyAsync("bob", 5m);
+        var text = new StringBuilder();
+        ChatTokenUsage? usage = null;
+
+        await foreach (var update in Client(key.Key).CompleteChatStreamingAsync(
+            [new UserChatMessage("Stream a short answer.")], new ChatCompletionOptions { MaxOutputTokenCount = 60 }))
+        {
+            foreach (var part in update.ContentUpdate)
+            {
+                text.Append(part.Text);
+            }
+
+            usage = update.Usage ?? usage;
+        }
+
+        Assert.True(text.Length > 0);
+        Assert.NotNull(usage);
+        var row = await SingleSettledRowAsync(key.KeyId);
+        Assert.Equal("completed", row.Outcome);
+        Assert.True(row.Streaming);
+        Assert.True(row.UsageReported);
+        Assert.Equal(usage.InputTokenCount, row.InputTokens);
+        Assert.Equal(usage.OutputTokenCount, row.OutputTokens);
+        Assert.Equal(MiniPrice.Cost(usage.InputTokenCount, usage.OutputTokenCount), row.CostMicros);
+        Assert.True(row.CostMicros > 0, "a streamed request is never recorded as $0");
+        Assert.Equal(row.CostMicros, (await fixture.Admin.GetKeyAsync(key.KeyId)).GetProperty("spentMicros").GetInt64());
+    }
+
+    [Fact]
+    public async Task Key_over_its_cap_is_refused_with_insufficient_quota_and_nothing_goes_upstream()
+    {
+        // $0.0001 cannot cover 1,000 output tokens of sim-large at $20 per million.
+        var key = await fixture.Admin.CreateKeyAsync("carol", 0.0001m);
+        var before = await fixture.Simulator.RequestCountAsync();
+
+        var error = await Assert.ThrowsAsync<ClientResultException>(() => Client(key.Key, "sim-large").CompleteChatAsync(
+            [new UserChatMessage("This must not reach the model.")], new ChatCompletionOptions { MaxOutputTokenCount = 1000 }));
+
+        Assert.Equal(429, error.Status);
+        Assert.Contains("insufficient_quota", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await fixture.Simulator.RequestCountAsync());
+        var rows = await fixture.Ledger.RowsAsync(key.KeyId);
+        var denial = Assert.Single(rows);
+        Assert.Equal("denied", denial.Outcome);
+        Assert.Equal("OverBudget", denial.Denial);
+        Assert.Equal(0, denial.CostMicros);
+        Assert.Equal(0, (await fixture.Admin.GetKeyAsync(key.KeyId)).GetProperty("spentMicros").GetInt64());
+    }
+
+    [Fact]
+    public async Task Revoked_key_is_refused_with_401_and_nothing_goes_upstream()
+    {
+        var key = await fixture.Admin.CreateKeyAsync("dave", 5m);
+        var client = Client(key.Key);
+        await client.CompleteChatAsync([new UserChatMessage("Before revocation.")], new ChatCompletionOptions { MaxOutputTokenCount = 10 });
+
+        await fixture.Admin.RevokeKeyAsync(key.KeyId);
+        var before = await fixture.Simulator.RequestCountAsync();
+        var error = await Assert.ThrowsAsync<ClientResultException>(() =>
+            client.CompleteChatAsync([new UserChatMessage("After revocation.")], new ChatCompletionOptions { MaxOutputTokenCount = 10 }));
+
+        Assert.Equal(401, error.Status);
+        Assert.Equal(before, await fixture.Simulator.RequestCountAsync());
+        var state = await fixture.Admin.GetKeyAsync(key.KeyId);
+        Assert.Equal("revoked", state.GetProperty("status").GetString());
+        var rows = await fixture.Ledger.RowsAsync(key.KeyId);
+        Assert.Contains(rows, r => r.Outcome == "denied" && r.Denial == "Revoked");
+    }
+
+    [Fact]
+    public async Task Unknown_key_and_wrong_secret_are_refused_with_401()
+    {
+        var key = await fixture.Admin.CreateKeyAsync("erin", 5m);
+        var before = await fixture.Simulator.RequestCountAsync();
+
+        var unknown = await Assert.ThrowsAsync<ClientResultException>(() =>
+            Client("gw_nosuchkey_" + new string('x', 43)).CompleteChatAsync([new UserChatMessage("hi")]));
+        var wrongSecret = await Assert.ThrowsAsync<ClientResultException>(() =>
+            Client($"gw_{key.KeyId}_{new string('y', 43)}").CompleteChatAsync([new UserChatMessage("hi")]));
+        var notAGatewayKey = await Assert.ThrowsAsync<ClientResultException>(() =>
+            Client("sk-some-provider-key").CompleteChatAsync([new UserChatMessage("hi")]));
+
+        Assert.Equal([401, 401, 401], new[] { unknown.Status, wrongSecret.Status, notAGatewayKey.Status });
+        Assert.Equal(before, await fixture.Simulator.RequestCountAsync());
+        var rows = await fixture.Ledger.RowsAsync(key.KeyId);
+        Assert.Contains(rows, r => r.Denial == "UnknownKey");
+    }
+
+    [Fact]
+    public async Task Model_outside_the_keys_allow_list_is_refused_with_403()
+    {
+        var key = await fixture.Admin.CreateKeyAsync("frank", 5m, ["gpt-4o-mini*"]);
+        await Client(key.Key).CompleteChatAsync([new UserChatMessage("allowed")], new ChatCompletionOptions { MaxOutputTokenCount = 5 });
+
+        var error = await Assert.ThrowsAsync<ClientResultException>(() =>
+            Client(key.Key, "gpt-4o").CompleteChatAsync([new UserChatMessage("not allowed")], new ChatCompletionOptions { MaxOutputTokenCount = 5 }));
+
+        Assert.Equal(403, error.Status);
+        Assert.Contains("gpt-4o", error.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<AuditRecord> SingleSettledRowAsync(string keyId)
+    {
+        // The client can hold its answer a moment before settlement commits: poll, with a deadline.
+        var rows = await Poll.UntilAsync(() => fixture.Ledger.RowsAsync(keyId), r => r.Count > 0, TimeSpan.FromSeconds(10), $"ledger row of {keyId}");
+        return Assert.Single(rows);
+    }
+}

@@ -1,0 +1,2 @@
+global using Gateway;
+global using Xunit;

@@ -1,0 +1,52 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Gateway.Simulator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>The model simulator on a random loopback port, over real HTTP.</summary>
+public sealed class SimulatorServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private SimulatorServer(WebApplication app, string baseUrl)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+    }
+
+    public string BaseUrl { get; }
+
+    public const string ProviderKey = "sk-sim-provider-key";
+
+    public static async Task<SimulatorServer> StartAsync(Action<SimulatorOptions>? configure = null)
+    {
+        var app = SimulatorApp.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"], o =>
+        {
+            // The simulator insists on the provider key: proof that the gateway swaps the caller's key for it.
+            o.ApiKey = ProviderKey;
+            configure?.Invoke(o);
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new SimulatorServer(app, address.TrimEnd('/'));
+    }
+
+    /// <summary>Requests the simulator has received, by endpoint: how tests prove nothing went upstream.</summary>
+    public async Task<long> RequestCountAsync()
+    {
+        using var http = new HttpClient();
+        var stats = await http.GetFromJsonAsync<JsonElement>(BaseUrl + "/sim/stats");
+        return stats.GetProperty("requests").GetInt64();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

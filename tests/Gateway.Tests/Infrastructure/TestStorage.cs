@@ -1,0 +1,34 @@
+using System.Security.Cryptography;
+using Gateway.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// Tests run against a real Azurite (started by test.sh). Each fixture gets its own table prefix,
+/// so test classes never see each other's rows.
+/// </summary>
+public static class TestStorage
+{
+    public static string ConnectionString =>
+        Environment.GetEnvironmentVariable("GATEWAY_TEST_STORAGE") is { Length: > 0 } configured ? configured : StorageOptions.AzuriteDefault;
+
+    public static string NewPrefix() => "t" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
+
+    public static StorageOptions Options(string prefix) => new() { ConnectionString = ConnectionString, TablePrefix = prefix };
+
+    public static async Task<GatewayTables> CreateTablesAsync(string prefix)
+    {
+        var tables = new GatewayTables(Microsoft.Extensions.Options.Options.Create(Options(prefix)));
+        try
+        {
+            await tables.EnsureCreatedAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or Azure.RequestFailedException or AggregateException)
+        {
+            throw new InvalidOperationException("Azurite is not reachable on its table port: run the suite with ./test.sh, which starts it.", ex);
+        }
+
+        return tables;
+    }
+}
