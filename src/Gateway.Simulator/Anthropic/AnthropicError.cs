@@ -1,0 +1,3 @@
+namespace Gateway.Simulator.Anthropic;
+
+internal sealed record AnthropicError(string Type, string Message);

@@ -1,0 +1,3 @@
+namespace Gateway.Simulator.Anthropic;
+
+internal sealed record AnthropicModelList(IReadOnlyList<AnthropicModelInfo> Data, bool HasMore, string? FirstId, string? LastId);

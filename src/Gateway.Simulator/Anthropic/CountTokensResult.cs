@@ -1,0 +1,3 @@
+namespace Gateway.Simulator.Anthropic;
+
+internal sealed record CountTokensResult(int InputTokens);

@@ -1,0 +1,6 @@
+namespace Gateway.Simulator.Anthropic;
+
+internal sealed record MessageDelta(string StopReason)
+{
+    public string? StopSequence => null;
+}

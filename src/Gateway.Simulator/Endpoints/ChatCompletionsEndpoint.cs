@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Gateway.Simulator.Infrastructure;
+using Gateway.Simulator.OpenAi;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Simulator.Endpoints;
+
+/// <summary>POST /v1/chat/completions, streamed or not.</summary>
+internal sealed class ChatCompletionsEndpoint(
+    IOptions<SimulatorOptions> options,
+    ModelCatalog catalog,
+    SimulatorStats stats,
+    TimeProvider timeProvider)
+{
+    private readonly SimulatorOptions _options = options.Value;
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        stats.ChatCompletion();
+        var cancellationToken = context.RequestAborted;
+        using var document = await RequestJson.ReadObjectAsync(context.Request, cancellationToken);
+        var body = document.RootElement;
+
+        var model = RequestJson.RequiredString(body, "model", "you must provide a model parameter");
+        var messages = ChatPrompt.RequireMessages(body, "Missing required parameter: 'messages'.");
+        var stream = RequestJson.OptionalBool(body, "stream");
+        var includeUsage = stream
+            && body.TryGetProperty("stream_options", out var streamOptions)
+            && streamOptions.ValueKind == JsonValueKind.Object
+            && RequestJson.OptionalBool(streamOptions, "include_usage");
+
+        // max_completion_tokens replaced max_tokens; a client sending both means the newer one.
+        var limit = RequestJson.OptionalLimit(body, "max_completion_tokens") ?? RequestJson.OptionalLimit(body, "max_tokens");
+        if (!catalog.Contains(model))
+        {
+            throw new InvalidSimRequestException(
+                $"The model `{model}` does not exist or you do not have access to it.", param: null, StatusCodes.Status404NotFound, "model_not_found");
+        }
+
+        var promptTokens = ChatPrompt.Count(messages);
+        var lastUser = ChatPrompt.LastUserText(messages);
+        var controls = SimControls.Resolve(context.Request, lastUser, _options);
+        if (stream)
+        {
+            stats.Stream();
+        }
+
+        await SimDelay.WaitAsync(timeProvider, controls.LatencyMs, cancellationToken);
+        if (controls.ErrorStatus is { } status)
+        {
+            await ProviderErrors.WriteAsync(context, ProviderFormat.OpenAi, status);
+            return;
+        }
+
+        var answer = CompletionText.Generate(lastUser, controls.Tokens ?? _options.DefaultCompletionTokens, limit);
+        var finishReason = answer.Truncated ? "length" : "stop";
+        var id = Ids.ChatCompletion();
+        var created = timeProvider.GetUtcNow().ToUnixTimeSeconds();
+        var usage = OpenAiUsage.Of(promptTokens, answer.Tokens);
+
+        if (!stream)
+        {
+            await SimDelay.WaitAsync(timeProvider, controls.StallMs, cancellationToken);
+            var completion = new ChatCompletion(
+                id, created, model, [new ChatChoice(0, new ChatResponseMessage(answer.Text), finishReason)], usage);
+            await context.Response.WriteAsJsonAsync(completion, WireJson.OpenAi.ChatCompletion, contentType: null, cancellationToken);
+            stats.Usage(promptTokens, answer.Tokens);
+            return;
+        }
+
+        var chunkType = includeUsage ? WireJson.OpenAiUsageStream.ChatCompletionChunk : WireJson.OpenAi.ChatCompletionChunk;
+        ChatCompletionChunk Chunk(ChunkDelta delta, string? finish) => new(id, created, model, [new ChunkChoice(0, delta, finish)], Usage: null);
+
+        await SseWriter.StartAsync(context.Response, cancellationToken);
+        await SseWriter.WriteDataAsync(context.Response, Chunk(new ChunkDelta("assistant", string.Empty), null), chunkType, cancellationToken);
+        await SimDelay.WaitAsync(timeProvider, controls.StallMs, cancellationToken);
+
+        var sent = 0;
+        foreach (var piece in SimTokenizer.Split(answer.Text, _options.TokensPerChunk))
+        {
+            if (sent == controls.CutAfterChunks)
+            {
+                break;
+            }
+
+            await SimDelay.WaitAsync(timeProvider, controls.ChunkDelayMs, cancellationToken);
+            await SseWriter.WriteDataAsync(context.Response, Chunk(new ChunkDelta(null, piece), null), chunkType, cancellationToken);
+            sent++;
+        }
+
+        if (controls.CutAfterChunks is not null)
+        {
+            stats.Cut();
+            throw new StreamCutException(sent);
+        }
+
+        await SimDelay.WaitAsync(timeProvider, controls.ChunkDelayMs, cancellationToken);
+        await SseWriter.WriteDataAsync(context.Response, Chunk(new ChunkDelta(null, null), finishReason), chunkType, cancellationToken);
+        if (includeUsage)
+        {
+            await SseWriter.WriteDataAsync(context.Response, new ChatCompletionChunk(id, created, model, [], usage), chunkType, cancellationToken);
+        }
+
+        await SseWriter.WriteDoneAsync(context.Response, cancellationToken);
+        stats.Usage(promptTokens, answer.Tokens);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Text.Json;
+using Gateway.Simulator.Infrastructure;
+using Gateway.Simulator.OpenAi;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Simulator.Endpoints;
+
+/// <summary>POST /v1/completions, the legacy text completions API, streamed or not.</summary>
+internal sealed class CompletionsEndpoint(
+    IOptions<SimulatorOptions> options,
+    ModelCatalog catalog,
+    SimulatorStats stats,
+    TimeProvider timeProvider)
+{
+    private readonly SimulatorOptions _options = options.Value;
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        stats.Completion();
+        var cancellationToken = context.RequestAborted;
+        using var document = await RequestJson.ReadObjectAsync(context.Request, cancellationToken);
+        var body = document.RootElement;
+
+        var model = RequestJson.RequiredString(body, "model", "you must provide a model parameter");
+        var prompt = ReadPrompt(body);
+        var stream = RequestJson.OptionalBool(body, "stream");
+        var includeUsage = stream
+            && body.TryGetProperty("stream_options", out var streamOptions)
+            && streamOptions.ValueKind == JsonValueKind.Object
+            && RequestJson.OptionalBool(streamOptions, "include_usage");
+        var limit = RequestJson.OptionalLimit(body, "max_tokens");
+        if (!catalog.Contains(model))
+        {
+            throw new InvalidSimRequestException(
+                $"The model `{model}` does not exist or you do not have access to it.", param: null, StatusCodes.Status404NotFound, "model_not_found");
+        }
+
+        var promptTokens = SimTokenizer.Count(prompt);
+        var controls = SimControls.Resolve(context.Request, prompt, _options);
+        if (stream)
+        {
+            stats.Stream();
+        }
+
+        await SimDelay.WaitAsync(timeProvider, controls.LatencyMs, cancellationToken);
+        if (controls.ErrorStatus is { } status)
+        {
+            await ProviderErrors.WriteAsync(context, ProviderFormat.OpenAi, status);
+            return;
+        }
+
+        var answer = CompletionText.Generate(prompt, controls.Tokens ?? _options.DefaultCompletionTokens, limit);
+        var finishReason = answer.Truncated ? "length" : "stop";
+        var id = Ids.TextCompletion();
+        var created = timeProvider.GetUtcNow().ToUnixTimeSeconds();
+        var usage = OpenAiUsage.Of(promptTokens, answer.Tokens);
+
+        if (!stream)
+        {
+            await SimDelay.WaitAsync(timeProvider, controls.StallMs, cancellationToken);
+            var completion = new TextCompletion(id, created, model, [new TextChoice(answer.Text, 0, finishReason)], usage);
+            await context.Response.WriteAsJsonAsync(completion, WireJson.OpenAi.TextCompletion, contentType: null, cancellationToken);
+            stats.Usage(promptTokens, answer.Tokens);
+            return;
+        }
+
+        var chunkType = includeUsage ? WireJson.OpenAiUsageStream.TextCompletion : WireJson.OpenAi.TextCompletion;
+        TextCompletion Chunk(string text, string? finish) => new(id, created, model, [new TextChoice(text, 0, finish)], Usage: null);
+
+        await SseWriter.StartAsync(context.Response, cancellationToken);
+        var sent = 0;
+        foreach (var piece in SimTokenizer.Split(answer.Text, _options.TokensPerChunk))
+        {
+            if (sent == controls.CutAfterChunks)
+            {
+                break;
+            }
+
+            if (sent > 0)
+            {
+                await SimDelay.WaitAsync(timeProvider, controls.ChunkDelayMs, cancellationToken);
+            }
+
+            await SseWriter.WriteDataAsync(context.Response, Chunk(piece, null), chunkType, cancellationToken);
+            if (sent == 0)
+            {
+                await SimDelay.WaitAsync(timeProvider, controls.StallMs, cancellationToken);
+            }
+
+            sent++;
+        }
+
+        if (controls.CutAfterChunks is not null)
+        {
+            stats.Cut();
+            throw new StreamCutException(sent);
+        }
+
+        await SimDelay.WaitAsync(timeProvider, controls.ChunkDelayMs, cancellationToken);
+        await SseWriter.WriteDataAsync(context.Response, Chunk(string.Empty, finishReason), chunkType, cancellationToken);
+        if (includeUsage)
+        {
+            await SseWriter.WriteDataAsync(context.Response, new TextCompletion(id, created, model, [], usage), chunkType, cancellationToken);
+        }
+
+        await SseWriter.WriteDoneAsync(context.Response, cancellationToken);
+        stats.Usage(promptTokens, answer.Tokens);
+    }
+
+    /// <summary>A string, or an array holding one string (several prompts in one call are not simulated).</summary>
+    private static string ReadPrompt(JsonElement body)
+    {
+        if (!body.TryGetProperty("prompt", out var prompt) || prompt.ValueKind == JsonValueKind.Null)
+        {
+            throw new InvalidSimRequestException("Missing required parameter: 'prompt'.", "prompt");
+        }
+
+        return prompt.ValueKind switch
+        {
+            JsonValueKind.String => prompt.GetString() ?? string.Empty,
+            JsonValueKind.Array when prompt.GetArrayLength() == 1 && prompt[0].ValueKind == JsonValueKind.String => prompt[0].GetString() ?? string.Empty,
+            _ => throw new InvalidSimRequestException("Invalid 'prompt': expected a string or an array with one string.", "prompt"),
+        };
+    }
+}

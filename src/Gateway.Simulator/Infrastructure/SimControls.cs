@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Simulator.Infrastructure;
+
+/// <summary>
+/// Test controls for one request. Each is read from a request header first, then from a
+/// <c>[sim:name=value]</c> directive in the last user message, then from <see cref="SimulatorOptions"/>:
+/// headers let a test drive the simulator through a gateway that forwards them, directives let it do
+/// so through one that does not. Cut applies to streams only; stall delays a whole response like latency.
+/// </summary>
+internal sealed partial record SimControls(
+    int LatencyMs,
+    int? ErrorStatus,
+    int? CutAfterChunks,
+    int? Tokens,
+    int StallMs,
+    int ChunkDelayMs)
+{
+    public const string LatencyHeader = "x-sim-latency-ms";
+    public const string ErrorHeader = "x-sim-error";
+    public const string CutAfterHeader = "x-sim-cut-after";
+    public const string TokensHeader = "x-sim-tokens";
+    public const string StallHeader = "x-sim-stall-ms";
+    public const string ChunkDelayHeader = "x-sim-chunk-delay-ms";
+
+    /// <summary>An hour: long enough for any timeout test, short enough that a typo cannot hang a run forever.</summary>
+    private const int MaxDelayMs = 3_600_000;
+
+    public static SimControls Resolve(HttpRequest request, string? prompt, SimulatorOptions options)
+    {
+        var directives = ParseDirectives(prompt);
+
+        int? Pick(string header, string directive, int max)
+        {
+            if (request.Headers.TryGetValue(header, out var values)
+                && int.TryParse(values.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var fromHeader))
+            {
+                return Math.Min(fromHeader, max);
+            }
+
+            return directives.TryGetValue(directive, out var fromDirective) ? Math.Min(fromDirective, max) : null;
+        }
+
+        var error = Pick(ErrorHeader, "error", 599);
+        return new SimControls(
+            LatencyMs: Pick(LatencyHeader, "latency", MaxDelayMs) ?? Math.Max(0, options.LatencyMs),
+            ErrorStatus: error is >= 400 and <= 599 ? error : null,
+            CutAfterChunks: Pick(CutAfterHeader, "cut", int.MaxValue),
+            Tokens: Pick(TokensHeader, "tokens", CompletionText.MaxTokens),
+            StallMs: Pick(StallHeader, "stall", MaxDelayMs) ?? 0,
+            ChunkDelayMs: Pick(ChunkDelayHeader, "chunkdelay", MaxDelayMs) ?? Math.Max(0, options.ChunkDelayMs));
+    }
+
+    private static Dictionary<string, int> ParseDirectives(string? prompt)
+    {
+        var found = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        if (string.IsNullOrEmpty(prompt) || !prompt.Contains("[sim:", StringComparison.OrdinalIgnoreCase))
+        {
+            return found;
+        }
+
+        foreach (Match match in DirectivePattern().Matches(prompt))
+        {
+            if (int.TryParse(match.Groups["value"].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            {
+                // Later directives win, as if the user had corrected themselves.
+                found[match.Groups["name"].Value] = value;
+            }
+        }
+
+        return found;
+    }
+
+    [GeneratedRegex(@"\[sim:(?<name>[a-z_-]+)=(?<value>\d{1,10})\]", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex DirectivePattern();
+}

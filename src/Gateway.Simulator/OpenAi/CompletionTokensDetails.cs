@@ -1,0 +1,3 @@
+namespace Gateway.Simulator.OpenAi;
+
+internal sealed record CompletionTokensDetails(int ReasoningTokens, int AudioTokens, int AcceptedPredictionTokens, int RejectedPredictionTokens);

@@ -1,0 +1,3 @@
+namespace Gateway.Simulator.OpenAi;
+
+internal sealed record EmbeddingUsage(int PromptTokens, int TotalTokens);

@@ -1,0 +1,3 @@
+namespace Gateway.Simulator.OpenAi;
+
+internal sealed record PromptTokensDetails(int CachedTokens, int AudioTokens);

@@ -1,0 +1,3 @@
+using Gateway.Simulator;
+
+SimulatorApp.Build(args).Run();

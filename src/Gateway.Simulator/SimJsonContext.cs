@@ -1,0 +1,9 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Gateway.Simulator;
+
+/// <summary>The simulator's own endpoints, in the camelCase usual for .NET services rather than a provider's snake_case.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(SimulatorStatsSnapshot))]
+internal sealed partial class SimJsonContext : JsonSerializerContext;

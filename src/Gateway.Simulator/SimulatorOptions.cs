@@ -1,0 +1,38 @@
+namespace Gateway.Simulator;
+
+/// <summary>Behaviour of the simulator; bound from the "Simulator" configuration section.</summary>
+public sealed class SimulatorOptions
+{
+    public const string Section = "Simulator";
+
+    /// <summary>The served ids when nothing else is configured: the hosted models the gateway prices, plus two neutral ones.</summary>
+    public static IReadOnlyList<string> DefaultModels { get; } =
+    [
+        "gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o4-mini", "text-embedding-3-small",
+        "claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1", "sim-small", "sim-large",
+    ];
+
+    /// <summary>
+    /// When set, every /v1 request must present it as <c>Authorization: Bearer</c> or <c>x-api-key</c>,
+    /// so tests can prove the gateway replaced the caller's key with the provider key.
+    /// </summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Model ids the simulator serves; any other id gets the provider's "model not found" error.</summary>
+    public List<string> Models { get; set; } = [.. DefaultModels];
+
+    /// <summary>Answer length in tokens when neither the request nor a directive asks for one.</summary>
+    public int DefaultCompletionTokens { get; set; } = 32;
+
+    /// <summary>Delay before any response byte is sent.</summary>
+    public int LatencyMs { get; set; }
+
+    /// <summary>Delay between streamed chunks.</summary>
+    public int ChunkDelayMs { get; set; }
+
+    /// <summary>Tokens of answer text carried by one streamed chunk.</summary>
+    public int TokensPerChunk { get; set; } = 3;
+
+    /// <summary>Vector length of embeddings when the request does not ask for <c>dimensions</c>.</summary>
+    public int DefaultEmbeddingDimensions { get; set; } = 16;
+}

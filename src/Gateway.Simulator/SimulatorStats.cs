@@ -1,0 +1,84 @@
+namespace Gateway.Simulator;
+
+/// <summary>
+/// Counters of what reached the simulator, served at GET /sim/stats, so a test can assert that the
+/// gateway did (or did not) call upstream and how much usage upstream reported.
+/// </summary>
+public sealed class SimulatorStats
+{
+    private long _requests;
+    private long _chatCompletions;
+    private long _messages;
+    private long _countTokens;
+    private long _completions;
+    private long _embeddings;
+    private long _models;
+    private long _streams;
+    private long _errors;
+    private long _unauthorized;
+    private long _cut;
+    private long _promptTokens;
+    private long _completionTokens;
+
+    /// <summary>Every request outside /sim and /health, whatever its outcome.</summary>
+    internal void Request() => Interlocked.Increment(ref _requests);
+
+    internal void ChatCompletion() => Interlocked.Increment(ref _chatCompletions);
+
+    internal void Message() => Interlocked.Increment(ref _messages);
+
+    internal void CountTokens() => Interlocked.Increment(ref _countTokens);
+
+    internal void Completion() => Interlocked.Increment(ref _completions);
+
+    internal void Embedding() => Interlocked.Increment(ref _embeddings);
+
+    internal void Models() => Interlocked.Increment(ref _models);
+
+    internal void Stream() => Interlocked.Increment(ref _streams);
+
+    internal void Error() => Interlocked.Increment(ref _errors);
+
+    internal void Unauthorized() => Interlocked.Increment(ref _unauthorized);
+
+    internal void Cut() => Interlocked.Increment(ref _cut);
+
+    /// <summary>Usage the simulator reported (or, for a cut stream, would have reported).</summary>
+    internal void Usage(int promptTokens, int completionTokens)
+    {
+        Interlocked.Add(ref _promptTokens, promptTokens);
+        Interlocked.Add(ref _completionTokens, completionTokens);
+    }
+
+    public SimulatorStatsSnapshot Snapshot() => new(
+        Requests: Interlocked.Read(ref _requests),
+        ChatCompletions: Interlocked.Read(ref _chatCompletions),
+        Messages: Interlocked.Read(ref _messages),
+        CountTokens: Interlocked.Read(ref _countTokens),
+        Completions: Interlocked.Read(ref _completions),
+        Embeddings: Interlocked.Read(ref _embeddings),
+        Models: Interlocked.Read(ref _models),
+        Streams: Interlocked.Read(ref _streams),
+        Errors: Interlocked.Read(ref _errors),
+        Unauthorized: Interlocked.Read(ref _unauthorized),
+        Cut: Interlocked.Read(ref _cut),
+        PromptTokens: Interlocked.Read(ref _promptTokens),
+        CompletionTokens: Interlocked.Read(ref _completionTokens));
+
+    public void Reset()
+    {
+        Interlocked.Exchange(ref _requests, 0);
+        Interlocked.Exchange(ref _chatCompletions, 0);
+        Interlocked.Exchange(ref _messages, 0);
+        Interlocked.Exchange(ref _countTokens, 0);
+        Interlocked.Exchange(ref _completions, 0);
+        Interlocked.Exchange(ref _embeddings, 0);
+        Interlocked.Exchange(ref _models, 0);
+        Interlocked.Exchange(ref _streams, 0);
+        Interlocked.Exchange(ref _errors, 0);
+        Interlocked.Exchange(ref _unauthorized, 0);
+        Interlocked.Exchange(ref _cut, 0);
+        Interlocked.Exchange(ref _promptTokens, 0);
+        Interlocked.Exchange(ref _completionTokens, 0);
+    }
+}

@@ -1,0 +1,30 @@
+namespace Gateway.Simulator;
+
+/// <summary>The counters of <see cref="SimulatorStats"/> at one moment; the body of GET /sim/stats (camelCase).</summary>
+/// <param name="Requests">Every request to a provider endpoint, including rejected ones.</param>
+/// <param name="ChatCompletions">POST /v1/chat/completions.</param>
+/// <param name="Messages">POST /v1/messages.</param>
+/// <param name="CountTokens">POST /v1/messages/count_tokens.</param>
+/// <param name="Completions">POST /v1/completions.</param>
+/// <param name="Embeddings">POST /v1/embeddings.</param>
+/// <param name="Models">GET /v1/models and /v1/models/{id}.</param>
+/// <param name="Streams">Requests that asked for a stream.</param>
+/// <param name="Errors">Responses with a 4xx or 5xx status, simulated or not.</param>
+/// <param name="Unauthorized">Requests rejected for a missing or wrong API key.</param>
+/// <param name="Cut">Streams aborted on purpose by the cut control.</param>
+/// <param name="PromptTokens">Sum of prompt (input) tokens of answered requests.</param>
+/// <param name="CompletionTokens">Sum of completion (output) tokens of answered requests.</param>
+public sealed record SimulatorStatsSnapshot(
+    long Requests,
+    long ChatCompletions,
+    long Messages,
+    long CountTokens,
+    long Completions,
+    long Embeddings,
+    long Models,
+    long Streams,
+    long Errors,
+    long Unauthorized,
+    long Cut,
+    long PromptTokens,
+    long CompletionTokens);

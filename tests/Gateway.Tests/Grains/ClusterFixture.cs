@@ -1,0 +1,78 @@
+using Azure.Data.Tables;
+using Gateway.Grains;
+using Gateway.Storage;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+
+namespace Gateway.Tests.Grains;
+
+/// <summary>A two-silo Orleans test cluster whose grain state, ledger and journal live in Azurite.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    /// <summary>Shared by every silo of the cluster, as one clock would be.</summary>
+    public static OffsetTimeProvider Time { get; } = new();
+
+    public string Prefix { get; } = TestStorage.NewPrefix();
+    public TestCluster Cluster { get; private set; } = null!;
+    public IClusterClient Client => Cluster.Client;
+    public LedgerQueries Ledger { get; private set; } = null!;
+    public GatewayTables Tables { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Tables = await TestStorage.CreateTablesAsync(Prefix);
+        Ledger = new LedgerQueries(Prefix);
+        var builder = new TestClusterBuilder(2);
+        builder.Options.ClusterId = "grains-" + Prefix;
+        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Gateway:Storage:ConnectionString"] = TestStorage.ConnectionString,
+            ["Gateway:Storage:TablePrefix"] = Prefix,
+            ["Logging:LogLevel:Default"] = "Warning",
+        }));
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Cluster is not null)
+        {
+            await Cluster.StopAllSilosAsync();
+            await Cluster.DisposeAsync();
+        }
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            var storage = new StorageOptions
+            {
+                ConnectionString = silo.Configuration["Gateway:Storage:ConnectionString"]!,
+                TablePrefix = silo.Configuration["Gateway:Storage:TablePrefix"]!,
+            };
+            silo.AddAzureTableGrainStorage("keys", o =>
+            {
+                o.TableServiceClient = new TableServiceClient(storage.ConnectionString);
+                o.TableName = storage.GrainStateTable;
+            });
+            silo.Services.AddOptions<StorageOptions>().Configure(o => (o.ConnectionString, o.TablePrefix) = (storage.ConnectionString, storage.TablePrefix));
+            silo.Services.AddSingleton<TimeProvider>(Time);
+            silo.Services.AddGatewayGrains();
+            // Declare a killed silo dead in seconds rather than the production default of a minute or so.
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(1);
+                o.NumMissedProbesLimit = 2;
+                o.NumVotesForDeathDeclaration = 1;
+                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
+            });
+        }
+    }
+}

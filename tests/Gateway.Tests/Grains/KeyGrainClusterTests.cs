@@ -1,0 +1,142 @@
+using Azure.Data.Tables;
+using Gateway.Core.Keys;
+using Gateway.Storage;
+using Gateway.Storage.Journal;
+
+namespace Gateway.Tests.Grains;
+
+/// <summary>The key grain on a two-silo cluster with its state, ledger and journal in Azurite.</summary>
+public sealed class KeyGrainClusterTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    private static readonly ModelPrice Price = new(1_000_000, 2_000_000, 500_000);
+    private const string Secret = "the-secret";
+
+    private Task<IApiKeyGrain> NewKeyAsync(long capMicros) => NewKeyAsync(fixture, capMicros);
+
+    internal static async Task<IApiKeyGrain> NewKeyAsync(ClusterFixture fixture, long capMicros)
+    {
+        var keyId = ApiKeyFormat.NewKeyId();
+        var grain = fixture.Client.GetGrain<IApiKeyGrain>(keyId);
+        await grain.Create(new CreateKeyCommand("user-" + keyId, null, capMicros, [], ApiKeyFormat.Hash(Secret), "test"));
+        return grain;
+    }
+
+    internal static BeginRequest Begin(long reserve, string? requestId = null) => new(
+        new RequestContext(requestId ?? Guid.NewGuid().ToString("N"), "m", "openai", "/v1/chat/completions", false, "fe", "r", ClusterFixture.Time.GetUtcNow(), null),
+        ApiKeyFormat.Hash(Secret), Price, 100, 100, false, reserve);
+
+    internal static SettleRequest Settle(BeginRequest begin, Reservation reservation, long inputTokens, long outputTokens) => new(
+        begin.Context, reservation, Price, new UsageReport(inputTokens, outputTokens, 0, true), RequestOutcome.Completed, 200, 5, null);
+
+    [Fact]
+    public async Task Concurrent_reservations_never_take_spend_past_the_cap()
+    {
+        // Each request may cost up to 300 (100 in at $1/M... scaled): cap fits exactly 40 of them.
+        var grain = await NewKeyAsync(capMicros: 12_000);
+        var begins = Enumerable.Range(0, 200).Select(_ => Begin(reserve: 300)).ToList();
+
+        var results = await Task.WhenAll(begins.Select(b => grain.Begin(b)));
+
+        Assert.Equal(40, results.Count(r => r.Accepted));
+        Assert.All(results.Where(r => !r.Accepted), r => Assert.Equal(DenialReason.OverBudget, r.Denial));
+        var accepted = begins.Zip(results).Where(p => p.Second.Accepted).ToList();
+        // 100 input tokens at $1/M + 100 output at $2/M = 300 micro-dollars, the full reservation.
+        await Task.WhenAll(accepted.Select(p => grain.Settle(Settle(p.First, p.Second.Reservation!, 100, 100))));
+
+        var snapshot = (await grain.GetSnapshot())!;
+        Assert.Equal(12_000, snapshot.SpentMicros);
+        Assert.Equal(0, snapshot.ReservedMicros);
+        Assert.True(snapshot.SpentMicros <= snapshot.CapMicros);
+        var rows = await fixture.Ledger.RowsAsync(snapshot.KeyId);
+        Assert.Equal(snapshot.SpentMicros, rows.Sum(r => r.CostMicros));
+        Assert.Equal(40, rows.Count(r => r.Outcome == "completed"));
+        Assert.Equal(160, rows.Count(r => r.Outcome == "denied"));
+        Assert.Null(await fixture.Ledger.Ledger.VerifyChainAsync(snapshot.KeyId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Abandoned_intent_is_settled_once_as_unknown_at_its_reserved_amount()
+    {
+        var grain = await NewKeyAsync(capMicros: 1_000_000);
+        var begin = Begin(reserve: 700);
+        var result = await grain.Begin(begin);
+        Assert.True(result.Accepted);
+        Assert.Equal(700, (await grain.GetSnapshot())!.ReservedMicros);
+
+        // Nothing is settled before its deadline...
+        Assert.Equal(0, await grain.SettleAbandoned());
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(12));
+        // ...and after it, exactly once.
+        Assert.Equal(1, await grain.SettleAbandoned());
+        Assert.Equal(0, await grain.SettleAbandoned());
+
+        var snapshot = (await grain.GetSnapshot())!;
+        Assert.Equal(700, snapshot.SpentMicros);
+        Assert.Equal(0, snapshot.ReservedMicros);
+        var row = Assert.Single(await fixture.Ledger.RowsAsync(snapshot.KeyId));
+        Assert.Equal("unknown", row.Outcome);
+        Assert.Equal(700, row.CostMicros);
+
+        // A late settlement from the front-end is recognised, not charged twice.
+        var late = await grain.Settle(Settle(begin, result.Reservation!, 100, 100));
+        Assert.True(late.AlreadySettled);
+        Assert.Equal(700, (await grain.GetSnapshot())!.SpentMicros);
+        await Infrastructure.Poll.UntilAsync(async () => (await JournalRowsAsync(snapshot.KeyId)) == 0, TimeSpan.FromSeconds(10), "the intent to be retired");
+    }
+
+    [Fact]
+    public async Task Intent_is_in_the_journal_while_the_request_is_in_flight()
+    {
+        var grain = await NewKeyAsync(capMicros: 1_000_000);
+        var begin = Begin(reserve: 300);
+        var result = await grain.Begin(begin);
+
+        Assert.Equal(1, await JournalRowsAsync((await grain.GetSnapshot())!.KeyId));
+        await grain.Settle(Settle(begin, result.Reservation!, 10, 10));
+        await Infrastructure.Poll.UntilAsync(async () => (await JournalRowsAsync((await grain.GetSnapshot())!.KeyId)) == 0, TimeSpan.FromSeconds(10), "retirement");
+    }
+
+    [Fact]
+    public async Task Editing_a_ledger_row_breaks_the_chain_where_it_was_edited()
+    {
+        var grain = await NewKeyAsync(capMicros: 1_000_000);
+        for (var i = 0; i < 3; i++)
+        {
+            var begin = Begin(reserve: 300);
+            var result = await grain.Begin(begin);
+            await grain.Settle(Settle(begin, result.Reservation!, 100, 100));
+        }
+
+        var keyId = (await grain.GetSnapshot())!.KeyId;
+        Assert.Null(await fixture.Ledger.Ledger.VerifyChainAsync(keyId, CancellationToken.None));
+
+        var row = (await fixture.Tables.Ledger.GetEntityAsync<TableEntity>(keyId, TableKeys.Sequence(2))).Value;
+        row["CostMicros"] = 1L;
+        await fixture.Tables.Ledger.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
+
+        Assert.Equal(2, await fixture.Ledger.Ledger.VerifyChainAsync(keyId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Wrong_secret_and_revoked_key_are_denied()
+    {
+        var grain = await NewKeyAsync(capMicros: 1_000_000);
+        var wrong = Begin(300) with { SecretHash = ApiKeyFormat.Hash("not-it") };
+        Assert.Equal(DenialReason.UnknownKey, (await grain.Begin(wrong)).Denial);
+
+        await grain.Revoke("test");
+        Assert.Equal(DenialReason.Revoked, (await grain.Begin(Begin(300))).Denial);
+        Assert.Equal(KeyStatus.Revoked, (await grain.GetSnapshot())!.Status);
+    }
+
+    private async Task<int> JournalRowsAsync(string keyId)
+    {
+        var count = 0;
+        await foreach (var _ in fixture.Tables.Journal.QueryAsync<TableEntity>($"KeyId eq '{keyId}'"))
+        {
+            count++;
+        }
+
+        return count;
+    }
+}
