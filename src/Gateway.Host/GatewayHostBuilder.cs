@@ -17,7 +17,8 @@ public static partial class GatewayHostBuilder
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Content root is the application folder, so appsettings.json is found wherever the process is started from.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var shape = builder.AddGatewayDefaults();
         configure?.Invoke(builder);
 

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Runs the gateway locally on a fresh clone: installs Azurite, starts it on a data folder kept
+# between runs, starts the model simulator (unless real provider keys are given) and the gateway
+# all-in-one (silo + front-end), and prints the URL and the admin key. Ctrl-C stops everything.
+#
+#   GATEWAY_PORT       gateway HTTP port                  (default 8080)
+#   SIMULATOR_PORT     model simulator port               (default 8090)
+#   AZURITE_PORT       Azurite table port                 (default 10002)
+#   GATEWAY_DATA_DIR   Azurite data folder                (default ./.data)
+#   GATEWAY_ADMIN_KEY  admin key to accept; otherwise one is generated at first start, shown once
+#   OPENAI_API_KEY     when set, OpenAI-format requests go to api.openai.com instead of the simulator
+#   ANTHROPIC_API_KEY  when set, Anthropic requests go to api.anthropic.com instead of the simulator
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/azurite.sh
+
+GATEWAY_PORT="${GATEWAY_PORT:-8080}"
+SIMULATOR_PORT="${SIMULATOR_PORT:-8090}"
+AZURITE_PORT="${AZURITE_PORT:-10002}"
+DATA_DIR="${GATEWAY_DATA_DIR:-.data}"
+mkdir -p "$DATA_DIR"
+DATA_DIR="$(cd "$DATA_DIR" && pwd)"
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo
+  echo "==> Stopping"
+  # Newest first: the gateway leaves the cluster while its storage is still there.
+  for ((i=${#pids[@]}-1; i>=0; i--)); do
+    pid="${pids[$i]}"
+    kill "$pid" 2>/dev/null || continue
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup INT TERM EXIT
+
+ensure_node_modules
+echo "==> Building (Release)"
+dotnet build src/Gateway.Host -c Release -nologo -clp:ErrorsOnly -v:q
+dotnet build src/Gateway.Simulator -c Release -nologo -clp:ErrorsOnly -v:q
+
+echo "==> Starting Azurite on 127.0.0.1:$AZURITE_PORT (data in $DATA_DIR/azurite)"
+start_azurite "$AZURITE_PORT" "$DATA_DIR/azurite" "$DATA_DIR/azurite.log"
+pids+=("$AZURITE_PID")
+
+upstream_args=()
+simulator_url="http://127.0.0.1:$SIMULATOR_PORT"
+if [ -z "${OPENAI_API_KEY:-}" ] || [ -z "${ANTHROPIC_API_KEY:-}" ]; then
+  echo "==> Starting the model simulator on $simulator_url"
+  dotnet src/Gateway.Simulator/bin/Release/net10.0/Gateway.Simulator.dll --urls "$simulator_url" >"$DATA_DIR/simulator.log" 2>&1 &
+  pids+=("$!")
+fi
+if [ -n "${OPENAI_API_KEY:-}" ]; then
+  upstream_args+=(--Gateway:Upstreams:OpenAI:BaseUrl https://api.openai.com)
+  openai_upstream="OpenAI (api.openai.com)"
+else
+  upstream_args+=(--Gateway:Upstreams:OpenAI:BaseUrl "$simulator_url")
+  openai_upstream="model simulator ($simulator_url)"
+fi
+if [ -n "${ANTHROPIC_API_KEY:-}" ]; then
+  upstream_args+=(--Gateway:Upstreams:Anthropic:BaseUrl https://api.anthropic.com)
+  anthropic_upstream="Anthropic (api.anthropic.com)"
+else
+  upstream_args+=(--Gateway:Upstreams:Anthropic:BaseUrl "$simulator_url")
+  anthropic_upstream="model simulator ($simulator_url)"
+fi
+
+echo "==> Starting the gateway (all-in-one) on http://127.0.0.1:$GATEWAY_PORT"
+GATEWAY_STORAGE="$GATEWAY_STORAGE_CONNECTION" dotnet src/Gateway.Host/bin/Release/net10.0/Gateway.Host.dll \
+  --urls "http://127.0.0.1:$GATEWAY_PORT" --role all "${upstream_args[@]}" > >(tee "$DATA_DIR/gateway.log") 2>&1 &
+pids+=("$!")
+
+for _ in $(seq 1 300); do
+  if curl -fs "http://127.0.0.1:$GATEWAY_PORT/readyz" >/dev/null 2>&1; then break; fi
+  sleep 0.2
+done
+if ! curl -fs "http://127.0.0.1:$GATEWAY_PORT/readyz" >/dev/null 2>&1; then
+  echo "error: the gateway did not become ready; see $DATA_DIR/gateway.log" >&2
+  exit 1
+fi
+
+if [ -n "${GATEWAY_ADMIN_KEY:-}" ]; then
+  admin_line="$GATEWAY_ADMIN_KEY (from GATEWAY_ADMIN_KEY)"
+elif generated=$(grep -Eo 'gwadmin_[A-Za-z0-9_-]+' "$DATA_DIR/gateway.log" | head -n1) && [ -n "$generated" ]; then
+  admin_line="$generated (generated now, shown once: only its hash is stored)"
+else
+  admin_line="generated at first start and shown then (only its hash is stored); set GATEWAY_ADMIN_KEY to choose one"
+fi
+
+cat <<BANNER
+
+  Gateway    http://127.0.0.1:$GATEWAY_PORT   (OpenAI base URL: http://127.0.0.1:$GATEWAY_PORT/v1)
+  Admin key  $admin_line
+  OpenAI     -> $openai_upstream
+  Anthropic  -> $anthropic_upstream
+  Storage    Azurite on 127.0.0.1:$AZURITE_PORT, data in $DATA_DIR/azurite
+
+  Mint a key:  GATEWAY_ADMIN_KEY=<admin key> dotnet run --project src/Gateway.Cli -- keys create --user alice --cap 20
+  Ctrl-C stops everything.
+
+BANNER
+wait

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Shared by run.sh, test.sh and bench.sh: install Azurite from package.json and start its Table
+# service. Source this file, then call `start_azurite <port> <data-dir>`; it sets AZURITE_PID and
+# exports GATEWAY_STORAGE_CONNECTION for that port.
+
+AZURITE_ACCOUNT_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+ensure_node_modules() {
+  if [ ! -x node_modules/.bin/azurite-table ]; then
+    echo "==> Installing Azurite (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+free_port() {
+  node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+}
+
+port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+start_azurite() {
+  local port="$1" data="$2" log="${3:-/dev/null}"
+  mkdir -p "$data"
+  if port_open "$port"; then
+    echo "error: port $port is already in use; set AZURITE_PORT to a free port" >&2
+    return 1
+  fi
+  node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort "$port" --location "$data" --skipApiVersionCheck >"$log" 2>&1 &
+  AZURITE_PID=$!
+  for _ in $(seq 1 150); do
+    if port_open "$port"; then
+      export GATEWAY_STORAGE_CONNECTION="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_ACCOUNT_KEY};TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1;"
+      return 0
+    fi
+    if ! kill -0 "$AZURITE_PID" 2>/dev/null; then
+      echo "error: Azurite exited during start-up; see $log" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "error: Azurite did not open port $port within 30 s" >&2
+  return 1
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh clone: installs Azurite, starts it on a free port with a
+# throw-away data folder, builds everything (warnings are errors), runs every test project, and
+# prints one summary line: "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/azurite.sh
+
+ensure_node_modules
+data="$(mktemp -d)"
+results="$(mktemp -d)"
+cleanup() {
+  [ -n "${AZURITE_PID:-}" ] && kill "$AZURITE_PID" 2>/dev/null || true
+  rm -rf "$data" "$results"
+}
+trap cleanup EXIT
+
+port="${AZURITE_PORT:-$(free_port)}"
+echo "==> Starting Azurite (tables) on 127.0.0.1:$port"
+start_azurite "$port" "$data" "$data/azurite.log"
+export GATEWAY_TEST_STORAGE="$GATEWAY_STORAGE_CONNECTION"
+
+echo "==> Building"
+dotnet build Gateway.sln -c Debug -nologo -clp:ErrorsOnly
+
+echo "==> Testing"
+set +e
+dotnet test Gateway.sln -c Debug --no-build -nologo --logger "trx" --results-directory "$results" 2>&1 | tee "$results/console.log"
+status=${PIPESTATUS[0]}
+set -e
+
+# Sum the per-project summaries ("Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12").
+passed=$(grep -Eo 'Passed: +[0-9]+' "$results/console.log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$results/console.log" | awk '{s+=$2} END {print s+0}')
+skipped=$(grep -Eo 'Skipped: +[0-9]+' "$results/console.log" | awk '{s+=$2} END {print s+0}')
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # The run itself failed (a crash or a build problem) without reporting a failed test.
+  failed=1
+fi
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
