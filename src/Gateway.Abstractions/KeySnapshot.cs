@@ -15,4 +15,5 @@ public sealed record KeySnapshot(
     [property: Id(9)] IReadOnlyList<string> Models,
     [property: Id(10)] DateTimeOffset CreatedAt,
     [property: Id(11)] DateTimeOffset? RevokedAt,
-    [property: Id(12)] long LedgerSequence);
+    [property: Id(12)] long LedgerSequence,
+    [property: Id(13)] string Silo);

@@ -87,6 +87,8 @@ public static partial class GatewayHostBuilder
                     o.TableServiceClient = new TableServiceClient(storage.ConnectionString);
                     o.TableName = storage.GrainStateTable;
                 });
+                // Failure detection can be tuned per deployment (tests shorten it to seconds).
+                silo.Configure<ClusterMembershipOptions>(config.GetSection($"{GatewayClusterOptions.Section}:Membership"));
                 silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             });
             builder.Services.AddGatewayGrains();

@@ -23,7 +23,8 @@ public sealed record KeyResponse(
     int InFlight,
     long RequestCount,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? RevokedAt)
+    DateTimeOffset? RevokedAt,
+    string Silo)
 {
     public static KeyResponse From(KeySnapshot s, string? key = null)
     {
@@ -32,6 +33,6 @@ public sealed record KeyResponse(
             s.Status == KeyStatus.Active ? "active" : "revoked",
             s.CapMicros, Money.ToUsd(s.CapMicros), s.SpentMicros, Money.ToUsd(s.SpentMicros),
             s.ReservedMicros, Money.ToUsd(s.ReservedMicros), remaining, Money.ToUsd(remaining),
-            s.InFlight, s.RequestCount, s.CreatedAt, s.RevokedAt);
+            s.InFlight, s.RequestCount, s.CreatedAt, s.RevokedAt, s.Silo);
     }
 }

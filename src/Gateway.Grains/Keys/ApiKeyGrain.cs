@@ -571,7 +571,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     {
         var s = _state.State;
         return new KeySnapshot(KeyId, s.UserId, s.Name, s.Status, s.CapMicros, _spent, _reserved, _open.Count, _requestCount,
-            s.Models, s.CreatedAt, s.RevokedAt, _sequence);
+            s.Models, s.CreatedAt, s.RevokedAt, _sequence, RuntimeIdentity);
     }
 
     private static BeginResult Deny(DenialReason reason, string message, string? userId) => new(reason, message, null, userId);

@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The real gateway binary in a process of its own, in any shape. Killing it is a real crash:
+/// no graceful shutdown, no deactivation, no checkpoint.
+/// </summary>
+public sealed class GatewayProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private GatewayProcess(Process process, string baseUrl, string role, int siloPort)
+    {
+        SiloPort = siloPort;
+        _process = process;
+        BaseUrl = baseUrl;
+        Role = role;
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string BaseUrl { get; }
+    public string Role { get; }
+    public int SiloPort { get; }
+    public bool HasExited => _process.HasExited;
+
+    public static async Task<GatewayProcess> StartAsync(GatewaySettings settings, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var port = FreePorts.Next();
+        var args = settings.ToArgs();
+        args[Array.IndexOf(args, "--urls") + 1] = $"http://127.0.0.1:{port}";
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(HostAssembly());
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            info.ArgumentList.Add("--" + key);
+            info.ArgumentList.Add(value);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the gateway process");
+        var started = new GatewayProcess(process, $"http://127.0.0.1:{port}", settings.Role, settings.SiloPort);
+        await started.WaitHealthyAsync(settings.Role == "silo" ? "/healthz" : "/readyz");
+        return started;
+    }
+
+    /// <summary>The Gateway.Host built next to this test assembly's configuration (test.sh builds the whole solution first).</summary>
+    private static string HostAssembly()
+    {
+        var testDir = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = testDir.Parent!.Name;
+        var root = testDir;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Gateway.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("repository root not found"),
+            "src", "Gateway.Host", "bin", configuration, testDir.Name, "Gateway.Host.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("Build the solution first (./test.sh does).", path);
+    }
+
+    private async Task WaitHealthyAsync(string path)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        await Poll.UntilAsync(async () =>
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{Role} process exited with {_process.ExitCode}:\n{Output()}");
+            }
+
+            using var response = await http.GetAsync(BaseUrl + path);
+            return response.IsSuccessStatusCode;
+        }, TimeSpan.FromSeconds(90), $"{Role} at {BaseUrl}{path}");
+    }
+
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    public string Output() => string.Join('\n', _output);
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _output.Enqueue(line);
+        while (_output.Count > 400 && _output.TryDequeue(out _))
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            // A graceful stop, so the silo leaves the membership table cleanly.
+            _process.Kill(entireProcessTree: false);
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        }
+
+        _process.Dispose();
+    }
+}
