@@ -9,7 +9,12 @@ public sealed class GatewayTables
     public GatewayTables(IOptions<StorageOptions> options)
     {
         var o = options.Value;
-        Service = new TableServiceClient(o.ConnectionString);
+        // A storage call that hangs must fail and be retried, never stall a key's ledger: bound each try.
+        var clientOptions = new TableClientOptions();
+        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        clientOptions.Retry.MaxRetries = 3;
+        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(100);
+        Service = new TableServiceClient(o.ConnectionString, clientOptions);
         Ledger = Service.GetTableClient(o.LedgerTable);
         Journal = Service.GetTableClient(o.JournalTable);
         AdminKeys = Service.GetTableClient(o.AdminKeysTable);
