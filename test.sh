@@ -25,7 +25,7 @@ dotnet build Gateway.sln -c Debug -nologo -clp:ErrorsOnly
 
 echo "==> Testing"
 set +e
-dotnet test Gateway.sln -c Debug --no-build -nologo --logger "trx" --results-directory "$results" 2>&1 | tee "$results/console.log"
+dotnet test Gateway.sln -c Debug --no-build -nologo --blame-hang-timeout 5m --logger "trx" --results-directory "$results" 2>&1 | tee "$results/console.log"
 status=${PIPESTATUS[0]}
 set -e
 

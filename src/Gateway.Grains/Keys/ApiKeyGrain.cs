@@ -28,8 +28,9 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private readonly Dictionary<string, OpenReservation> _open = new(StringComparer.Ordinal);
     private readonly HashSet<string> _settledSinceActivation = new(StringComparer.Ordinal);
     private readonly List<PendingAppend> _appendQueue = [];
-    private Task? _appendLoop;
-    private Task? _checkpoint;
+    private Task _appendLoop = Task.CompletedTask;
+    private bool _appending;
+    private bool _checkpointing;
     private readonly SemaphoreSlim _checkpointLock = new(1, 1);
     private IGrainTimer? _abandonTimer;
 
@@ -102,10 +103,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _abandonTimer?.Dispose();
-        if (_appendLoop is { } loop)
-        {
-            await loop;
-        }
+        await _appendLoop;
 
         if (_state.State.Exists && _state.State.CheckpointSequence != _sequence)
         {
@@ -449,7 +447,14 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         }
 
         _appendQueue.Add(pending);
-        _appendLoop ??= RunAppendLoopAsync();
+        if (!_appending)
+        {
+            // The flag, not the task, says whether a loop runs: a loop that finishes synchronously
+            // must not leave a stale task behind that would stop the next one from starting.
+            _appending = true;
+            _appendLoop = RunAppendLoopAsync();
+        }
+
         return pending.Completion.Task;
     }
 
@@ -506,15 +511,16 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
                     batch[i].Completion.TrySetResult(records[i]);
                 }
 
-                if (_sequence - _state.State.CheckpointSequence >= _options.CheckpointEvery && _checkpoint is null)
+                if (_sequence - _state.State.CheckpointSequence >= _options.CheckpointEvery && !_checkpointing)
                 {
-                    _checkpoint = CheckpointInBackgroundAsync();
+                    _checkpointing = true;
+                    _ = CheckpointInBackgroundAsync();
                 }
             }
         }
         finally
         {
-            _appendLoop = null;
+            _appending = false;
         }
     }
 
@@ -550,7 +556,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         }
         finally
         {
-            _checkpoint = null;
+            _checkpointing = false;
         }
     }
 

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Gateway.Cli;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.EndToEnd;
+
+/// <summary><c>gatewayctl</c> against a running gateway: create, show, revoke, and its errors.</summary>
+public sealed class CliTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+{
+    private async Task<(int Exit, string Out, string Err)> RunAsync(string? adminKey, params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var environment = new Dictionary<string, string?> { ["GATEWAY_URL"] = fixture.Gateway.BaseUrl, ["GATEWAY_ADMIN_KEY"] = adminKey };
+        var exit = await GatewayCtl.RunAsync(args, stdout, stderr, environment);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public async Task Key_lifecycle_through_the_cli()
+    {
+        var created = await RunAsync(GatewayServer.AdminKey, "keys", "create", "--user", "olga", "--cap", "12.5", "--json");
+        Assert.Equal(0, created.Exit);
+        var json = JsonDocument.Parse(created.Out).RootElement;
+        var keyId = json.GetProperty("keyId").GetString()!;
+        Assert.StartsWith($"gw_{keyId}_", json.GetProperty("key").GetString(), StringComparison.Ordinal);
+        Assert.Equal(12_500_000, json.GetProperty("capMicros").GetInt64());
+
+        var human = await RunAsync(GatewayServer.AdminKey, "keys", "create", "--user", "olga", "--cap", "1");
+        Assert.Equal(0, human.Exit);
+        Assert.Contains("shown only once", human.Out, StringComparison.Ordinal);
+
+        var shown = await RunAsync(GatewayServer.AdminKey, "keys", "show", keyId);
+        Assert.Equal(0, shown.Exit);
+        Assert.Contains("olga", shown.Out, StringComparison.Ordinal);
+        Assert.Contains("$12.50", shown.Out, StringComparison.Ordinal);
+        Assert.Contains("active", shown.Out, StringComparison.Ordinal);
+
+        var revoked = await RunAsync(GatewayServer.AdminKey, "keys", "revoke", keyId);
+        Assert.Equal(0, revoked.Exit);
+        Assert.Equal("revoked", (await fixture.Admin.GetKeyAsync(keyId)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Errors_are_clear_and_exit_non_zero()
+    {
+        var missing = await RunAsync(GatewayServer.AdminKey, "keys", "show", "nosuchkey");
+        Assert.Equal(1, missing.Exit);
+        Assert.Contains("404", missing.Err, StringComparison.Ordinal);
+
+        var badAdmin = await RunAsync("gwadmin_wrong", "keys", "show", "nosuchkey");
+        Assert.Equal(1, badAdmin.Exit);
+        Assert.Contains("401", badAdmin.Err, StringComparison.Ordinal);
+
+        var noAdmin = await RunAsync(null, "keys", "show", "nosuchkey");
+        Assert.Equal(2, noAdmin.Exit);
+
+        var negative = await RunAsync(GatewayServer.AdminKey, "keys", "create", "--user", "olga", "--cap", "-5");
+        Assert.Equal(2, negative.Exit);
+    }
+}
