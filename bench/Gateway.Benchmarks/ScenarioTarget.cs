@@ -1,0 +1,8 @@
+namespace Gateway.Benchmarks;
+
+internal enum ScenarioTarget
+{
+    Direct,
+    GatewayManyKeys,
+    GatewayHotKey,
+}
