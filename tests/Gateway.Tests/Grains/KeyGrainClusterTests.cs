@@ -13,7 +13,7 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture) : IClassFixture
 
     private Task<IApiKeyGrain> NewKeyAsync(long capMicros) => NewKeyAsync(fixture, capMicros);
 
-    internal static async Task<IApiKeyGrain> NewKeyAsync(ClusterFixture fixture, long capMicros)
+    private static async Task<IApiKeyGrain> NewKeyAsync(ClusterFixture fixture, long capMicros)
     {
         var keyId = ApiKeyFormat.NewKeyId();
         var grain = fixture.Client.GetGrain<IApiKeyGrain>(keyId);
@@ -21,11 +21,11 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture) : IClassFixture
         return grain;
     }
 
-    internal static BeginRequest Begin(long reserve, string? requestId = null) => new(
+    private static BeginRequest Begin(long reserve, string? requestId = null) => new(
         new RequestContext(requestId ?? Guid.NewGuid().ToString("N"), "m", "openai", "/v1/chat/completions", false, "fe", "r", ClusterFixture.Time.GetUtcNow(), null),
         ApiKeyFormat.Hash(Secret), Price, 100, 100, false, reserve);
 
-    internal static SettleRequest Settle(BeginRequest begin, Reservation reservation, long inputTokens, long outputTokens) => new(
+    private static SettleRequest Settle(BeginRequest begin, Reservation reservation, long inputTokens, long outputTokens) => new(
         begin.Context, reservation, Price, new UsageReport(inputTokens, outputTokens, 0, true), RequestOutcome.Completed, 200, 5, null);
 
     [Fact]

@@ -114,8 +114,8 @@ public sealed class GatewayProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            // A graceful stop, so the silo leaves the membership table cleanly.
-            _process.Kill(entireProcessTree: false);
+            // The test is over: nothing needs handing over, so end it outright.
+            _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         }
 
