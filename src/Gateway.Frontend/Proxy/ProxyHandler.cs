@@ -129,6 +129,7 @@ public sealed partial class ProxyHandler(
         {
             body.Dispose();
             var latency = (long)time.GetElapsedTime(startedTimestamp).TotalMilliseconds;
+            await CompleteResponseAsync(context);
             var report = usage.HasUsage
                 ? new UsageReport(usage.InputTokens ?? promptTokens, usage.OutputTokens ?? 0, usage.CachedInputTokens, ReportedByProvider: true)
                 : EstimateUsage(model, usage, promptTokens, status);
@@ -205,14 +206,39 @@ public sealed partial class ProxyHandler(
             return (RequestOutcome.Timeout, context.Response.HasStarted ? status : 504, detail);
         }
 
-        if (context.RequestAborted.IsCancellationRequested || result is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled
-            or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient)
+        // The forwarder's error says which side failed. A destination failure comes first: the
+        // forwarder aborts the client connection itself then, which must not read as the client leaving.
+        var upstreamFailed = result is ForwarderError.Request or ForwarderError.ResponseHeaders or ForwarderError.ResponseBodyDestination
+            or ForwarderError.RequestBodyDestination or ForwarderError.NoAvailableDestinations;
+        if (!upstreamFailed && (context.RequestAborted.IsCancellationRequested || result is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled
+            or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient))
         {
             return (RequestOutcome.ClientAborted, status, detail);
         }
 
         await WriteGatewayErrorAsync(context, route.Dialect, 502, "The upstream model API could not be reached or failed mid-response.");
         return (RequestOutcome.UpstreamError, context.Response.HasStarted ? status : 502, detail);
+    }
+
+    /// <summary>
+    /// Ends the client's response before settling, so settlement (a storage write) never adds to
+    /// the caller's latency or holds a finished stream open.
+    /// </summary>
+    private static async Task CompleteResponseAsync(HttpContext context)
+    {
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        try
+        {
+            await context.Response.CompleteAsync();
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            // The client went away meanwhile; the outcome was already decided.
+        }
     }
 
     private static async Task WriteGatewayErrorAsync(HttpContext context, ApiDialect dialect, int status, string message)

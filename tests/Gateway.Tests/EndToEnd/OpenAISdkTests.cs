@@ -43,7 +43,7 @@ public sealed class OpenAISdkTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Equal("alice", row.UserId);
         Assert.Equal("test-region", row.Region);
 
-        var state = await fixture.Admin.GetKeyAsync(key.KeyId);
+        var state = await SettledStateAsync(key.KeyId, row.CostMicros);
         Assert.Equal(row.CostMicros, state.GetProperty("spentMicros").GetInt64());
         Assert.Equal(0, state.GetProperty("reservedMicros").GetInt64());
         Assert.Equal(0, state.GetProperty("inFlight").GetInt32());
@@ -77,7 +77,7 @@ public sealed class OpenAISdkTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Equal(usage.OutputTokenCount, row.OutputTokens);
         Assert.Equal(MiniPrice.Cost(usage.InputTokenCount, usage.OutputTokenCount), row.CostMicros);
         Assert.True(row.CostMicros > 0, "a streamed request is never recorded as $0");
-        Assert.Equal(row.CostMicros, (await fixture.Admin.GetKeyAsync(key.KeyId)).GetProperty("spentMicros").GetInt64());
+        Assert.Equal(row.CostMicros, (await SettledStateAsync(key.KeyId, row.CostMicros)).GetProperty("spentMicros").GetInt64());
     }
 
     [Fact]
@@ -152,6 +152,10 @@ public sealed class OpenAISdkTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Equal(403, error.Status);
         Assert.Contains("gpt-4o", error.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>The key's state once its spend has caught up with its ledger (the row is written first).</summary>
+    private Task<System.Text.Json.JsonElement> SettledStateAsync(string keyId, long spentMicros) =>
+        Poll.UntilAsync(() => fixture.Admin.GetKeyAsync(keyId), s => s.GetProperty("spentMicros").GetInt64() >= spentMicros, TimeSpan.FromSeconds(10), "spend to include the settled row");
 
     private async Task<AuditRecord> SingleSettledRowAsync(string keyId)
     {

@@ -60,7 +60,8 @@ public sealed class FleetTests : IAsyncLifetime
                 await ChatAsync(proxy, key.Key);
             }
 
-            var state = await admin.GetKeyAsync(key.KeyId);
+            // Settlement follows the response: wait for it, with a deadline.
+            var state = await Poll.UntilAsync(() => admin.GetKeyAsync(key.KeyId), s => s.GetProperty("requestCount").GetInt64() >= 3, TimeSpan.FromSeconds(10), "settlement");
             Assert.Equal(silo, state.GetProperty("silo").GetString());
             Assert.Equal(3, state.GetProperty("requestCount").GetInt64());
             var rows = await _ledger.RowsAsync(key.KeyId);
@@ -84,7 +85,7 @@ public sealed class FleetTests : IAsyncLifetime
 
         // And it goes on counting from there, in step with its ledger.
         await ChatAsync(proxy, victim.Key.Key);
-        var final = await admin.GetKeyAsync(victim.Key.KeyId);
+        var final = await Poll.UntilAsync(() => admin.GetKeyAsync(victim.Key.KeyId), s => s.GetProperty("requestCount").GetInt64() >= 4, TimeSpan.FromSeconds(10), "settlement");
         var ledger = await _ledger.RowsAsync(victim.Key.KeyId);
         Assert.Equal(4, ledger.Count);
         Assert.Equal(ledger.Sum(r => r.CostMicros), final.GetProperty("spentMicros").GetInt64());
