@@ -5,6 +5,7 @@ using Gateway.Frontend.Proxy;
 using Gateway.Frontend.Upstreams;
 using Gateway.Storage;
 using Gateway.Storage.Admin;
+using Gateway.Storage.Audit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ public static class FrontendServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GatewayTables>();
         services.TryAddSingleton<AdminKeyStore>();
+        services.TryAddSingleton<UnattributedAudit>();
         services.AddSingleton(sp =>
         {
             var file = sp.GetRequiredService<IOptions<FrontendOptions>>().Value.PriceFile;

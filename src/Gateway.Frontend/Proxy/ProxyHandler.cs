@@ -6,6 +6,7 @@ using Gateway.Core.Keys;
 using Gateway.Core.Pricing;
 using Gateway.Core.Tokenization;
 using Gateway.Frontend.Upstreams;
+using Gateway.Storage.Audit;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,7 @@ public sealed partial class ProxyHandler(
     UpstreamClient upstreams,
     PriceTable prices,
     PromptTokenCounter tokens,
+    UnattributedAudit unattributed,
     TimeProvider time,
     IOptions<FrontendOptions> options,
     ILogger<ProxyHandler> logger)
@@ -42,6 +44,7 @@ public sealed partial class ProxyHandler(
         // 1. The key: its format is checked here; the grain checks the secret.
         if (!ApiKeyFormat.TryParse(PresentedKey(context.Request, route.Dialect), out var keyId, out var secret))
         {
+            await AuditUnattributedAsync(context, route, requestId, null, "malformed_or_missing_key", null);
             await ProviderErrors.WriteAsync(context, route.Dialect, 401,
                 "Incorrect API key provided. Gateway keys look like gw_<id>_<secret>; pass yours as " + (route.Dialect == ApiDialect.Anthropic ? "x-api-key or " : "") + "a Bearer token.",
                 "invalid_api_key");
@@ -105,6 +108,12 @@ public sealed partial class ProxyHandler(
         if (!begin.Accepted)
         {
             body.Dispose();
+            if (begin.Denial == DenialReason.UnknownKey && begin.UserId is null)
+            {
+                // No such key: its grain has no ledger to write to.
+                await AuditUnattributedAsync(context, route, requestId, keyId, "unknown_key", model);
+            }
+
             await WriteDenialAsync(context, route.Dialect, begin);
             return;
         }
@@ -218,6 +227,21 @@ public sealed partial class ProxyHandler(
 
         await WriteGatewayErrorAsync(context, route.Dialect, 502, "The upstream model API could not be reached or failed mid-response.");
         return (RequestOutcome.UpstreamError, context.Response.HasStarted ? status : 502, detail);
+    }
+
+    private async Task AuditUnattributedAsync(HttpContext context, ProxyRoute route, string requestId, string? keyId, string reason, string? model)
+    {
+        var o = options.Value;
+        try
+        {
+            await unattributed.RecordAsync(new UnattributedDenial(requestId, keyId, reason, route.Endpoint, model, 401,
+                o.InstanceId, o.Region, context.Connection.RemoteIpAddress?.ToString(), time.GetUtcNow()));
+        }
+        catch (Exception ex)
+        {
+            // The request is refused whatever happens here, and nothing went upstream.
+            LogUnattributedNotAudited(logger, requestId, ex.Message);
+        }
     }
 
     /// <summary>
@@ -354,6 +378,9 @@ public sealed partial class ProxyHandler(
             return (null, ex.Message);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId}: refusal of an unknown key could not be audited ({Reason})")]
+    private static partial void LogUnattributedNotAudited(ILogger logger, string requestId, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId}: could not begin on the key's grain ({Reason}); refused with 503")]
     private static partial void LogBeginFailed(ILogger logger, string requestId, string reason);

@@ -138,6 +138,10 @@ public sealed class OpenAISdkTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Equal(before, await fixture.Simulator.RequestCountAsync());
         var rows = await fixture.Ledger.RowsAsync(key.KeyId);
         Assert.Contains(rows, r => r.Denial == "UnknownKey");
+        // Refusals no key owns are on the record too, without any secret.
+        var unattributed = await fixture.Ledger.UnattributedAsync();
+        Assert.Contains(("nosuchkey", "unknown_key"), unattributed);
+        Assert.Contains((null, "malformed_or_missing_key"), unattributed);
     }
 
     [Fact]

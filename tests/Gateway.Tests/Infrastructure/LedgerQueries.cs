@@ -7,14 +7,28 @@ namespace Gateway.Tests.Infrastructure;
 /// <summary>Reads the audit ledger straight from Table Storage, as an auditor would.</summary>
 public sealed class LedgerQueries(string prefix)
 {
-    private readonly AuditLedger _ledger = new(new GatewayTables(Options.Create(TestStorage.Options(prefix))));
+    private readonly GatewayTables _tables = new(Options.Create(TestStorage.Options(prefix)));
+    private AuditLedger? _ledger;
 
-    public AuditLedger Ledger => _ledger;
+    public AuditLedger Ledger => _ledger ??= new AuditLedger(_tables);
+
+    /// <summary>Today's refusals that no key owns, as (presented key id, reason).</summary>
+    public async Task<List<(string? KeyId, string Reason)>> UnattributedAsync()
+    {
+        var rows = new List<(string?, string)>();
+        var partition = UnattributedAudit.PartitionFor(DateTimeOffset.UtcNow);
+        await foreach (var e in _tables.Ledger.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{partition}'"))
+        {
+            rows.Add((e.GetString("PresentedKeyId"), e.GetString("Reason") ?? ""));
+        }
+
+        return rows;
+    }
 
     public async Task<List<AuditRecord>> RowsAsync(string keyId)
     {
         var rows = new List<AuditRecord>();
-        await foreach (var row in _ledger.ReadAllAsync(keyId))
+        await foreach (var row in Ledger.ReadAllAsync(keyId))
         {
             rows.Add(row);
         }
