@@ -25,7 +25,7 @@ public sealed class SecretsAtRestTests(GatewayFixture fixture) : IClassFixture<G
             await foreach (var entity in service.GetTableClient(table.Name).QueryAsync<TableEntity>())
             {
                 scanned++;
-                foreach (var value in entity.Values)
+                foreach (var (_, value) in entity)
                 {
                     var text = value switch { string s => s, byte[] b => System.Text.Encoding.UTF8.GetString(b), _ => value?.ToString() ?? "" };
                     Assert.DoesNotContain(forbidden, f => text.Contains(f, StringComparison.Ordinal) || entity.RowKey.Contains(f, StringComparison.Ordinal));
