@@ -44,10 +44,12 @@ public sealed class ProxyBehaviourTests(GatewayFixture fixture) : IClassFixture<
 
         var rows = await Poll.UntilAsync(() => fixture.Ledger.RowsAsync(key.KeyId), r => r.Count == 2, TimeSpan.FromSeconds(10), "two ledger rows");
         Assert.All(rows, r => Assert.Equal(("completed", "anthropic", "/v1/messages", true), (r.Outcome, r.Provider, r.Endpoint, r.UsageReported)));
-        Assert.Equal(usage.GetProperty("input_tokens").GetInt64(), rows[0].InputTokens);
-        Assert.Equal(usage.GetProperty("output_tokens").GetInt64(), rows[0].OutputTokens);
-        Assert.True(rows[1].Streaming);
-        Assert.True(rows[1].OutputTokens > 0 && rows[1].CostMicros > 0);
+        // Rows are in settlement order, which need not be request order.
+        var plainRow = Assert.Single(rows, r => !r.Streaming);
+        var streamedRow = Assert.Single(rows, r => r.Streaming);
+        Assert.Equal(usage.GetProperty("input_tokens").GetInt64(), plainRow.InputTokens);
+        Assert.Equal(usage.GetProperty("output_tokens").GetInt64(), plainRow.OutputTokens);
+        Assert.True(streamedRow.OutputTokens > 0 && streamedRow.CostMicros > 0);
         // claude-haiku-4-5: $1 in, $5 out per million.
         Assert.All(rows, r => Assert.Equal(new ModelPrice(1_000_000, 5_000_000, 100_000).Cost(r.InputTokens, r.OutputTokens), r.CostMicros));
     }
