@@ -11,8 +11,7 @@ public sealed class AdminAuthorizationFilter(AdminKeyStore store) : IEndpointFil
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var authorization = http.Request.Headers.Authorization.ToString();
-        var presented = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : "";
+        var presented = PresentedCredentials.Bearer(http.Request) ?? "";
         var admin = presented.Length == 0 ? null : await store.FindAsync(presented, http.RequestAborted);
         if (admin is null)
         {

@@ -27,8 +27,7 @@ public static class ProxyEndpoints
     /// <summary>The models this gateway can price that the key may use, in OpenAI's list format.</summary>
     private static async Task ListModels(HttpContext context, PriceTable prices, IGrainFactory grains)
     {
-        var authorization = context.Request.Headers.Authorization.ToString();
-        var presented = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : context.Request.Headers["x-api-key"].ToString();
+        var presented = PresentedCredentials.ApiKey(context.Request, allowXApiKey: true);
         IReadOnlyList<string>? allowed = null;
         if (ApiKeyFormat.TryParse(presented, out var keyId, out var secret))
         {

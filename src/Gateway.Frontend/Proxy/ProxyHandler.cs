@@ -42,7 +42,7 @@ public sealed partial class ProxyHandler(
         context.Response.Headers["x-gateway-request-id"] = requestId;
 
         // 1. The key: its format is checked here; the grain checks the secret.
-        if (!ApiKeyFormat.TryParse(PresentedKey(context.Request, route.Dialect), out var keyId, out var secret))
+        if (!ApiKeyFormat.TryParse(PresentedCredentials.ApiKey(context.Request, route.Dialect == ApiDialect.Anthropic), out var keyId, out var secret))
         {
             await AuditUnattributedAsync(context, route, requestId, null, "malformed_or_missing_key", null);
             await ProviderErrors.WriteAsync(context, route.Dialect, 401,
@@ -319,17 +319,6 @@ public sealed partial class ProxyHandler(
         DenialReason.OverBudget => ProviderErrors.WriteAsync(context, dialect, 429, begin.Message ?? "You exceeded your current quota.", "insufficient_quota"),
         _ => ProviderErrors.WriteAsync(context, dialect, 503, begin.Message ?? "The gateway cannot record this request right now.", "audit_unavailable"),
     };
-
-    private static string? PresentedKey(HttpRequest request, ApiDialect dialect)
-    {
-        if (dialect == ApiDialect.Anthropic && request.Headers.TryGetValue("x-api-key", out var apiKey) && !string.IsNullOrEmpty(apiKey))
-        {
-            return apiKey.ToString();
-        }
-
-        var authorization = request.Headers.Authorization.ToString();
-        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
-    }
 
     private static async Task<(JsonDocument? Body, string? Error)> ReadBodyAsync(HttpContext context, long limit)
     {
