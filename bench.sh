@@ -27,6 +27,8 @@ azurite_dir=""
 bench_pid=""
 cleanup() {
   if [[ -n "$bench_pid" ]] && kill -0 "$bench_pid" 2>/dev/null; then
+    # dotnet run does not pass SIGTERM on to the program it started, so the program is told directly.
+    pkill -TERM -P "$bench_pid" 2>/dev/null || true
     kill -TERM "$bench_pid" 2>/dev/null || true
     wait "$bench_pid" 2>/dev/null || true
   fi

@@ -5,9 +5,9 @@ namespace Gateway.Benchmarks;
 /// <summary>What one run measures and how hard it pushes; parsed from the command line.</summary>
 internal sealed record BenchOptions
 {
-    public int Requests { get; init; } = 3_000;
+    public int Requests { get; init; } = 8_000;
 
-    public int WarmupRequests { get; init; } = 300;
+    public int WarmupRequests { get; init; } = 500;
 
     public int Concurrency { get; init; } = 32;
 
@@ -22,8 +22,8 @@ internal sealed record BenchOptions
         """
         Usage: bench.sh [--requests N] [--warmup N] [--concurrency C] [--keys K] [--sim-latency-ms MS]
                         [--scenario NAME[,NAME...]]
-          --requests N        measured requests per scenario (default 3000)
-          --warmup N          requests per scenario before measuring, excluded from the figures (default 300)
+          --requests N        measured requests per scenario (default 8000)
+          --warmup N          requests per scenario before measuring, excluded from the figures (default 500)
           --concurrency C     concurrent workers (default 32)
           --keys K            keys the many-keys scenarios spread over (default 50)
           --sim-latency-ms MS simulator delay before answering (default 0)

@@ -33,7 +33,12 @@ var progress = Console.Error;
 var output = Console.Out;
 
 await progress.WriteLineAsync("Starting the simulator" + (needsGateway ? $" and an all-in-one gateway (Azurite at {StorageEndpoint()})" : "") + "…");
-await using var environment = await BenchEnvironment.StartAsync(options, needsGateway);
+await using var environment = await TryStartAsync(options, needsGateway);
+if (environment is null)
+{
+    return 1;
+}
+
 try
 {
     var directKeys = new[] { new BenchKey("provider", BenchEnvironment.ProviderKey) };
@@ -119,6 +124,21 @@ catch (OperationCanceledException) when (cancellationToken.IsCancellationRequest
 {
     await progress.WriteLineAsync("Interrupted; stopping the gateway and the simulator.");
     return 130;
+}
+
+static async Task<BenchEnvironment?> TryStartAsync(BenchOptions options, bool withGateway)
+{
+    try
+    {
+        return await BenchEnvironment.StartAsync(options, withGateway);
+    }
+    catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or HttpRequestException)
+    {
+        await Console.Error.WriteLineAsync(
+            $"The gateway could not reach its storage at {StorageEndpoint()}: {ex.Message}{Environment.NewLine}" +
+            "Run ./bench.sh, which starts Azurite when none is listening, or point GATEWAY_TEST_STORAGE at one.");
+        return null;
+    }
 }
 
 void Interrupt(PosixSignalContext context)
