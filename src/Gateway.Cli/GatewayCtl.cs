@@ -17,6 +17,8 @@ public static class GatewayCtl
     private static readonly Func<CliContext, Command>[] Resources =
     [
         KeysCommands.Build,
+        AdminKeysCommands.Build,
+        AdminAuditCommands.Build,
     ];
 
     /// <summary>Parses <paramref name="args"/>, runs the command and returns the process exit code.</summary>

@@ -23,6 +23,7 @@ public static class FrontendServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GatewayTables>();
         services.TryAddSingleton<AdminKeyStore>();
+        services.TryAddSingleton<AdminAuditLog>();
         services.TryAddSingleton<UnattributedAudit>();
         services.AddSingleton(sp =>
         {

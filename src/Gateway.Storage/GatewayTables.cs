@@ -18,18 +18,21 @@ public sealed class GatewayTables
         Ledger = Service.GetTableClient(o.LedgerTable);
         Journal = Service.GetTableClient(o.JournalTable);
         AdminKeys = Service.GetTableClient(o.AdminKeysTable);
+        AdminAudit = Service.GetTableClient(o.AdminAuditTable);
     }
 
     public TableServiceClient Service { get; }
     public TableClient Ledger { get; }
     public TableClient Journal { get; }
     public TableClient AdminKeys { get; }
+    public TableClient AdminAudit { get; }
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         await Ledger.CreateIfNotExistsAsync(cancellationToken);
         await Journal.CreateIfNotExistsAsync(cancellationToken);
         await AdminKeys.CreateIfNotExistsAsync(cancellationToken);
+        await AdminAudit.CreateIfNotExistsAsync(cancellationToken);
     }
 
     /// <summary>Readiness: one cheap round trip that fails if storage is unreachable.</summary>

@@ -21,6 +21,7 @@ public sealed class StorageOptions
     public string LedgerTable => TablePrefix + "ledger";
     public string JournalTable => TablePrefix + "journal";
     public string AdminKeysTable => TablePrefix + "adminkeys";
+    public string AdminAuditTable => TablePrefix + "adminaudit";
     public string GrainStateTable => TablePrefix + "grainstate";
     public string MembershipTable => TablePrefix + "membership";
 }

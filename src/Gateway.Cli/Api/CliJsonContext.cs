@@ -5,7 +5,10 @@ namespace Gateway.Cli.Api;
 
 /// <summary>Source-generated JSON metadata with web defaults (camelCase, case-insensitive reads).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(AdminAuditPage))]
+[JsonSerializable(typeof(AdminKeyDetails))]
 [JsonSerializable(typeof(ApiProblem))]
+[JsonSerializable(typeof(CreateAdminKeyRequest))]
 [JsonSerializable(typeof(CreateKeyRequest))]
 [JsonSerializable(typeof(KeyDetails))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Gateway.Core;
 using Gateway.Core.Keys;
+using Gateway.Storage.Admin;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,9 +17,10 @@ public static partial class AdminEndpoints
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/admin/v1").AddEndpointFilter<AdminAuthorizationFilter>();
-        admin.MapPost("/keys", CreateKeyAsync);
-        admin.MapGet("/keys/{keyId}", GetKeyAsync);
-        admin.MapPost("/keys/{keyId}/revoke", RevokeKeyAsync);
+        admin.MapPost("/keys", CreateKeyAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "key.create", Mutates: true));
+        admin.MapGet("/keys/{keyId}", GetKeyAsync).WithMetadata(new AdminRequirement(AdminRoles.Viewer, "key.read", Mutates: false));
+        admin.MapPost("/keys/{keyId}/revoke", RevokeKeyAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "key.revoke", Mutates: true));
+        admin.MapAdminKeyApi();
         return app;
     }
 
@@ -79,6 +81,9 @@ public static partial class AdminEndpoints
         var caller = AdminAuthorizationFilter.Caller(context);
         var snapshot = await grains.GetGrain<IApiKeyGrain>(keyId).Create(
             new CreateKeyCommand(request.UserId, request.Name, capMicros, models, ApiKeyFormat.Hash(secret), $"admin:{caller.Id}"));
+        var scope = AdminAuthorizationFilter.Scope(context);
+        scope.Target = keyId;
+        scope.After = KeyResponse.From(snapshot);
         return TypedResults.Created($"/admin/v1/keys/{keyId}", KeyResponse.From(snapshot, ApiKeyFormat.Compose(keyId, secret)));
     }
 
@@ -101,15 +106,22 @@ public static partial class AdminEndpoints
         }
 
         var caller = AdminAuthorizationFilter.Caller(context);
-        var snapshot = await grains.GetGrain<IApiKeyGrain>(keyId).Revoke($"admin:{caller.Id}");
-        return snapshot is null ? NotFound(keyId) : TypedResults.Ok(KeyResponse.From(snapshot));
+        var grain = grains.GetGrain<IApiKeyGrain>(keyId);
+        var before = await grain.GetSnapshot();
+        var snapshot = before is null ? null : await grain.Revoke($"admin:{caller.Id}");
+        if (snapshot is null)
+        {
+            return NotFound(keyId);
+        }
+
+        var scope = AdminAuthorizationFilter.Scope(context);
+        (scope.Before, scope.After) = (new { status = KeyResponse.From(before!).Status }, new { status = KeyResponse.From(snapshot).Status, revokedAt = snapshot.RevokedAt });
+        return TypedResults.Ok(KeyResponse.From(snapshot));
     }
 
-    private static ProblemHttpResult BadRequest(string detail) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request");
+    private static ProblemHttpResult BadRequest(string detail) => AdminProblems.BadRequest(detail);
 
-    private static ProblemHttpResult NotFound(string keyId) =>
-        TypedResults.Problem($"No key with id '{keyId}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+    private static ProblemHttpResult NotFound(string keyId) => AdminProblems.NotFound($"No key with id '{keyId}'.");
 
     [GeneratedRegex("^[A-Za-z0-9._@-]{1,128}$")]
     private static partial Regex IdPattern();

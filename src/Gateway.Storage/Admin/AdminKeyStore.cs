@@ -31,7 +31,7 @@ public sealed class AdminKeyStore(GatewayTables tables)
         }
 
         var e = response.Value;
-        var record = new AdminKeyRecord(hash, e.GetString("Name") ?? "", e.GetString("Role") ?? "viewer", e.GetDateTimeOffset("CreatedAt") ?? default, e.GetBoolean("Revoked") ?? false);
+        var record = new AdminKeyRecord(hash, e.GetString("Name") ?? "", e.GetString("Role") ?? AdminRoles.Viewer, e.GetDateTimeOffset("CreatedAt") ?? default, e.GetBoolean("Revoked") ?? false);
         return record.Revoked ? null : record;
     }
 
@@ -74,10 +74,38 @@ public sealed class AdminKeyStore(GatewayTables tables)
         }
     }
 
-    private static TableEntity NewRow(string hash, string name, DateTimeOffset now) => new(Partition, hash)
+    /// <summary>Mints an admin key; only its hash is stored, so the key is returned this once.</summary>
+    public async Task<(AdminKeyRecord Record, string Key)> CreateAsync(string name, string role, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var key = Prefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        var hash = ApiKeyFormat.Hash(key);
+        await tables.AdminKeys.AddEntityAsync(NewRow(hash, name, now, role), cancellationToken);
+        return (new AdminKeyRecord(hash, name, role, now, Revoked: false), key);
+    }
+
+    /// <summary>Revokes an admin key by its id (the first 12 hex digits of its hash); null when there is none.</summary>
+    public async Task<AdminKeyRecord?> RevokeAsync(string id, CancellationToken cancellationToken)
+    {
+        if (id.Length != 12 || !id.All(char.IsAsciiHexDigitLower))
+        {
+            return null;
+        }
+
+        var filter = $"PartitionKey eq '{Partition}' and RowKey ge '{id}' and RowKey lt '{id}~'";
+        await foreach (var e in tables.AdminKeys.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            e["Revoked"] = true;
+            await tables.AdminKeys.UpdateEntityAsync(e, e.ETag, TableUpdateMode.Merge, cancellationToken);
+            return new AdminKeyRecord(e.RowKey, e.GetString("Name") ?? "", e.GetString("Role") ?? AdminRoles.Viewer, e.GetDateTimeOffset("CreatedAt") ?? default, Revoked: true);
+        }
+
+        return null;
+    }
+
+    private static TableEntity NewRow(string hash, string name, DateTimeOffset now, string role = AdminRoles.Admin) => new(Partition, hash)
     {
         ["Name"] = name,
-        ["Role"] = "admin",
+        ["Role"] = role,
         ["CreatedAt"] = now,
         ["Revoked"] = false,
     };

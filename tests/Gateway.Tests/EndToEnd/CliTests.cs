@@ -42,6 +42,24 @@ public sealed class CliTests(GatewayFixture fixture) : IClassFixture<GatewayFixt
     }
 
     [Fact]
+    public async Task Admin_keys_and_the_admin_audit_through_the_cli()
+    {
+        var minted = await RunAsync(GatewayServer.AdminKey, "admin-keys", "create", "--name", "auditor-bot", "--role", "auditor", "--json");
+        Assert.Equal(0, minted.Exit);
+        var auditorKey = JsonDocument.Parse(minted.Out).RootElement.GetProperty("key").GetString()!;
+
+        var trail = await RunAsync(auditorKey, "admin-audit", "--limit", "20");
+        Assert.Equal(0, trail.Exit);
+        Assert.Contains("adminkey.create", trail.Out, StringComparison.Ordinal);
+        Assert.Contains("TIME", trail.Out, StringComparison.Ordinal);
+
+        // An auditor may read the trail but not mint keys.
+        var refused = await RunAsync(auditorKey, "keys", "create", "--user", "olga", "--cap", "1");
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("403", refused.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Errors_are_clear_and_exit_non_zero()
     {
         var missing = await RunAsync(GatewayServer.AdminKey, "keys", "show", "nosuchkey");
