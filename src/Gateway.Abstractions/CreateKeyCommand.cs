@@ -8,4 +8,5 @@ public sealed record CreateKeyCommand(
     [property: Id(2)] long CapMicros,
     [property: Id(3)] IReadOnlyList<string> Models,
     [property: Id(4)] string SecretHash,
-    [property: Id(5)] string CreatedBy);
+    [property: Id(5)] string CreatedBy,
+    [property: Id(6)] DateTimeOffset? ExpiresAt = null);

@@ -10,4 +10,5 @@ public enum DenialReason
     ModelNotPriced = 4,
     OverBudget = 5,
     AuditUnavailable = 6,
+    Expired = 7,
 }

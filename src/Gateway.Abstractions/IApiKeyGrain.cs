@@ -15,6 +15,13 @@ public interface IApiKeyGrain : IGrainWithStringKey
     Task<KeySnapshot?> GetSnapshot();
 
     /// <summary>Revokes the key durably; once this returns, no request with the key is accepted.</summary>
+    /// <summary>
+    /// Replaces the key's secret (same key id, budget and history). The previous secret keeps working
+    /// for <paramref name="grace"/> (zero: not at all), then stops.
+    /// </summary>
+    [Alias("Rotate")]
+    Task<KeySnapshot?> Rotate(string newSecretHash, TimeSpan grace, string rotatedBy);
+
     [Alias("Revoke")]
     Task<KeySnapshot?> Revoke(string revokedBy);
 

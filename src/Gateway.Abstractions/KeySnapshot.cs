@@ -16,4 +16,6 @@ public sealed record KeySnapshot(
     [property: Id(10)] DateTimeOffset CreatedAt,
     [property: Id(11)] DateTimeOffset? RevokedAt,
     [property: Id(12)] long LedgerSequence,
-    [property: Id(13)] string Silo);
+    [property: Id(13)] string Silo,
+    [property: Id(14)] DateTimeOffset? ExpiresAt,
+    [property: Id(15)] DateTimeOffset? PreviousSecretValidUntil);

@@ -11,4 +11,5 @@ namespace Gateway.Cli.Api;
 [JsonSerializable(typeof(CreateAdminKeyRequest))]
 [JsonSerializable(typeof(CreateKeyRequest))]
 [JsonSerializable(typeof(KeyDetails))]
+[JsonSerializable(typeof(RotateKeyRequest))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -19,30 +19,7 @@ internal static class AdminAuditCommands
     {
         ArgumentNullException.ThrowIfNull(context);
 
-        var limit = new Option<int>("--limit")
-        {
-            Description = $"How many of the most recent actions to show, 1 to {MaxLimit}.",
-            HelpName = "n",
-            DefaultValueFactory = _ => DefaultLimit,
-        };
-        limit.CustomParser = result =>
-        {
-            // Parsed here rather than by a validator on the converted value, which would throw on
-            // text that is not a number instead of reporting it as a usage error.
-            if (result.Tokens.Count == 0)
-            {
-                return DefaultLimit;
-            }
-
-            var text = result.Tokens[0].Value.Trim();
-            if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
-                || value is < 1 or > MaxLimit)
-            {
-                result.AddError($"--limit must be a whole number from 1 to {MaxLimit}, got '{text}'.");
-            }
-
-            return value;
-        };
+        var limit = BoundedIntOption.Create("--limit", $"How many of the most recent actions to show, 1 to {MaxLimit}.", "n", 1, MaxLimit, DefaultLimit);
 
         var command = new Command(
             "admin-audit",

@@ -17,6 +17,7 @@ internal static class KeysCommands
         var keys = new Command("keys", "Create, inspect and revoke virtual API keys.");
         keys.Subcommands.Add(BuildCreate(context));
         keys.Subcommands.Add(BuildShow(context));
+        keys.Subcommands.Add(BuildRotate(context));
         keys.Subcommands.Add(BuildRevoke(context));
         return keys;
     }
@@ -126,6 +127,38 @@ internal static class KeysCommands
                 parseResult,
                 (api, ct) => api.GetAsync(path, CliJsonContext.Default.KeyDetails, ct),
                 RenderDetails,
+                cancellationToken);
+        });
+        return command;
+    }
+
+    private static Command BuildRotate(CliContext context)
+    {
+        var keyId = IdArgument.Create("key-id", "Id of the key to rotate.");
+        var grace = BoundedIntOption.Create("--grace", "Seconds the old secret keeps working, 0 to 604800 (7 days); default 0: it stops at once.", "seconds", 0, 604_800, 0);
+        var command = new Command(
+            "rotate",
+            "Issue a new secret for the same key id, budget and history. The new key is shown once.");
+        command.Arguments.Add(keyId);
+        command.Options.Add(grace);
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var path = "keys/" + AdminApiClient.Segment(parseResult.GetRequiredValue(keyId)) + "/rotate";
+            var request = new RotateKeyRequest(parseResult.GetValue(grace));
+            return context.RunAsync(
+                parseResult,
+                (api, ct) => api.PostAsync(path, request, CliJsonContext.Default.RotateKeyRequest, CliJsonContext.Default.KeyDetails, ct),
+                (key, output) =>
+                {
+                    output.WriteLine($"Rotated key {key.KeyId} (user {key.UserId}).");
+                    output.WriteLine();
+                    output.WriteLine($"    {key.Key ?? DisplayFormat.None}");
+                    output.WriteLine();
+                    output.WriteLine("This key is shown only once and cannot be retrieved later. Store it securely now.");
+                    output.WriteLine(request.GraceSeconds > 0
+                        ? $"The previous secret keeps working for {request.GraceSeconds} s."
+                        : "The previous secret no longer works.");
+                },
                 cancellationToken);
         });
         return command;

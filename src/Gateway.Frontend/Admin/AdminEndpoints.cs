@@ -13,18 +13,20 @@ namespace Gateway.Frontend.Admin;
 public static partial class AdminEndpoints
 {
     private const long MaxCapMicros = 1_000_000 * Money.MicrosPerDollar;
+    private const int MaxGraceSeconds = 7 * 24 * 3600;
 
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/admin/v1").AddEndpointFilter<AdminAuthorizationFilter>();
         admin.MapPost("/keys", CreateKeyAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "key.create", Mutates: true));
         admin.MapGet("/keys/{keyId}", GetKeyAsync).WithMetadata(new AdminRequirement(AdminRoles.Viewer, "key.read", Mutates: false));
+        admin.MapPost("/keys/{keyId}/rotate", RotateKeyAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "key.rotate", Mutates: true));
         admin.MapPost("/keys/{keyId}/revoke", RevokeKeyAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "key.revoke", Mutates: true));
         admin.MapAdminKeyApi();
         return app;
     }
 
-    private static async Task<Results<Created<KeyResponse>, ProblemHttpResult>> CreateKeyAsync(HttpContext context, IGrainFactory grains)
+    private static async Task<Results<Created<KeyResponse>, ProblemHttpResult>> CreateKeyAsync(HttpContext context, IGrainFactory grains, TimeProvider time)
     {
         CreateKeyRequest? request;
         try
@@ -76,11 +78,16 @@ public static partial class AdminEndpoints
             return BadRequest("name is at most 64 characters.");
         }
 
+        if (request.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow())
+        {
+            return BadRequest($"expiresAt must be in the future; {expiresAt:O} has passed.");
+        }
+
         var keyId = ApiKeyFormat.NewKeyId();
         var secret = ApiKeyFormat.NewSecret();
         var caller = AdminAuthorizationFilter.Caller(context);
         var snapshot = await grains.GetGrain<IApiKeyGrain>(keyId).Create(
-            new CreateKeyCommand(request.UserId, request.Name, capMicros, models, ApiKeyFormat.Hash(secret), $"admin:{caller.Id}"));
+            new CreateKeyCommand(request.UserId, request.Name, capMicros, models, ApiKeyFormat.Hash(secret), $"admin:{caller.Id}", request.ExpiresAt));
         var scope = AdminAuthorizationFilter.Scope(context);
         scope.Target = keyId;
         scope.After = KeyResponse.From(snapshot);
@@ -96,6 +103,44 @@ public static partial class AdminEndpoints
 
         var snapshot = await grains.GetGrain<IApiKeyGrain>(keyId).GetSnapshot();
         return snapshot is null ? NotFound(keyId) : TypedResults.Ok(KeyResponse.From(snapshot));
+    }
+
+    private static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> RotateKeyAsync(string keyId, HttpContext context, IGrainFactory grains)
+    {
+        RotateKeyRequest? request = null;
+        if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            try
+            {
+                request = await context.Request.ReadFromJsonAsync<RotateKeyRequest>(JsonSerializerOptions.Web, context.RequestAborted);
+            }
+            catch (Exception ex) when (ex is JsonException or BadHttpRequestException or InvalidOperationException)
+            {
+                return BadRequest($"The body must be JSON like {{\"graceSeconds\": 3600}}: {ex.Message}");
+            }
+        }
+
+        var graceSeconds = request?.GraceSeconds ?? 0;
+        if (graceSeconds is < 0 or > MaxGraceSeconds)
+        {
+            return BadRequest($"graceSeconds must be between 0 and {MaxGraceSeconds} (7 days).");
+        }
+
+        if (!ApiKeyFormat.IsValidKeyId(keyId))
+        {
+            return NotFound(keyId);
+        }
+
+        var secret = ApiKeyFormat.NewSecret();
+        var caller = AdminAuthorizationFilter.Caller(context);
+        var snapshot = await grains.GetGrain<IApiKeyGrain>(keyId).Rotate(ApiKeyFormat.Hash(secret), TimeSpan.FromSeconds(graceSeconds), $"admin:{caller.Id}");
+        if (snapshot is null)
+        {
+            return NotFound(keyId);
+        }
+
+        AdminAuthorizationFilter.Scope(context).After = new { graceSeconds, previousSecretValidUntil = snapshot.PreviousSecretValidUntil };
+        return TypedResults.Ok(KeyResponse.From(snapshot, ApiKeyFormat.Compose(keyId, secret)));
     }
 
     private static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> RevokeKeyAsync(string keyId, HttpContext context, IGrainFactory grains)

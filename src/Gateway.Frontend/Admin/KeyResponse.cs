@@ -24,7 +24,9 @@ public sealed record KeyResponse(
     long RequestCount,
     DateTimeOffset CreatedAt,
     DateTimeOffset? RevokedAt,
-    string Silo)
+    string Silo,
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset? PreviousSecretValidUntil)
 {
     public static KeyResponse From(KeySnapshot s, string? key = null)
     {
@@ -33,6 +35,6 @@ public sealed record KeyResponse(
             s.Status == KeyStatus.Active ? "active" : "revoked",
             s.CapMicros, Money.ToUsd(s.CapMicros), s.SpentMicros, Money.ToUsd(s.SpentMicros),
             s.ReservedMicros, Money.ToUsd(s.ReservedMicros), remaining, Money.ToUsd(remaining),
-            s.InFlight, s.RequestCount, s.CreatedAt, s.RevokedAt, s.Silo);
+            s.InFlight, s.RequestCount, s.CreatedAt, s.RevokedAt, s.Silo, s.ExpiresAt, s.PreviousSecretValidUntil);
     }
 }

@@ -314,6 +314,7 @@ public sealed partial class ProxyHandler(
     {
         DenialReason.UnknownKey => ProviderErrors.WriteAsync(context, dialect, 401, begin.Message ?? "Incorrect API key provided.", "invalid_api_key"),
         DenialReason.Revoked => ProviderErrors.WriteAsync(context, dialect, 401, begin.Message ?? "This API key has been revoked.", "invalid_api_key"),
+        DenialReason.Expired => ProviderErrors.WriteAsync(context, dialect, 401, begin.Message ?? "This API key has expired.", "invalid_api_key"),
         DenialReason.ModelNotAllowed => ProviderErrors.WriteAsync(context, dialect, 403, begin.Message ?? "Model not allowed.", "model_not_allowed"),
         DenialReason.ModelNotPriced => ProviderErrors.WriteAsync(context, dialect, 404, begin.Message ?? "Model not found.", "model_not_found"),
         DenialReason.OverBudget => ProviderErrors.WriteAsync(context, dialect, 429, begin.Message ?? "You exceeded your current quota.", "insufficient_quota"),

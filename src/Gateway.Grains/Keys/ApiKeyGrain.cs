@@ -130,12 +130,32 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             Models = [.. command.Models],
             CreatedAt = now,
             CreatedBy = command.CreatedBy,
+            ExpiresAt = command.ExpiresAt,
         };
         await _state.WriteStateAsync();
         return Snapshot();
     }
 
     public Task<KeySnapshot?> GetSnapshot() => Task.FromResult(_state.State.Exists ? Snapshot() : null);
+
+    public async Task<KeySnapshot?> Rotate(string newSecretHash, TimeSpan grace, string rotatedBy)
+    {
+        var s = _state.State;
+        if (!s.Exists)
+        {
+            return null;
+        }
+
+        // The new secret works from this turn on; the old one only within its grace, then never.
+        var now = _time.GetUtcNow();
+        var keepOld = grace > TimeSpan.Zero;
+        s.PreviousSecretHash = keepOld ? s.SecretHash : null;
+        s.PreviousSecretValidUntil = keepOld ? now + grace : null;
+        s.SecretHash = newSecretHash;
+        await CheckpointAsync();
+        LogRotated(_logger, KeyId, rotatedBy, grace);
+        return Snapshot();
+    }
 
     public async Task<KeySnapshot?> Revoke(string revokedBy)
     {
@@ -165,7 +185,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             DeactivateOnIdle();
         }
 
-        IReadOnlyList<string>? models = s.Exists && s.Status == KeyStatus.Active && ApiKeyFormat.HashesEqual(secretHash, s.SecretHash) ? s.Models : null;
+        IReadOnlyList<string>? models = s.Exists && s.Status == KeyStatus.Active && SecretMatches(secretHash) && !IsExpired() ? s.Models : null;
         return Task.FromResult(models);
     }
 
@@ -182,13 +202,17 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
         DenialReason denial;
         string message;
-        if (!ApiKeyFormat.HashesEqual(request.SecretHash, s.SecretHash))
+        if (!SecretMatches(request.SecretHash))
         {
             (denial, message) = (DenialReason.UnknownKey, "Incorrect API key provided.");
         }
         else if (s.Status == KeyStatus.Revoked)
         {
             (denial, message) = (DenialReason.Revoked, "This API key has been revoked.");
+        }
+        else if (IsExpired())
+        {
+            (denial, message) = (DenialReason.Expired, $"This API key expired at {s.ExpiresAt:u}.");
         }
         else if (!ModelPattern.IsAllowed(s.Models, context.Model))
         {
@@ -367,6 +391,18 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
         return expired.Count;
     }
+
+    /// <summary>The current secret, or the previous one while its rotation grace lasts; both compared in constant time.</summary>
+    private bool SecretMatches(string presentedHash)
+    {
+        var s = _state.State;
+        var current = ApiKeyFormat.HashesEqual(presentedHash, s.SecretHash);
+        var previous = s.PreviousSecretHash is { } old && s.PreviousSecretValidUntil is { } until
+            && _time.GetUtcNow() < until && ApiKeyFormat.HashesEqual(presentedHash, old);
+        return current | previous;
+    }
+
+    private bool IsExpired() => _state.State.ExpiresAt is { } expires && _time.GetUtcNow() >= expires;
 
     private bool Hold(IntentEntry intent)
     {
@@ -577,7 +613,8 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     {
         var s = _state.State;
         return new KeySnapshot(KeyId, s.UserId, s.Name, s.Status, s.CapMicros, _spent, _reserved, _open.Count, _requestCount,
-            s.Models, s.CreatedAt, s.RevokedAt, _sequence, RuntimeIdentity);
+            s.Models, s.CreatedAt, s.RevokedAt, _sequence, RuntimeIdentity, s.ExpiresAt,
+            s.PreviousSecretValidUntil is { } until && until > _time.GetUtcNow() ? until : null);
     }
 
     private static BeginResult Deny(DenialReason reason, string message, string? userId) => new(reason, message, null, userId);
@@ -595,7 +632,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
     private static int DenialStatus(DenialReason reason) => reason switch
     {
-        DenialReason.UnknownKey or DenialReason.Revoked => 401,
+        DenialReason.UnknownKey or DenialReason.Revoked or DenialReason.Expired => 401,
         DenialReason.ModelNotAllowed => 403,
         DenialReason.ModelNotPriced => 404,
         DenialReason.OverBudget => 429,
@@ -617,6 +654,9 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Key {KeyId} revoked by {RevokedBy}")]
     private static partial void LogRevoked(ILogger logger, string keyId, string revokedBy);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Key {KeyId} rotated by {RotatedBy}; the previous secret stays valid for {Grace}")]
+    private static partial void LogRotated(ILogger logger, string keyId, string rotatedBy, TimeSpan grace);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: intent for request {RequestId} could not be recorded ({Reason}); request refused")]
     private static partial void LogIntentFailed(ILogger logger, string keyId, string requestId, string reason);

@@ -23,4 +23,7 @@ public sealed class KeyState
     [Id(12)] public long CheckpointSpentMicros { get; set; }
     [Id(13)] public long CheckpointRequestCount { get; set; }
     [Id(14)] public string CheckpointHash { get; set; } = "";
+    [Id(15)] public string? PreviousSecretHash { get; set; }
+    [Id(16)] public DateTimeOffset? PreviousSecretValidUntil { get; set; }
+    [Id(17)] public DateTimeOffset? ExpiresAt { get; set; }
 }

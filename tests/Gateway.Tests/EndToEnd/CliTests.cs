@@ -36,9 +36,29 @@ public sealed class CliTests(GatewayFixture fixture) : IClassFixture<GatewayFixt
         Assert.Contains("$12.50", shown.Out, StringComparison.Ordinal);
         Assert.Contains("active", shown.Out, StringComparison.Ordinal);
 
+        var rotated = await RunAsync(GatewayServer.AdminKey, "keys", "rotate", keyId, "--json");
+        Assert.Equal(0, rotated.Exit);
+        var newKey = JsonDocument.Parse(rotated.Out).RootElement.GetProperty("key").GetString()!;
+        Assert.StartsWith($"gw_{keyId}_", newKey, StringComparison.Ordinal);
+        Assert.NotEqual(json.GetProperty("key").GetString(), newKey);
+        Assert.Equal(401, await ChatStatusAsync(json.GetProperty("key").GetString()!));
+        Assert.Equal(200, await ChatStatusAsync(newKey));
+
         var revoked = await RunAsync(GatewayServer.AdminKey, "keys", "revoke", keyId);
         Assert.Equal(0, revoked.Exit);
         Assert.Equal("revoked", (await fixture.Admin.GetKeyAsync(keyId)).GetProperty("status").GetString());
+    }
+
+    private async Task<int> ChatStatusAsync(string key)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(fixture.Gateway.BaseUrl) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"gpt-4o-mini","max_tokens":5,"messages":[{"role":"user","content":"x"}]}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        using var response = await http.SendAsync(request);
+        return (int)response.StatusCode;
     }
 
     [Fact]

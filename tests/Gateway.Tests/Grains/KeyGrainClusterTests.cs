@@ -129,6 +129,38 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture) : IClassFixture
         Assert.Equal(KeyStatus.Revoked, (await grain.GetSnapshot())!.Status);
     }
 
+    [Fact]
+    public async Task Rotated_secret_keeps_working_only_within_its_grace()
+    {
+        var grain = await NewKeyAsync(capMicros: 1_000_000);
+        const string next = "the-next-secret";
+        await grain.Rotate(ApiKeyFormat.Hash(next), TimeSpan.FromMinutes(5), "test");
+
+        Assert.True((await grain.Begin(Begin(1))).Accepted, "the old secret works within the grace");
+        Assert.True((await grain.Begin(Begin(1) with { SecretHash = ApiKeyFormat.Hash(next) })).Accepted);
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal(DenialReason.UnknownKey, (await grain.Begin(Begin(1))).Denial);
+        Assert.True((await grain.Begin(Begin(1) with { SecretHash = ApiKeyFormat.Hash(next) })).Accepted);
+
+        // Without a grace the old secret stops at once.
+        const string third = "the-third-secret";
+        await grain.Rotate(ApiKeyFormat.Hash(third), TimeSpan.Zero, "test");
+        Assert.Equal(DenialReason.UnknownKey, (await grain.Begin(Begin(1) with { SecretHash = ApiKeyFormat.Hash(next) })).Denial);
+        Assert.True((await grain.Begin(Begin(1) with { SecretHash = ApiKeyFormat.Hash(third) })).Accepted);
+    }
+
+    [Fact]
+    public async Task Key_stops_working_at_its_expiry()
+    {
+        var keyId = ApiKeyFormat.NewKeyId();
+        var grain = fixture.Client.GetGrain<IApiKeyGrain>(keyId);
+        await grain.Create(new CreateKeyCommand("u", null, 1_000_000, [], ApiKeyFormat.Hash(Secret), "test", ClusterFixture.Time.GetUtcNow().AddHours(1)));
+
+        Assert.True((await grain.Begin(Begin(1))).Accepted);
+        ClusterFixture.Time.Advance(TimeSpan.FromHours(2));
+        Assert.Equal(DenialReason.Expired, (await grain.Begin(Begin(1))).Denial);
+    }
+
     private async Task<int> JournalRowsAsync(string keyId)
     {
         var count = 0;
