@@ -97,7 +97,7 @@ cat <<BANNER
   Anthropic  -> $anthropic_upstream
   Storage    Azurite on 127.0.0.1:$AZURITE_PORT, data in $DATA_DIR/azurite
 
-  Mint a key:  GATEWAY_ADMIN_KEY=<admin key> dotnet run --project src/Gateway.Cli -- keys create --user alice --cap 20
+  Mint a key:  GATEWAY_ADMIN_KEY=<admin key> dotnet run --project src/Gateway.Cli -- keys create --user alice --create-user --cap 20
   Ctrl-C stops everything.
 
 BANNER

@@ -18,6 +18,15 @@ internal sealed class AdminClient : IDisposable
 
     public async Task<BenchKey> CreateKeyAsync(string userId, string name, CancellationToken cancellationToken)
     {
+        using (var user = await _http.PostAsJsonAsync("/admin/v1/users", new { id = userId }, cancellationToken))
+        {
+            // 409: the user exists already, which is all that is needed.
+            if (!user.IsSuccessStatusCode && user.StatusCode != System.Net.HttpStatusCode.Conflict)
+            {
+                throw new InvalidOperationException($"creating user {userId} failed: {(int)user.StatusCode} {await user.Content.ReadAsStringAsync(cancellationToken)}");
+            }
+        }
+
         using var response = await _http.PostAsJsonAsync("/admin/v1/keys", new { userId, name, capUsd = 1_000_000m }, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         if (response.StatusCode != HttpStatusCode.Created)

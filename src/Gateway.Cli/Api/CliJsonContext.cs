@@ -11,5 +11,7 @@ namespace Gateway.Cli.Api;
 [JsonSerializable(typeof(CreateAdminKeyRequest))]
 [JsonSerializable(typeof(CreateKeyRequest))]
 [JsonSerializable(typeof(KeyDetails))]
+[JsonSerializable(typeof(CreateUserRequest))]
+[JsonSerializable(typeof(UserDetails))]
 [JsonSerializable(typeof(RotateKeyRequest))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

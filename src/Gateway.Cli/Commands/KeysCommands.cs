@@ -88,8 +88,14 @@ internal static class KeysCommands
             }
         });
 
+        var createUser = new Option<bool>("--create-user")
+        {
+            Description = "Create the user first if it does not exist yet, so a new user's first key is one command.",
+        };
+
         var command = new Command("create", "Create a key for a user. The secret is printed once and never again.");
         command.Options.Add(user);
+        command.Options.Add(createUser);
         command.Options.Add(cap);
         command.Options.Add(name);
         command.Options.Add(models);
@@ -105,10 +111,25 @@ internal static class KeysCommands
                 string.IsNullOrWhiteSpace(label) ? null : label.Trim(),
                 selectedModels);
 
+            var ensureUser = parseResult.GetValue(createUser);
             return context.RunAsync(
                 parseResult,
-                (api, ct) => api.PostAsync(
-                    "keys", request, CliJsonContext.Default.CreateKeyRequest, CliJsonContext.Default.KeyDetails, ct),
+                async (api, ct) =>
+                {
+                    if (ensureUser)
+                    {
+                        try
+                        {
+                            await api.PostAsync("users", new CreateUserRequest(request.UserId, null, null, null), CliJsonContext.Default.CreateUserRequest, CliJsonContext.Default.UserDetails, ct);
+                        }
+                        catch (AdminApiException ex) when (ex.StatusCode == 409)
+                        {
+                            // Already there: exactly what was asked for.
+                        }
+                    }
+
+                    return await api.PostAsync("keys", request, CliJsonContext.Default.CreateKeyRequest, CliJsonContext.Default.KeyDetails, ct);
+                },
                 RenderCreated,
                 cancellationToken);
         });

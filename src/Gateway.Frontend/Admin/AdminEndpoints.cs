@@ -23,6 +23,7 @@ public static partial class AdminEndpoints
         admin.MapPost("/keys/{keyId}/rotate", RotateKeyAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "key.rotate", Mutates: true));
         admin.MapPost("/keys/{keyId}/revoke", RevokeKeyAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "key.revoke", Mutates: true));
         admin.MapAdminKeyApi();
+        admin.MapDirectoryApi();
         return app;
     }
 
@@ -86,8 +87,16 @@ public static partial class AdminEndpoints
         var keyId = ApiKeyFormat.NewKeyId();
         var secret = ApiKeyFormat.NewSecret();
         var caller = AdminAuthorizationFilter.Caller(context);
-        var snapshot = await grains.GetGrain<IApiKeyGrain>(keyId).Create(
+        var snapshot = await grains.GetGrain<IUserGrain>(request.UserId).CreateKey(keyId,
             new CreateKeyCommand(request.UserId, request.Name, capMicros, models, ApiKeyFormat.Hash(secret), $"admin:{caller.Id}", request.ExpiresAt));
+        if (snapshot is null)
+        {
+            var user = await grains.GetGrain<IUserGrain>(request.UserId).Get();
+            return user is null
+                ? AdminProblems.NotFound($"No user with id '{request.UserId}': create it first (POST /admin/v1/users).")
+                : AdminProblems.Conflict($"User '{request.UserId}' is deactivated; no new keys can be issued to it.");
+        }
+
         var scope = AdminAuthorizationFilter.Scope(context);
         scope.Target = keyId;
         scope.After = KeyResponse.From(snapshot);

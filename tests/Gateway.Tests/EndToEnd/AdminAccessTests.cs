@@ -52,6 +52,14 @@ public sealed class AdminAccessTests(GatewayFixture fixture) : IClassFixture<Gat
             (HttpMethod.Post, () => Task.FromResult("/admin/v1/admin-keys"), new { name = "x", role = "viewer" }, ["admin"]),
             (HttpMethod.Post, () => Task.FromResult("/admin/v1/admin-keys/000000000000/revoke"), null, ["admin"]),
             (HttpMethod.Get, () => Task.FromResult("/admin/v1/admin-audit?limit=5"), null, ["admin", "auditor"]),
+            (HttpMethod.Post, () => Task.FromResult($"/admin/v1/users"), new { id = "u" + Guid.NewGuid().ToString("N")[..8] }, ["admin"]),
+            (HttpMethod.Get, () => Task.FromResult("/admin/v1/users/vera"), null, ["admin", "viewer"]),
+            (HttpMethod.Patch, () => Task.FromResult("/admin/v1/users/vera"), new { name = "Vera" }, ["admin"]),
+            (HttpMethod.Post, async () => { await fixture.Admin.EnsureUserAsync("temp"); return "/admin/v1/users/temp/deactivate"; }, null, ["admin"]),
+            (HttpMethod.Post, () => Task.FromResult("/admin/v1/teams"), new { id = "t" + Guid.NewGuid().ToString("N")[..8] }, ["admin"]),
+            (HttpMethod.Get, () => Task.FromResult("/admin/v1/teams/none"), null, ["admin", "viewer"]),
+            (HttpMethod.Get, () => Task.FromResult("/admin/v1/keys?userId=vera"), null, ["admin", "viewer"]),
+            (HttpMethod.Post, async () => $"/admin/v1/keys/{(await fixture.Admin.CreateKeyAsync("vera", 1m)).KeyId}/rotate", null, ["admin"]),
         };
 
         foreach (var route in routes)

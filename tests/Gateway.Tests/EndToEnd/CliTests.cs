@@ -19,7 +19,7 @@ public sealed class CliTests(GatewayFixture fixture) : IClassFixture<GatewayFixt
     [Fact]
     public async Task Key_lifecycle_through_the_cli()
     {
-        var created = await RunAsync(GatewayServer.AdminKey, "keys", "create", "--user", "olga", "--cap", "12.5", "--json");
+        var created = await RunAsync(GatewayServer.AdminKey, "keys", "create", "--user", "olga", "--create-user", "--cap", "12.5", "--json");
         Assert.Equal(0, created.Exit);
         var json = JsonDocument.Parse(created.Out).RootElement;
         var keyId = json.GetProperty("keyId").GetString()!;

@@ -8,11 +8,19 @@ public static class AdminApi
 {
     public static async Task<CreatedKey> CreateKeyAsync(this HttpClient admin, string userId, decimal capUsd, string[]? models = null)
     {
+        await admin.EnsureUserAsync(userId);
         using var response = await admin.PostAsJsonAsync("/admin/v1/keys", new { userId, capUsd, models });
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, $"create key: {(int)response.StatusCode} {body}");
         var json = JsonDocument.Parse(body).RootElement;
         return new CreatedKey(json.GetProperty("keyId").GetString()!, json.GetProperty("key").GetString()!);
+    }
+
+    /// <summary>Creates the user unless it exists already.</summary>
+    public static async Task EnsureUserAsync(this HttpClient admin, string userId)
+    {
+        using var response = await admin.PostAsJsonAsync("/admin/v1/users", new { id = userId, name = userId });
+        Assert.True(response.StatusCode is System.Net.HttpStatusCode.Created or System.Net.HttpStatusCode.Conflict, $"create user: {(int)response.StatusCode}");
     }
 
     public static async Task<JsonElement> GetKeyAsync(this HttpClient admin, string keyId)
