@@ -6,7 +6,8 @@ public sealed record BeginResult(
     [property: Id(0)] DenialReason Denial,
     [property: Id(1)] string? Message,
     [property: Id(2)] Reservation? Reservation,
-    [property: Id(3)] string? UserId)
+    [property: Id(3)] string? UserId,
+    [property: Id(4)] TimeSpan? RetryAfter = null)
 {
     public bool Accepted => Denial == DenialReason.None && Reservation is not null;
 }

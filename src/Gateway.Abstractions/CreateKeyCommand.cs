@@ -9,4 +9,6 @@ public sealed record CreateKeyCommand(
     [property: Id(3)] IReadOnlyList<string> Models,
     [property: Id(4)] string SecretHash,
     [property: Id(5)] string CreatedBy,
-    [property: Id(6)] DateTimeOffset? ExpiresAt = null);
+    [property: Id(6)] DateTimeOffset? ExpiresAt = null,
+    [property: Id(7)] int? Rpm = null,
+    [property: Id(8)] long? Tpm = null);

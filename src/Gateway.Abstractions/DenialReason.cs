@@ -11,4 +11,5 @@ public enum DenialReason
     OverBudget = 5,
     AuditUnavailable = 6,
     Expired = 7,
+    RateLimited = 8,
 }

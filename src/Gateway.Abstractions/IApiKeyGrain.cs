@@ -19,6 +19,10 @@ public interface IApiKeyGrain : IGrainWithStringKey
     /// Replaces the key's secret (same key id, budget and history). The previous secret keeps working
     /// for <paramref name="grace"/> (zero: not at all), then stops.
     /// </summary>
+    /// <summary>Changes the key's limits; they apply from the next request on.</summary>
+    [Alias("Update")]
+    Task<KeySnapshot?> Update(KeyChanges changes);
+
     [Alias("Rotate")]
     Task<KeySnapshot?> Rotate(string newSecretHash, TimeSpan grace, string rotatedBy);
 

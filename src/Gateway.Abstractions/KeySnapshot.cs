@@ -18,4 +18,6 @@ public sealed record KeySnapshot(
     [property: Id(12)] long LedgerSequence,
     [property: Id(13)] string Silo,
     [property: Id(14)] DateTimeOffset? ExpiresAt,
-    [property: Id(15)] DateTimeOffset? PreviousSecretValidUntil);
+    [property: Id(15)] DateTimeOffset? PreviousSecretValidUntil,
+    [property: Id(16)] int? Rpm,
+    [property: Id(17)] long? Tpm);

@@ -17,6 +17,8 @@ public static class GatewayCtl
     private static readonly Func<CliContext, Command>[] Resources =
     [
         KeysCommands.Build,
+        UsersCommands.Build,
+        TeamsCommands.Build,
         AdminKeysCommands.Build,
         AdminAuditCommands.Build,
     ];

@@ -61,6 +61,18 @@ internal sealed class AdminApiClient : IDisposable
         return SendAsync(HttpMethod.Post, path, content, responseType, cancellationToken);
     }
 
+    /// <summary>PATCH with a JSON body: a partial update, changing only the fields the body carries.</summary>
+    public Task<ApiResponse<TResponse>> PatchAsync<TRequest, TResponse>(
+        string path,
+        TRequest body,
+        JsonTypeInfo<TRequest> requestType,
+        JsonTypeInfo<TResponse> responseType,
+        CancellationToken cancellationToken)
+    {
+        var content = new StringContent(JsonSerializer.Serialize(body, requestType), Encoding.UTF8, "application/json");
+        return SendAsync(HttpMethod.Patch, path, content, responseType, cancellationToken);
+    }
+
     public void Dispose() => http.Dispose();
 
     private async Task<ApiResponse<T>> SendAsync<T>(

@@ -11,7 +11,11 @@ namespace Gateway.Cli.Api;
 [JsonSerializable(typeof(CreateAdminKeyRequest))]
 [JsonSerializable(typeof(CreateKeyRequest))]
 [JsonSerializable(typeof(KeyDetails))]
+[JsonSerializable(typeof(KeyPage))]
 [JsonSerializable(typeof(CreateUserRequest))]
 [JsonSerializable(typeof(UserDetails))]
+[JsonSerializable(typeof(UpdateUserRequest))]
+[JsonSerializable(typeof(CreateTeamRequest))]
+[JsonSerializable(typeof(TeamDetails))]
 [JsonSerializable(typeof(RotateKeyRequest))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -4,7 +4,8 @@ namespace Gateway.Cli.Api;
 
 /// <summary>
 /// A key as the admin API returns it. <see cref="Key"/>, the secret, is present only in the
-/// response to create: the gateway stores just its hash.
+/// response to create: the gateway stores just its hash. <see cref="Display"/> is the secret's
+/// non-secret prefix (<c>gw_{keyId}_…</c>), for recognising a key in lists.
 /// </summary>
 internal sealed record KeyDetails(
     string KeyId,
@@ -24,4 +25,5 @@ internal sealed record KeyDetails(
     int InFlight,
     long RequestCount,
     DateTimeOffset? CreatedAt,
-    DateTimeOffset? RevokedAt);
+    DateTimeOffset? RevokedAt,
+    string? Display);

@@ -20,6 +20,7 @@ public static partial class AdminEndpoints
         var admin = app.MapGroup("/admin/v1").AddEndpointFilter<AdminAuthorizationFilter>();
         admin.MapPost("/keys", CreateKeyAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "key.create", Mutates: true));
         admin.MapGet("/keys/{keyId}", GetKeyAsync).WithMetadata(new AdminRequirement(AdminRoles.Viewer, "key.read", Mutates: false));
+        admin.MapPatch("/keys/{keyId}", UpdateKeyAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "key.update", Mutates: true));
         admin.MapPost("/keys/{keyId}/rotate", RotateKeyAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "key.rotate", Mutates: true));
         admin.MapPost("/keys/{keyId}/revoke", RevokeKeyAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "key.revoke", Mutates: true));
         admin.MapAdminKeyApi();
@@ -84,11 +85,16 @@ public static partial class AdminEndpoints
             return BadRequest($"expiresAt must be in the future; {expiresAt:O} has passed.");
         }
 
+        if (request.Rpm is < 1 || request.Tpm is < 1)
+        {
+            return BadRequest("rpm and tpm must be at least 1 (leave them out for no limit).");
+        }
+
         var keyId = ApiKeyFormat.NewKeyId();
         var secret = ApiKeyFormat.NewSecret();
         var caller = AdminAuthorizationFilter.Caller(context);
         var snapshot = await grains.GetGrain<IUserGrain>(request.UserId).CreateKey(keyId,
-            new CreateKeyCommand(request.UserId, request.Name, capMicros, models, ApiKeyFormat.Hash(secret), $"admin:{caller.Id}", request.ExpiresAt));
+            new CreateKeyCommand(request.UserId, request.Name, capMicros, models, ApiKeyFormat.Hash(secret), $"admin:{caller.Id}", request.ExpiresAt, request.Rpm, request.Tpm));
         if (snapshot is null)
         {
             var user = await grains.GetGrain<IUserGrain>(request.UserId).Get();
@@ -113,6 +119,90 @@ public static partial class AdminEndpoints
         var snapshot = await grains.GetGrain<IApiKeyGrain>(keyId).GetSnapshot();
         return snapshot is null ? NotFound(keyId) : TypedResults.Ok(KeyResponse.From(snapshot));
     }
+
+    private static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> UpdateKeyAsync(string keyId, HttpContext context, IGrainFactory grains, TimeProvider time)
+    {
+        UpdateKeyRequest? request;
+        try
+        {
+            request = await context.Request.ReadFromJsonAsync<UpdateKeyRequest>(JsonSerializerOptions.Web, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is JsonException or BadHttpRequestException or InvalidOperationException)
+        {
+            return BadRequest($"The body must be JSON like {{\"capUsd\": 50, \"rpm\": 60}}: {ex.Message}");
+        }
+
+        if (request is null)
+        {
+            return BadRequest("The body must be a JSON object.");
+        }
+
+        if (!Is(request.Name, JsonValueKind.String) || !Is(request.CapUsd, JsonValueKind.Number) || !Is(request.Models, JsonValueKind.Array)
+            || !Is(request.ExpiresAt, JsonValueKind.String, JsonValueKind.Null) || !Is(request.Rpm, JsonValueKind.Number, JsonValueKind.Null)
+            || !Is(request.Tpm, JsonValueKind.Number, JsonValueKind.Null))
+        {
+            return BadRequest("name is a string, capUsd a number, models an array of patterns; expiresAt (a date), rpm and tpm (numbers) may also be null to remove them.");
+        }
+
+        KeyChanges changes;
+        try
+        {
+            changes = new KeyChanges(
+                Name: request.Name is { ValueKind: JsonValueKind.String } n ? n.GetString() : null,
+                CapMicros: request.CapUsd is { ValueKind: JsonValueKind.Number } c ? ToCapMicros(c.GetDecimal()) : null,
+                Models: request.Models is { ValueKind: JsonValueKind.Array } m ? m.EnumerateArray().Select(e => e.GetString() ?? "").ToList() : null,
+                ExpiresAt: request.ExpiresAt is { ValueKind: JsonValueKind.String } e1 ? e1.GetDateTimeOffset() : null,
+                Rpm: request.Rpm is { ValueKind: JsonValueKind.Number } r ? r.GetInt32() : null,
+                Tpm: request.Tpm is { ValueKind: JsonValueKind.Number } t ? t.GetInt64() : null,
+                ClearExpiry: request.ExpiresAt is { ValueKind: JsonValueKind.Null },
+                ClearRpm: request.Rpm is { ValueKind: JsonValueKind.Null },
+                ClearTpm: request.Tpm is { ValueKind: JsonValueKind.Null });
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException or OverflowException or ArgumentOutOfRangeException)
+        {
+            return BadRequest($"A field has the wrong type or range: {ex.Message}");
+        }
+
+        if (changes.Name is { Length: 0 or > 64 })
+        {
+            return BadRequest("name is 1 to 64 characters.");
+        }
+
+        if (changes.Models?.FirstOrDefault(p => string.IsNullOrWhiteSpace(p) || !ModelPatternSyntax().IsMatch(p)) is { } badPattern)
+        {
+            return BadRequest($"'{badPattern}' is not a model pattern: use a model id, or a prefix ending in '*' such as 'gpt-4o*'.");
+        }
+
+        if (changes.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow())
+        {
+            return BadRequest($"expiresAt must be in the future; {expiresAt:O} has passed.");
+        }
+
+        if (changes.Rpm is < 1 || changes.Tpm is < 1)
+        {
+            return BadRequest("rpm and tpm must be at least 1 (null removes the limit).");
+        }
+
+        var grain = grains.GetGrain<IApiKeyGrain>(keyId);
+        var before = ApiKeyFormat.IsValidKeyId(keyId) ? await grain.GetSnapshot() : null;
+        var after = before is null ? null : await grain.Update(changes);
+        if (after is null)
+        {
+            return NotFound(keyId);
+        }
+
+        var scope = AdminAuthorizationFilter.Scope(context);
+        (scope.Before, scope.After) = (KeyResponse.From(before!), KeyResponse.From(after));
+        return TypedResults.Ok(KeyResponse.From(after));
+    }
+
+    /// <summary>Absent, or one of the kinds a field accepts.</summary>
+    private static bool Is(JsonElement value, params JsonValueKind[] kinds) => value.ValueKind == JsonValueKind.Undefined || kinds.Contains(value.ValueKind);
+
+    private static long ToCapMicros(decimal capUsd) =>
+        capUsd < 0 || capUsd > MaxCapMicros / Money.MicrosPerDollar
+            ? throw new ArgumentOutOfRangeException(nameof(capUsd), $"capUsd must be between 0 and {MaxCapMicros / Money.MicrosPerDollar}.")
+            : Money.FromUsd(capUsd);
 
     private static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> RotateKeyAsync(string keyId, HttpContext context, IGrainFactory grains)
     {

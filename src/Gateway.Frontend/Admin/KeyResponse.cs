@@ -26,7 +26,9 @@ public sealed record KeyResponse(
     DateTimeOffset? RevokedAt,
     string Silo,
     DateTimeOffset? ExpiresAt,
-    DateTimeOffset? PreviousSecretValidUntil)
+    DateTimeOffset? PreviousSecretValidUntil,
+    int? Rpm,
+    long? Tpm)
 {
     public static KeyResponse From(KeySnapshot s, string? key = null)
     {
@@ -35,6 +37,6 @@ public sealed record KeyResponse(
             s.Status == KeyStatus.Active ? "active" : "revoked",
             s.CapMicros, Money.ToUsd(s.CapMicros), s.SpentMicros, Money.ToUsd(s.SpentMicros),
             s.ReservedMicros, Money.ToUsd(s.ReservedMicros), remaining, Money.ToUsd(remaining),
-            s.InFlight, s.RequestCount, s.CreatedAt, s.RevokedAt, s.Silo, s.ExpiresAt, s.PreviousSecretValidUntil);
+            s.InFlight, s.RequestCount, s.CreatedAt, s.RevokedAt, s.Silo, s.ExpiresAt, s.PreviousSecretValidUntil, s.Rpm, s.Tpm);
     }
 }

@@ -17,7 +17,8 @@ public static class ProviderErrors
         }
 
         // SDKs retry 429 and 5xx by default; these refusals will not change on retry.
-        if (status is 429 or 503 && code is "insufficient_quota" or "audit_unavailable")
+        // A rate-limit refusal with no wait (a single request over the per-minute limit) will not pass either.
+        if ((status is 429 or 503 && code is "insufficient_quota" or "audit_unavailable") || (code == "rate_limit_exceeded" && retryAfter is null))
         {
             response.Headers["x-should-retry"] = "false";
         }

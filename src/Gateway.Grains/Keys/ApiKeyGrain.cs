@@ -28,6 +28,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private readonly Dictionary<string, OpenReservation> _open = new(StringComparer.Ordinal);
     private readonly HashSet<string> _settledSinceActivation = new(StringComparer.Ordinal);
     private readonly List<PendingAppend> _appendQueue = [];
+    private readonly RateWindow _rate = new();
     private Task _appendLoop = Task.CompletedTask;
     private bool _appending;
     private bool _checkpointing;
@@ -131,12 +132,32 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             CreatedAt = now,
             CreatedBy = command.CreatedBy,
             ExpiresAt = command.ExpiresAt,
+            Rpm = command.Rpm,
+            Tpm = command.Tpm,
         };
         await _state.WriteStateAsync();
         return Snapshot();
     }
 
     public Task<KeySnapshot?> GetSnapshot() => Task.FromResult(_state.State.Exists ? Snapshot() : null);
+
+    public async Task<KeySnapshot?> Update(KeyChanges changes)
+    {
+        var s = _state.State;
+        if (!s.Exists)
+        {
+            return null;
+        }
+
+        s.Name = changes.Name ?? s.Name;
+        s.CapMicros = changes.CapMicros ?? s.CapMicros;
+        s.Models = changes.Models is { } models ? [.. models] : s.Models;
+        s.ExpiresAt = changes.ClearExpiry ? null : changes.ExpiresAt ?? s.ExpiresAt;
+        s.Rpm = changes.ClearRpm ? null : changes.Rpm ?? s.Rpm;
+        s.Tpm = changes.ClearTpm ? null : changes.Tpm ?? s.Tpm;
+        await CheckpointAsync();
+        return Snapshot();
+    }
 
     public async Task<KeySnapshot?> Rotate(string newSecretHash, TimeSpan grace, string rotatedBy)
     {
@@ -222,6 +243,16 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         {
             (denial, message) = (DenialReason.ModelNotPriced, $"The model '{context.Model}' has no price configured on this gateway, so its cost cannot be controlled.");
         }
+        else if (_rate.WaitFor(_time.GetUtcNow(), s.Rpm, s.Tpm, RateTokens(request)) is { } wait && wait > TimeSpan.Zero)
+        {
+            var limit = s.Rpm is { } rpm && _rate.Requests >= rpm ? $"{rpm} requests per minute" : $"{s.Tpm} tokens per minute";
+            await AuditDenialAsync(context, DenialReason.RateLimited, $"Rate limit reached: this key allows {limit}.");
+            return new BeginResult(DenialReason.RateLimited, $"Rate limit reached: this key allows {limit}. Try again in {Math.Ceiling(wait.TotalSeconds)} s.", null, s.UserId, wait);
+        }
+        else if (s.Tpm is { } tpm && RateTokens(request) > tpm)
+        {
+            (denial, message) = (DenialReason.RateLimited, $"This request may use {RateTokens(request)} tokens, more than the key's limit of {tpm} tokens per minute; lower max_tokens.");
+        }
         else if (_spent + _reserved + request.ReserveMicros > s.CapMicros)
         {
             var remaining = Math.Max(0, s.CapMicros - _spent - _reserved);
@@ -269,6 +300,8 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             return Deny(DenialReason.AuditUnavailable, "Duplicate request id.", _state.State.UserId);
         }
 
+        _rate.Add(context.RequestId, _time.GetUtcNow(), RateTokens(request));
+
         try
         {
             await _journal.Journal.RecordAsync(intent);
@@ -303,6 +336,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         }
 
         var usage = request.Usage;
+        _rate.Correct(requestId, usage.InputTokens + usage.OutputTokens);
         var cost = request.Outcome == RequestOutcome.Unknown
             ? request.Reservation.ReservedMicros
             : request.Price.Cost(usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens);
@@ -401,6 +435,9 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             && _time.GetUtcNow() < until && ApiKeyFormat.HashesEqual(presentedHash, old);
         return current | previous;
     }
+
+    /// <summary>What a request counts against tokens-per-minute until it settles: its prompt and its output ceiling.</summary>
+    private static long RateTokens(BeginRequest request) => (long)request.EstimatedInputTokens + request.OutputTokenCeiling;
 
     private bool IsExpired() => _state.State.ExpiresAt is { } expires && _time.GetUtcNow() >= expires;
 
@@ -614,7 +651,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         var s = _state.State;
         return new KeySnapshot(KeyId, s.UserId, s.Name, s.Status, s.CapMicros, _spent, _reserved, _open.Count, _requestCount,
             s.Models, s.CreatedAt, s.RevokedAt, _sequence, RuntimeIdentity, s.ExpiresAt,
-            s.PreviousSecretValidUntil is { } until && until > _time.GetUtcNow() ? until : null);
+            s.PreviousSecretValidUntil is { } until && until > _time.GetUtcNow() ? until : null, s.Rpm, s.Tpm);
     }
 
     private static BeginResult Deny(DenialReason reason, string message, string? userId) => new(reason, message, null, userId);
@@ -635,7 +672,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         DenialReason.UnknownKey or DenialReason.Revoked or DenialReason.Expired => 401,
         DenialReason.ModelNotAllowed => 403,
         DenialReason.ModelNotPriced => 404,
-        DenialReason.OverBudget => 429,
+        DenialReason.OverBudget or DenialReason.RateLimited => 429,
         _ => 503,
     };
 

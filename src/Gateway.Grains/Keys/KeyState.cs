@@ -26,4 +26,6 @@ public sealed class KeyState
     [Id(15)] public string? PreviousSecretHash { get; set; }
     [Id(16)] public DateTimeOffset? PreviousSecretValidUntil { get; set; }
     [Id(17)] public DateTimeOffset? ExpiresAt { get; set; }
+    [Id(18)] public int? Rpm { get; set; }
+    [Id(19)] public long? Tpm { get; set; }
 }

@@ -80,6 +80,35 @@ public sealed class CliTests(GatewayFixture fixture) : IClassFixture<GatewayFixt
     }
 
     [Fact]
+    public async Task Users_teams_and_key_listing_through_the_cli()
+    {
+        Assert.Equal(0, (await RunAsync(GatewayServer.AdminKey, "teams", "create", "ops", "--name", "Operations")).Exit);
+        Assert.Equal(0, (await RunAsync(GatewayServer.AdminKey, "users", "create", "pia", "--name", "Pia", "--email", "pia@example.com", "--team", "ops")).Exit);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(0, (await RunAsync(GatewayServer.AdminKey, "keys", "create", "--user", "pia", "--cap", "1")).Exit);
+        }
+
+        var page = await RunAsync(GatewayServer.AdminKey, "keys", "list", "--user", "pia", "--limit", "2");
+        Assert.Equal(0, page.Exit);
+        Assert.Contains("More: --cursor", page.Out, StringComparison.Ordinal);
+        var all = await RunAsync(GatewayServer.AdminKey, "keys", "list", "--team", "ops", "--all", "--json");
+        Assert.Equal(3, JsonDocument.Parse(all.Out).RootElement.GetProperty("items").GetArrayLength());
+
+        var shown = await RunAsync(GatewayServer.AdminKey, "teams", "show", "ops");
+        Assert.Contains("pia", shown.Out, StringComparison.Ordinal);
+        Assert.Equal(0, (await RunAsync(GatewayServer.AdminKey, "users", "update", "pia", "--name", "Pia B")).Exit);
+        var deactivated = await RunAsync(GatewayServer.AdminKey, "users", "deactivate", "pia");
+        Assert.Equal(0, deactivated.Exit);
+        Assert.Contains("revoked 3 keys", deactivated.Out, StringComparison.Ordinal);
+        var after = await RunAsync(GatewayServer.AdminKey, "keys", "list", "--user", "pia", "--all", "--json");
+        Assert.All(JsonDocument.Parse(after.Out).RootElement.GetProperty("items").EnumerateArray(), k => Assert.Equal("revoked", k.GetProperty("status").GetString()));
+
+        Assert.Equal(2, (await RunAsync(GatewayServer.AdminKey, "keys", "list")).Exit);
+        Assert.Equal(1, (await RunAsync(GatewayServer.AdminKey, "users", "create", "pia")).Exit);
+    }
+
+    [Fact]
     public async Task Errors_are_clear_and_exit_non_zero()
     {
         var missing = await RunAsync(GatewayServer.AdminKey, "keys", "show", "nosuchkey");

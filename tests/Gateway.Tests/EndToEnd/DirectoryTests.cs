@@ -72,7 +72,47 @@ public sealed class DirectoryTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Contains("deactivated", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Patching_a_key_changes_its_limits_from_the_next_request()
+    {
+        var key = await fixture.Admin.CreateKeyAsync("abe", 5m);
+        using var http = new HttpClient { BaseAddress = new Uri(fixture.Gateway.BaseUrl) };
+        async Task<HttpResponseMessage> ChatAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+            {
+                Content = JsonContent.Create(new { model = "gpt-4o-mini", max_tokens = 5, messages = new[] { new { role = "user", content = "x" } } }),
+            };
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key.Key);
+            return await http.SendAsync(request);
+        }
+
+        var (status, patched) = await SendAsync(HttpMethod.Patch, $"/admin/v1/keys/{key.KeyId}", new { rpm = 2, models = new[] { "gpt-4o-mini" }, name = "agent" });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal((2, "agent"), (patched.GetProperty("rpm").GetInt32(), patched.GetProperty("name").GetString()));
+
+        Assert.Equal(HttpStatusCode.OK, (await ChatAsync()).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await ChatAsync()).StatusCode);
+        using var limited = await ChatAsync();
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal("rate_limit_exceeded", JsonDocument.Parse(await limited.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.InRange(int.Parse(limited.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 60);
+
+        // Removing the limit and lowering the cap below one request's worst case.
+        (status, patched) = await SendAsync(HttpMethod.Patch, $"/admin/v1/keys/{key.KeyId}", new { rpm = (int?)null, capUsd = 0.000001m });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(JsonValueKind.Null, patched.GetProperty("rpm").ValueKind);
+        using var broke = await ChatAsync();
+        Assert.Equal(HttpStatusCode.TooManyRequests, broke.StatusCode);
+        Assert.Equal("insufficient_quota", JsonDocument.Parse(await broke.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString());
+    }
+
     [Theory]
+    [InlineData("PATCH", "/admin/v1/keys/nosuchkey", """{"rpm":5}""", 404)]
+    [InlineData("PATCH", "/admin/v1/keys/nosuchkey", """{"rpm":0}""", 400)]
+    [InlineData("PATCH", "/admin/v1/keys/nosuchkey", """{"rpm":"sixty"}""", 400)]
+    [InlineData("PATCH", "/admin/v1/keys/nosuchkey", """{"capUsd":-3}""", 400)]
+    [InlineData("PATCH", "/admin/v1/keys/nosuchkey", """{"models":["bad pattern"]}""", 400)]
     [InlineData("POST", "/admin/v1/keys", """{"userId":"nobody-here","capUsd":1}""", 404)]
     [InlineData("POST", "/admin/v1/keys", """{"userId":"known","capUsd":-1}""", 400)]
     [InlineData("POST", "/admin/v1/keys", """{"userId":"known","capUsd":1,"models":["gpt 4o"]}""", 400)]

@@ -161,6 +161,47 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture) : IClassFixture
         Assert.Equal(DenialReason.Expired, (await grain.Begin(Begin(1))).Denial);
     }
 
+    [Fact]
+    public async Task Requests_per_minute_limit_refuses_with_an_exact_retry_after()
+    {
+        var grain = await NewKeyAsync(capMicros: 1_000_000);
+        await grain.Update(new KeyChanges(null, null, null, null, Rpm: 3, Tpm: null));
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True((await grain.Begin(Begin(1))).Accepted);
+        }
+
+        var refused = await grain.Begin(Begin(1));
+        Assert.Equal(DenialReason.RateLimited, refused.Denial);
+        Assert.InRange(refused.RetryAfter!.Value, TimeSpan.FromSeconds(55), TimeSpan.FromSeconds(60));
+        ClusterFixture.Time.Advance(TimeSpan.FromSeconds(61));
+        Assert.True((await grain.Begin(Begin(1))).Accepted);
+    }
+
+    [Fact]
+    public async Task Tokens_per_minute_limit_counts_the_reservation_then_the_actual_usage()
+    {
+        var grain = await NewKeyAsync(capMicros: 1_000_000);
+        // Each Begin counts 100 prompt + 100 ceiling = 200 tokens until it settles.
+        await grain.Update(new KeyChanges(null, null, null, null, Rpm: null, Tpm: 500));
+        var first = Begin(1);
+        var firstResult = await grain.Begin(first);
+        Assert.True(firstResult.Accepted);
+        Assert.True((await grain.Begin(Begin(1))).Accepted);
+        Assert.Equal(DenialReason.RateLimited, (await grain.Begin(Begin(1))).Denial);
+
+        // Settling the first at 20 tokens frees the rest of its estimate.
+        await grain.Settle(Settle(first, firstResult.Reservation!, 10, 10));
+        Assert.True((await grain.Begin(Begin(1))).Accepted);
+
+        // A single request larger than the whole limit can never pass, and says so.
+        var huge = Begin(1) with { OutputTokenCeiling = 10_000 };
+        var refused = await grain.Begin(huge);
+        Assert.Equal(DenialReason.RateLimited, refused.Denial);
+        Assert.Null(refused.RetryAfter);
+    }
+
     private async Task<int> JournalRowsAsync(string keyId)
     {
         var count = 0;
