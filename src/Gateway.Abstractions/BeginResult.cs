@@ -7,7 +7,8 @@ public sealed record BeginResult(
     [property: Id(1)] string? Message,
     [property: Id(2)] Reservation? Reservation,
     [property: Id(3)] string? UserId,
-    [property: Id(4)] TimeSpan? RetryAfter = null)
+    [property: Id(4)] TimeSpan? RetryAfter = null,
+    [property: Id(5)] bool CaptureContent = false)
 {
     public bool Accepted => Denial == DenialReason.None && Reservation is not null;
 }

@@ -23,6 +23,10 @@ public interface IApiKeyGrain : IGrainWithStringKey
     [Alias("Update")]
     Task<KeySnapshot?> Update(KeyChanges changes);
 
+    /// <summary>Switches content capture on (with its recorded reason) or off (null).</summary>
+    [Alias("SetCapture")]
+    Task<KeySnapshot?> SetCapture(ContentCapture? capture);
+
     [Alias("Rotate")]
     Task<KeySnapshot?> Rotate(string newSecretHash, TimeSpan grace, string rotatedBy);
 

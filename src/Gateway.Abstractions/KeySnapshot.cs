@@ -20,4 +20,5 @@ public sealed record KeySnapshot(
     [property: Id(14)] DateTimeOffset? ExpiresAt,
     [property: Id(15)] DateTimeOffset? PreviousSecretValidUntil,
     [property: Id(16)] int? Rpm,
-    [property: Id(17)] long? Tpm);
+    [property: Id(17)] long? Tpm,
+    [property: Id(18)] ContentCapture? Capture);

@@ -25,6 +25,9 @@ public sealed class FrontendOptions
     /// <summary>Largest non-streamed response kept in memory to read its usage block.</summary>
     public int MaxCapturedResponseBytes { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>How long captured prompts and completions are kept (only for keys with capture switched on).</summary>
+    public TimeSpan ContentRetention { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>The price file; relative paths are resolved against the application directory.</summary>
     [Required]
     public string PriceFile { get; set; } = "prices.json";

@@ -6,6 +6,7 @@ using Gateway.Frontend.Upstreams;
 using Gateway.Storage;
 using Gateway.Storage.Admin;
 using Gateway.Storage.Audit;
+using Gateway.Storage.Content;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,7 @@ public static class FrontendServiceCollectionExtensions
         services.TryAddSingleton<AdminKeyStore>();
         services.TryAddSingleton<AdminAuditLog>();
         services.TryAddSingleton<UnattributedAudit>();
+        services.TryAddSingleton<ContentStore>();
         services.AddSingleton(sp =>
         {
             var file = sp.GetRequiredService<IOptions<FrontendOptions>>().Value.PriceFile;

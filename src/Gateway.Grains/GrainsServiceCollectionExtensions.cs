@@ -1,4 +1,6 @@
+using Gateway.Grains.Content;
 using Gateway.Grains.Journal;
+using Gateway.Storage.Content;
 using Gateway.Grains.Keys;
 using Gateway.Storage;
 using Gateway.Storage.Audit;
@@ -21,6 +23,8 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton<SiloJournal>();
         services.AddSingleton<JournalSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<JournalSweeper>());
+        services.TryAddSingleton<ContentStore>();
+        services.AddHostedService<ContentRetentionSweeper>();
         return services;
     }
 }

@@ -19,6 +19,7 @@ public sealed class GatewayTables
         Journal = Service.GetTableClient(o.JournalTable);
         AdminKeys = Service.GetTableClient(o.AdminKeysTable);
         AdminAudit = Service.GetTableClient(o.AdminAuditTable);
+        Content = Service.GetTableClient(o.ContentTable);
     }
 
     public TableServiceClient Service { get; }
@@ -26,6 +27,7 @@ public sealed class GatewayTables
     public TableClient Journal { get; }
     public TableClient AdminKeys { get; }
     public TableClient AdminAudit { get; }
+    public TableClient Content { get; }
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
@@ -33,6 +35,7 @@ public sealed class GatewayTables
         await Journal.CreateIfNotExistsAsync(cancellationToken);
         await AdminKeys.CreateIfNotExistsAsync(cancellationToken);
         await AdminAudit.CreateIfNotExistsAsync(cancellationToken);
+        await Content.CreateIfNotExistsAsync(cancellationToken);
     }
 
     /// <summary>Readiness: one cheap round trip that fails if storage is unreachable.</summary>

@@ -22,6 +22,7 @@ public sealed class StorageOptions
     public string JournalTable => TablePrefix + "journal";
     public string AdminKeysTable => TablePrefix + "adminkeys";
     public string AdminAuditTable => TablePrefix + "adminaudit";
+    public string ContentTable => TablePrefix + "content";
     public string GrainStateTable => TablePrefix + "grainstate";
     public string MembershipTable => TablePrefix + "membership";
 }

@@ -25,6 +25,7 @@ public static partial class AdminEndpoints
         admin.MapPost("/keys/{keyId}/revoke", RevokeKeyAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "key.revoke", Mutates: true));
         admin.MapAdminKeyApi();
         admin.MapDirectoryApi();
+        admin.MapContentApi();
         return app;
     }
 

@@ -28,7 +28,8 @@ public sealed record KeyResponse(
     DateTimeOffset? ExpiresAt,
     DateTimeOffset? PreviousSecretValidUntil,
     int? Rpm,
-    long? Tpm)
+    long? Tpm,
+    ContentCapture? Capture)
 {
     public static KeyResponse From(KeySnapshot s, string? key = null)
     {
@@ -37,6 +38,6 @@ public sealed record KeyResponse(
             s.Status == KeyStatus.Active ? "active" : "revoked",
             s.CapMicros, Money.ToUsd(s.CapMicros), s.SpentMicros, Money.ToUsd(s.SpentMicros),
             s.ReservedMicros, Money.ToUsd(s.ReservedMicros), remaining, Money.ToUsd(remaining),
-            s.InFlight, s.RequestCount, s.CreatedAt, s.RevokedAt, s.Silo, s.ExpiresAt, s.PreviousSecretValidUntil, s.Rpm, s.Tpm);
+            s.InFlight, s.RequestCount, s.CreatedAt, s.RevokedAt, s.Silo, s.ExpiresAt, s.PreviousSecretValidUntil, s.Rpm, s.Tpm, s.Capture);
     }
 }

@@ -15,6 +15,9 @@ public sealed class CapturingResponseStream(Stream inner, UsageAccumulator usage
     private bool? _eventStream;
     private bool _bodyOverflow;
 
+    /// <summary>The non-streamed body as text, when it was small enough to keep; else null.</summary>
+    public string? CapturedBody => _eventStream == false && !_bodyOverflow ? System.Text.Encoding.UTF8.GetString(_body.WrittenSpan) : null;
+
     /// <summary>Bytes written to the client so far.</summary>
     public long BytesWritten { get; private set; }
 

@@ -7,6 +7,7 @@ using Gateway.Core.Pricing;
 using Gateway.Core.Tokenization;
 using Gateway.Frontend.Upstreams;
 using Gateway.Storage.Audit;
+using Gateway.Storage.Content;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -27,6 +28,7 @@ public sealed partial class ProxyHandler(
     PriceTable prices,
     PromptTokenCounter tokens,
     UnattributedAudit unattributed,
+    ContentStore content,
     TimeProvider time,
     IOptions<FrontendOptions> options,
     ILogger<ProxyHandler> logger)
@@ -126,7 +128,13 @@ public sealed partial class ProxyHandler(
         string? error = null;
         try
         {
-            (outcome, status, error) = await ForwardAsync(context, route, body, streaming, usage);
+            string? responseBody;
+            (outcome, status, error, responseBody) = await ForwardAsync(context, route, body, streaming, usage);
+            if (begin.CaptureContent)
+            {
+                // Only because an admin switched capture on for this key, with a recorded reason.
+                await CaptureAsync(keyId, requestId, body.RootElement.GetRawText(), streaming ? usage.GeneratedText : responseBody ?? "");
+            }
         }
         catch (Exception ex)
         {
@@ -146,7 +154,20 @@ public sealed partial class ProxyHandler(
         }
     }
 
-    private async Task<(RequestOutcome Outcome, int Status, string? Error)> ForwardAsync(HttpContext context, ProxyRoute route, JsonDocument body, bool streaming, UsageAccumulator usage)
+    private async Task CaptureAsync(string keyId, string requestId, string prompt, string completion)
+    {
+        var now = time.GetUtcNow();
+        try
+        {
+            await content.SaveAsync(keyId, requestId, prompt, completion, now, now + options.Value.ContentRetention, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogCaptureFailed(logger, requestId, ex.Message);
+        }
+    }
+
+    private async Task<(RequestOutcome Outcome, int Status, string? Error, string? ResponseBody)> ForwardAsync(HttpContext context, ProxyRoute route, JsonDocument body, bool streaming, UsageAccumulator usage)
     {
         var o = options.Value;
         var hideUsageChunk = false;
@@ -174,6 +195,7 @@ public sealed partial class ProxyHandler(
         using var timeout = new CancellationTokenSource(o.RequestTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, context.RequestAborted);
         ForwarderError result;
+        string? responseBody = null;
         try
         {
             var upstream = route.Dialect == ApiDialect.Anthropic ? upstreams.Anthropic : upstreams.OpenAI;
@@ -182,6 +204,8 @@ public sealed partial class ProxyHandler(
             {
                 await capture.CompleteAsync(context.RequestAborted);
             }
+
+            responseBody = capture.CapturedBody;
         }
         finally
         {
@@ -194,25 +218,25 @@ public sealed partial class ProxyHandler(
         {
             if (status >= 400)
             {
-                return (RequestOutcome.UpstreamError, status, $"upstream returned {status}");
+                return (RequestOutcome.UpstreamError, status, $"upstream returned {status}", responseBody);
             }
 
             if (usage.StreamError is { } streamError)
             {
-                return (RequestOutcome.UpstreamError, status, streamError);
+                return (RequestOutcome.UpstreamError, status, streamError, responseBody);
             }
 
             // A 200 is not proof of completion: a stream must have reached its own end marker.
             return streaming && !usage.SawEnd
-                ? (RequestOutcome.UpstreamError, status, "stream ended before its end marker")
-                : (RequestOutcome.Completed, status, null);
+                ? (RequestOutcome.UpstreamError, status, "stream ended before its end marker", responseBody)
+                : (RequestOutcome.Completed, status, null, responseBody);
         }
 
         var detail = $"{result}: {errorFeature?.Exception?.Message}";
         if (timeout.IsCancellationRequested || result == ForwarderError.RequestTimedOut)
         {
             await WriteGatewayErrorAsync(context, route.Dialect, 504, "The upstream did not answer in time.");
-            return (RequestOutcome.Timeout, context.Response.HasStarted ? status : 504, detail);
+            return (RequestOutcome.Timeout, context.Response.HasStarted ? status : 504, detail, responseBody);
         }
 
         // The forwarder's error says which side failed. A destination failure comes first: the
@@ -222,11 +246,11 @@ public sealed partial class ProxyHandler(
         if (!upstreamFailed && (context.RequestAborted.IsCancellationRequested || result is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled
             or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient))
         {
-            return (RequestOutcome.ClientAborted, status, detail);
+            return (RequestOutcome.ClientAborted, status, detail, responseBody);
         }
 
         await WriteGatewayErrorAsync(context, route.Dialect, 502, "The upstream model API could not be reached or failed mid-response.");
-        return (RequestOutcome.UpstreamError, context.Response.HasStarted ? status : 502, detail);
+        return (RequestOutcome.UpstreamError, context.Response.HasStarted ? status : 502, detail, responseBody);
     }
 
     private async Task AuditUnattributedAsync(HttpContext context, ProxyRoute route, string requestId, string? keyId, string reason, string? model)
@@ -369,6 +393,9 @@ public sealed partial class ProxyHandler(
             return (null, ex.Message);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId}: content capture could not be stored ({Reason})")]
+    private static partial void LogCaptureFailed(ILogger logger, string requestId, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId}: refusal of an unknown key could not be audited ({Reason})")]
     private static partial void LogUnattributedNotAudited(ILogger logger, string requestId, string reason);

@@ -159,6 +159,18 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         return Snapshot();
     }
 
+    public async Task<KeySnapshot?> SetCapture(ContentCapture? capture)
+    {
+        if (!_state.State.Exists)
+        {
+            return null;
+        }
+
+        _state.State.Capture = capture;
+        await CheckpointAsync();
+        return Snapshot();
+    }
+
     public async Task<KeySnapshot?> Rotate(string newSecretHash, TimeSpan grace, string rotatedBy)
     {
         var s = _state.State;
@@ -313,7 +325,8 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             return Deny(DenialReason.AuditUnavailable, "The gateway cannot record this request in its audit trail right now, so it was not sent.", _state.State.UserId);
         }
 
-        return new BeginResult(DenialReason.None, null, new Reservation(context.RequestId, request.ReserveMicros, _journal.Partition, context.StartedAt), _state.State.UserId);
+        return new BeginResult(DenialReason.None, null, new Reservation(context.RequestId, request.ReserveMicros, _journal.Partition, context.StartedAt), _state.State.UserId,
+            CaptureContent: _state.State.Capture is not null);
     }
 
     public async Task<SettleResult> Settle(SettleRequest request)
@@ -651,7 +664,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         var s = _state.State;
         return new KeySnapshot(KeyId, s.UserId, s.Name, s.Status, s.CapMicros, _spent, _reserved, _open.Count, _requestCount,
             s.Models, s.CreatedAt, s.RevokedAt, _sequence, RuntimeIdentity, s.ExpiresAt,
-            s.PreviousSecretValidUntil is { } until && until > _time.GetUtcNow() ? until : null, s.Rpm, s.Tpm);
+            s.PreviousSecretValidUntil is { } until && until > _time.GetUtcNow() ? until : null, s.Rpm, s.Tpm, s.Capture);
     }
 
     private static BeginResult Deny(DenialReason reason, string message, string? userId) => new(reason, message, null, userId);

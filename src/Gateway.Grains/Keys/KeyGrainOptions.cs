@@ -13,6 +13,9 @@ public sealed class KeyGrainOptions
     /// <summary>Checkpoint the spend counter after this many ledger rows, bounding replay at activation.</summary>
     public int CheckpointEvery { get; set; } = 200;
 
+    /// <summary>How often each silo deletes captured content past its retention.</summary>
+    public TimeSpan ContentSweepInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How often the silo's sweeper looks for abandoned intents.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -28,4 +28,5 @@ public sealed class KeyState
     [Id(17)] public DateTimeOffset? ExpiresAt { get; set; }
     [Id(18)] public int? Rpm { get; set; }
     [Id(19)] public long? Tpm { get; set; }
+    [Id(20)] public ContentCapture? Capture { get; set; }
 }

@@ -60,6 +60,9 @@ public sealed class AdminAccessTests(GatewayFixture fixture) : IClassFixture<Gat
             (HttpMethod.Get, () => Task.FromResult("/admin/v1/teams/none"), null, ["admin", "viewer"]),
             (HttpMethod.Get, () => Task.FromResult("/admin/v1/keys?userId=vera"), null, ["admin", "viewer"]),
             (HttpMethod.Post, async () => $"/admin/v1/keys/{(await fixture.Admin.CreateKeyAsync("vera", 1m)).KeyId}/rotate", null, ["admin"]),
+            (HttpMethod.Patch, () => Task.FromResult($"/admin/v1/keys/{userKey.KeyId}"), new { name = "renamed" }, ["admin"]),
+            (HttpMethod.Post, () => Task.FromResult($"/admin/v1/keys/{userKey.KeyId}/capture"), new { enabled = false }, ["admin"]),
+            (HttpMethod.Get, () => Task.FromResult($"/admin/v1/keys/{userKey.KeyId}/content/00000000000000000000000000000000"), null, ["admin", "auditor"]),
         };
 
         foreach (var route in routes)

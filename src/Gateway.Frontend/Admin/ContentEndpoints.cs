@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Gateway.Core.Keys;
+using Gateway.Storage.Admin;
+using Gateway.Storage.Content;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Gateway.Frontend.Admin;
+
+/// <summary>Content capture: switched per key by an admin with a reason, read back by auditors.</summary>
+public static class ContentEndpoints
+{
+    public static RouteGroupBuilder MapContentApi(this RouteGroupBuilder admin)
+    {
+        admin.MapPost("/keys/{keyId}/capture", SetCaptureAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "key.capture", Mutates: true));
+        admin.MapGet("/keys/{keyId}/content/{requestId}", GetContentAsync).WithMetadata(new AdminRequirement(AdminRoles.Auditor, "content.read", Mutates: true));
+        return admin;
+    }
+
+    private static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> SetCaptureAsync(string keyId, HttpContext context, IGrainFactory grains, TimeProvider time)
+    {
+        CaptureRequest? request;
+        try
+        {
+            request = await context.Request.ReadFromJsonAsync<CaptureRequest>(JsonSerializerOptions.Web, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is JsonException or BadHttpRequestException or InvalidOperationException)
+        {
+            return AdminProblems.BadRequest($"The body must be JSON like {{\"enabled\": true, \"reason\": \"INC-1234 investigation\"}}: {ex.Message}");
+        }
+
+        if (request?.Enabled is not { } enabled)
+        {
+            return AdminProblems.BadRequest("enabled (true or false) is required.");
+        }
+
+        if (enabled && (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500))
+        {
+            return AdminProblems.BadRequest("Switching content capture on needs a reason (1 to 500 characters); it is recorded in the admin audit.");
+        }
+
+        var grain = grains.GetGrain<IApiKeyGrain>(keyId);
+        var before = ApiKeyFormat.IsValidKeyId(keyId) ? await grain.GetSnapshot() : null;
+        if (before is null)
+        {
+            return AdminProblems.NotFound($"No key with id '{keyId}'.");
+        }
+
+        var caller = AdminAuthorizationFilter.Caller(context);
+        var after = (await grain.SetCapture(enabled ? new ContentCapture(request.Reason!.Trim(), $"admin:{caller.Id}", time.GetUtcNow()) : null))!;
+        var scope = AdminAuthorizationFilter.Scope(context);
+        (scope.Before, scope.After) = (new { capture = before.Capture }, new { capture = after.Capture });
+        return TypedResults.Ok(KeyResponse.From(after));
+    }
+
+    /// <summary>Reading captured content is itself audited (the route counts as a change for the trail).</summary>
+    private static async Task<Results<Ok<CapturedContent>, ProblemHttpResult>> GetContentAsync(string keyId, string requestId, ContentStore content, CancellationToken cancellationToken)
+    {
+        var found = ApiKeyFormat.IsValidKeyId(keyId) && requestId.Length is > 0 and <= 64 && requestId.All(char.IsAsciiLetterOrDigit)
+            ? await content.FindAsync(keyId, requestId, cancellationToken)
+            : null;
+        return found is { } c
+            ? TypedResults.Ok(new CapturedContent(keyId, requestId, c.Prompt, c.Completion))
+            : AdminProblems.NotFound($"No captured content for request '{requestId}' of key '{keyId}' (capture may have been off, or the content expired).");
+    }
+}
