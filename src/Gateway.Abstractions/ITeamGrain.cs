@@ -8,6 +8,10 @@ public interface ITeamGrain : IGrainWithStringKey
     [Alias("Create")]
     Task<TeamSnapshot?> Create(string name);
 
+    /// <summary>Renames the team; null when there is no such team.</summary>
+    [Alias("Rename")]
+    Task<TeamSnapshot?> Rename(string name);
+
     [Alias("Get")]
     Task<TeamSnapshot?> Get();
 

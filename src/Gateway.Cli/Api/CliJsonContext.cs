@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace Gateway.Cli.Api;
@@ -18,4 +19,9 @@ namespace Gateway.Cli.Api;
 [JsonSerializable(typeof(CreateTeamRequest))]
 [JsonSerializable(typeof(TeamDetails))]
 [JsonSerializable(typeof(RotateKeyRequest))]
+[JsonSerializable(typeof(SetCaptureRequest))]
+[JsonSerializable(typeof(UpdateTeamRequest))]
+
+// Partial updates whose body must tell an absent field from an explicit null (see 'keys update').
+[JsonSerializable(typeof(JsonObject))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -5,7 +5,8 @@ namespace Gateway.Cli.Api;
 /// <summary>
 /// A key as the admin API returns it. <see cref="Key"/>, the secret, is present only in the
 /// response to create: the gateway stores just its hash. <see cref="Display"/> is the secret's
-/// non-secret prefix (<c>gw_{keyId}_…</c>), for recognising a key in lists.
+/// non-secret prefix (<c>gw_{keyId}_…</c>), for recognising a key in lists. A null
+/// <see cref="ExpiresAt"/>, <see cref="Rpm"/> or <see cref="Tpm"/> means no such limit.
 /// </summary>
 internal sealed record KeyDetails(
     string KeyId,
@@ -26,4 +27,8 @@ internal sealed record KeyDetails(
     long RequestCount,
     DateTimeOffset? CreatedAt,
     DateTimeOffset? RevokedAt,
-    string? Display);
+    string? Display,
+    DateTimeOffset? ExpiresAt,
+    int? Rpm,
+    long? Tpm,
+    ContentCapture? Capture);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gateway.Cli.Api;
 using Gateway.Cli.Output;
 
@@ -10,19 +11,30 @@ namespace Gateway.Cli.Commands;
 /// <summary>The <c>keys</c> command tree: virtual API keys with a spending cap.</summary>
 internal static class KeysCommands
 {
-    // Money is held in micro-dollars by the gateway; a finer cap could only be rounded silently.
-    private const int MaxCapDecimals = 6;
-
     private const int DefaultListLimit = 100;
     private const int MaxListLimit = 500;
+
+    private const string Never = "never";
+
+    // ISO 8601 / RFC 3339 date-times that say which instant they mean: a time without 'Z' or an offset
+    // would be read in whatever zone this machine happens to be in, so it is refused instead of guessed.
+    private static readonly string[] ExpiryFormats =
+    [
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz",
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'",
+        "yyyy-MM-dd'T'HH:mmzzz",
+        "yyyy-MM-dd'T'HH:mm'Z'",
+    ];
 
     public static Command Build(CliContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var keys = new Command("keys", "Create, list, inspect and revoke virtual API keys.");
+        var keys = new Command("keys", "Create, list, inspect, update, rotate and revoke virtual API keys, and switch content capture.");
         keys.Subcommands.Add(BuildCreate(context));
         keys.Subcommands.Add(BuildList(context));
         keys.Subcommands.Add(BuildShow(context));
+        keys.Subcommands.Add(BuildUpdate(context));
+        keys.Subcommands.Add(BuildCapture(context));
         keys.Subcommands.Add(BuildRotate(context));
         keys.Subcommands.Add(BuildRevoke(context));
         return keys;
@@ -44,36 +56,7 @@ internal static class KeysCommands
             }
         });
 
-        var cap = new Option<decimal>("--cap")
-        {
-            Description = "Spending cap in US dollars, e.g. 20 or 12.5.",
-            HelpName = "usd",
-            Required = true,
-        };
-        cap.CustomParser = result =>
-        {
-            // Parsed here rather than by the default converter so that a decimal comma ("12,5") is an
-            // error instead of a thousands separator making it 125, and so a stray '$' is forgiven.
-            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value.Trim() : "";
-            if (!decimal.TryParse(
-                    text.StartsWith('$') ? text[1..] : text,
-                    NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint,
-                    CultureInfo.InvariantCulture,
-                    out var value))
-            {
-                result.AddError($"--cap must be an amount in US dollars such as 20 or 12.5, got '{text}'.");
-            }
-            else if (value < 0)
-            {
-                result.AddError($"--cap must be zero or more, got {text}.");
-            }
-            else if (decimal.Round(value, MaxCapDecimals) != value)
-            {
-                result.AddError($"--cap allows at most {MaxCapDecimals} decimal places (micro-dollars), got {text}.");
-            }
-
-            return value;
-        };
+        var cap = UsdOption.Create("--cap", "Spending cap in US dollars, e.g. 20 or 12.5.", "usd", required: true);
 
         var name = new Option<string>("--name")
         {
@@ -81,18 +64,7 @@ internal static class KeysCommands
             HelpName = "label",
         };
 
-        var models = new Option<string[]>("--model")
-        {
-            Description = "Model the key may call; repeat for several. Default: all models.",
-            HelpName = "model",
-        };
-        models.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<string[]>()?.Any(string.IsNullOrWhiteSpace) == true)
-            {
-                result.AddError("--model must not be empty.");
-            }
-        });
+        var models = ModelsOption("Model the key may call; repeat for several. Default: all models.");
 
         var createUser = new Option<bool>("--create-user")
         {
@@ -107,9 +79,7 @@ internal static class KeysCommands
         command.Options.Add(models);
         command.SetAction((parseResult, cancellationToken) =>
         {
-            var selectedModels = parseResult.GetValue(models) is { Length: > 0 } m
-                ? m.Select(model => model.Trim()).Distinct(StringComparer.Ordinal).ToArray()
-                : null;
+            var selectedModels = SelectedModels(parseResult, models);
             var label = parseResult.GetValue(name);
             var request = new CreateKeyRequest(
                 parseResult.GetRequiredValue(user).Trim(),
@@ -285,6 +255,157 @@ internal static class KeysCommands
         return command;
     }
 
+    private static Command BuildUpdate(CliContext context)
+    {
+        var keyId = IdArgument.Create("key-id", "Id of the key to update.");
+        var name = TextOption.Create("--name", "New label for the key, 1 to 64 characters.", "label");
+        var cap = UsdOption.Create("--cap", "New spending cap in US dollars, e.g. 50; what was spent so far still counts.", "usd", required: false);
+        var models = ModelsOption("Model the key may call from now on, replacing the current list; repeat for several.");
+        var expires = ExpiresOption();
+        var rpm = LimitOption.Create("--rpm", $"Requests per minute the key may make, or '{LimitOption.Unlimited}' to remove the limit.", int.MaxValue);
+        var tpm = LimitOption.Create("--tpm", $"Tokens per minute the key may use, or '{LimitOption.Unlimited}' to remove the limit.", long.MaxValue);
+        Option[] changes = [name, cap, models, expires, rpm, tpm];
+
+        var command = new Command(
+            "update",
+            "Change a key's name, cap, models, expiry or rate limits; give at least one. Options left out keep their current value.");
+        command.Arguments.Add(keyId);
+        foreach (var option in changes)
+        {
+            command.Options.Add(option);
+        }
+
+        command.Validators.Add(result =>
+        {
+            if (changes.All(option => result.GetResult(option) is null))
+            {
+                result.AddError("Give at least one of --name, --cap, --model, --expires, --rpm or --tpm.");
+            }
+        });
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var path = "keys/" + AdminApiClient.Segment(parseResult.GetRequiredValue(keyId));
+
+            // Only the fields given: an absent field is one the gateway leaves alone, whereas an explicit
+            // null (--expires never, --rpm none, --tpm none) removes that limit. A record would blur the two.
+            var body = new JsonObject();
+            if (parseResult.GetTrimmed(name) is { } label)
+            {
+                body["name"] = label;
+            }
+
+            if (parseResult.GetResult(cap) is not null)
+            {
+                body["capUsd"] = parseResult.GetValue(cap);
+            }
+
+            if (SelectedModels(parseResult, models) is { } selected)
+            {
+                body["models"] = new JsonArray([.. selected.Select(model => JsonValue.Create(model))]);
+            }
+
+            if (parseResult.GetValue(expires) is { } expiry)
+            {
+                body["expiresAt"] = expiry.Value is { } at ? JsonValue.Create(at) : null;
+            }
+
+            if (parseResult.GetValue(rpm) is { } requests)
+            {
+                body["rpm"] = requests.Value is { } perMinute ? JsonValue.Create(perMinute) : null;
+            }
+
+            if (parseResult.GetValue(tpm) is { } tokens)
+            {
+                body["tpm"] = tokens.Value is { } perMinute ? JsonValue.Create(perMinute) : null;
+            }
+
+            return context.RunAsync(
+                parseResult,
+                (api, ct) => api.PatchAsync(path, body, CliJsonContext.Default.JsonObject, CliJsonContext.Default.KeyDetails, ct),
+                (key, output) =>
+                {
+                    output.WriteLine($"Updated key {key.KeyId}.");
+                    output.WriteLine();
+                    RenderDetails(key, output);
+                },
+                cancellationToken);
+        });
+        return command;
+    }
+
+    private static Command BuildCapture(CliContext context)
+    {
+        var keyId = IdArgument.Create("key-id", "Id of the key whose requests to capture, or stop capturing.");
+        var state = new Argument<bool>("on|off")
+        {
+            Description = "'on' stores the key's prompts and completions for auditors to read; 'off' stops storing them.",
+
+            // A bool argument is optional by default, which would make a forgotten on/off mean off.
+            Arity = ArgumentArity.ExactlyOne,
+        };
+        state.CompletionSources.Add("on", "off");
+        state.CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (ParseSwitch(text) is { } on)
+            {
+                return on;
+            }
+
+            result.AddError($"Expected 'on' or 'off', got '{text}'.");
+            return false;
+        };
+        var reason = TextOption.Create(
+            "--reason",
+            "Why content is captured, e.g. a ticket number; required with 'on' and recorded in the admin audit.",
+            "why");
+
+        var command = new Command(
+            "capture",
+            "Switch content capture for a key on or off. While on, the gateway stores the key's prompts and completions; " +
+            "switching it on needs a reason, which is recorded in the admin audit.");
+        command.Arguments.Add(keyId);
+        command.Arguments.Add(state);
+        command.Options.Add(reason);
+        command.Validators.Add(result =>
+        {
+            // Read from the token rather than the converted value: a bad token is already reported by the parser.
+            var on = ParseSwitch(result.GetResult(state)?.Tokens.FirstOrDefault()?.Value);
+            var hasReason = result.GetResult(reason) is not null;
+            if (on == true && !hasReason)
+            {
+                result.AddError("A reason is required to switch content capture on (--reason \"<why>\"); it is recorded in the admin audit.");
+            }
+            else if (on == false && hasReason)
+            {
+                result.AddError("--reason goes with 'on' only: the gateway records no reason for switching capture off.");
+            }
+        });
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var path = "keys/" + AdminApiClient.Segment(parseResult.GetRequiredValue(keyId)) + "/capture";
+            var enable = parseResult.GetValue(state);
+            var request = new SetCaptureRequest(enable, enable ? parseResult.GetTrimmed(reason) : null);
+            return context.RunAsync(
+                parseResult,
+                (api, ct) => api.PostAsync(path, request, CliJsonContext.Default.SetCaptureRequest, CliJsonContext.Default.KeyDetails, ct),
+                (key, output) => output.WriteLine(key.Capture is { } capture
+                    ? $"Content capture is now on for key {key.KeyId} (reason: {capture.Reason ?? request.Reason})."
+                    : $"Content capture is now off for key {key.KeyId}."),
+                cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>True for <c>on</c>, false for <c>off</c> (any case), null for anything else.</summary>
+    private static bool? ParseSwitch(string? text) =>
+        text?.Trim().ToUpperInvariant() switch
+        {
+            "ON" => true,
+            "OFF" => false,
+            _ => null,
+        };
+
     private static Command BuildRotate(CliContext context)
     {
         var keyId = IdArgument.Create("key-id", "Id of the key to rotate.");
@@ -336,6 +457,68 @@ internal static class KeysCommands
         return command;
     }
 
+    private static Option<string[]> ModelsOption(string description)
+    {
+        var models = new Option<string[]>("--model")
+        {
+            Description = description,
+            HelpName = "model",
+        };
+        models.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string[]>()?.Any(string.IsNullOrWhiteSpace) == true)
+            {
+                result.AddError("--model must not be empty.");
+            }
+        });
+        return models;
+    }
+
+    /// <summary>The models given, trimmed and without repeats, or null when <c>--model</c> was not given.</summary>
+    private static string[]? SelectedModels(ParseResult parseResult, Option<string[]> models) =>
+        parseResult.GetValue(models) is { Length: > 0 } m
+            ? m.Select(model => model.Trim()).Distinct(StringComparer.Ordinal).ToArray()
+            : null;
+
+    /// <summary>
+    /// <c>--expires</c>: a date-time, or <c>never</c> to remove the expiry. Parsed by hand so that a date
+    /// the converter would misread, or one with no zone, is a usage error.
+    /// </summary>
+    private static Option<Removable<DateTimeOffset>> ExpiresOption()
+    {
+        var expires = new Option<Removable<DateTimeOffset>>("--expires")
+        {
+            Description = $"When the key stops working: an ISO-8601 date-time with 'Z' or an offset, e.g. 2026-12-31T23:59:59Z; or '{Never}' to remove the expiry.",
+            HelpName = "date-time|" + Never,
+        };
+        expires.CompletionSources.Add(Never);
+        expires.CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value.Trim() : "";
+            if (string.Equals(text, Never, StringComparison.OrdinalIgnoreCase))
+            {
+                return new Removable<DateTimeOffset>(null);
+            }
+
+            // RFC 3339 allows a lower-case 't' and 'z'; nothing else in the accepted formats has letters.
+            if (DateTimeOffset.TryParseExact(
+                    text.ToUpperInvariant(),
+                    ExpiryFormats,
+                    CultureInfo.InvariantCulture,
+                    DateTimeStyles.AssumeUniversal,
+                    out var value))
+            {
+                return new Removable<DateTimeOffset>(value);
+            }
+
+            result.AddError(
+                $"--expires must be an ISO-8601 date-time with 'Z' or an offset, such as 2026-12-31T23:59:59Z " +
+                $"or 2026-12-31T23:59:59+01:00, or '{Never}', got '{text}'.");
+            return new Removable<DateTimeOffset>(null);
+        };
+        return expires;
+    }
+
     private static void RenderCreated(KeyDetails key, TextWriter output)
     {
         output.WriteLine($"Created key {key.KeyId} for user {key.UserId}.");
@@ -364,9 +547,21 @@ internal static class KeysCommands
             .Add("Spent", DisplayFormat.Usd(key.SpentUsd))
             .Add("Reserved", DisplayFormat.Usd(key.ReservedUsd))
             .Add("Remaining", DisplayFormat.Usd(key.RemainingUsd))
+            .Add("RPM", Limit(key.Rpm))
+            .Add("TPM", Limit(key.Tpm))
             .Add("In flight", DisplayFormat.Count(key.InFlight))
             .Add("Requests", DisplayFormat.Count(key.RequestCount))
             .Add("Created", DisplayFormat.Timestamp(key.CreatedAt))
+            .Add("Expires", DisplayFormat.Timestamp(key.ExpiresAt))
             .Add("Revoked", DisplayFormat.Timestamp(key.RevokedAt))
+            .Add("Capture", Capture(key.Capture))
             .WriteTo(output);
+
+    private static string Limit(long? perMinute) =>
+        perMinute is { } value ? DisplayFormat.Count(value) : LimitOption.Unlimited;
+
+    private static string Capture(ContentCapture? capture) =>
+        capture is null
+            ? "off"
+            : $"on ({capture.Reason ?? DisplayFormat.None}, by {capture.EnabledBy ?? DisplayFormat.None} at {DisplayFormat.Timestamp(capture.EnabledAt)})";
 }

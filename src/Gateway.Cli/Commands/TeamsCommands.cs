@@ -10,9 +10,10 @@ internal static class TeamsCommands
     public static Command Build(CliContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var teams = new Command("teams", "Create and inspect teams. Users join a team with 'users create --team' or 'users update --team'.");
+        var teams = new Command("teams", "Create, inspect and rename teams. Users join a team with 'users create --team' or 'users update --team'.");
         teams.Subcommands.Add(BuildCreate(context));
         teams.Subcommands.Add(BuildShow(context));
+        teams.Subcommands.Add(BuildUpdate(context));
         return teams;
     }
 
@@ -53,6 +54,33 @@ internal static class TeamsCommands
                 parseResult,
                 (api, ct) => api.GetAsync(path, CliJsonContext.Default.TeamDetails, ct),
                 RenderDetails,
+                cancellationToken);
+        });
+        return command;
+    }
+
+    private static Command BuildUpdate(CliContext context)
+    {
+        var id = IdArgument.Create("id", "Id of the team to rename.");
+        var name = TextOption.Create("--name", "New display name, 1 to 128 characters.", "name");
+        name.Required = true;
+
+        var command = new Command("update", "Rename a team. Its id and members stay as they are.");
+        command.Arguments.Add(id);
+        command.Options.Add(name);
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var path = "teams/" + AdminApiClient.Segment(parseResult.GetRequiredValue(id));
+            var request = new UpdateTeamRequest(parseResult.GetTrimmed(name)!);
+            return context.RunAsync(
+                parseResult,
+                (api, ct) => api.PatchAsync(path, request, CliJsonContext.Default.UpdateTeamRequest, CliJsonContext.Default.TeamDetails, ct),
+                (team, output) =>
+                {
+                    output.WriteLine($"Updated team {team.Id}.");
+                    output.WriteLine();
+                    RenderDetails(team, output);
+                },
                 cancellationToken);
         });
         return command;

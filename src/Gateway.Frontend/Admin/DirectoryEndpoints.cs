@@ -19,6 +19,7 @@ public static partial class DirectoryEndpoints
         admin.MapPatch("/users/{id}", UpdateUserAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "user.update", Mutates: true));
         admin.MapPost("/users/{id}/deactivate", DeactivateUserAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "user.deactivate", Mutates: true));
         admin.MapPost("/teams", CreateTeamAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "team.create", Mutates: true));
+        admin.MapPatch("/teams/{id}", UpdateTeamAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "team.update", Mutates: true));
         admin.MapGet("/teams/{id}", GetTeamAsync).WithMetadata(new AdminRequirement(AdminRoles.Viewer, "team.read", Mutates: false));
         admin.MapGet("/keys", ListKeysAsync).WithMetadata(new AdminRequirement(AdminRoles.Viewer, "key.list", Mutates: false));
         return admin;
@@ -138,6 +139,32 @@ public static partial class DirectoryEndpoints
         var scope = AdminAuthorizationFilter.Scope(context);
         (scope.Target, scope.After) = (team.Id, team);
         return TypedResults.Created($"/admin/v1/teams/{team.Id}", team);
+    }
+
+    private static async Task<Results<Ok<TeamSnapshot>, ProblemHttpResult>> UpdateTeamAsync(string id, HttpContext context, IGrainFactory grains)
+    {
+        var (request, error) = await ReadAsync<TeamRequest>(context, """{"name": "Platform engineering"}""");
+        if (request is null)
+        {
+            return AdminProblems.BadRequest(error!);
+        }
+
+        if (request.Name is not { Length: > 0 and <= 128 })
+        {
+            return AdminProblems.BadRequest("name is required: 1 to 128 characters.");
+        }
+
+        var grain = grains.GetGrain<ITeamGrain>(id);
+        var before = IsValidId(id) ? await grain.Get() : null;
+        var after = before is null ? null : await grain.Rename(request.Name);
+        if (after is null)
+        {
+            return AdminProblems.NotFound($"No team with id '{id}'.");
+        }
+
+        var scope = AdminAuthorizationFilter.Scope(context);
+        (scope.Before, scope.After) = (new { name = before!.Name }, new { name = after.Name });
+        return TypedResults.Ok(after);
     }
 
     private static async Task<Results<Ok<TeamSnapshot>, ProblemHttpResult>> GetTeamAsync(string id, IGrainFactory grains) =>

@@ -16,6 +16,18 @@ public sealed class TeamGrain([PersistentState("team", "keys")] IPersistentState
         return Snapshot();
     }
 
+    public async Task<TeamSnapshot?> Rename(string name)
+    {
+        if (!state.State.Exists)
+        {
+            return null;
+        }
+
+        state.State.Name = name;
+        await state.WriteStateAsync();
+        return Snapshot();
+    }
+
     public Task<TeamSnapshot?> Get() => Task.FromResult(state.State.Exists ? Snapshot() : null);
 
     public async Task<bool> AddMember(string userId)

@@ -58,6 +58,7 @@ public sealed class AdminAccessTests(GatewayFixture fixture) : IClassFixture<Gat
             (HttpMethod.Post, async () => { await fixture.Admin.EnsureUserAsync("temp"); return "/admin/v1/users/temp/deactivate"; }, null, ["admin"]),
             (HttpMethod.Post, () => Task.FromResult("/admin/v1/teams"), new { id = "t" + Guid.NewGuid().ToString("N")[..8] }, ["admin"]),
             (HttpMethod.Get, () => Task.FromResult("/admin/v1/teams/none"), null, ["admin", "viewer"]),
+            (HttpMethod.Patch, () => Task.FromResult("/admin/v1/teams/none"), new { name = "x" }, ["admin"]),
             (HttpMethod.Get, () => Task.FromResult("/admin/v1/keys?userId=vera"), null, ["admin", "viewer"]),
             (HttpMethod.Post, async () => $"/admin/v1/keys/{(await fixture.Admin.CreateKeyAsync("vera", 1m)).KeyId}/rotate", null, ["admin"]),
             (HttpMethod.Patch, () => Task.FromResult($"/admin/v1/keys/{userKey.KeyId}"), new { name = "renamed" }, ["admin"]),

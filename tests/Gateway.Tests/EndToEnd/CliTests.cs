@@ -44,6 +44,18 @@ public sealed class CliTests(GatewayFixture fixture) : IClassFixture<GatewayFixt
         Assert.Equal(401, await ChatStatusAsync(json.GetProperty("key").GetString()!));
         Assert.Equal(200, await ChatStatusAsync(newKey));
 
+        var updated = await RunAsync(GatewayServer.AdminKey, "keys", "update", keyId, "--cap", "30", "--rpm", "60", "--expires", "2099-01-01T00:00:00Z", "--json");
+        Assert.Equal(0, updated.Exit);
+        var after = JsonDocument.Parse(updated.Out).RootElement;
+        Assert.Equal((30_000_000L, 60), (after.GetProperty("capMicros").GetInt64(), after.GetProperty("rpm").GetInt32()));
+        Assert.Equal(0, (await RunAsync(GatewayServer.AdminKey, "keys", "update", keyId, "--rpm", "none")).Exit);
+        Assert.Equal(JsonValueKind.Null, (await fixture.Admin.GetKeyAsync(keyId)).GetProperty("rpm").ValueKind);
+        Assert.Equal(2, (await RunAsync(GatewayServer.AdminKey, "keys", "capture", keyId, "on")).Exit);
+        var captured = await RunAsync(GatewayServer.AdminKey, "keys", "capture", keyId, "on", "--reason", "audit request 7");
+        Assert.Equal(0, captured.Exit);
+        Assert.Equal("audit request 7", (await fixture.Admin.GetKeyAsync(keyId)).GetProperty("capture").GetProperty("reason").GetString());
+        Assert.Equal(0, (await RunAsync(GatewayServer.AdminKey, "keys", "capture", keyId, "off")).Exit);
+
         var revoked = await RunAsync(GatewayServer.AdminKey, "keys", "revoke", keyId);
         Assert.Equal(0, revoked.Exit);
         Assert.Equal("revoked", (await fixture.Admin.GetKeyAsync(keyId)).GetProperty("status").GetString());
@@ -95,7 +107,9 @@ public sealed class CliTests(GatewayFixture fixture) : IClassFixture<GatewayFixt
         var all = await RunAsync(GatewayServer.AdminKey, "keys", "list", "--team", "ops", "--all", "--json");
         Assert.Equal(3, JsonDocument.Parse(all.Out).RootElement.GetProperty("items").GetArrayLength());
 
+        Assert.Equal(0, (await RunAsync(GatewayServer.AdminKey, "teams", "update", "ops", "--name", "Ops")).Exit);
         var shown = await RunAsync(GatewayServer.AdminKey, "teams", "show", "ops");
+        Assert.Contains("Ops", shown.Out, StringComparison.Ordinal);
         Assert.Contains("pia", shown.Out, StringComparison.Ordinal);
         Assert.Equal(0, (await RunAsync(GatewayServer.AdminKey, "users", "update", "pia", "--name", "Pia B")).Exit);
         var deactivated = await RunAsync(GatewayServer.AdminKey, "users", "deactivate", "pia");

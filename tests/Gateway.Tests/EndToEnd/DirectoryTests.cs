@@ -48,6 +48,8 @@ public sealed class DirectoryTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Equal(0, (await SendAsync(HttpMethod.Get, "/admin/v1/keys?teamId=platform")).Body.GetProperty("items").GetArrayLength());
         Assert.Equal(5, (await SendAsync(HttpMethod.Get, "/admin/v1/keys?teamId=data")).Body.GetProperty("items").GetArrayLength());
         Assert.Contains("yara", (await SendAsync(HttpMethod.Get, "/admin/v1/teams/data")).Body.GetProperty("userIds").EnumerateArray().Select(u => u.GetString()));
+        var (renamed, team) = await SendAsync(HttpMethod.Patch, "/admin/v1/teams/data", new { name = "Data platform" });
+        Assert.Equal((HttpStatusCode.OK, "Data platform"), (renamed, team.GetProperty("name").GetString()));
     }
 
     [Fact]
@@ -123,6 +125,8 @@ public sealed class DirectoryTests(GatewayFixture fixture) : IClassFixture<Gatew
     [InlineData("POST", "/admin/v1/users", """{"id":"newbie","email":"not-an-email"}""", 400)]
     [InlineData("POST", "/admin/v1/users", """{"id":"newbie2","teamId":"no-such-team"}""", 404)]
     [InlineData("PATCH", "/admin/v1/users/nobody-here", """{"name":"x"}""", 404)]
+    [InlineData("PATCH", "/admin/v1/teams/no-such-team", """{"name":"x"}""", 404)]
+    [InlineData("PATCH", "/admin/v1/teams/no-such-team", """{}""", 400)]
     [InlineData("POST", "/admin/v1/users/nobody-here/deactivate", null, 404)]
     [InlineData("GET", "/admin/v1/keys", null, 400)]
     [InlineData("GET", "/admin/v1/keys?userId=nobody-here", null, 404)]
