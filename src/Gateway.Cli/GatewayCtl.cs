@@ -21,6 +21,7 @@ public static class GatewayCtl
         TeamsCommands.Build,
         AdminKeysCommands.Build,
         AdminAuditCommands.Build,
+        AuditCommands.Build,
     ];
 
     /// <summary>Parses <paramref name="args"/>, runs the command and returns the process exit code.</summary>

@@ -27,6 +27,7 @@ public static class FrontendServiceCollectionExtensions
         services.TryAddSingleton<AdminAuditLog>();
         services.TryAddSingleton<UnattributedAudit>();
         services.TryAddSingleton<ContentStore>();
+        services.TryAddSingleton<AuditLedger>();
         services.AddSingleton(sp =>
         {
             var file = sp.GetRequiredService<IOptions<FrontendOptions>>().Value.PriceFile;

@@ -9,6 +9,7 @@ namespace Gateway.Cli.Api;
 [JsonSerializable(typeof(AdminAuditPage))]
 [JsonSerializable(typeof(AdminKeyDetails))]
 [JsonSerializable(typeof(ApiProblem))]
+[JsonSerializable(typeof(AuditPage))]
 [JsonSerializable(typeof(CreateAdminKeyRequest))]
 [JsonSerializable(typeof(CreateKeyRequest))]
 [JsonSerializable(typeof(KeyDetails))]

@@ -26,6 +26,7 @@ public static partial class AdminEndpoints
         admin.MapAdminKeyApi();
         admin.MapDirectoryApi();
         admin.MapContentApi();
+        admin.MapAuditApi();
         return app;
     }
 

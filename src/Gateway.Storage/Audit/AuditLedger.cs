@@ -51,6 +51,26 @@ public sealed class AuditLedger(GatewayTables tables)
         }
     }
 
+    /// <summary>A key's rows recorded in [from, to), in sequence order; the time filter runs in storage.</summary>
+    public async IAsyncEnumerable<AuditRecord> QueryAsync(string keyId, DateTimeOffset? from, DateTimeOffset? to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var filter = $"PartitionKey eq {TableKeys.Quote(keyId)}";
+        if (from is { } f)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"RecordedAt ge {f}");
+        }
+
+        if (to is { } t)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"RecordedAt lt {t}");
+        }
+
+        await foreach (var entity in tables.Ledger.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            yield return AuditRecord.FromEntity(entity);
+        }
+    }
+
     public IAsyncEnumerable<AuditRecord> ReadAllAsync(string keyId, CancellationToken cancellationToken = default) =>
         ReadAfterAsync(keyId, -1, cancellationToken);
 

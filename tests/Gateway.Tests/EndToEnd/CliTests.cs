@@ -118,6 +118,10 @@ public sealed class CliTests(GatewayFixture fixture) : IClassFixture<GatewayFixt
         var after = await RunAsync(GatewayServer.AdminKey, "keys", "list", "--user", "pia", "--all", "--json");
         Assert.All(JsonDocument.Parse(after.Out).RootElement.GetProperty("items").EnumerateArray(), k => Assert.Equal("revoked", k.GetProperty("status").GetString()));
 
+        var audit = await RunAsync(GatewayServer.AdminKey, "audit", "--user", "pia");
+        Assert.Equal(0, audit.Exit);
+        Assert.Contains("No audited requests.", audit.Out, StringComparison.Ordinal);
+        Assert.Equal(2, (await RunAsync(GatewayServer.AdminKey, "audit", "--user", "pia", "--key", "x")).Exit);
         Assert.Equal(2, (await RunAsync(GatewayServer.AdminKey, "keys", "list")).Exit);
         Assert.Equal(1, (await RunAsync(GatewayServer.AdminKey, "users", "create", "pia")).Exit);
     }

@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Gateway.Cli.Api;
+using Gateway.Cli.Output;
+
+namespace Gateway.Cli.Commands;
+
+/// <summary>The <c>audit</c> command: the request audit ledger, who did what when and at what cost.</summary>
+internal static class AuditCommands
+{
+    private const int DefaultLimit = 100;
+    private const int MaxLimit = 1000;
+
+    public static Command Build(CliContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+
+        var key = TextOption.Create("--key", "Show the requests made with this key (its id, not the secret).", "key-id");
+        var user = TextOption.Create("--user", "Show the requests made with any key of this user.", "user-id");
+        var from = DateTimeOption.Create(
+            "--from",
+            "Only requests recorded at or after this time: an ISO-8601 date-time with 'Z' or an offset, or a date (midnight UTC).");
+        var to = DateTimeOption.Create(
+            "--to",
+            "Only requests recorded before this time (exclusive): an ISO-8601 date-time with 'Z' or an offset, or a date (midnight UTC).");
+        var limit = BoundedIntOption.Create("--limit", $"How many of the most recent requests to show, 1 to {MaxLimit}.", "n", 1, MaxLimit, DefaultLimit);
+
+        var command = new Command(
+            "audit",
+            "Show the audited requests of a key or of a user, newest first: who made them, with which model, " +
+            "the tokens, cost and outcome, and the total cost. Give exactly one of --key or --user.");
+        command.Options.Add(key);
+        command.Options.Add(user);
+        command.Options.Add(from);
+        command.Options.Add(to);
+        command.Options.Add(limit);
+        command.Validators.Add(result =>
+        {
+            if ((result.GetResult(key) is null) == (result.GetResult(user) is null))
+            {
+                result.AddError("Give exactly one of --key or --user.");
+            }
+
+            // Compared only when both are valid: one that is not already has its own error.
+            if (DateTimeOption.TryGetValid(result.GetResult(from), out var start)
+                && DateTimeOption.TryGetValid(result.GetResult(to), out var end)
+                && start >= end)
+            {
+                result.AddError("--from must be before --to; --to is exclusive, so one day is e.g. --from 2026-11-27 --to 2026-11-28.");
+            }
+        });
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var keyId = parseResult.GetTrimmed(key);
+            var query = new StringBuilder("audit?")
+                .Append(keyId is not null
+                    ? "keyId=" + Uri.EscapeDataString(keyId)
+                    : "userId=" + Uri.EscapeDataString(parseResult.GetTrimmed(user)!));
+            if (parseResult.GetResult(from) is not null)
+            {
+                query.Append("&from=").Append(DateTimeOption.ToQueryValue(parseResult.GetValue(from)));
+            }
+
+            if (parseResult.GetResult(to) is not null)
+            {
+                query.Append("&to=").Append(DateTimeOption.ToQueryValue(parseResult.GetValue(to)));
+            }
+
+            query.Append("&limit=").Append(parseResult.GetValue(limit).ToString(CultureInfo.InvariantCulture));
+
+            var path = query.ToString();
+            return context.RunAsync(
+                parseResult,
+                (api, ct) => api.GetAsync(path, CliJsonContext.Default.AuditPage, ct),
+                Render,
+                cancellationToken);
+        });
+        return command;
+    }
+
+    private static void Render(AuditPage page, TextWriter output)
+    {
+        if (page.Items is not { Count: > 0 } items)
+        {
+            output.WriteLine("No audited requests.");
+            return;
+        }
+
+        var table = new Table("TIME (UTC)", "USER", "KEY", "MODEL", "TOKENS", "COST", "OUTCOME", "LATENCY");
+        foreach (var item in items)
+        {
+            table.AddRow(
+                Time(item.RecordedAt),
+                item.UserId,
+                item.KeyId,
+                item.Model,
+                $"{DisplayFormat.Count(item.InputTokens)}/{DisplayFormat.Count(item.OutputTokens)}",
+                DisplayFormat.Usd(item.CostUsd),
+                Outcome(item),
+                $"{DisplayFormat.Count(item.LatencyMs)} ms");
+        }
+
+        table.WriteTo(output);
+
+        // The total covers every request that matched, which --limit may have left out of the table.
+        var requests = page.Matched ?? items.Count;
+        output.WriteLine(
+            $"Total: {DisplayFormat.Usd(page.TotalCostUsd)} over {DisplayFormat.Count(requests)} {(requests == 1 ? "request" : "requests")}");
+    }
+
+    private static string Time(DateTimeOffset? value) =>
+        value is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : DisplayFormat.None;
+
+    private static string Outcome(AuditEntry item)
+    {
+        var outcome = string.IsNullOrWhiteSpace(item.Outcome) ? DisplayFormat.None : item.Outcome.Trim();
+        return string.IsNullOrWhiteSpace(item.Denial) ? outcome : $"{outcome} ({item.Denial.Trim()})";
+    }
+}

@@ -1,0 +1,40 @@
+using Gateway.Core;
+using Gateway.Storage.Audit;
+
+namespace Gateway.Frontend.Admin;
+
+/// <summary>One audited request as the audit query shows it; money as micro-dollars and a USD string.</summary>
+public sealed record AuditItem(
+    string KeyId,
+    long Sequence,
+    string RequestId,
+    string UserId,
+    string Model,
+    string Provider,
+    string Endpoint,
+    bool Streaming,
+    long InputTokens,
+    long OutputTokens,
+    long CachedInputTokens,
+    bool UsageReported,
+    long ReservedMicros,
+    long CostMicros,
+    string CostUsd,
+    long PriceInputMicrosPerMTok,
+    long PriceOutputMicrosPerMTok,
+    int HttpStatus,
+    string Outcome,
+    string? Denial,
+    string? Error,
+    long LatencyMs,
+    string FrontendInstance,
+    string Region,
+    string? ClientAddress,
+    DateTimeOffset StartedAt,
+    DateTimeOffset RecordedAt)
+{
+    public static AuditItem From(AuditRecord r) => new(r.KeyId, r.Sequence, r.RequestId, r.UserId, r.Model, r.Provider, r.Endpoint, r.Streaming,
+        r.InputTokens, r.OutputTokens, r.CachedInputTokens, r.UsageReported, r.ReservedMicros, r.CostMicros, Money.ToUsd(r.CostMicros),
+        r.PriceInputMicrosPerMTok, r.PriceOutputMicrosPerMTok, r.HttpStatus, r.Outcome, r.Denial, r.Error, r.LatencyMs,
+        r.FrontendInstance, r.Region, r.ClientAddress, r.StartedAt, r.RecordedAt);
+}
