@@ -103,11 +103,7 @@ internal static class AdminKeysCommands
 
     private static void RenderCreated(AdminKeyDetails key, TextWriter output)
     {
-        output.WriteLine($"Created admin key {key.Id} ({key.Name ?? DisplayFormat.None}).");
-        output.WriteLine();
-        output.WriteLine($"    {key.Key ?? DisplayFormat.None}");
-        output.WriteLine();
-        output.WriteLine("This key is shown only once and cannot be retrieved later. Store it securely now.");
+        ShownOnce.Write(output, $"Created admin key {key.Id} ({key.Name ?? DisplayFormat.None}).", key.Key);
         output.WriteLine();
         new KeyValueList()
             .Add("Id", key.Id)

@@ -424,11 +424,7 @@ internal static class KeysCommands
                 (api, ct) => api.PostAsync(path, request, CliJsonContext.Default.RotateKeyRequest, CliJsonContext.Default.KeyDetails, ct),
                 (key, output) =>
                 {
-                    output.WriteLine($"Rotated key {key.KeyId} (user {key.UserId}).");
-                    output.WriteLine();
-                    output.WriteLine($"    {key.Key ?? DisplayFormat.None}");
-                    output.WriteLine();
-                    output.WriteLine("This key is shown only once and cannot be retrieved later. Store it securely now.");
+                    ShownOnce.Write(output, $"Rotated key {key.KeyId} (user {key.UserId}).", key.Key);
                     output.WriteLine(request.GraceSeconds > 0
                         ? $"The previous secret keeps working for {request.GraceSeconds} s."
                         : "The previous secret no longer works.");
@@ -521,11 +517,7 @@ internal static class KeysCommands
 
     private static void RenderCreated(KeyDetails key, TextWriter output)
     {
-        output.WriteLine($"Created key {key.KeyId} for user {key.UserId}.");
-        output.WriteLine();
-        output.WriteLine($"    {key.Key ?? DisplayFormat.None}");
-        output.WriteLine();
-        output.WriteLine("This key is shown only once and cannot be retrieved later. Store it securely now.");
+        ShownOnce.Write(output, $"Created key {key.KeyId} for user {key.UserId}.", key.Key);
         output.WriteLine();
         new KeyValueList()
             .Add("Key id", key.KeyId)

@@ -32,19 +32,10 @@ public static partial class AdminEndpoints
 
     private static async Task<Results<Created<KeyResponse>, ProblemHttpResult>> CreateKeyAsync(HttpContext context, IGrainFactory grains, TimeProvider time)
     {
-        CreateKeyRequest? request;
-        try
-        {
-            request = await context.Request.ReadFromJsonAsync<CreateKeyRequest>(JsonSerializerOptions.Web, context.RequestAborted);
-        }
-        catch (Exception ex) when (ex is JsonException or BadHttpRequestException or InvalidOperationException)
-        {
-            return BadRequest($"The body must be JSON like {{\"userId\": \"alice\", \"capUsd\": 20}}: {ex.Message}");
-        }
-
+        var (request, error) = await AdminJson.ReadAsync<CreateKeyRequest>(context, """{"userId": "alice", "capUsd": 20}""");
         if (request is null)
         {
-            return BadRequest("The body must be a JSON object.");
+            return BadRequest(error!);
         }
 
         if (string.IsNullOrWhiteSpace(request.UserId) || !IdPattern().IsMatch(request.UserId))
@@ -124,19 +115,10 @@ public static partial class AdminEndpoints
 
     private static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> UpdateKeyAsync(string keyId, HttpContext context, IGrainFactory grains, TimeProvider time)
     {
-        UpdateKeyRequest? request;
-        try
-        {
-            request = await context.Request.ReadFromJsonAsync<UpdateKeyRequest>(JsonSerializerOptions.Web, context.RequestAborted);
-        }
-        catch (Exception ex) when (ex is JsonException or BadHttpRequestException or InvalidOperationException)
-        {
-            return BadRequest($"The body must be JSON like {{\"capUsd\": 50, \"rpm\": 60}}: {ex.Message}");
-        }
-
+        var (request, error) = await AdminJson.ReadAsync<UpdateKeyRequest>(context, """{"capUsd": 50, "rpm": 60}""");
         if (request is null)
         {
-            return BadRequest("The body must be a JSON object.");
+            return BadRequest(error!);
         }
 
         if (!Is(request.Name, JsonValueKind.String) || !Is(request.CapUsd, JsonValueKind.Number) || !Is(request.Models, JsonValueKind.Array)
@@ -211,13 +193,11 @@ public static partial class AdminEndpoints
         RotateKeyRequest? request = null;
         if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
         {
-            try
+            // The body is optional here: without one the old secret stops at once.
+            (request, var error) = await AdminJson.ReadAsync<RotateKeyRequest>(context, """{"graceSeconds": 3600}""");
+            if (request is null)
             {
-                request = await context.Request.ReadFromJsonAsync<RotateKeyRequest>(JsonSerializerOptions.Web, context.RequestAborted);
-            }
-            catch (Exception ex) when (ex is JsonException or BadHttpRequestException or InvalidOperationException)
-            {
-                return BadRequest($"The body must be JSON like {{\"graceSeconds\": 3600}}: {ex.Message}");
+                return BadRequest(error!);
             }
         }
 

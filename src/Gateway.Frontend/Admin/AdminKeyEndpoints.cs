@@ -20,17 +20,13 @@ public static class AdminKeyEndpoints
 
     private static async Task<Results<Created<AdminKeyResponse>, ProblemHttpResult>> CreateAsync(HttpContext context, AdminKeyStore store, TimeProvider time)
     {
-        CreateAdminKeyRequest? request;
-        try
+        var (request, error) = await AdminJson.ReadAsync<CreateAdminKeyRequest>(context, """{"name": "ci-bot", "role": "auditor"}""");
+        if (request is null)
         {
-            request = await context.Request.ReadFromJsonAsync<CreateAdminKeyRequest>(JsonSerializerOptions.Web, context.RequestAborted);
-        }
-        catch (Exception ex) when (ex is JsonException or BadHttpRequestException or InvalidOperationException)
-        {
-            return AdminProblems.BadRequest($"The body must be JSON like {{\"name\": \"ci-bot\", \"role\": \"auditor\"}}: {ex.Message}");
+            return AdminProblems.BadRequest(error!);
         }
 
-        if (request is null || string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 64)
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 64)
         {
             return AdminProblems.BadRequest("name is required: 1 to 64 characters.");
         }

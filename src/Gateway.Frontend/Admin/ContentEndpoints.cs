@@ -21,17 +21,13 @@ public static class ContentEndpoints
 
     private static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> SetCaptureAsync(string keyId, HttpContext context, IGrainFactory grains, TimeProvider time)
     {
-        CaptureRequest? request;
-        try
+        var (request, error) = await AdminJson.ReadAsync<CaptureRequest>(context, """{"enabled": true, "reason": "INC-1234 investigation"}""");
+        if (request is null)
         {
-            request = await context.Request.ReadFromJsonAsync<CaptureRequest>(JsonSerializerOptions.Web, context.RequestAborted);
-        }
-        catch (Exception ex) when (ex is JsonException or BadHttpRequestException or InvalidOperationException)
-        {
-            return AdminProblems.BadRequest($"The body must be JSON like {{\"enabled\": true, \"reason\": \"INC-1234 investigation\"}}: {ex.Message}");
+            return AdminProblems.BadRequest(error!);
         }
 
-        if (request?.Enabled is not { } enabled)
+        if (request.Enabled is not { } enabled)
         {
             return AdminProblems.BadRequest("enabled (true or false) is required.");
         }

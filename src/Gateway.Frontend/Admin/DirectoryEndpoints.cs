@@ -27,7 +27,7 @@ public static partial class DirectoryEndpoints
 
     private static async Task<Results<Created<UserResponse>, ProblemHttpResult>> CreateUserAsync(HttpContext context, IGrainFactory grains)
     {
-        var (request, error) = await ReadAsync<UserRequest>(context, """{"id": "alice", "name": "Alice", "email": "alice@example.com", "teamId": "platform"}""");
+        var (request, error) = await AdminJson.ReadAsync<UserRequest>(context, """{"id": "alice", "name": "Alice", "email": "alice@example.com", "teamId": "platform"}""");
         if (request is null)
         {
             return AdminProblems.BadRequest(error!);
@@ -67,7 +67,7 @@ public static partial class DirectoryEndpoints
 
     private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> UpdateUserAsync(string id, HttpContext context, IGrainFactory grains)
     {
-        var (request, error) = await ReadAsync<UserRequest>(context, """{"name": "Alice B", "email": "alice@example.com", "teamId": "platform"}""");
+        var (request, error) = await AdminJson.ReadAsync<UserRequest>(context, """{"name": "Alice B", "email": "alice@example.com", "teamId": "platform"}""");
         if (request is null)
         {
             return AdminProblems.BadRequest(error!);
@@ -114,7 +114,7 @@ public static partial class DirectoryEndpoints
 
     private static async Task<Results<Created<TeamSnapshot>, ProblemHttpResult>> CreateTeamAsync(HttpContext context, IGrainFactory grains)
     {
-        var (request, error) = await ReadAsync<TeamRequest>(context, """{"id": "platform", "name": "Platform team"}""");
+        var (request, error) = await AdminJson.ReadAsync<TeamRequest>(context, """{"id": "platform", "name": "Platform team"}""");
         if (request is null)
         {
             return AdminProblems.BadRequest(error!);
@@ -143,7 +143,7 @@ public static partial class DirectoryEndpoints
 
     private static async Task<Results<Ok<TeamSnapshot>, ProblemHttpResult>> UpdateTeamAsync(string id, HttpContext context, IGrainFactory grains)
     {
-        var (request, error) = await ReadAsync<TeamRequest>(context, """{"name": "Platform engineering"}""");
+        var (request, error) = await AdminJson.ReadAsync<TeamRequest>(context, """{"name": "Platform engineering"}""");
         if (request is null)
         {
             return AdminProblems.BadRequest(error!);
@@ -243,20 +243,6 @@ public static partial class DirectoryEndpoints
     }
 
     internal static bool IsValidId(string? id) => id is not null && IdPattern().IsMatch(id);
-
-    private static async Task<(T? Request, string? Error)> ReadAsync<T>(HttpContext context, string example)
-        where T : class
-    {
-        try
-        {
-            var request = await context.Request.ReadFromJsonAsync<T>(JsonSerializerOptions.Web, context.RequestAborted);
-            return request is null ? (null, $"The body must be a JSON object like {example}.") : (request, null);
-        }
-        catch (Exception ex) when (ex is JsonException or BadHttpRequestException or InvalidOperationException)
-        {
-            return (null, $"The body must be JSON like {example}: {ex.Message}");
-        }
-    }
 
     [GeneratedRegex("^[A-Za-z0-9._@-]{1,128}$")]
     private static partial Regex IdPattern();
