@@ -11,4 +11,5 @@ public sealed record CreateKeyCommand(
     [property: Id(5)] string CreatedBy,
     [property: Id(6)] DateTimeOffset? ExpiresAt = null,
     [property: Id(7)] int? Rpm = null,
-    [property: Id(8)] long? Tpm = null);
+    [property: Id(8)] long? Tpm = null,
+    [property: Id(9)] BudgetPeriod Period = BudgetPeriod.None);

@@ -14,4 +14,5 @@ public sealed record KeyChanges(
     [property: Id(5)] long? Tpm,
     [property: Id(6)] bool ClearExpiry = false,
     [property: Id(7)] bool ClearRpm = false,
-    [property: Id(8)] bool ClearTpm = false);
+    [property: Id(8)] bool ClearTpm = false,
+    [property: Id(9)] BudgetPeriod? Period = null);

@@ -21,4 +21,8 @@ public sealed record KeySnapshot(
     [property: Id(15)] DateTimeOffset? PreviousSecretValidUntil,
     [property: Id(16)] int? Rpm,
     [property: Id(17)] long? Tpm,
-    [property: Id(18)] ContentCapture? Capture);
+    [property: Id(18)] ContentCapture? Capture,
+    [property: Id(19)] BudgetPeriod Period,
+    [property: Id(20)] DateTimeOffset? PeriodStart,
+    [property: Id(21)] DateTimeOffset? PeriodResetsAt,
+    [property: Id(22)] IReadOnlyList<PeriodTotal> PastPeriods);

@@ -7,6 +7,10 @@ namespace Gateway.Cli.Api;
 /// response to create: the gateway stores just its hash. <see cref="Display"/> is the secret's
 /// non-secret prefix (<c>gw_{keyId}_…</c>), for recognising a key in lists. A null
 /// <see cref="ExpiresAt"/>, <see cref="Rpm"/> or <see cref="Tpm"/> means no such limit.
+/// <see cref="Period"/> is the budget period (<c>none</c>, <c>daily</c>, <c>weekly</c>, <c>monthly</c>);
+/// the spent amounts are those of the current period, and <see cref="PastPeriods"/> holds the
+/// finished ones, most recent last. <see cref="PeriodStart"/> and <see cref="PeriodResetsAt"/> are
+/// null for <c>none</c>.
 /// </summary>
 internal sealed record KeyDetails(
     string KeyId,
@@ -31,4 +35,8 @@ internal sealed record KeyDetails(
     DateTimeOffset? ExpiresAt,
     int? Rpm,
     long? Tpm,
-    ContentCapture? Capture);
+    ContentCapture? Capture,
+    string? Period = null,
+    DateTimeOffset? PeriodStart = null,
+    DateTimeOffset? PeriodResetsAt = null,
+    IReadOnlyList<PastPeriod>? PastPeriods = null);

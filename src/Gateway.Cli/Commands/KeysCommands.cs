@@ -66,6 +66,8 @@ internal static class KeysCommands
 
         var models = ModelsOption("Model the key may call; repeat for several. Default: all models.");
 
+        var period = PeriodOption.Create("Budget period after which spend starts again from zero: none (default), daily, weekly or monthly.");
+
         var createUser = new Option<bool>("--create-user")
         {
             Description = "Create the user first if it does not exist yet, so a new user's first key is one command.",
@@ -77,6 +79,7 @@ internal static class KeysCommands
         command.Options.Add(cap);
         command.Options.Add(name);
         command.Options.Add(models);
+        command.Options.Add(period);
         command.SetAction((parseResult, cancellationToken) =>
         {
             var selectedModels = SelectedModels(parseResult, models);
@@ -85,7 +88,8 @@ internal static class KeysCommands
                 parseResult.GetRequiredValue(user).Trim(),
                 parseResult.GetValue(cap),
                 string.IsNullOrWhiteSpace(label) ? null : label.Trim(),
-                selectedModels);
+                selectedModels,
+                parseResult.GetValue(period));
 
             var ensureUser = parseResult.GetValue(createUser);
             return context.RunAsync(
@@ -264,11 +268,12 @@ internal static class KeysCommands
         var expires = ExpiresOption();
         var rpm = LimitOption.Create("--rpm", $"Requests per minute the key may make, or '{LimitOption.Unlimited}' to remove the limit.", int.MaxValue);
         var tpm = LimitOption.Create("--tpm", $"Tokens per minute the key may use, or '{LimitOption.Unlimited}' to remove the limit.", long.MaxValue);
-        Option[] changes = [name, cap, models, expires, rpm, tpm];
+        var period = PeriodOption.Create("New budget period: none, daily, weekly or monthly.");
+        Option[] changes = [name, cap, models, expires, rpm, tpm, period];
 
         var command = new Command(
             "update",
-            "Change a key's name, cap, models, expiry or rate limits; give at least one. Options left out keep their current value.");
+            "Change a key's name, cap, models, expiry, rate limits or budget period; give at least one. Options left out keep their current value.");
         command.Arguments.Add(keyId);
         foreach (var option in changes)
         {
@@ -279,7 +284,7 @@ internal static class KeysCommands
         {
             if (changes.All(option => result.GetResult(option) is null))
             {
-                result.AddError("Give at least one of --name, --cap, --model, --expires, --rpm or --tpm.");
+                result.AddError("Give at least one of --name, --cap, --model, --expires, --rpm, --tpm or --period.");
             }
         });
         command.SetAction((parseResult, cancellationToken) =>
@@ -317,6 +322,11 @@ internal static class KeysCommands
             if (parseResult.GetValue(tpm) is { } tokens)
             {
                 body["tpm"] = tokens.Value is { } perMinute ? JsonValue.Create(perMinute) : null;
+            }
+
+            if (parseResult.GetValue(period) is { } newPeriod)
+            {
+                body["period"] = newPeriod;
             }
 
             return context.RunAsync(
@@ -528,15 +538,22 @@ internal static class KeysCommands
             .WriteTo(output);
     }
 
-    private static void RenderDetails(KeyDetails key, TextWriter output) =>
-        new KeyValueList()
+    private static void RenderDetails(KeyDetails key, TextWriter output)
+    {
+        var list = new KeyValueList()
             .Add("Key", key.KeyId)
             .Add("User", key.UserId)
             .Add("Name", key.Name)
             .Add("Status", key.Status)
             .Add("Models", DisplayFormat.List(key.Models, "all"))
             .Add("Cap", DisplayFormat.Usd(key.CapUsd))
-            .Add("Spent", DisplayFormat.Usd(key.SpentUsd))
+            .Add("Period", Period(key));
+        if (key.PastPeriods is { Count: > 0 } past)
+        {
+            list.Add("Last period", LastPeriod(past[^1]));
+        }
+
+        list.Add("Spent", DisplayFormat.Usd(key.SpentUsd))
             .Add("Reserved", DisplayFormat.Usd(key.ReservedUsd))
             .Add("Remaining", DisplayFormat.Usd(key.RemainingUsd))
             .Add("RPM", Limit(key.Rpm))
@@ -548,6 +565,24 @@ internal static class KeysCommands
             .Add("Revoked", DisplayFormat.Timestamp(key.RevokedAt))
             .Add("Capture", Capture(key.Capture))
             .WriteTo(output);
+    }
+
+    /// <summary><c>daily (resets 2026-11-28 00:00:00 UTC)</c>, or just the period when it never resets.</summary>
+    private static string Period(KeyDetails key)
+    {
+        var period = string.IsNullOrWhiteSpace(key.Period) ? PeriodOption.None : key.Period;
+        return key.PeriodResetsAt is { } resetsAt && !string.Equals(period, PeriodOption.None, StringComparison.OrdinalIgnoreCase)
+            ? $"{period} (resets {DisplayFormat.Timestamp(resetsAt)})"
+            : period;
+    }
+
+    /// <summary><c>$1.23 (2026-11-26 → 2026-11-27, 42 requests)</c>.</summary>
+    private static string LastPeriod(PastPeriod period) =>
+        $"{DisplayFormat.Usd(period.SpentUsd)} ({Day(period.Start)} → {Day(period.End)}, " +
+        $"{DisplayFormat.Count(period.Requests)} {(period.Requests == 1 ? "request" : "requests")})";
+
+    private static string Day(DateTimeOffset? value) =>
+        value is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : DisplayFormat.None;
 
     private static string Limit(long? perMinute) =>
         perMinute is { } value ? DisplayFormat.Count(value) : LimitOption.Unlimited;

@@ -83,11 +83,16 @@ public static partial class AdminEndpoints
             return BadRequest("rpm and tpm must be at least 1 (leave them out for no limit).");
         }
 
+        if (!BudgetPeriods.TryParse(request.Period, out var period))
+        {
+            return BadRequest("period must be one of none, daily, weekly, monthly.");
+        }
+
         var keyId = ApiKeyFormat.NewKeyId();
         var secret = ApiKeyFormat.NewSecret();
         var caller = AdminAuthorizationFilter.Caller(context);
         var snapshot = await grains.GetGrain<IUserGrain>(request.UserId).CreateKey(keyId,
-            new CreateKeyCommand(request.UserId, request.Name, capMicros, models, ApiKeyFormat.Hash(secret), $"admin:{caller.Id}", request.ExpiresAt, request.Rpm, request.Tpm));
+            new CreateKeyCommand(request.UserId, request.Name, capMicros, models, ApiKeyFormat.Hash(secret), $"admin:{caller.Id}", request.ExpiresAt, request.Rpm, request.Tpm, period));
         if (snapshot is null)
         {
             var user = await grains.GetGrain<IUserGrain>(request.UserId).Get();
@@ -123,7 +128,7 @@ public static partial class AdminEndpoints
 
         if (!Is(request.Name, JsonValueKind.String) || !Is(request.CapUsd, JsonValueKind.Number) || !Is(request.Models, JsonValueKind.Array)
             || !Is(request.ExpiresAt, JsonValueKind.String, JsonValueKind.Null) || !Is(request.Rpm, JsonValueKind.Number, JsonValueKind.Null)
-            || !Is(request.Tpm, JsonValueKind.Number, JsonValueKind.Null))
+            || !Is(request.Tpm, JsonValueKind.Number, JsonValueKind.Null) || !Is(request.Period, JsonValueKind.String))
         {
             return BadRequest("name is a string, capUsd a number, models an array of patterns; expiresAt (a date), rpm and tpm (numbers) may also be null to remove them.");
         }
@@ -140,7 +145,10 @@ public static partial class AdminEndpoints
                 Tpm: request.Tpm is { ValueKind: JsonValueKind.Number } t ? t.GetInt64() : null,
                 ClearExpiry: request.ExpiresAt is { ValueKind: JsonValueKind.Null },
                 ClearRpm: request.Rpm is { ValueKind: JsonValueKind.Null },
-                ClearTpm: request.Tpm is { ValueKind: JsonValueKind.Null });
+                ClearTpm: request.Tpm is { ValueKind: JsonValueKind.Null },
+                Period: request.Period is { ValueKind: JsonValueKind.String } p
+                    ? BudgetPeriods.TryParse(p.GetString(), out var parsed) ? parsed : throw new FormatException("period must be one of none, daily, weekly, monthly.")
+                    : null);
         }
         catch (Exception ex) when (ex is FormatException or InvalidOperationException or OverflowException or ArgumentOutOfRangeException)
         {

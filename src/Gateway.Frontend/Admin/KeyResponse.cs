@@ -29,7 +29,11 @@ public sealed record KeyResponse(
     DateTimeOffset? PreviousSecretValidUntil,
     int? Rpm,
     long? Tpm,
-    ContentCapture? Capture)
+    ContentCapture? Capture,
+    string Period,
+    DateTimeOffset? PeriodStart,
+    DateTimeOffset? PeriodResetsAt,
+    IReadOnlyList<PeriodTotalResponse> PastPeriods)
 {
     public static KeyResponse From(KeySnapshot s, string? key = null)
     {
@@ -38,6 +42,7 @@ public sealed record KeyResponse(
             s.Status == KeyStatus.Active ? "active" : "revoked",
             s.CapMicros, Money.ToUsd(s.CapMicros), s.SpentMicros, Money.ToUsd(s.SpentMicros),
             s.ReservedMicros, Money.ToUsd(s.ReservedMicros), remaining, Money.ToUsd(remaining),
-            s.InFlight, s.RequestCount, s.CreatedAt, s.RevokedAt, s.Silo, s.ExpiresAt, s.PreviousSecretValidUntil, s.Rpm, s.Tpm, s.Capture);
+            s.InFlight, s.RequestCount, s.CreatedAt, s.RevokedAt, s.Silo, s.ExpiresAt, s.PreviousSecretValidUntil, s.Rpm, s.Tpm, s.Capture,
+            BudgetPeriods.Name(s.Period), s.PeriodStart, s.PeriodResetsAt, s.PastPeriods.Select(PeriodTotalResponse.From).ToList());
     }
 }

@@ -1,3 +1,4 @@
+using Gateway.Core;
 using Gateway.Core.Keys;
 using Gateway.Grains.Journal;
 using Gateway.Storage.Audit;
@@ -35,7 +36,10 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private readonly SemaphoreSlim _checkpointLock = new(1, 1);
     private IGrainTimer? _abandonTimer;
 
+    /// <summary>Spend in the current budget period (the whole lifetime when the key has no period).</summary>
     private long _spent;
+    private DateTimeOffset _periodStart;
+    private long _periodRequests;
     private long _reserved;
     private long _sequence;
     private string _lastHash = "";
@@ -71,6 +75,8 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         _sequence = s.CheckpointSequence;
         _lastHash = s.CheckpointHash;
         _requestCount = s.CheckpointRequestCount;
+        _periodStart = s.CheckpointPeriodStart;
+        _periodRequests = s.CheckpointPeriodRequests;
 
         // The ledger is the record of spend: replay whatever was settled after the last checkpoint.
         await foreach (var row in _ledger.ReadAfterAsync(KeyId, _sequence, cancellationToken))
@@ -93,6 +99,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             Hold(intent);
         }
 
+        RollPeriod(_time.GetUtcNow());
         _abandonTimer = this.RegisterGrainTimer(SweepAbandonedAsync, new GrainTimerCreationOptions
         {
             DueTime = _options.SweepInterval,
@@ -134,12 +141,24 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             ExpiresAt = command.ExpiresAt,
             Rpm = command.Rpm,
             Tpm = command.Tpm,
+            Period = command.Period,
+            CheckpointPeriodStart = BudgetPeriods.StartOf(command.Period, now),
         };
+        _periodStart = _state.State.CheckpointPeriodStart;
         await _state.WriteStateAsync();
         return Snapshot();
     }
 
-    public Task<KeySnapshot?> GetSnapshot() => Task.FromResult(_state.State.Exists ? Snapshot() : null);
+    public Task<KeySnapshot?> GetSnapshot()
+    {
+        if (!_state.State.Exists)
+        {
+            return Task.FromResult<KeySnapshot?>(null);
+        }
+
+        RollPeriod(_time.GetUtcNow());
+        return Task.FromResult<KeySnapshot?>(Snapshot());
+    }
 
     public async Task<KeySnapshot?> Update(KeyChanges changes)
     {
@@ -155,6 +174,13 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         s.ExpiresAt = changes.ClearExpiry ? null : changes.ExpiresAt ?? s.ExpiresAt;
         s.Rpm = changes.ClearRpm ? null : changes.Rpm ?? s.Rpm;
         s.Tpm = changes.ClearTpm ? null : changes.Tpm ?? s.Tpm;
+        if (changes.Period is { } period && period != s.Period)
+        {
+            // The spend so far counts in the period the change falls in.
+            s.Period = period;
+            _periodStart = BudgetPeriods.StartOf(period, _time.GetUtcNow());
+        }
+
         await CheckpointAsync();
         return Snapshot();
     }
@@ -226,6 +252,11 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     {
         var s = _state.State;
         var context = request.Context;
+        if (s.Exists)
+        {
+            RollPeriod(_time.GetUtcNow());
+        }
+
         if (!s.Exists)
         {
             // Nothing to attribute to and no ledger to write; don't keep the activation around.
@@ -476,12 +507,44 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
     private void Apply(AuditRecord row)
     {
+        // A row counts in the period it was recorded in; replaying rows after a long sleep rolls
+        // periods at the right points.
+        RollPeriod(row.RecordedAt);
         _spent += row.CostMicros;
         _sequence = row.Sequence;
         _lastHash = row.Hash;
         if (row.Outcome != OutcomeName(RequestOutcome.Denied))
         {
             _requestCount++;
+            _periodRequests++;
+        }
+    }
+
+    /// <summary>
+    /// Starts a new budget period when <paramref name="at"/> is past the current one's end: the
+    /// finished period goes into the key's history and spend starts again from zero.
+    /// </summary>
+    private void RollPeriod(DateTimeOffset at)
+    {
+        var s = _state.State;
+        if (s.Period == BudgetPeriod.None || BudgetPeriods.NextAfter(s.Period, _periodStart) is not { } end || at < end)
+        {
+            return;
+        }
+
+        s.PastPeriods.Add(new PeriodTotal(_periodStart, end, _spent, _periodRequests));
+        if (s.PastPeriods.Count > MaxPastPeriods)
+        {
+            s.PastPeriods.RemoveAt(0);
+        }
+
+        _periodStart = BudgetPeriods.StartOf(s.Period, at);
+        _spent = 0;
+        _periodRequests = 0;
+        if (!_checkpointing)
+        {
+            _checkpointing = true;
+            _ = CheckpointInBackgroundAsync();
         }
     }
 
@@ -621,6 +684,8 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             s.CheckpointSpentMicros = _spent;
             s.CheckpointRequestCount = _requestCount;
             s.CheckpointHash = _lastHash;
+            s.CheckpointPeriodStart = _periodStart;
+            s.CheckpointPeriodRequests = _periodRequests;
             await _state.WriteStateAsync();
         }
         finally
@@ -664,8 +729,11 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         var s = _state.State;
         return new KeySnapshot(KeyId, s.UserId, s.Name, s.Status, s.CapMicros, _spent, _reserved, _open.Count, _requestCount,
             s.Models, s.CreatedAt, s.RevokedAt, _sequence, RuntimeIdentity, s.ExpiresAt,
-            s.PreviousSecretValidUntil is { } until && until > _time.GetUtcNow() ? until : null, s.Rpm, s.Tpm, s.Capture);
+            s.PreviousSecretValidUntil is { } until && until > _time.GetUtcNow() ? until : null, s.Rpm, s.Tpm, s.Capture,
+            s.Period, s.Period == BudgetPeriod.None ? null : _periodStart, BudgetPeriods.NextAfter(s.Period, _periodStart), [.. s.PastPeriods]);
     }
+
+    private const int MaxPastPeriods = 36;
 
     private static BeginResult Deny(DenialReason reason, string message, string? userId) => new(reason, message, null, userId);
 

@@ -29,4 +29,11 @@ public sealed class KeyState
     [Id(18)] public int? Rpm { get; set; }
     [Id(19)] public long? Tpm { get; set; }
     [Id(20)] public ContentCapture? Capture { get; set; }
+    [Id(21)] public BudgetPeriod Period { get; set; }
+
+    /// <summary>Start of the period the checkpointed spend belongs to.</summary>
+    [Id(22)] public DateTimeOffset CheckpointPeriodStart { get; set; }
+
+    [Id(23)] public List<PeriodTotal> PastPeriods { get; set; } = [];
+    [Id(24)] public long CheckpointPeriodRequests { get; set; }
 }

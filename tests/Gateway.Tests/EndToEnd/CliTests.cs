@@ -48,7 +48,10 @@ public sealed class CliTests(GatewayFixture fixture) : IClassFixture<GatewayFixt
         Assert.Equal(0, updated.Exit);
         var after = JsonDocument.Parse(updated.Out).RootElement;
         Assert.Equal((30_000_000L, 60), (after.GetProperty("capMicros").GetInt64(), after.GetProperty("rpm").GetInt32()));
-        Assert.Equal(0, (await RunAsync(GatewayServer.AdminKey, "keys", "update", keyId, "--rpm", "none")).Exit);
+        Assert.Equal(0, (await RunAsync(GatewayServer.AdminKey, "keys", "update", keyId, "--rpm", "none", "--period", "Weekly")).Exit);
+        Assert.Equal("weekly", (await fixture.Admin.GetKeyAsync(keyId)).GetProperty("period").GetString());
+        Assert.Contains("Period:", (await RunAsync(GatewayServer.AdminKey, "keys", "show", keyId)).Out, StringComparison.Ordinal);
+        Assert.Equal(2, (await RunAsync(GatewayServer.AdminKey, "keys", "update", keyId, "--period", "hourly")).Exit);
         Assert.Equal(JsonValueKind.Null, (await fixture.Admin.GetKeyAsync(keyId)).GetProperty("rpm").ValueKind);
         Assert.Equal(2, (await RunAsync(GatewayServer.AdminKey, "keys", "capture", keyId, "on")).Exit);
         var captured = await RunAsync(GatewayServer.AdminKey, "keys", "capture", keyId, "on", "--reason", "audit request 7");

@@ -89,8 +89,10 @@ public sealed class DirectoryTests(GatewayFixture fixture) : IClassFixture<Gatew
             return await http.SendAsync(request);
         }
 
-        var (status, patched) = await SendAsync(HttpMethod.Patch, $"/admin/v1/keys/{key.KeyId}", new { rpm = 2, models = new[] { "gpt-4o-mini" }, name = "agent" });
+        var (status, patched) = await SendAsync(HttpMethod.Patch, $"/admin/v1/keys/{key.KeyId}", new { rpm = 2, models = new[] { "gpt-4o-mini" }, name = "agent", period = "monthly" });
         Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("monthly", patched.GetProperty("period").GetString());
+        Assert.Equal(1, patched.GetProperty("periodResetsAt").GetDateTimeOffset().Day);
         Assert.Equal((2, "agent"), (patched.GetProperty("rpm").GetInt32(), patched.GetProperty("name").GetString()));
 
         Assert.Equal(HttpStatusCode.OK, (await ChatAsync()).StatusCode);
@@ -120,6 +122,8 @@ public sealed class DirectoryTests(GatewayFixture fixture) : IClassFixture<Gatew
     [InlineData("POST", "/admin/v1/keys", """{"userId":"known","capUsd":1,"models":["gpt 4o"]}""", 400)]
     [InlineData("POST", "/admin/v1/keys", """{"userId":"known","capUsd":1,"expiresAt":"2001-01-01T00:00:00Z"}""", 400)]
     [InlineData("POST", "/admin/v1/keys", """{"userId":"known","capUsd":"lots"}""", 400)]
+    [InlineData("POST", "/admin/v1/keys", """{"userId":"known","capUsd":1,"period":"fortnightly"}""", 400)]
+    [InlineData("PATCH", "/admin/v1/keys/nosuchkey", """{"period":"hourly"}""", 400)]
     [InlineData("POST", "/admin/v1/users", """{"id":"known"}""", 409)]
     [InlineData("POST", "/admin/v1/users", """{"id":"has space"}""", 400)]
     [InlineData("POST", "/admin/v1/users", """{"id":"newbie","email":"not-an-email"}""", 400)]

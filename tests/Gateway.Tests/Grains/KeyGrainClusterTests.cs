@@ -202,6 +202,43 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture) : IClassFixture
         Assert.Null(refused.RetryAfter);
     }
 
+    [Fact]
+    public async Task Daily_budget_starts_again_at_midnight_utc_and_keeps_the_past_period()
+    {
+        var keyId = ApiKeyFormat.NewKeyId();
+        var grain = fixture.Client.GetGrain<IApiKeyGrain>(keyId);
+        await grain.Create(new CreateKeyCommand("u", null, 600, [], ApiKeyFormat.Hash(Secret), "test", Period: BudgetPeriod.Daily));
+        for (var i = 0; i < 2; i++)
+        {
+            var begin = Begin(reserve: 300);
+            var result = await grain.Begin(begin);
+            await grain.Settle(Settle(begin, result.Reservation!, 100, 100));
+        }
+
+        Assert.Equal(DenialReason.OverBudget, (await grain.Begin(Begin(reserve: 300))).Denial);
+        var today = (await grain.GetSnapshot())!;
+        Assert.Equal(600, today.SpentMicros);
+        Assert.Equal(today.PeriodStart!.Value.AddDays(1), today.PeriodResetsAt);
+        Assert.Equal(TimeSpan.Zero, today.PeriodStart.Value.TimeOfDay);
+
+        ClusterFixture.Time.Advance(today.PeriodResetsAt!.Value - ClusterFixture.Time.GetUtcNow() + TimeSpan.FromMinutes(1));
+
+        var tomorrow = (await grain.GetSnapshot())!;
+        Assert.Equal(0, tomorrow.SpentMicros);
+        var past = Assert.Single(tomorrow.PastPeriods);
+        Assert.Equal((today.PeriodStart.Value, 600L, 2L), (past.Start, past.SpentMicros, past.Requests));
+        var begun = Begin(reserve: 300);
+        var accepted = await grain.Begin(begun);
+        Assert.True(accepted.Accepted, "the cap applies afresh in the new period");
+        await grain.Settle(Settle(begun, accepted.Reservation!, 100, 100));
+
+        // Ledger identity per period: today's spend is the sum of the rows recorded since midnight.
+        var rows = await fixture.Ledger.RowsAsync(keyId);
+        var current = (await grain.GetSnapshot())!;
+        Assert.Equal(current.SpentMicros, rows.Where(r => r.RecordedAt >= current.PeriodStart).Sum(r => r.CostMicros));
+        Assert.Equal(900, rows.Sum(r => r.CostMicros));
+    }
+
     private async Task<int> JournalRowsAsync(string keyId)
     {
         var count = 0;

@@ -1,0 +1,42 @@
+namespace Gateway.Core;
+
+/// <summary>UTC boundaries of budget periods.</summary>
+public static class BudgetPeriods
+{
+    /// <summary>The start of the period containing <paramref name="at"/>; <see cref="DateTimeOffset.MinValue"/> for none.</summary>
+    public static DateTimeOffset StartOf(BudgetPeriod period, DateTimeOffset at)
+    {
+        var day = new DateTimeOffset(at.UtcDateTime.Date, TimeSpan.Zero);
+        return period switch
+        {
+            BudgetPeriod.Daily => day,
+            BudgetPeriod.Weekly => day.AddDays(-(((int)day.DayOfWeek + 6) % 7)),
+            BudgetPeriod.Monthly => new DateTimeOffset(day.Year, day.Month, 1, 0, 0, 0, TimeSpan.Zero),
+            _ => DateTimeOffset.MinValue,
+        };
+    }
+
+    /// <summary>The start of the period after the one that starts at <paramref name="start"/>; null for none.</summary>
+    public static DateTimeOffset? NextAfter(BudgetPeriod period, DateTimeOffset start) => period switch
+    {
+        BudgetPeriod.Daily => start.AddDays(1),
+        BudgetPeriod.Weekly => start.AddDays(7),
+        BudgetPeriod.Monthly => start.AddMonths(1),
+        _ => null,
+    };
+
+    public static bool TryParse(string? text, out BudgetPeriod period)
+    {
+        period = text?.ToLowerInvariant() switch
+        {
+            null or "none" => BudgetPeriod.None,
+            "daily" => BudgetPeriod.Daily,
+            "weekly" => BudgetPeriod.Weekly,
+            "monthly" => BudgetPeriod.Monthly,
+            _ => (BudgetPeriod)(-1),
+        };
+        return Enum.IsDefined(period);
+    }
+
+    public static string Name(BudgetPeriod period) => period.ToString().ToLowerInvariant();
+}
