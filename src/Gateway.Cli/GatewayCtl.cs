@@ -22,6 +22,7 @@ public static class GatewayCtl
         AdminKeysCommands.Build,
         AdminAuditCommands.Build,
         AuditCommands.Build,
+        UsageCommands.Build,
     ];
 
     /// <summary>Parses <paramref name="args"/>, runs the command and returns the process exit code.</summary>

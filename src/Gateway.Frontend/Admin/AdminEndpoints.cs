@@ -27,6 +27,7 @@ public static partial class AdminEndpoints
         admin.MapDirectoryApi();
         admin.MapContentApi();
         admin.MapAuditApi();
+        admin.MapUsageApi();
         return app;
     }
 

@@ -71,6 +71,19 @@ public sealed class AuditLedger(GatewayTables tables)
         }
     }
 
+    /// <summary>
+    /// Every key's rows recorded in [from, to), across partitions (refusals that no key owns are
+    /// left out). A scan of the whole ledger table: fine for an operator's report, not a hot path.
+    /// </summary>
+    public async IAsyncEnumerable<AuditRecord> ScanAsync(DateTimeOffset from, DateTimeOffset to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var filter = "PartitionKey lt '~' and " + TableClient.CreateQueryFilter($"RecordedAt ge {from} and RecordedAt lt {to}");
+        await foreach (var entity in tables.Ledger.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            yield return AuditRecord.FromEntity(entity);
+        }
+    }
+
     public IAsyncEnumerable<AuditRecord> ReadAllAsync(string keyId, CancellationToken cancellationToken = default) =>
         ReadAfterAsync(keyId, -1, cancellationToken);
 

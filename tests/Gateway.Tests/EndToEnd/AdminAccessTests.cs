@@ -60,6 +60,7 @@ public sealed class AdminAccessTests(GatewayFixture fixture) : IClassFixture<Gat
             (HttpMethod.Get, () => Task.FromResult("/admin/v1/teams/none"), null, ["admin", "viewer"]),
             (HttpMethod.Patch, () => Task.FromResult("/admin/v1/teams/none"), new { name = "x" }, ["admin"]),
             (HttpMethod.Get, () => Task.FromResult($"/admin/v1/audit?keyId={userKey.KeyId}"), null, ["admin", "auditor"]),
+            (HttpMethod.Get, () => Task.FromResult("/admin/v1/usage?groupBy=model"), null, ["admin", "auditor"]),
             (HttpMethod.Get, () => Task.FromResult("/admin/v1/keys?userId=vera"), null, ["admin", "viewer"]),
             (HttpMethod.Post, async () => $"/admin/v1/keys/{(await fixture.Admin.CreateKeyAsync("vera", 1m)).KeyId}/rotate", null, ["admin"]),
             (HttpMethod.Patch, () => Task.FromResult($"/admin/v1/keys/{userKey.KeyId}"), new { name = "renamed" }, ["admin"]),

@@ -59,4 +59,37 @@ public sealed class AuditQueryTests(GatewayFixture fixture) : IClassFixture<Gate
         Assert.Equal(HttpStatusCode.BadRequest, (await fixture.Admin.GetAsync("/admin/v1/audit")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await fixture.Admin.GetAsync("/admin/v1/audit?userId=nobody-at-all")).StatusCode);
     }
+
+    [Fact]
+    public async Task Usage_is_grouped_by_user_team_and_model_with_totals()
+    {
+        await fixture.Admin.PostAsJsonAsync("/admin/v1/teams", new { id = "usage-team" });
+        await fixture.Admin.PostAsJsonAsync("/admin/v1/users", new { id = "ula", teamId = "usage-team" });
+        await fixture.Admin.PostAsJsonAsync("/admin/v1/users", new { id = "ulf", teamId = "usage-team" });
+        var ula = await fixture.Admin.CreateKeyAsync("ula", 5m);
+        var ulf = await fixture.Admin.CreateKeyAsync("ulf", 5m);
+        Assert.Equal(HttpStatusCode.OK, await ChatAsync(ula.Key));
+        Assert.Equal(HttpStatusCode.OK, await ChatAsync(ula.Key, "sim-large"));
+        Assert.Equal(HttpStatusCode.OK, await ChatAsync(ulf.Key));
+        await Poll.UntilAsync(async () => (await fixture.Ledger.RowsAsync(ula.KeyId)).Count == 2 && (await fixture.Ledger.RowsAsync(ulf.KeyId)).Count == 1,
+            TimeSpan.FromSeconds(10), "the three rows");
+        var ulaCost = (await fixture.Ledger.RowsAsync(ula.KeyId)).Sum(r => r.CostMicros);
+        var ulfCost = (await fixture.Ledger.RowsAsync(ulf.KeyId)).Sum(r => r.CostMicros);
+
+        JsonElement Row(JsonElement report, string group) => report.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("group").GetString() == group);
+        var byUser = JsonDocument.Parse(await fixture.Admin.GetStringAsync("/admin/v1/usage?groupBy=user")).RootElement;
+        Assert.Equal((2L, ulaCost), (Row(byUser, "ula").GetProperty("requests").GetInt64(), Row(byUser, "ula").GetProperty("costMicros").GetInt64()));
+        Assert.Equal(byUser.GetProperty("rows").EnumerateArray().Sum(r => r.GetProperty("costMicros").GetInt64()), byUser.GetProperty("totalCostMicros").GetInt64());
+        var byTeam = JsonDocument.Parse(await fixture.Admin.GetStringAsync("/admin/v1/usage?groupBy=team")).RootElement;
+        Assert.Equal(ulaCost + ulfCost, Row(byTeam, "usage-team").GetProperty("costMicros").GetInt64());
+        var byModel = JsonDocument.Parse(await fixture.Admin.GetStringAsync("/admin/v1/usage?groupBy=model")).RootElement;
+        Assert.True(Row(byModel, "sim-large").GetProperty("costMicros").GetInt64() > 0);
+        Assert.Equal(HttpStatusCode.BadRequest, (await fixture.Admin.GetAsync("/admin/v1/usage?groupBy=planet")).StatusCode);
+
+        var stdout = new StringWriter();
+        var exit = await Gateway.Cli.GatewayCtl.RunAsync(["usage", "--by", "team"], stdout, new StringWriter(),
+            new Dictionary<string, string?> { ["GATEWAY_URL"] = fixture.Gateway.BaseUrl, ["GATEWAY_ADMIN_KEY"] = GatewayServer.AdminKey });
+        Assert.Equal(0, exit);
+        Assert.Contains("usage-team", stdout.ToString(), StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Gateway.Cli.Api;
+using Gateway.Cli.Output;
+
+namespace Gateway.Cli.Commands;
+
+/// <summary>The <c>usage</c> command: spend per user, team, model or key over a time range.</summary>
+internal static class UsageCommands
+{
+    private static readonly string[] Groupings = ["user", "team", "model", "key"];
+
+    public static Command Build(CliContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+
+        var by = new Option<string>("--by")
+        {
+            Description = "Group spend by user, team, model or key.",
+            HelpName = "user|team|model|key",
+            DefaultValueFactory = _ => "user",
+        };
+        by.CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 0 ? "user" : result.Tokens[0].Value.Trim().ToLowerInvariant();
+            if (!Groupings.Contains(text))
+            {
+                result.AddError($"--by must be one of {string.Join(", ", Groupings)}, got '{text}'.");
+            }
+
+            return text;
+        };
+        var from = DateTimeOption.Create("--from", "Start of the range (included): an ISO-8601 date-time with 'Z' or an offset, or a date (midnight UTC). Default: the start of this UTC month.");
+        var to = DateTimeOption.Create("--to", "End of the range (excluded), same forms. Default: now.");
+
+        var command = new Command("usage", "Show spend per user, team, model or key for a time range, largest first, with the total.");
+        command.Options.Add(by);
+        command.Options.Add(from);
+        command.Options.Add(to);
+        command.Validators.Add(result =>
+        {
+            if (DateTimeOption.TryGetValid(result.GetResult(from), out var start)
+                && DateTimeOption.TryGetValid(result.GetResult(to), out var end)
+                && start >= end)
+            {
+                result.AddError("--from must be before --to.");
+            }
+        });
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var query = new StringBuilder("usage?groupBy=").Append(parseResult.GetValue(by));
+            if (parseResult.GetResult(from) is not null)
+            {
+                query.Append("&from=").Append(DateTimeOption.ToQueryValue(parseResult.GetValue(from)));
+            }
+
+            if (parseResult.GetResult(to) is not null)
+            {
+                query.Append("&to=").Append(DateTimeOption.ToQueryValue(parseResult.GetValue(to)));
+            }
+
+            var path = query.ToString();
+            return context.RunAsync(parseResult, (api, ct) => api.GetAsync(path, CliJsonContext.Default.UsageReport, ct), Render, cancellationToken);
+        });
+        return command;
+    }
+
+    private static void Render(UsageReport report, TextWriter output)
+    {
+        var range = $"{Time(report.From)} → {Time(report.To)} UTC";
+        if (report.Rows is not { Count: > 0 } rows)
+        {
+            output.WriteLine($"No usage between {range}.");
+            return;
+        }
+
+        var table = new Table((report.GroupBy ?? "group").ToUpperInvariant(), "REQUESTS", "DENIED", "TOKENS IN", "TOKENS OUT", "COST");
+        foreach (var row in rows)
+        {
+            table.AddRow(row.Group ?? DisplayFormat.None, DisplayFormat.Count(row.Requests), DisplayFormat.Count(row.Denied),
+                DisplayFormat.Count(row.InputTokens), DisplayFormat.Count(row.OutputTokens), DisplayFormat.Usd(row.CostUsd));
+        }
+
+        table.WriteTo(output);
+        output.WriteLine($"Total: {DisplayFormat.Usd(report.TotalCostUsd)} ({range})");
+    }
+
+    private static string Time(DateTimeOffset? value) =>
+        value is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : DisplayFormat.None;
+}
