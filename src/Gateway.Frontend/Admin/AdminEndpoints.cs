@@ -61,27 +61,14 @@ public static partial class AdminEndpoints
         }
 
         var models = request.Models ?? [];
-        foreach (var pattern in models)
-        {
-            if (string.IsNullOrWhiteSpace(pattern) || !ModelPatternSyntax().IsMatch(pattern))
-            {
-                return BadRequest($"'{pattern}' is not a model pattern: use a model id, or a prefix ending in '*' such as 'gpt-4o*'.");
-            }
-        }
-
         if (request.Name is { Length: > 64 })
         {
             return BadRequest("name is at most 64 characters.");
         }
 
-        if (request.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow())
+        if (ValidateLimits(models, request.ExpiresAt, request.Rpm, request.Tpm, time.GetUtcNow()) is { } invalid)
         {
-            return BadRequest($"expiresAt must be in the future; {expiresAt:O} has passed.");
-        }
-
-        if (request.Rpm is < 1 || request.Tpm is < 1)
-        {
-            return BadRequest("rpm and tpm must be at least 1 (leave them out for no limit).");
+            return invalid;
         }
 
         if (!BudgetPeriods.TryParse(request.Period, out var period))
@@ -161,19 +148,9 @@ public static partial class AdminEndpoints
             return BadRequest("name is 1 to 64 characters.");
         }
 
-        if (changes.Models?.FirstOrDefault(p => string.IsNullOrWhiteSpace(p) || !ModelPatternSyntax().IsMatch(p)) is { } badPattern)
+        if (ValidateLimits(changes.Models, changes.ExpiresAt, changes.Rpm, changes.Tpm, time.GetUtcNow()) is { } invalid)
         {
-            return BadRequest($"'{badPattern}' is not a model pattern: use a model id, or a prefix ending in '*' such as 'gpt-4o*'.");
-        }
-
-        if (changes.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow())
-        {
-            return BadRequest($"expiresAt must be in the future; {expiresAt:O} has passed.");
-        }
-
-        if (changes.Rpm is < 1 || changes.Tpm is < 1)
-        {
-            return BadRequest("rpm and tpm must be at least 1 (null removes the limit).");
+            return invalid;
         }
 
         var grain = grains.GetGrain<IApiKeyGrain>(keyId);
@@ -187,6 +164,24 @@ public static partial class AdminEndpoints
         var scope = AdminAuthorizationFilter.Scope(context);
         (scope.Before, scope.After) = (KeyResponse.From(before!), KeyResponse.From(after));
         return TypedResults.Ok(KeyResponse.From(after));
+    }
+
+    /// <summary>The checks a key's limits get, whether set at creation or changed later.</summary>
+    private static ProblemHttpResult? ValidateLimits(IReadOnlyList<string>? models, DateTimeOffset? expiresAt, int? rpm, long? tpm, DateTimeOffset now)
+    {
+        if (models?.FirstOrDefault(p => string.IsNullOrWhiteSpace(p) || !ModelPatternSyntax().IsMatch(p)) is { } badPattern)
+        {
+            return BadRequest($"'{badPattern}' is not a model pattern: use a model id, or a prefix ending in '*' such as 'gpt-4o*'.");
+        }
+
+        if (expiresAt is { } expiry && expiry <= now)
+        {
+            return BadRequest($"expiresAt must be in the future; {expiry:O} has passed.");
+        }
+
+        return rpm is < 1 || tpm is < 1
+            ? BadRequest("rpm and tpm must be at least 1 (leave them out, or set null on an update, for no limit).")
+            : null;
     }
 
     /// <summary>Absent, or one of the kinds a field accepts.</summary>

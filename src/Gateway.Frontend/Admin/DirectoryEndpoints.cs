@@ -215,13 +215,13 @@ public static partial class DirectoryEndpoints
             keyIds.AddRange(user.KeyIds);
         }
 
-        var page = keyIds.Order(StringComparer.Ordinal)
+        var remaining = keyIds.Order(StringComparer.Ordinal)
             .Where(k => cursor is null || string.CompareOrdinal(k, cursor) > 0)
-            .Take(limit ?? 100)
             .ToList();
+        var page = remaining.Take(limit ?? 100).ToList();
         var snapshots = await Task.WhenAll(page.Select(k => grains.GetGrain<IApiKeyGrain>(k).GetSnapshot()));
         var items = snapshots.OfType<KeySnapshot>().Select(s => KeyResponse.From(s)).ToList();
-        var more = keyIds.Count(k => cursor is null || string.CompareOrdinal(k, cursor) > 0) > page.Count;
+        var more = remaining.Count > page.Count;
         return TypedResults.Ok(new KeyPage(items, more ? page[^1] : null));
     }
 

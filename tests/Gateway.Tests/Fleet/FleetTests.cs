@@ -11,14 +11,6 @@ namespace Gateway.Tests.Fleet;
 /// </summary>
 public sealed class FleetTests : IAsyncLifetime
 {
-    private static readonly Dictionary<string, string> FastFailureDetection = new()
-    {
-        ["Gateway:Cluster:Membership:ProbeTimeout"] = "00:00:01",
-        ["Gateway:Cluster:Membership:NumMissedProbesLimit"] = "2",
-        ["Gateway:Cluster:Membership:NumVotesForDeathDeclaration"] = "1",
-        ["Gateway:Cluster:Membership:IAmAliveTablePublishTimeout"] = "00:00:02",
-    };
-
     private readonly string _prefix = TestStorage.NewPrefix();
     private readonly List<GatewayProcess> _processes = [];
     private SimulatorServer _simulator = null!;
@@ -96,7 +88,7 @@ public sealed class FleetTests : IAsyncLifetime
 
     private async Task<GatewayProcess> StartAsync(GatewaySettings settings)
     {
-        var process = await GatewayProcess.StartAsync(settings, FastFailureDetection);
+        var process = await GatewayProcess.StartAsync(settings, FleetSettings.FastFailureDetection);
         _processes.Add(process);
         return process;
     }

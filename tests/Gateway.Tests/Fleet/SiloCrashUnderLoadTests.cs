@@ -13,12 +13,8 @@ namespace Gateway.Tests.Fleet;
 /// </summary>
 public sealed class SiloCrashUnderLoadTests : IAsyncLifetime
 {
-    private static readonly Dictionary<string, string> FastRecovery = new()
+    private static readonly Dictionary<string, string> FastRecovery = new(FleetSettings.FastFailureDetection)
     {
-        ["Gateway:Cluster:Membership:ProbeTimeout"] = "00:00:01",
-        ["Gateway:Cluster:Membership:NumMissedProbesLimit"] = "2",
-        ["Gateway:Cluster:Membership:NumVotesForDeathDeclaration"] = "1",
-        ["Gateway:Cluster:Membership:IAmAliveTablePublishTimeout"] = "00:00:02",
         // Requests here take milliseconds: an intent still open after 5 s was abandoned by the crash.
         ["Gateway:Keys:MaxRequestDuration"] = "00:00:05",
         ["Gateway:Keys:AbandonGrace"] = "00:00:01",
