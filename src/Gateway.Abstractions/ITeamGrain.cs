@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Gateway;
 
 /// <summary>One grain per team: its name and its members.</summary>
@@ -20,4 +22,19 @@ public interface ITeamGrain : IGrainWithStringKey
 
     [Alias("RemoveMember")]
     Task RemoveMember(string userId);
+
+    /// <summary>Changes the team's budget limits; null when there is no such team.</summary>
+    [Alias("SetBudget")]
+    Task<TeamSnapshot?> SetBudget(BudgetChanges changes);
+
+    /// <summary>Holds a request's reservation on the team's budget (called by the user's grain, after its own check).</summary>
+    [Alias("Reserve"), AlwaysInterleave]
+    Task<BudgetHoldResult> Reserve(BudgetHold hold);
+
+    [Alias("Release"), AlwaysInterleave]
+    Task Release(string keyId, string requestId);
+
+    /// <summary>Rows of a member's key; only rows reserved on this team (their TeamId) count towards its spend.</summary>
+    [Alias("Settled"), AlwaysInterleave]
+    Task Settled(string keyId, IReadOnlyList<LedgerEntry> entries);
 }

@@ -9,4 +9,5 @@ public sealed record UserSnapshot(
     [property: Id(4)] UserStatus Status,
     [property: Id(5)] DateTimeOffset CreatedAt,
     [property: Id(6)] DateTimeOffset? DeactivatedAt,
-    [property: Id(7)] IReadOnlyList<string> KeyIds);
+    [property: Id(7)] IReadOnlyList<string> KeyIds,
+    [property: Id(8)] BudgetSnapshot Budget);

@@ -27,7 +27,7 @@ public static partial class DirectoryEndpoints
 
     private static async Task<Results<Created<UserResponse>, ProblemHttpResult>> CreateUserAsync(HttpContext context, IGrainFactory grains)
     {
-        var (request, error) = await AdminJson.ReadAsync<UserRequest>(context, """{"id": "alice", "name": "Alice", "email": "alice@example.com", "teamId": "platform"}""");
+        var (request, error) = await AdminJson.ReadAsync<UserRequest>(context, """{"id": "alice", "name": "Alice", "email": "alice@example.com", "teamId": "platform", "capUsd": 100, "period": "monthly"}""");
         if (request is null)
         {
             return AdminProblems.BadRequest(error!);
@@ -48,10 +48,22 @@ public static partial class DirectoryEndpoints
             return AdminProblems.NotFound($"No team with id '{teamId}'.");
         }
 
-        var user = await grains.GetGrain<IUserGrain>(request.Id!).Create(new UserChanges(request.Name, request.Email, request.TeamId));
+        var (budget, budgetError) = BudgetFields.Parse(request.CapUsd, request.Period, request.Rpm, request.Tpm);
+        if (budget is null)
+        {
+            return AdminProblems.BadRequest(budgetError!);
+        }
+
+        var grain = grains.GetGrain<IUserGrain>(request.Id!);
+        var user = await grain.Create(new UserChanges(request.Name, request.Email, request.TeamId));
         if (user is null)
         {
             return AdminProblems.Conflict($"A user with id '{request.Id}' already exists.");
+        }
+
+        if (!budget.IsEmpty)
+        {
+            user = (await grain.SetBudget(budget))!;
         }
 
         var response = UserResponse.From(user);
@@ -67,7 +79,7 @@ public static partial class DirectoryEndpoints
 
     private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> UpdateUserAsync(string id, HttpContext context, IGrainFactory grains)
     {
-        var (request, error) = await AdminJson.ReadAsync<UserRequest>(context, """{"name": "Alice B", "email": "alice@example.com", "teamId": "platform"}""");
+        var (request, error) = await AdminJson.ReadAsync<UserRequest>(context, """{"name": "Alice B", "teamId": "platform", "capUsd": 200, "period": "monthly", "rpm": 120}""");
         if (request is null)
         {
             return AdminProblems.BadRequest(error!);
@@ -76,6 +88,12 @@ public static partial class DirectoryEndpoints
         if (Validate(request) is { } invalid)
         {
             return invalid;
+        }
+
+        var (budget, budgetError) = BudgetFields.Parse(request.CapUsd, request.Period, request.Rpm, request.Tpm);
+        if (budget is null)
+        {
+            return AdminProblems.BadRequest(budgetError!);
         }
 
         var grain = grains.GetGrain<IUserGrain>(id);
@@ -91,6 +109,11 @@ public static partial class DirectoryEndpoints
         }
 
         var after = (await grain.Update(new UserChanges(request.Name, request.Email, request.TeamId)))!;
+        if (!budget.IsEmpty)
+        {
+            after = (await grain.SetBudget(budget))!;
+        }
+
         var scope = AdminAuthorizationFilter.Scope(context);
         (scope.Before, scope.After) = (UserResponse.From(before), UserResponse.From(after));
         return TypedResults.Ok(UserResponse.From(after));
@@ -112,9 +135,9 @@ public static partial class DirectoryEndpoints
         return TypedResults.Ok(UserResponse.From(after));
     }
 
-    private static async Task<Results<Created<TeamSnapshot>, ProblemHttpResult>> CreateTeamAsync(HttpContext context, IGrainFactory grains)
+    private static async Task<Results<Created<TeamResponse>, ProblemHttpResult>> CreateTeamAsync(HttpContext context, IGrainFactory grains)
     {
-        var (request, error) = await AdminJson.ReadAsync<TeamRequest>(context, """{"id": "platform", "name": "Platform team"}""");
+        var (request, error) = await AdminJson.ReadAsync<TeamRequest>(context, """{"id": "platform", "name": "Platform team", "capUsd": 1000, "period": "monthly"}""");
         if (request is null)
         {
             return AdminProblems.BadRequest(error!);
@@ -130,46 +153,80 @@ public static partial class DirectoryEndpoints
             return AdminProblems.BadRequest("name is at most 128 characters.");
         }
 
-        var team = await grains.GetGrain<ITeamGrain>(request.Id!).Create(request.Name ?? request.Id!);
+        var (budget, budgetError) = BudgetFields.Parse(request.CapUsd, request.Period, request.Rpm, request.Tpm);
+        if (budget is null)
+        {
+            return AdminProblems.BadRequest(budgetError!);
+        }
+
+        var grain = grains.GetGrain<ITeamGrain>(request.Id!);
+        var team = await grain.Create(request.Name ?? request.Id!);
         if (team is null)
         {
             return AdminProblems.Conflict($"A team with id '{request.Id}' already exists.");
         }
 
+        if (!budget.IsEmpty)
+        {
+            team = (await grain.SetBudget(budget))!;
+        }
+
+        var response = TeamResponse.From(team);
         var scope = AdminAuthorizationFilter.Scope(context);
-        (scope.Target, scope.After) = (team.Id, team);
-        return TypedResults.Created($"/admin/v1/teams/{team.Id}", team);
+        (scope.Target, scope.After) = (team.Id, response);
+        return TypedResults.Created($"/admin/v1/teams/{team.Id}", response);
     }
 
-    private static async Task<Results<Ok<TeamSnapshot>, ProblemHttpResult>> UpdateTeamAsync(string id, HttpContext context, IGrainFactory grains)
+    private static async Task<Results<Ok<TeamResponse>, ProblemHttpResult>> UpdateTeamAsync(string id, HttpContext context, IGrainFactory grains)
     {
-        var (request, error) = await AdminJson.ReadAsync<TeamRequest>(context, """{"name": "Platform engineering"}""");
+        var (request, error) = await AdminJson.ReadAsync<TeamRequest>(context, """{"name": "Platform engineering", "capUsd": 2000, "period": "monthly"}""");
         if (request is null)
         {
             return AdminProblems.BadRequest(error!);
         }
 
-        if (request.Name is not { Length: > 0 and <= 128 })
+        if (request.Name is { Length: 0 or > 128 })
         {
-            return AdminProblems.BadRequest("name is required: 1 to 128 characters.");
+            return AdminProblems.BadRequest("name is 1 to 128 characters.");
+        }
+
+        var (budget, budgetError) = BudgetFields.Parse(request.CapUsd, request.Period, request.Rpm, request.Tpm);
+        if (budget is null)
+        {
+            return AdminProblems.BadRequest(budgetError!);
+        }
+
+        if (request.Name is null && budget.IsEmpty)
+        {
+            return AdminProblems.BadRequest("Give at least one of name, capUsd, period, rpm, tpm.");
         }
 
         var grain = grains.GetGrain<ITeamGrain>(id);
         var before = IsValidId(id) ? await grain.Get() : null;
-        var after = before is null ? null : await grain.Rename(request.Name);
-        if (after is null)
+        if (before is null)
         {
             return AdminProblems.NotFound($"No team with id '{id}'.");
         }
 
+        var after = before;
+        if (request.Name is { } name)
+        {
+            after = (await grain.Rename(name))!;
+        }
+
+        if (!budget.IsEmpty)
+        {
+            after = (await grain.SetBudget(budget))!;
+        }
+
         var scope = AdminAuthorizationFilter.Scope(context);
-        (scope.Before, scope.After) = (new { name = before!.Name }, new { name = after.Name });
-        return TypedResults.Ok(after);
+        (scope.Before, scope.After) = (new { name = before.Name, limits = before.Budget.Limits }, new { name = after.Name, limits = after.Budget.Limits });
+        return TypedResults.Ok(TeamResponse.From(after));
     }
 
-    private static async Task<Results<Ok<TeamSnapshot>, ProblemHttpResult>> GetTeamAsync(string id, IGrainFactory grains) =>
+    private static async Task<Results<Ok<TeamResponse>, ProblemHttpResult>> GetTeamAsync(string id, IGrainFactory grains) =>
         IsValidId(id) && await grains.GetGrain<ITeamGrain>(id).Get() is { } team
-            ? TypedResults.Ok(team)
+            ? TypedResults.Ok(TeamResponse.From(team))
             : AdminProblems.NotFound($"No team with id '{id}'.");
 
     /// <summary>Keys of a user, or of every member of a team, with live state, in pages ordered by key id.</summary>

@@ -1,4 +1,9 @@
+using System.Text.Json;
+
 namespace Gateway.Frontend.Admin;
 
-/// <summary>Body of <c>POST /admin/v1/users</c> (all of it) and <c>PATCH /admin/v1/users/{id}</c> (any of name, email, teamId).</summary>
-public sealed record UserRequest(string? Id, string? Name, string? Email, string? TeamId);
+/// <summary>
+/// Body of <c>POST /admin/v1/users</c> and <c>PATCH /admin/v1/users/{id}</c>: profile fields and the
+/// user's budget (<c>capUsd</c>, <c>period</c>, <c>rpm</c>, <c>tpm</c>; see <see cref="BudgetFields"/>).
+/// </summary>
+public sealed record UserRequest(string? Id, string? Name, string? Email, string? TeamId, JsonElement CapUsd, JsonElement Period, JsonElement Rpm, JsonElement Tpm);

@@ -1,45 +1,102 @@
+using Gateway.Grains.Budgets;
+using Gateway.Grains.Journal;
+using Gateway.Grains.Keys;
+using Gateway.Storage.Audit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
 namespace Gateway.Grains.Directory;
 
-public sealed class TeamGrain([PersistentState("team", "keys")] IPersistentState<TeamState> state, TimeProvider time) : Grain, ITeamGrain
+/// <summary>
+/// A team: its name, its members, and the team's budget across every member's keys. Only requests
+/// reserved on this team count towards its spend, so a member who moves teams takes nothing along.
+/// </summary>
+public sealed partial class TeamGrain : Grain, ITeamGrain
 {
+    private readonly IPersistentState<TeamState> _state;
+    private readonly SiloJournal _journal;
+    private readonly TimeProvider _time;
+    private readonly KeyGrainOptions _options;
+    private readonly ILogger<TeamGrain> _logger;
+    private readonly BudgetAccount _budget;
+    private readonly StateWriter _writer;
+
+    public TeamGrain(
+        [PersistentState("team", "keys")] IPersistentState<TeamState> state,
+        AuditLedger ledger,
+        SiloJournal journal,
+        TimeProvider time,
+        IOptions<KeyGrainOptions> options,
+        ILogger<TeamGrain> logger)
+    {
+        _state = state;
+        _journal = journal;
+        _time = time;
+        _options = options.Value;
+        _logger = logger;
+        var teamId = this.GetPrimaryKeyString();
+        _budget = new BudgetAccount("team", teamId, e => e.TeamId == teamId, () => _state.State.Budget, ledger, time, logger);
+        _writer = new StateWriter(() => _state.WriteStateAsync());
+    }
+
+    private string TeamId => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!_state.State.Exists)
+        {
+            return;
+        }
+
+        await _budget.RestoreAsync([], ct => _journal.Journal.FindByTeamAsync(TeamId, ct), _ => TeamId, cancellationToken);
+        this.RegisterGrainTimer(SweepAsync, new GrainTimerCreationOptions { DueTime = _options.SweepInterval, Period = _options.SweepInterval, Interleave = true });
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_state.State.Exists && _budget.AppliedSinceCheckpoint > 0)
+        {
+            await CheckpointAsync();
+        }
+    }
+
     public async Task<TeamSnapshot?> Create(string name)
     {
-        if (state.State.Exists)
+        if (_state.State.Exists)
         {
             return null;
         }
 
-        state.State = new TeamState { Exists = true, Name = name, CreatedAt = time.GetUtcNow() };
-        await state.WriteStateAsync();
+        _state.State = new TeamState { Exists = true, Name = name, CreatedAt = _time.GetUtcNow() };
+        await _writer.WriteAsync();
         return Snapshot();
     }
 
     public async Task<TeamSnapshot?> Rename(string name)
     {
-        if (!state.State.Exists)
+        if (!_state.State.Exists)
         {
             return null;
         }
 
-        state.State.Name = name;
-        await state.WriteStateAsync();
+        _state.State.Name = name;
+        await _writer.WriteAsync();
         return Snapshot();
     }
 
-    public Task<TeamSnapshot?> Get() => Task.FromResult(state.State.Exists ? Snapshot() : null);
+    public Task<TeamSnapshot?> Get() => Task.FromResult(_state.State.Exists ? Snapshot() : null);
 
     public async Task<bool> AddMember(string userId)
     {
-        if (!state.State.Exists)
+        if (!_state.State.Exists)
         {
             return false;
         }
 
-        if (state.State.UserIds.Add(userId))
+        if (_state.State.UserIds.Add(userId))
         {
-            await state.WriteStateAsync();
+            await _writer.WriteAsync();
         }
 
         return true;
@@ -47,11 +104,91 @@ public sealed class TeamGrain([PersistentState("team", "keys")] IPersistentState
 
     public async Task RemoveMember(string userId)
     {
-        if (state.State.UserIds.Remove(userId))
+        if (_state.State.UserIds.Remove(userId))
         {
-            await state.WriteStateAsync();
+            await _writer.WriteAsync();
         }
     }
 
-    private TeamSnapshot Snapshot() => new(this.GetPrimaryKeyString(), state.State.Name, state.State.CreatedAt, [.. state.State.UserIds]);
+    public async Task<TeamSnapshot?> SetBudget(BudgetChanges changes)
+    {
+        if (!_state.State.Exists)
+        {
+            return null;
+        }
+
+        _budget.Change(changes);
+        await CheckpointAsync();
+        return Snapshot();
+    }
+
+    public Task<BudgetHoldResult> Reserve(BudgetHold hold)
+    {
+        if (!_state.State.Exists)
+        {
+            return Task.FromResult(BudgetHoldResult.Held(null));
+        }
+
+        return Task.FromResult(_budget.TryHold(hold, TeamId) ?? BudgetHoldResult.Held(TeamId));
+    }
+
+    public Task Release(string keyId, string requestId)
+    {
+        _budget.Release(requestId);
+        return Task.CompletedTask;
+    }
+
+    public async Task Settled(string keyId, IReadOnlyList<LedgerEntry> entries)
+    {
+        if (!_state.State.Exists)
+        {
+            return;
+        }
+
+        await _budget.ApplyAsync(keyId, entries, CancellationToken.None);
+        if (_budget.AppliedSinceCheckpoint >= _options.CheckpointEvery)
+        {
+            _ = CheckpointInBackgroundAsync();
+        }
+    }
+
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var dropped = await _budget.SweepAsync(_options.OrphanHoldAge, _journal.Journal.FindByKeyAsync, cancellationToken);
+        if (dropped > 0)
+        {
+            LogOrphansDropped(_logger, TeamId, dropped);
+        }
+
+        if (_budget.AppliedSinceCheckpoint > 0)
+        {
+            _ = CheckpointInBackgroundAsync();
+        }
+    }
+
+    private async Task CheckpointAsync()
+    {
+        _budget.Checkpointed();
+        await _writer.WriteAsync();
+    }
+
+    private async Task CheckpointInBackgroundAsync()
+    {
+        try
+        {
+            await CheckpointAsync();
+        }
+        catch (Exception ex)
+        {
+            LogCheckpointFailed(_logger, TeamId, ex.Message);
+        }
+    }
+
+    private TeamSnapshot Snapshot() => new(TeamId, _state.State.Name, _state.State.CreatedAt, [.. _state.State.UserIds], _budget.Snapshot());
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Team {TeamId}: dropped {Count} reservations whose requests never went out")]
+    private static partial void LogOrphansDropped(ILogger logger, string teamId, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Team {TeamId}: budget checkpoint failed ({Reason})")]
+    private static partial void LogCheckpointFailed(ILogger logger, string teamId, string reason);
 }

@@ -7,4 +7,5 @@ public sealed class TeamState
     [Id(1)] public string Name { get; set; } = "";
     [Id(2)] public DateTimeOffset CreatedAt { get; set; }
     [Id(3)] public SortedSet<string> UserIds { get; set; } = new(StringComparer.Ordinal);
+    [Id(4)] public Budgets.BudgetState Budget { get; set; } = new();
 }

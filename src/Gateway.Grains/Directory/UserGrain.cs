@@ -1,49 +1,102 @@
+using Gateway.Grains.Budgets;
+using Gateway.Grains.Journal;
+using Gateway.Grains.Keys;
+using Gateway.Storage.Audit;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
 namespace Gateway.Grains.Directory;
 
 /// <summary>
-/// A user and the ids of their keys. Deactivation revokes every key before it returns, so from then
-/// on no front-end accepts any of them; the user's history and spend stay as they were.
+/// A user, the ids of their keys, and the user's budget across all of them. Deactivation revokes
+/// every key before it returns, so from then on no front-end accepts any of them; the user's
+/// history and spend stay as they were.
+/// <para>
+/// Profile changes run one at a time; the budget calls (<see cref="Reserve"/>, <see cref="Release"/>,
+/// <see cref="Settled"/>) interleave with everything, and each decides in one synchronous turn.
+/// </para>
 /// </summary>
-public sealed partial class UserGrain(
-    [PersistentState("user", "keys")] IPersistentState<UserState> state,
-    IGrainFactory grains,
-    TimeProvider time,
-    ILogger<UserGrain> logger) : Grain, IUserGrain
+public sealed partial class UserGrain : Grain, IUserGrain
 {
+    private readonly IPersistentState<UserState> _state;
+    private readonly IGrainFactory _grains;
+    private readonly SiloJournal _journal;
+    private readonly TimeProvider _time;
+    private readonly KeyGrainOptions _options;
+    private readonly ILogger<UserGrain> _logger;
+    private readonly BudgetAccount _budget;
+    private readonly StateWriter _writer;
+
+    public UserGrain(
+        [PersistentState("user", "keys")] IPersistentState<UserState> state,
+        IGrainFactory grains,
+        AuditLedger ledger,
+        SiloJournal journal,
+        TimeProvider time,
+        IOptions<KeyGrainOptions> options,
+        ILogger<UserGrain> logger)
+    {
+        _state = state;
+        _grains = grains;
+        _journal = journal;
+        _time = time;
+        _options = options.Value;
+        _logger = logger;
+        _budget = new BudgetAccount("user", this.GetPrimaryKeyString(), _ => true, () => _state.State.Budget, ledger, time, logger);
+        _writer = new StateWriter(() => _state.WriteStateAsync());
+    }
+
     private string UserId => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!_state.State.Exists)
+        {
+            return;
+        }
+
+        await _budget.RestoreAsync(_state.State.KeyIds, ct => _journal.Journal.FindByUserAsync(UserId, ct), i => i.TeamId, cancellationToken);
+        this.RegisterGrainTimer(SweepAsync, new GrainTimerCreationOptions { DueTime = _options.SweepInterval, Period = _options.SweepInterval, Interleave = true });
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_state.State.Exists && _budget.AppliedSinceCheckpoint > 0)
+        {
+            await CheckpointAsync();
+        }
+    }
 
     public async Task<UserSnapshot?> Create(UserChanges profile)
     {
-        if (state.State.Exists)
+        if (_state.State.Exists)
         {
             return null;
         }
 
-        state.State = new UserState
+        _state.State = new UserState
         {
             Exists = true,
             Name = profile.Name ?? UserId,
             Email = profile.Email,
             TeamId = profile.TeamId,
-            CreatedAt = time.GetUtcNow(),
+            CreatedAt = _time.GetUtcNow(),
         };
-        await state.WriteStateAsync();
+        await _writer.WriteAsync();
         if (profile.TeamId is { } team)
         {
-            await grains.GetGrain<ITeamGrain>(team).AddMember(UserId);
+            await _grains.GetGrain<ITeamGrain>(team).AddMember(UserId);
         }
 
         return Snapshot();
     }
 
-    public Task<UserSnapshot?> Get() => Task.FromResult(state.State.Exists ? Snapshot() : null);
+    public Task<UserSnapshot?> Get() => Task.FromResult(_state.State.Exists ? Snapshot() : null);
 
     public async Task<UserSnapshot?> Update(UserChanges changes)
     {
-        var s = state.State;
+        var s = _state.State;
         if (!s.Exists)
         {
             return null;
@@ -53,39 +106,53 @@ public sealed partial class UserGrain(
         s.Name = changes.Name ?? s.Name;
         s.Email = changes.Email ?? s.Email;
         s.TeamId = changes.TeamId ?? s.TeamId;
-        await state.WriteStateAsync();
+        await _writer.WriteAsync();
         if (s.TeamId != previousTeam)
         {
+            // Requests from now on are held on the new team's budget; those in flight settle on the old one's.
             if (previousTeam is not null)
             {
-                await grains.GetGrain<ITeamGrain>(previousTeam).RemoveMember(UserId);
+                await _grains.GetGrain<ITeamGrain>(previousTeam).RemoveMember(UserId);
             }
 
             if (s.TeamId is not null)
             {
-                await grains.GetGrain<ITeamGrain>(s.TeamId).AddMember(UserId);
+                await _grains.GetGrain<ITeamGrain>(s.TeamId).AddMember(UserId);
             }
         }
 
         return Snapshot();
     }
 
+    public async Task<UserSnapshot?> SetBudget(BudgetChanges changes)
+    {
+        if (!_state.State.Exists)
+        {
+            return null;
+        }
+
+        _budget.Change(changes);
+        await CheckpointAsync();
+        return Snapshot();
+    }
+
     public async Task<KeySnapshot?> CreateKey(string keyId, CreateKeyCommand command)
     {
-        if (!state.State.Exists || state.State.Status != UserStatus.Active)
+        if (!_state.State.Exists || _state.State.Status != UserStatus.Active)
         {
             return null;
         }
 
         // Recorded before the key exists, so a deactivation that follows always finds it.
-        state.State.KeyIds.Add(keyId);
-        await state.WriteStateAsync();
-        return await grains.GetGrain<IApiKeyGrain>(keyId).Create(command with { UserId = UserId });
+        _state.State.KeyIds.Add(keyId);
+        _budget.Track(keyId);
+        await _writer.WriteAsync();
+        return await _grains.GetGrain<IApiKeyGrain>(keyId).Create(command with { UserId = UserId });
     }
 
     public async Task<UserSnapshot?> Deactivate(string deactivatedBy)
     {
-        var s = state.State;
+        var s = _state.State;
         if (!s.Exists)
         {
             return null;
@@ -95,22 +162,130 @@ public sealed partial class UserGrain(
         {
             // Durable first, so no new key can be added while the existing ones are revoked.
             s.Status = UserStatus.Deactivated;
-            s.DeactivatedAt = time.GetUtcNow();
-            await state.WriteStateAsync();
+            s.DeactivatedAt = _time.GetUtcNow();
+            await _writer.WriteAsync();
         }
 
         // Idempotent: a retried deactivation finishes revoking whatever a failed one did not reach.
-        await Task.WhenAll(s.KeyIds.Select(keyId => grains.GetGrain<IApiKeyGrain>(keyId).Revoke($"user-deactivated:{deactivatedBy}")));
-        LogDeactivated(logger, UserId, s.KeyIds.Count, deactivatedBy);
+        await Task.WhenAll(s.KeyIds.Select(keyId => _grains.GetGrain<IApiKeyGrain>(keyId).Revoke($"user-deactivated:{deactivatedBy}")));
+        LogDeactivated(_logger, UserId, s.KeyIds.Count, deactivatedBy);
         return Snapshot();
+    }
+
+    public async Task<BudgetHoldResult> Reserve(BudgetHold hold)
+    {
+        if (!_state.State.Exists)
+        {
+            // Keys are made through their user, so this is a key from before users had budgets.
+            return BudgetHoldResult.Held(null);
+        }
+
+        if (_budget.TryHold(hold, null) is { } refused)
+        {
+            return refused;
+        }
+
+        // Then the team's budget: always in this order (key, user, team), so no two holds wait on each other.
+        if (_state.State.TeamId is not { } teamId)
+        {
+            return BudgetHoldResult.Held(null);
+        }
+
+        BudgetHoldResult team;
+        try
+        {
+            team = await _grains.GetGrain<ITeamGrain>(teamId).Reserve(hold);
+        }
+        catch
+        {
+            _budget.Release(hold.RequestId);
+            throw;
+        }
+
+        if (!team.Accepted)
+        {
+            _budget.Release(hold.RequestId);
+            return team;
+        }
+
+        _budget.SetTeam(hold.RequestId, team.TeamId);
+        return team;
+    }
+
+    public async Task Release(string keyId, string requestId)
+    {
+        if (_budget.Release(requestId) is { } teamId)
+        {
+            await _grains.GetGrain<ITeamGrain>(teamId).Release(keyId, requestId);
+        }
+    }
+
+    public async Task Settled(string keyId, IReadOnlyList<LedgerEntry> entries)
+    {
+        // Which teams hold these requests: those named on the rows, and the current team for continuity.
+        var teams = entries.Select(e => e.TeamId).Append(_state.State.TeamId).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        if (_state.State.Exists)
+        {
+            await _budget.ApplyAsync(keyId, entries, CancellationToken.None);
+            CheckpointIfDue();
+        }
+
+        await Task.WhenAll(teams.Select(t => _grains.GetGrain<ITeamGrain>(t).Settled(keyId, entries)));
+    }
+
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var dropped = await _budget.SweepAsync(_options.OrphanHoldAge, _journal.Journal.FindByKeyAsync, cancellationToken);
+        if (dropped > 0)
+        {
+            LogOrphansDropped(_logger, UserId, dropped);
+        }
+
+        if (_budget.AppliedSinceCheckpoint > 0)
+        {
+            _ = CheckpointInBackgroundAsync();
+        }
+    }
+
+    private void CheckpointIfDue()
+    {
+        if (_budget.AppliedSinceCheckpoint >= _options.CheckpointEvery)
+        {
+            _ = CheckpointInBackgroundAsync();
+        }
+    }
+
+    private async Task CheckpointAsync()
+    {
+        _budget.Checkpointed();
+        await _writer.WriteAsync();
+    }
+
+    private async Task CheckpointInBackgroundAsync()
+    {
+        try
+        {
+            await CheckpointAsync();
+        }
+        catch (Exception ex)
+        {
+            // Only replay at the next activation grows; the ledger holds every row.
+            LogCheckpointFailed(_logger, UserId, ex.Message);
+        }
     }
 
     private UserSnapshot Snapshot()
     {
-        var s = state.State;
-        return new UserSnapshot(UserId, s.Name, s.Email, s.TeamId, s.Status, s.CreatedAt, s.DeactivatedAt, [.. s.KeyIds]);
+        var s = _state.State;
+        return new UserSnapshot(UserId, s.Name, s.Email, s.TeamId, s.Status, s.CreatedAt, s.DeactivatedAt, [.. s.KeyIds], _budget.Snapshot());
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} deactivated by {DeactivatedBy}; {KeyCount} keys revoked")]
     private static partial void LogDeactivated(ILogger logger, string userId, int keyCount, string deactivatedBy);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: dropped {Count} reservations whose requests never went out")]
+    private static partial void LogOrphansDropped(ILogger logger, string userId, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: budget checkpoint failed ({Reason})")]
+    private static partial void LogCheckpointFailed(ILogger logger, string userId, string reason);
 }

@@ -11,4 +11,5 @@ public sealed class UserState
     [Id(5)] public DateTimeOffset CreatedAt { get; set; }
     [Id(6)] public DateTimeOffset? DeactivatedAt { get; set; }
     [Id(7)] public SortedSet<string> KeyIds { get; set; } = new(StringComparer.Ordinal);
+    [Id(8)] public Budgets.BudgetState Budget { get; set; } = new();
 }

@@ -32,6 +32,8 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private readonly RateWindow _rate = new();
     private Task _appendLoop = Task.CompletedTask;
     private bool _appending;
+    private readonly List<LedgerEntry> _forwardQueue = [];
+    private bool _forwarding;
     private bool _checkpointing;
     private readonly SemaphoreSlim _checkpointLock = new(1, 1);
     private IGrainTimer? _abandonTimer;
@@ -315,12 +317,13 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     {
         var context = request.Context;
         var price = request.Price!;
+        var userId = _state.State.UserId;
         var intent = new IntentEntry
         {
             Partition = _journal.Partition,
             RequestId = context.RequestId,
             KeyId = KeyId,
-            UserId = _state.State.UserId,
+            UserId = userId,
             Model = context.Model,
             Provider = context.Provider,
             Endpoint = context.Endpoint,
@@ -340,10 +343,41 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         // Reserve in this turn, before any await, so concurrent requests see it.
         if (!Hold(intent))
         {
-            return Deny(DenialReason.AuditUnavailable, "Duplicate request id.", _state.State.UserId);
+            return Deny(DenialReason.AuditUnavailable, "Duplicate request id.", userId);
         }
 
-        _rate.Add(context.RequestId, _time.GetUtcNow(), RateTokens(request));
+        var now = _time.GetUtcNow();
+        _rate.Add(context.RequestId, now, RateTokens(request));
+
+        // Then the budgets above the key, in a fixed order: the user's grain holds it on the user's
+        // budget and then on the team's.
+        var user = GrainFactory.GetGrain<IUserGrain>(userId);
+        BudgetHoldResult held;
+        try
+        {
+            held = await user.Reserve(new BudgetHold(KeyId, context.RequestId, request.ReserveMicros, RateTokens(request), context.StartedAt));
+        }
+        catch (Exception ex)
+        {
+            Release(context.RequestId);
+            _rate.Remove(context.RequestId);
+            LogBudgetUnavailable(_logger, KeyId, context.RequestId, ex.Message);
+            return Deny(DenialReason.AuditUnavailable, "The gateway cannot check this request against your user's budget right now, so it was not sent.", userId);
+        }
+
+        if (!held.Accepted)
+        {
+            Release(context.RequestId);
+            _rate.Remove(context.RequestId);
+            await AuditDenialAsync(context, held.Denial, held.Message!);
+            return new BeginResult(held.Denial, held.Message, null, userId, held.RetryAfter);
+        }
+
+        intent = intent with { TeamId = held.TeamId };
+        if (_open.TryGetValue(context.RequestId, out var open))
+        {
+            open.Intent = intent;
+        }
 
         try
         {
@@ -352,12 +386,26 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         catch (Exception ex)
         {
             Release(context.RequestId);
+            _ = ReleaseAboveAsync(user, context.RequestId);
             LogIntentFailed(_logger, KeyId, context.RequestId, ex.Message);
-            return Deny(DenialReason.AuditUnavailable, "The gateway cannot record this request in its audit trail right now, so it was not sent.", _state.State.UserId);
+            return Deny(DenialReason.AuditUnavailable, "The gateway cannot record this request in its audit trail right now, so it was not sent.", userId);
         }
 
-        return new BeginResult(DenialReason.None, null, new Reservation(context.RequestId, request.ReserveMicros, _journal.Partition, context.StartedAt), _state.State.UserId,
+        return new BeginResult(DenialReason.None, null, new Reservation(context.RequestId, request.ReserveMicros, _journal.Partition, context.StartedAt), userId,
             CaptureContent: _state.State.Capture is not null);
+    }
+
+    private async Task ReleaseAboveAsync(IUserGrain user, string requestId)
+    {
+        try
+        {
+            await user.Release(KeyId, requestId);
+        }
+        catch (Exception ex)
+        {
+            // The user's budget drops holds that have neither a row nor an intent after a while.
+            LogReleaseFailed(_logger, KeyId, requestId, ex.Message);
+        }
     }
 
     public async Task<SettleResult> Settle(SettleRequest request)
@@ -397,6 +445,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             PreviousHash = "",
             RequestId = requestId,
             UserId = _state.State.UserId,
+            TeamId = _open.TryGetValue(requestId, out var settling) ? settling.Intent.TeamId : null,
             Model = context.Model,
             Provider = context.Provider,
             Endpoint = context.Endpoint,
@@ -459,6 +508,15 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         foreach (var open in expired)
         {
             var i = open.Intent;
+            if (await _ledger.ContainsRequestAsync(KeyId, i.RequestId, CancellationToken.None))
+            {
+                // Settled by an earlier activation whose retirement of the intent was lost: retire it now.
+                Release(i.RequestId);
+                _settledSinceActivation.Add(i.RequestId);
+                _ = RetireAsync(i.Partition, i.RequestId);
+                continue;
+            }
+
             var context = new RequestContext(i.RequestId, i.Model, i.Provider, i.Endpoint, i.Streaming, i.FrontendInstance, i.Region, i.StartedAt, i.ClientAddress);
             var price = new ModelPrice(i.PriceInputMicrosPerMTok, i.PriceOutputMicrosPerMTok, i.PriceCachedMicrosPerMTok);
             var reservation = new Reservation(i.RequestId, i.ReservedMicros, i.Partition, i.StartedAt);
@@ -660,6 +718,8 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
                     batch[i].Completion.TrySetResult(records[i]);
                 }
 
+                Forward(records);
+
                 if (_sequence - _state.State.CheckpointSequence >= _options.CheckpointEvery && !_checkpointing)
                 {
                     _checkpointing = true;
@@ -670,6 +730,55 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         finally
         {
             _appending = false;
+        }
+    }
+
+    /// <summary>
+    /// Passes committed rows on to the user's budget (which passes them to the team's), in sequence
+    /// order, one call at a time. A call that fails is retried a few times; after that the user's
+    /// budget fills the gap from the ledger when it next hears from this key, or when it sweeps.
+    /// </summary>
+    private void Forward(IReadOnlyList<AuditRecord> records)
+    {
+        _forwardQueue.AddRange(records.Select(Budgets.BudgetAccount.ToEntry));
+        if (!_forwarding)
+        {
+            _forwarding = true;
+            _ = RunForwardLoopAsync();
+        }
+    }
+
+    private async Task RunForwardLoopAsync()
+    {
+        try
+        {
+            var user = GrainFactory.GetGrain<IUserGrain>(_state.State.UserId);
+            while (_forwardQueue.Count > 0)
+            {
+                var batch = _forwardQueue.Take(500).ToList();
+                _forwardQueue.RemoveRange(0, batch.Count);
+                for (var attempt = 1; ; attempt++)
+                {
+                    try
+                    {
+                        await user.Settled(KeyId, batch);
+                        break;
+                    }
+                    catch (Exception ex) when (attempt < 3)
+                    {
+                        LogForwardRetry(_logger, KeyId, batch.Count, ex.Message);
+                    }
+                    catch (Exception ex)
+                    {
+                        LogForwardFailed(_logger, KeyId, batch.Count, ex.Message);
+                        break;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _forwarding = false;
         }
     }
 
@@ -730,7 +839,14 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         return new KeySnapshot(KeyId, s.UserId, s.Name, s.Status, s.CapMicros, _spent, _reserved, _open.Count, _requestCount,
             s.Models, s.CreatedAt, s.RevokedAt, _sequence, RuntimeIdentity, s.ExpiresAt,
             s.PreviousSecretValidUntil is { } until && until > _time.GetUtcNow() ? until : null, s.Rpm, s.Tpm, s.Capture,
-            s.Period, s.Period == BudgetPeriod.None ? null : _periodStart, BudgetPeriods.NextAfter(s.Period, _periodStart), [.. s.PastPeriods]);
+            s.Period, s.Period == BudgetPeriod.None ? null : _periodStart, BudgetPeriods.NextAfter(s.Period, _periodStart), [.. s.PastPeriods],
+            RateUsageNow());
+    }
+
+    private RateUsage RateUsageNow()
+    {
+        var (requests, tokens) = _rate.Usage(_time.GetUtcNow());
+        return new RateUsage(_state.State.Rpm, _state.State.Tpm, requests, tokens);
     }
 
     private const int MaxPastPeriods = 36;
@@ -759,7 +875,8 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
     private sealed class OpenReservation(IntentEntry intent)
     {
-        public IntentEntry Intent { get; } = intent;
+        /// <summary>The intent; it gains its team once the budgets above the key have held it.</summary>
+        public IntentEntry Intent { get; set; } = intent;
 
         /// <summary>A settlement row for it is being committed; the sweeper must leave it alone.</summary>
         public bool Settling { get; set; }
@@ -778,6 +895,18 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: intent for request {RequestId} could not be recorded ({Reason}); request refused")]
     private static partial void LogIntentFailed(ILogger logger, string keyId, string requestId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: request {RequestId} could not be held on the user's budget ({Reason}); request refused")]
+    private static partial void LogBudgetUnavailable(ILogger logger, string keyId, string requestId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: releasing request {RequestId} on the user's budget failed ({Reason}); its sweep will drop it")]
+    private static partial void LogReleaseFailed(ILogger logger, string keyId, string requestId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: passing {Count} settled rows to the user's budget failed ({Reason}); retrying")]
+    private static partial void LogForwardRetry(ILogger logger, string keyId, int count, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: passing {Count} settled rows to the user's budget failed ({Reason}); it will read them from the ledger")]
+    private static partial void LogForwardFailed(ILogger logger, string keyId, int count, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: request {RequestId} on {Model} settled with tokens but zero cost; check the price table")]
     private static partial void LogZeroCost(ILogger logger, string keyId, string requestId, string model);

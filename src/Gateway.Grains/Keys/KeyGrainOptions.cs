@@ -16,6 +16,12 @@ public sealed class KeyGrainOptions
     /// <summary>How often each silo deletes captured content past its retention.</summary>
     public TimeSpan ContentSweepInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// A user's or team's reservation older than this, with neither a ledger row nor an open intent,
+    /// belongs to a request that never went out (its release was lost): the budget drops it.
+    /// </summary>
+    public TimeSpan OrphanHoldAge { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>How often the silo's sweeper looks for abandoned intents.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

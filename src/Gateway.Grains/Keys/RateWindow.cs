@@ -68,6 +68,23 @@ public sealed class RateWindow
         }
     }
 
+    /// <summary>Takes a request out of the window again: it was refused further on and never went out.</summary>
+    public void Remove(string requestId)
+    {
+        if (_byRequest.Remove(requestId, out var node))
+        {
+            _tokens -= node.Value.Tokens;
+            _entries.Remove(node);
+        }
+    }
+
+    /// <summary>Requests and tokens in the window that ends now.</summary>
+    public (int Requests, long Tokens) Usage(DateTimeOffset now)
+    {
+        Prune(now);
+        return (_entries.Count, _tokens);
+    }
+
     private void Prune(DateTimeOffset now)
     {
         while (_entries.First is { } first && first.Value.At + Length <= now)

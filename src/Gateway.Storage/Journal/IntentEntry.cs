@@ -13,6 +13,9 @@ public sealed record IntentEntry
     public required string RequestId { get; init; }
     public required string KeyId { get; init; }
     public required string UserId { get; init; }
+
+    /// <summary>The team whose budget holds the reservation too, if any.</summary>
+    public string? TeamId { get; init; }
     public required string Model { get; init; }
     public required string Provider { get; init; }
     public required string Endpoint { get; init; }
@@ -32,6 +35,7 @@ public sealed record IntentEntry
     {
         ["KeyId"] = KeyId,
         ["UserId"] = UserId,
+        ["TeamId"] = TeamId,
         ["Model"] = Model,
         ["Provider"] = Provider,
         ["Endpoint"] = Endpoint,
@@ -54,6 +58,7 @@ public sealed record IntentEntry
         RequestId = e.RowKey,
         KeyId = e.GetString("KeyId") ?? "",
         UserId = e.GetString("UserId") ?? "",
+        TeamId = e.GetString("TeamId"),
         Model = e.GetString("Model") ?? "",
         Provider = e.GetString("Provider") ?? "",
         Endpoint = e.GetString("Endpoint") ?? "",

@@ -25,10 +25,21 @@ public sealed class IntentJournal(GatewayTables tables, ILogger<IntentJournal> l
         _writer.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, requestId), ETag.All));
 
     /// <summary>Open intents of one key in any silo's journal. The journal only holds requests in flight, so it stays small.</summary>
-    public async Task<IReadOnlyList<IntentEntry>> FindByKeyAsync(string keyId, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<IntentEntry>> FindByKeyAsync(string keyId, CancellationToken cancellationToken) =>
+        FindAsync($"KeyId eq {TableKeys.Quote(keyId)}", cancellationToken);
+
+    /// <summary>Open intents of every key of one user.</summary>
+    public Task<IReadOnlyList<IntentEntry>> FindByUserAsync(string userId, CancellationToken cancellationToken) =>
+        FindAsync($"UserId eq {TableKeys.Quote(userId)}", cancellationToken);
+
+    /// <summary>Open intents reserved on one team's budget.</summary>
+    public Task<IReadOnlyList<IntentEntry>> FindByTeamAsync(string teamId, CancellationToken cancellationToken) =>
+        FindAsync($"TeamId eq {TableKeys.Quote(teamId)}", cancellationToken);
+
+    private async Task<IReadOnlyList<IntentEntry>> FindAsync(string filter, CancellationToken cancellationToken)
     {
         var list = new List<IntentEntry>();
-        await foreach (var entity in tables.Journal.QueryAsync<TableEntity>($"KeyId eq {TableKeys.Quote(keyId)}", cancellationToken: cancellationToken))
+        await foreach (var entity in tables.Journal.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             list.Add(IntentEntry.FromEntity(entity));
         }

@@ -1,0 +1,43 @@
+namespace Gateway;
+
+/// <summary>
+/// A request's reservation, asked of each budget above its key in a fixed order (key, then user,
+/// then team): the worst-case cost and the tokens it counts against tokens-per-minute.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Gateway.BudgetHold")]
+public sealed record BudgetHold(
+    [property: Id(0)] string KeyId,
+    [property: Id(1)] string RequestId,
+    [property: Id(2)] long ReserveMicros,
+    [property: Id(3)] long RateTokens,
+    [property: Id(4)] DateTimeOffset StartedAt);
+
+/// <summary>
+/// Held on every level (then <see cref="TeamId"/> says which team holds it), or refused by one of
+/// them with the reason, a message naming the level, and for a rate limit how long to wait.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Gateway.BudgetHoldResult")]
+public sealed record BudgetHoldResult(
+    [property: Id(0)] DenialReason Denial,
+    [property: Id(1)] string? Message,
+    [property: Id(2)] string? TeamId,
+    [property: Id(3)] TimeSpan? RetryAfter = null)
+{
+    public bool Accepted => Denial == DenialReason.None;
+
+    public static BudgetHoldResult Held(string? teamId) => new(DenialReason.None, null, teamId);
+}
+
+/// <summary>
+/// One committed row of a key's ledger as the budgets above the key need it. Budgets apply a key's
+/// rows in sequence order exactly once, and fill any gap from the ledger itself.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Gateway.LedgerEntry")]
+public sealed record LedgerEntry(
+    [property: Id(0)] long Sequence,
+    [property: Id(1)] string RequestId,
+    [property: Id(2)] long CostMicros,
+    [property: Id(3)] long Tokens,
+    [property: Id(4)] bool Denied,
+    [property: Id(5)] string? TeamId,
+    [property: Id(6)] DateTimeOffset RecordedAt);

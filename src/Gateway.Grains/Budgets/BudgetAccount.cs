@@ -1,0 +1,354 @@
+using Gateway.Core;
+using Gateway.Grains.Keys;
+using Gateway.Storage.Audit;
+using Gateway.Storage.Journal;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Grains.Budgets;
+
+/// <summary>
+/// The budget of a user or a team, owned by that grain: live spend for the period, reservations of
+/// requests in flight under any of its keys, and rate windows across them.
+/// <para>
+/// Every check-and-hold happens in one synchronous call, so concurrent requests from several keys
+/// can't slip past the cap together. Spend rises only from ledger rows, applied per key in sequence
+/// order exactly once; a row that arrives out of order (a notification was lost) makes the account
+/// read the missing rows from the key's ledger, so the spend always equals the ledger's.
+/// </para>
+/// </summary>
+public sealed partial class BudgetAccount
+{
+    private readonly string _scope;
+    private readonly string _id;
+    private readonly Func<LedgerEntry, bool> _counts;
+    private readonly Func<BudgetState> _state;
+    private readonly AuditLedger _ledger;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, Hold> _holds = new(StringComparer.Ordinal);
+    private readonly RateWindow _rate = new();
+    private long _reserved;
+    private int _appliedSinceCheckpoint;
+
+    /// <param name="scope">"user" or "team", for messages.</param>
+    /// <param name="counts">Which rows count towards this budget (a team counts only rows reserved on it).</param>
+    /// <param name="state">The persisted budget state; a function, since the grain may replace its state object.</param>
+    public BudgetAccount(string scope, string id, Func<LedgerEntry, bool> counts, Func<BudgetState> state, AuditLedger ledger, TimeProvider time, ILogger logger)
+    {
+        _scope = scope;
+        _id = id;
+        _counts = counts;
+        _state = state;
+        _ledger = ledger;
+        _time = time;
+        _logger = logger;
+    }
+
+    private BudgetState State => _state();
+
+    /// <summary>Rows applied since the state was last written; the grain checkpoints when it grows.</summary>
+    public int AppliedSinceCheckpoint => _appliedSinceCheckpoint;
+
+    public void Checkpointed() => _appliedSinceCheckpoint = 0;
+
+    /// <summary>Starts counting a new key (all of its rows, from the first).</summary>
+    public void Track(string keyId) => State.Applied.TryAdd(keyId, 0);
+
+    /// <summary>
+    /// Checks the request against the cap and the rate limits and holds its reservation, in this
+    /// turn; null when held, else the refusal.
+    /// </summary>
+    public BudgetHoldResult? TryHold(BudgetHold hold, string? teamId)
+    {
+        var s = State;
+        var now = _time.GetUtcNow();
+        Roll(now);
+        if (_holds.ContainsKey(hold.RequestId))
+        {
+            return null;
+        }
+
+        if (s.Tpm is { } tpm && hold.RateTokens > tpm)
+        {
+            return new BudgetHoldResult(DenialReason.RateLimited,
+                $"This request may use {hold.RateTokens} tokens, more than {_scope} '{_id}' may use in a minute ({tpm}); lower max_tokens.", null);
+        }
+
+        if (_rate.WaitFor(now, s.Rpm, s.Tpm, hold.RateTokens) is var wait && wait > TimeSpan.Zero)
+        {
+            var limit = s.Rpm is { } rpm && _rate.Requests >= rpm ? $"{rpm} requests per minute" : $"{s.Tpm} tokens per minute";
+            return new BudgetHoldResult(DenialReason.RateLimited,
+                $"Rate limit reached: {_scope} '{_id}' allows {limit}. Try again in {Math.Ceiling(wait.TotalSeconds)} s.", null, wait);
+        }
+
+        if (s.CapMicros is { } cap && s.SpentMicros + _reserved + hold.ReserveMicros > cap)
+        {
+            var remaining = Math.Max(0, cap - s.SpentMicros - _reserved);
+            return new BudgetHoldResult(DenialReason.OverBudget,
+                $"You exceeded your current quota: this request may cost up to ${Money.ToUsd(hold.ReserveMicros)} and {_scope} '{_id}' has ${Money.ToUsd(remaining)} left of its ${Money.ToUsd(cap)} {PeriodWord(s.Period)}cap.", null);
+        }
+
+        _holds[hold.RequestId] = new Hold(hold.KeyId, hold.ReserveMicros, teamId, hold.StartedAt);
+        _reserved += hold.ReserveMicros;
+        _rate.Add(hold.RequestId, now, hold.RateTokens);
+        return null;
+    }
+
+    /// <summary>Records which team holds a request's reservation as well, once the team has said yes.</summary>
+    public void SetTeam(string requestId, string? teamId)
+    {
+        if (_holds.TryGetValue(requestId, out var hold))
+        {
+            _holds[requestId] = hold with { TeamId = teamId };
+        }
+    }
+
+    /// <summary>Drops a reservation whose request never went out; it leaves the rate window too.</summary>
+    public string? Release(string requestId)
+    {
+        _rate.Remove(requestId);
+        return Unhold(requestId)?.TeamId;
+    }
+
+    /// <summary>Re-holds an intent still open in a journal (at activation, or when a sweep finds one).</summary>
+    public void Rehold(IntentEntry intent, string? teamId)
+    {
+        if (_holds.ContainsKey(intent.RequestId))
+        {
+            return;
+        }
+
+        _holds[intent.RequestId] = new Hold(intent.KeyId, intent.ReservedMicros, teamId, intent.StartedAt);
+        _reserved += intent.ReservedMicros;
+    }
+
+    /// <summary>
+    /// Applies a key's rows in sequence order, skipping those already counted, and fills a gap from the
+    /// key's ledger before going on.
+    /// </summary>
+    public async Task ApplyAsync(string keyId, IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
+    {
+        var next = ApplyInOrder(keyId, entries);
+        if (next < entries.Count)
+        {
+            await FillAsync(keyId, cancellationToken);
+            ApplyInOrder(keyId, entries.Skip(next).ToList());
+        }
+
+        // Whatever happened above, these requests are settled: none of them holds a reservation any more.
+        foreach (var entry in entries)
+        {
+            Unhold(entry.RequestId);
+        }
+    }
+
+    /// <summary>Reads and applies the rows of a key written after the last one this account counted.</summary>
+    public async Task<IReadOnlyList<string>> FillAsync(string keyId, CancellationToken cancellationToken)
+    {
+        var rows = new List<LedgerEntry>();
+        var after = State.Applied.GetValueOrDefault(keyId);
+        await foreach (var row in _ledger.ReadAfterAsync(keyId, after, cancellationToken))
+        {
+            rows.Add(ToEntry(row));
+        }
+
+        // Other calls may have applied some of these while the ledger was read; order and sequence decide.
+        ApplyInOrder(keyId, rows);
+        foreach (var row in rows)
+        {
+            Unhold(row.RequestId);
+        }
+
+        return rows.Select(r => r.RequestId).ToList();
+    }
+
+    private List<string> KeysWithHoldsStartedBefore(DateTimeOffset olderThan) =>
+        _holds.Values.Where(h => h.StartedAt < olderThan).Select(h => h.KeyId).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// Drops holds of <paramref name="keyId"/> started before <paramref name="olderThan"/> that have
+    /// neither a ledger row nor an open intent: their request never went out.
+    /// </summary>
+    private int DropOrphans(string keyId, DateTimeOffset olderThan, IReadOnlySet<string> openIntents)
+    {
+        var orphans = _holds.Where(h => h.Value.KeyId == keyId && h.Value.StartedAt < olderThan && !openIntents.Contains(h.Key)).Select(h => h.Key).ToList();
+        foreach (var requestId in orphans)
+        {
+            Release(requestId);
+        }
+
+        return orphans.Count;
+    }
+
+    /// <summary>
+    /// At activation: counts the rows written since the checkpoint, then re-holds the reservations
+    /// of requests still open in any silo's journal (those not settled by the rows just read).
+    /// </summary>
+    public async Task RestoreAsync(IEnumerable<string> keyIds, Func<CancellationToken, Task<IReadOnlyList<IntentEntry>>> openIntents, Func<IntentEntry, string?> teamOf, CancellationToken cancellationToken)
+    {
+        var settled = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var keyId in keyIds.Concat(State.Applied.Keys).Distinct(StringComparer.Ordinal).ToList())
+        {
+            settled.UnionWith(await FillAsync(keyId, cancellationToken));
+        }
+
+        foreach (var intent in await openIntents(cancellationToken))
+        {
+            if (!settled.Contains(intent.RequestId))
+            {
+                Rehold(intent, teamOf(intent));
+            }
+        }
+
+        Roll(_time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// Looks again at reservations held longer than <paramref name="maxAge"/>: rows the account missed
+    /// are read from the ledger, and holds whose request has neither a row nor an open intent (it
+    /// never went out, and the release was lost) are dropped.
+    /// </summary>
+    public async Task<int> SweepAsync(TimeSpan maxAge, Func<string, CancellationToken, Task<IReadOnlyList<IntentEntry>>> openIntentsOfKey, CancellationToken cancellationToken)
+    {
+        var olderThan = _time.GetUtcNow() - maxAge;
+        var dropped = 0;
+        foreach (var keyId in KeysWithHoldsStartedBefore(olderThan))
+        {
+            await FillAsync(keyId, cancellationToken);
+            var open = (await openIntentsOfKey(keyId, cancellationToken)).Select(i => i.RequestId).ToHashSet(StringComparer.Ordinal);
+            dropped += DropOrphans(keyId, olderThan, open);
+        }
+
+        return dropped;
+    }
+
+    public string? TeamOf(string requestId) => _holds.TryGetValue(requestId, out var hold) ? hold.TeamId : null;
+
+    public BudgetSnapshot Snapshot()
+    {
+        var s = State;
+        var now = _time.GetUtcNow();
+        Roll(now);
+        var (requests, tokens) = _rate.Usage(now);
+        return new BudgetSnapshot(s.Limits, s.SpentMicros, _reserved, _holds.Count, s.PeriodRequests,
+            s.Period == BudgetPeriod.None ? null : s.PeriodStart, BudgetPeriods.NextAfter(s.Period, s.PeriodStart), [.. s.PastPeriods],
+            new RateUsage(s.Rpm, s.Tpm, requests, tokens));
+    }
+
+    /// <summary>New limits; a new period counts from the start of the period the change falls in.</summary>
+    public void Change(BudgetChanges changes)
+    {
+        var s = State;
+        var limits = changes.ApplyTo(s.Limits);
+        (s.CapMicros, s.Rpm, s.Tpm) = (limits.CapMicros, limits.Rpm, limits.Tpm);
+        if (limits.Period != s.Period)
+        {
+            s.Period = limits.Period;
+            s.PeriodStart = BudgetPeriods.StartOf(s.Period, _time.GetUtcNow());
+        }
+    }
+
+    public static LedgerEntry ToEntry(AuditRecord row) =>
+        new(row.Sequence, row.RequestId, row.CostMicros, row.InputTokens + row.OutputTokens, row.Outcome == ApiKeyGrain.OutcomeName(RequestOutcome.Denied), row.TeamId, row.RecordedAt);
+
+    /// <summary>Applies rows while they follow on from the last one counted; returns the index of the first that doesn't.</summary>
+    private int ApplyInOrder(string keyId, IReadOnlyList<LedgerEntry> entries)
+    {
+        var s = State;
+        var applied = s.Applied.GetValueOrDefault(keyId);
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entry = entries[i];
+            if (entry.Sequence <= applied)
+            {
+                continue;
+            }
+
+            if (entry.Sequence != applied + 1)
+            {
+                LogGap(_logger, _scope, _id, keyId, applied, entry.Sequence);
+                s.Applied[keyId] = applied;
+                return i;
+            }
+
+            applied = entry.Sequence;
+            Count(entry);
+        }
+
+        s.Applied[keyId] = applied;
+        return entries.Count;
+    }
+
+    private void Count(LedgerEntry entry)
+    {
+        _appliedSinceCheckpoint++;
+        _rate.Correct(entry.RequestId, entry.Tokens);
+        Unhold(entry.RequestId);
+        if (!_counts(entry))
+        {
+            return;
+        }
+
+        var s = State;
+        Roll(entry.RecordedAt);
+        if (s.Period != BudgetPeriod.None && entry.RecordedAt < s.PeriodStart)
+        {
+            // Recorded in a period that has already closed here: it belongs to that period's total.
+            var index = s.PastPeriods.FindLastIndex(p => p.Start <= entry.RecordedAt && entry.RecordedAt < p.End);
+            if (index >= 0)
+            {
+                var p = s.PastPeriods[index];
+                s.PastPeriods[index] = p with { SpentMicros = p.SpentMicros + entry.CostMicros, Requests = p.Requests + (entry.Denied ? 0 : 1) };
+            }
+
+            return;
+        }
+
+        s.SpentMicros += entry.CostMicros;
+        if (!entry.Denied)
+        {
+            s.PeriodRequests++;
+        }
+    }
+
+    private Hold? Unhold(string requestId)
+    {
+        if (!_holds.Remove(requestId, out var hold))
+        {
+            return null;
+        }
+
+        _reserved -= hold.Amount;
+        return hold;
+    }
+
+    /// <summary>Closes the period when <paramref name="at"/> is past its end; the finished one joins the history.</summary>
+    private void Roll(DateTimeOffset at)
+    {
+        var s = State;
+        if (s.Period == BudgetPeriod.None || BudgetPeriods.NextAfter(s.Period, s.PeriodStart) is not { } end || at < end)
+        {
+            return;
+        }
+
+        s.PastPeriods.Add(new PeriodTotal(s.PeriodStart, end, s.SpentMicros, s.PeriodRequests));
+        if (s.PastPeriods.Count > MaxPastPeriods)
+        {
+            s.PastPeriods.RemoveAt(0);
+        }
+
+        s.PeriodStart = BudgetPeriods.StartOf(s.Period, at);
+        s.SpentMicros = 0;
+        s.PeriodRequests = 0;
+        _appliedSinceCheckpoint++;
+    }
+
+    private static string PeriodWord(BudgetPeriod period) => period == BudgetPeriod.None ? "" : BudgetPeriods.Name(period) + " ";
+
+    private const int MaxPastPeriods = 36;
+
+    private sealed record Hold(string KeyId, long Amount, string? TeamId, DateTimeOffset StartedAt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Budget of {Scope} {Id}: rows of key {KeyId} after {Applied} arrived from {Sequence}; reading the gap from the ledger")]
+    private static partial void LogGap(ILogger logger, string scope, string id, string keyId, long applied, long sequence);
+}
