@@ -6,8 +6,9 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.Fleet;
 
 /// <summary>
-/// Exact caps across the fleet: 500 concurrent requests on one key through two front-end
-/// processes over two silo processes never take settled spend past the cap.
+/// Exact caps across the fleet: 500 concurrent requests through two front-end processes over two
+/// silo processes never take settled spend past the cap, whether the cap is one key's or that of a
+/// user holding several keys.
 /// </summary>
 public sealed class ExactCapFleetTests : IAsyncLifetime
 {
@@ -26,32 +27,19 @@ public sealed class ExactCapFleetTests : IAsyncLifetime
         }
     }
 
+    // Each request: 8 prompt tokens and a stated ceiling of 16 output tokens on gpt-4o-mini
+    // ($0.15 / $0.60 per million) = 11 micro-dollars reserved and, the simulator answering 16
+    // tokens, 11 settled. A cap of 2,200 micro-dollars fits exactly 200 of them.
+    private const long PerRequest = 11;
+    private const long Cap = 200 * PerRequest;
+
     [Fact]
     public async Task Five_hundred_concurrent_requests_through_two_front_ends_stop_exactly_at_the_cap()
     {
-        var frontends = _processes.Where(p => p.Role == "frontend").ToList();
-        using var admin = new HttpClient { BaseAddress = new Uri(frontends[0].BaseUrl) };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", GatewayServer.AdminKey);
+        using var admin = Admin();
+        var key = await admin.CreateKeyAsync("runaway-agent", Cap / 1_000_000m);
 
-        // Each request: 8 prompt tokens and a stated ceiling of 16 output tokens on gpt-4o-mini
-        // ($0.15 / $0.60 per million) = 11 micro-dollars reserved and, the simulator answering 16
-        // tokens, 11 settled. A cap of 2,200 micro-dollars fits exactly 200 of them.
-        const long perRequest = 11;
-        const long cap = 200 * perRequest;
-        var key = await admin.CreateKeyAsync("runaway-agent", cap / 1_000_000m);
-
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1000 };
-        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
-        var statuses = await Task.WhenAll(Enumerable.Range(0, 500).Select(async i =>
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, frontends[i % 2].BaseUrl + "/v1/chat/completions")
-            {
-                Content = JsonContent.Create(new { model = "gpt-4o-mini", max_tokens = 16, messages = new[] { new { role = "user", content = "x" } } }),
-            };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Key);
-            using var response = await http.SendAsync(request);
-            return response.StatusCode;
-        }));
+        var statuses = await HammerAsync([key.Key]);
 
         Assert.All(statuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"unexpected {s}"));
         var accepted = statuses.Count(s => s == HttpStatusCode.OK);
@@ -61,11 +49,76 @@ public sealed class ExactCapFleetTests : IAsyncLifetime
         var spent = state.GetProperty("spentMicros").GetInt64();
         var ledger = await new LedgerQueries(_prefix).RowsAsync(key.KeyId);
 
-        Assert.True(spent <= cap, $"spent {spent} passed the cap {cap}");
+        Assert.True(spent <= Cap, $"spent {spent} passed the cap {Cap}");
         Assert.Equal(200, accepted);
-        Assert.Equal(accepted * perRequest, spent);
+        Assert.Equal(accepted * PerRequest, spent);
         Assert.Equal(spent, ledger.Sum(r => r.CostMicros));
         Assert.Equal(300, ledger.Count(r => r.Outcome == "denied" && r.Denial == "OverBudget"));
+    }
+
+    [Fact]
+    public async Task Five_hundred_concurrent_requests_on_four_keys_of_one_user_stop_exactly_at_the_users_cap()
+    {
+        using var admin = Admin();
+        using (var created = await admin.PostAsJsonAsync("/admin/v1/users", new { id = "agent-owner", capUsd = Cap / 1_000_000m, period = "monthly" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        // Each key alone could spend ten times the user's cap: only the user's budget can stop them.
+        var keys = new List<CreatedKey>();
+        for (var i = 0; i < 4; i++)
+        {
+            keys.Add(await admin.CreateKeyAsync("agent-owner", 10 * Cap / 1_000_000m));
+        }
+
+        var statuses = await HammerAsync(keys.Select(k => k.Key).ToList());
+
+        Assert.All(statuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"unexpected {s}"));
+        var accepted = statuses.Count(s => s == HttpStatusCode.OK);
+        var budget = (await Poll.UntilAsync(() => admin.GetJsonAsync("/admin/v1/users/agent-owner"),
+            u => u.GetProperty("budget").GetProperty("reservedMicros").GetInt64() == 0 && u.GetProperty("budget").GetProperty("periodRequests").GetInt64() == accepted,
+            TimeSpan.FromSeconds(30), "every accepted request to settle on the user's budget")).GetProperty("budget");
+        var spent = budget.GetProperty("spentMicros").GetInt64();
+        var ledger = new LedgerQueries(_prefix);
+        var rows = new List<Gateway.Storage.Audit.AuditRecord>();
+        foreach (var key in keys)
+        {
+            rows.AddRange(await ledger.RowsAsync(key.KeyId));
+        }
+
+        Assert.True(spent <= Cap, $"spent {spent} passed the user's cap {Cap}");
+        Assert.Equal(200, accepted);
+        Assert.Equal(accepted * PerRequest, spent);
+        Assert.Equal(spent, rows.Sum(r => r.CostMicros));
+        Assert.Equal(0, budget.GetProperty("remainingMicros").GetInt64());
+        Assert.Equal(300, rows.Count(r => r.Outcome == "denied" && r.Denial == "OverBudget"));
+        Assert.All(keys, k => Assert.True(rows.Any(r => r.KeyId == k.KeyId && r.Outcome == "completed"), "requests went through every key"));
+    }
+
+    private HttpClient Admin()
+    {
+        var admin = new HttpClient { BaseAddress = new Uri(_processes.First(p => p.Role == "frontend").BaseUrl) };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", GatewayServer.AdminKey);
+        return admin;
+    }
+
+    /// <summary>500 concurrent requests, alternating between the two front-ends and across the keys.</summary>
+    private async Task<HttpStatusCode[]> HammerAsync(IReadOnlyList<string> keys)
+    {
+        var frontends = _processes.Where(p => p.Role == "frontend").ToList();
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1000 };
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
+        return await Task.WhenAll(Enumerable.Range(0, 500).Select(async i =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, frontends[i % 2].BaseUrl + "/v1/chat/completions")
+            {
+                Content = JsonContent.Create(new { model = "gpt-4o-mini", max_tokens = 16, messages = new[] { new { role = "user", content = "x" } } }),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", keys[i / 2 % keys.Count]);
+            using var response = await http.SendAsync(request);
+            return response.StatusCode;
+        }));
     }
 
     public async Task DisposeAsync()

@@ -91,3 +91,13 @@ public sealed class ClusterFixture : IAsyncLifetime
         }
     }
 }
+
+/// <summary>
+/// Every grain test class shares the one test cluster: two TestClusters in one process, even one
+/// after the other, can reach each other's in-memory endpoints and fail to start.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}

@@ -6,7 +6,8 @@ using Gateway.Storage.Journal;
 namespace Gateway.Tests.Grains;
 
 /// <summary>The key grain on a two-silo cluster with its state, ledger and journal in Azurite.</summary>
-public sealed class KeyGrainClusterTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+[Collection(ClusterCollection.Name)]
+public sealed class KeyGrainClusterTests(ClusterFixture fixture)
 {
     private static readonly ModelPrice Price = new(1_000_000, 2_000_000, 500_000);
     private const string Secret = "the-secret";

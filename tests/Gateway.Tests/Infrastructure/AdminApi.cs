@@ -31,6 +31,23 @@ public static class AdminApi
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
+    public static async Task<JsonElement> GetJsonAsync(this HttpClient admin, string path)
+    {
+        using var response = await admin.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>PATCHes a JSON body and returns the response body, failing the test on an error status.</summary>
+    public static async Task<JsonElement> PatchJsonAsync(this HttpClient admin, string path, object body)
+    {
+        using var response = await admin.PatchAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"PATCH {path}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
     public static async Task RevokeKeyAsync(this HttpClient admin, string keyId)
     {
         using var response = await admin.PostAsync($"/admin/v1/keys/{keyId}/revoke", null);

@@ -1,0 +1,180 @@
+using Gateway.Core.Keys;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Grains;
+
+/// <summary>User and team budgets on a two-silo cluster: caps and rate limits across keys, and spend equal to the ledger.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class BudgetGrainClusterTests(ClusterFixture fixture)
+{
+    private static readonly ModelPrice Price = new(1_000_000, 2_000_000, 500_000);
+    private const string Secret = "the-secret";
+    private static readonly TimeSpan Settles = TimeSpan.FromSeconds(20);
+
+    private IClusterClient Client => fixture.Client;
+
+    private async Task<string> NewUserAsync(BudgetChanges? budget = null, string? teamId = null)
+    {
+        var userId = "u-" + ApiKeyFormat.NewKeyId();
+        var user = Client.GetGrain<IUserGrain>(userId);
+        Assert.NotNull(await user.Create(new UserChanges(null, null, teamId)));
+        if (budget is not null)
+        {
+            await user.SetBudget(budget);
+        }
+
+        return userId;
+    }
+
+    private async Task<string> NewTeamAsync(BudgetChanges budget)
+    {
+        var teamId = "t-" + ApiKeyFormat.NewKeyId();
+        var team = Client.GetGrain<ITeamGrain>(teamId);
+        Assert.NotNull(await team.Create(teamId));
+        await team.SetBudget(budget);
+        return teamId;
+    }
+
+    private async Task<IApiKeyGrain> NewKeyAsync(string userId, long capMicros = 1_000_000_000)
+    {
+        var keyId = ApiKeyFormat.NewKeyId();
+        Assert.NotNull(await Client.GetGrain<IUserGrain>(userId).CreateKey(keyId, new CreateKeyCommand(userId, null, capMicros, [], ApiKeyFormat.Hash(Secret), "test")));
+        return Client.GetGrain<IApiKeyGrain>(keyId);
+    }
+
+    private static BeginRequest Begin(long reserve) => new(
+        new RequestContext(Guid.NewGuid().ToString("N"), "m", "openai", "/v1/chat/completions", false, "fe", "r", ClusterFixture.Time.GetUtcNow(), null),
+        ApiKeyFormat.Hash(Secret), Price, 100, 100, false, reserve);
+
+    private static SettleRequest Settle(BeginRequest begin, Reservation reservation) => new(
+        begin.Context, reservation, Price, new UsageReport(100, 100, 0, true), RequestOutcome.Completed, 200, 5, null);
+
+    /// <summary>Begins every request on its key at once, settles the accepted ones (each costs its 300 reservation), and returns the results.</summary>
+    private static async Task<BeginResult[]> RunAsync(IReadOnlyList<IApiKeyGrain> keys, int requests)
+    {
+        var work = Enumerable.Range(0, requests).Select(i => (Key: keys[i % keys.Count], Begin: Begin(reserve: 300))).ToList();
+        var results = await Task.WhenAll(work.Select(w => w.Key.Begin(w.Begin)));
+        await Task.WhenAll(work.Zip(results).Where(p => p.Second.Accepted).Select(p => p.First.Key.Settle(Settle(p.First.Begin, p.Second.Reservation!))));
+        return results;
+    }
+
+    private async Task<long> LedgerSumAsync(IEnumerable<IApiKeyGrain> keys, Func<Gateway.Storage.Audit.AuditRecord, bool>? where = null)
+    {
+        var sum = 0L;
+        foreach (var key in keys)
+        {
+            sum += (await fixture.Ledger.RowsAsync(key.GetPrimaryKeyString())).Where(where ?? (_ => true)).Sum(r => r.CostMicros);
+        }
+
+        return sum;
+    }
+
+    [Fact]
+    public async Task A_users_cap_holds_exactly_across_all_of_their_keys()
+    {
+        var userId = await NewUserAsync(new BudgetChanges(CapMicros: 12_000));
+        var keys = new List<IApiKeyGrain>();
+        for (var i = 0; i < 4; i++)
+        {
+            keys.Add(await NewKeyAsync(userId));
+        }
+
+        var results = await RunAsync(keys, 200);
+
+        Assert.Equal(40, results.Count(r => r.Accepted));
+        Assert.All(results.Where(r => !r.Accepted), r =>
+        {
+            Assert.Equal(DenialReason.OverBudget, r.Denial);
+            Assert.Contains($"user '{userId}'", r.Message);
+        });
+        var user = Client.GetGrain<IUserGrain>(userId);
+        var budget = (await Poll.UntilAsync(user.Get, u => u!.Budget.ReservedMicros == 0 && u.Budget.PeriodRequests == 40, Settles, "the user's budget to settle"))!.Budget;
+        Assert.Equal(12_000, budget.SpentMicros);
+        Assert.Equal(budget.SpentMicros, await LedgerSumAsync(keys));
+    }
+
+    [Fact]
+    public async Task A_teams_cap_holds_exactly_across_its_members_and_counts_only_what_it_held()
+    {
+        var teamId = await NewTeamAsync(new BudgetChanges(CapMicros: 3_000));
+        var alice = await NewUserAsync(teamId: teamId);
+        var bob = await NewUserAsync(teamId: teamId);
+        var keys = new[] { await NewKeyAsync(alice), await NewKeyAsync(bob) };
+
+        var results = await RunAsync(keys, 30);
+
+        Assert.Equal(10, results.Count(r => r.Accepted));
+        Assert.All(results.Where(r => !r.Accepted), r => Assert.Contains($"team '{teamId}'", r.Message));
+        var team = Client.GetGrain<ITeamGrain>(teamId);
+        var budget = (await Poll.UntilAsync(team.Get, t => t!.Budget.ReservedMicros == 0 && t.Budget.PeriodRequests == 10, Settles, "the team's budget to settle"))!.Budget;
+        Assert.Equal(3_000, budget.SpentMicros);
+        Assert.Equal(budget.SpentMicros, await LedgerSumAsync(keys, r => r.TeamId == teamId));
+
+        // A refusal by the team releases what the user had held; each user's spend is their key's ledger.
+        string[] users = [alice, bob];
+        for (var i = 0; i < users.Length; i++)
+        {
+            var own = (await Poll.UntilAsync(Client.GetGrain<IUserGrain>(users[i]).Get, u => u!.Budget.ReservedMicros == 0, Settles, "the user's holds to clear"))!.Budget;
+            Assert.Equal(own.SpentMicros, await LedgerSumAsync([keys[i]]));
+        }
+    }
+
+    [Fact]
+    public async Task A_users_rate_limit_counts_requests_from_all_of_their_keys()
+    {
+        var userId = await NewUserAsync(new BudgetChanges(Rpm: 3));
+        var keys = new[] { await NewKeyAsync(userId), await NewKeyAsync(userId) };
+
+        var first = await keys[0].Begin(Begin(300));
+        var second = await keys[1].Begin(Begin(300));
+        var third = await keys[0].Begin(Begin(300));
+        var fourth = await keys[1].Begin(Begin(300));
+
+        Assert.True(first.Accepted && second.Accepted && third.Accepted);
+        Assert.Equal(DenialReason.RateLimited, fourth.Denial);
+        Assert.Contains($"user '{userId}' allows 3 requests per minute", fourth.Message);
+        Assert.InRange(fourth.RetryAfter!.Value, TimeSpan.FromSeconds(55), TimeSpan.FromSeconds(60));
+        var rate = (await Client.GetGrain<IUserGrain>(userId).Get())!.Budget.Rate;
+        Assert.Equal((3, 3), (rate.Rpm, rate.RequestsLastMinute));
+
+        // The refusal doesn't use up the key's own window.
+        Assert.Equal(1, (await keys[1].GetSnapshot())!.Rate!.RequestsLastMinute);
+    }
+
+    [Fact]
+    public async Task A_users_spend_survives_deactivation_of_every_grain()
+    {
+        var userId = await NewUserAsync(new BudgetChanges(CapMicros: 1_000_000, Period: BudgetPeriod.Monthly));
+        var keys = new[] { await NewKeyAsync(userId), await NewKeyAsync(userId) };
+        await RunAsync(keys, 10);
+        var user = Client.GetGrain<IUserGrain>(userId);
+        var before = (await Poll.UntilAsync(user.Get, u => u!.Budget.PeriodRequests == 10, Settles, "the user's budget to settle"))!.Budget;
+
+        // Every idle activation goes; the next call activates the user afresh from checkpoint and ledger.
+        await Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        var after = (await user.Get())!.Budget;
+        Assert.Equal((3_000L, 10L), (before.SpentMicros, before.PeriodRequests));
+        Assert.Equal((before.SpentMicros, before.PeriodRequests, 0L), (after.SpentMicros, after.PeriodRequests, after.ReservedMicros));
+        Assert.Equal(after.SpentMicros, await LedgerSumAsync(keys));
+    }
+
+    [Fact]
+    public async Task A_users_daily_budget_starts_again_at_midnight_utc()
+    {
+        var userId = await NewUserAsync(new BudgetChanges(CapMicros: 600, Period: BudgetPeriod.Daily));
+        var keys = new[] { await NewKeyAsync(userId), await NewKeyAsync(userId) };
+        Assert.Equal(2, (await RunAsync(keys, 3)).Count(r => r.Accepted));
+        var user = Client.GetGrain<IUserGrain>(userId);
+        var today = (await Poll.UntilAsync(user.Get, u => u!.Budget.SpentMicros == 600 && u.Budget.ReservedMicros == 0, Settles, "today's spend"))!.Budget;
+        Assert.Equal(today.PeriodStart!.Value.AddDays(1), today.PeriodResetsAt);
+
+        ClusterFixture.Time.Advance(today.PeriodResetsAt!.Value - ClusterFixture.Time.GetUtcNow() + TimeSpan.FromMinutes(1));
+
+        var tomorrow = (await user.Get())!.Budget;
+        Assert.Equal(0, tomorrow.SpentMicros);
+        var past = Assert.Single(tomorrow.PastPeriods);
+        Assert.Equal((today.PeriodStart.Value, 600L, 2L), (past.Start, past.SpentMicros, past.Requests));
+        Assert.True((await keys[1].Begin(Begin(300))).Accepted, "the user's cap applies afresh in the new period");
+    }
+}
