@@ -1,3 +1,4 @@
+using Gateway.Grains.Alerts;
 using Gateway.Grains.Content;
 using Gateway.Grains.Journal;
 using Gateway.Storage.Content;
@@ -25,6 +26,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<JournalSweeper>());
         services.TryAddSingleton<ContentStore>();
         services.AddHostedService<ContentRetentionSweeper>();
+        services.AddBudgetAlerts();
         return services;
     }
 }
