@@ -29,6 +29,7 @@ public static class AlertsServiceCollectionExtensions
         // No request logging: the handler loggers would write the URL, which is a secret.
         services.AddHttpClient(BudgetAlertDispatcher.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10)).RemoveAllLoggers();
         services.TryAddSingleton<BudgetAlertDispatcher>();
+        services.TryAddSingleton<BudgetAlerts>();
         services.TryAddSingleton<IBudgetAlertSink>(sp => sp.GetRequiredService<BudgetAlertDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<BudgetAlertDispatcher>());
         return services;

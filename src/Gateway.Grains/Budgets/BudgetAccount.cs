@@ -1,4 +1,5 @@
 using Gateway.Core;
+using Gateway.Grains.Alerts;
 using Gateway.Grains.Keys;
 using Gateway.Storage.Audit;
 using Gateway.Storage.Journal;
@@ -25,6 +26,7 @@ public sealed partial class BudgetAccount
     private readonly AuditLedger _ledger;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly BudgetAlerts _alerts;
     private readonly Dictionary<string, Hold> _holds = new(StringComparer.Ordinal);
     private readonly RateWindow _rate = new();
     private long _reserved;
@@ -33,8 +35,9 @@ public sealed partial class BudgetAccount
     /// <param name="scope">"user" or "team", for messages.</param>
     /// <param name="counts">Which rows count towards this budget (a team counts only rows reserved on it).</param>
     /// <param name="state">The persisted budget state; a function, since the grain may replace its state object.</param>
-    public BudgetAccount(string scope, string id, Func<LedgerEntry, bool> counts, Func<BudgetState> state, AuditLedger ledger, TimeProvider time, ILogger logger)
+    public BudgetAccount(string scope, string id, Func<LedgerEntry, bool> counts, Func<BudgetState> state, AuditLedger ledger, BudgetAlerts alerts, TimeProvider time, ILogger logger)
     {
+        _alerts = alerts;
         _scope = scope;
         _id = id;
         _counts = counts;
@@ -139,6 +142,24 @@ public sealed partial class BudgetAccount
         foreach (var entry in entries)
         {
             Unhold(entry.RequestId);
+        }
+
+        CheckThresholds();
+    }
+
+    /// <summary>Alerts once per period for each threshold of the cap that spend has reached.</summary>
+    public void CheckThresholds()
+    {
+        var s = State;
+        if (s.CapMicros is not { } cap)
+        {
+            return;
+        }
+
+        var periodStart = s.Period == BudgetPeriod.None ? (DateTimeOffset?)null : s.PeriodStart;
+        if (_alerts.Observe(s.Alerts, _scope, _id, periodStart, s.Period, cap, s.SpentMicros))
+        {
+            _appliedSinceCheckpoint++;
         }
     }
 
@@ -246,6 +267,9 @@ public sealed partial class BudgetAccount
             s.Period = limits.Period;
             s.PeriodStart = BudgetPeriods.StartOf(s.Period, _time.GetUtcNow());
         }
+
+        // A lower cap may put spend past a threshold at once.
+        CheckThresholds();
     }
 
     public static LedgerEntry ToEntry(AuditRecord row) =>

@@ -21,5 +21,8 @@ public sealed class BudgetState
 
     [Id(8)] public List<PeriodTotal> PastPeriods { get; set; } = [];
 
+    /// <summary>Which alert thresholds of the cap already fired in this period.</summary>
+    [Id(9)] public Alerts.ThresholdState Alerts { get; set; } = new();
+
     public BudgetLimits Limits => new(CapMicros, Period, Rpm, Tpm);
 }

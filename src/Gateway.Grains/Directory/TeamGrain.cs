@@ -26,6 +26,7 @@ public sealed partial class TeamGrain : Grain, ITeamGrain
         [PersistentState("team", "keys")] IPersistentState<TeamState> state,
         AuditLedger ledger,
         SiloJournal journal,
+        Alerts.BudgetAlerts alerts,
         TimeProvider time,
         IOptions<KeyGrainOptions> options,
         ILogger<TeamGrain> logger)
@@ -36,7 +37,7 @@ public sealed partial class TeamGrain : Grain, ITeamGrain
         _options = options.Value;
         _logger = logger;
         var teamId = this.GetPrimaryKeyString();
-        _budget = new BudgetAccount("team", teamId, e => e.TeamId == teamId, () => _state.State.Budget, ledger, time, logger);
+        _budget = new BudgetAccount("team", teamId, e => e.TeamId == teamId, () => _state.State.Budget, ledger, alerts, time, logger);
         _writer = new StateWriter(() => _state.WriteStateAsync());
     }
 

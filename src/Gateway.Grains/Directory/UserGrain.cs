@@ -33,6 +33,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
         IGrainFactory grains,
         AuditLedger ledger,
         SiloJournal journal,
+        Alerts.BudgetAlerts alerts,
         TimeProvider time,
         IOptions<KeyGrainOptions> options,
         ILogger<UserGrain> logger)
@@ -43,7 +44,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
         _time = time;
         _options = options.Value;
         _logger = logger;
-        _budget = new BudgetAccount("user", this.GetPrimaryKeyString(), _ => true, () => _state.State.Budget, ledger, time, logger);
+        _budget = new BudgetAccount("user", this.GetPrimaryKeyString(), _ => true, () => _state.State.Budget, ledger, alerts, time, logger);
         _writer = new StateWriter(() => _state.WriteStateAsync());
     }
 

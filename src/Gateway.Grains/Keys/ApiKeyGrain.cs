@@ -24,6 +24,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private readonly SiloJournal _journal;
     private readonly TimeProvider _time;
     private readonly KeyGrainOptions _options;
+    private readonly Alerts.BudgetAlerts _alerts;
     private readonly ILogger<ApiKeyGrain> _logger;
 
     private readonly Dictionary<string, OpenReservation> _open = new(StringComparer.Ordinal);
@@ -53,8 +54,10 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         SiloJournal journal,
         TimeProvider time,
         IOptions<KeyGrainOptions> options,
+        Alerts.BudgetAlerts alerts,
         ILogger<ApiKeyGrain> logger)
     {
+        _alerts = alerts;
         _state = state;
         _ledger = ledger;
         _journal = journal;
@@ -182,6 +185,9 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             s.Period = period;
             _periodStart = BudgetPeriods.StartOf(period, _time.GetUtcNow());
         }
+
+        // A lower cap may put spend past a threshold at once.
+        _alerts.Observe(s.Alerts, Alerts.BudgetAlert.KeyScope, KeyId, s.Period == BudgetPeriod.None ? null : _periodStart, s.Period, s.CapMicros, _spent, s.UserId);
 
         await CheckpointAsync();
         return Snapshot();
@@ -719,6 +725,8 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
                 }
 
                 Forward(records);
+                var s = _state.State;
+                _alerts.Observe(s.Alerts, Alerts.BudgetAlert.KeyScope, KeyId, s.Period == BudgetPeriod.None ? null : _periodStart, s.Period, s.CapMicros, _spent, s.UserId);
 
                 if (_sequence - _state.State.CheckpointSequence >= _options.CheckpointEvery && !_checkpointing)
                 {

@@ -36,4 +36,7 @@ public sealed class KeyState
 
     [Id(23)] public List<PeriodTotal> PastPeriods { get; set; } = [];
     [Id(24)] public long CheckpointPeriodRequests { get; set; }
+
+    /// <summary>Which alert thresholds of the key's cap already fired in this period.</summary>
+    [Id(25)] public Alerts.ThresholdState Alerts { get; set; } = new();
 }

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Grains.Alerts;
+
+/// <summary>
+/// What grains use to raise threshold alerts: decides with <see cref="BudgetThresholds"/> which
+/// thresholds a cap's spend has newly reached and hands an alert for each to the dispatcher, which
+/// delivers it off the request path.
+/// </summary>
+public sealed class BudgetAlerts(IBudgetAlertSink sink, IOptions<AlertOptions> options, TimeProvider time)
+{
+    /// <summary>True when an alert fired, so the state holding <paramref name="fired"/> changed and should be written.</summary>
+    public bool Observe(ThresholdState fired, string scope, string scopeId, DateTimeOffset? periodStart, BudgetPeriod period, long capMicros, long spentMicros,
+        string? userId = null, string? teamId = null)
+    {
+        var reached = BudgetThresholds.Observe(fired, periodStart, capMicros, spentMicros, options.Value.Thresholds);
+        foreach (var threshold in reached)
+        {
+            var periodEnd = periodStart is { } start ? Gateway.Core.BudgetPeriods.NextAfter(period, start) : null;
+            sink.Publish(new BudgetAlert(scope, scopeId, scope == BudgetAlert.UserScope ? scopeId : userId, scope == BudgetAlert.TeamScope ? scopeId : teamId,
+                threshold, capMicros, spentMicros, period, periodStart, periodEnd, time.GetUtcNow()));
+        }
+
+        return reached.Count > 0;
+    }
+}

@@ -1,0 +1,181 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Gateway.Tests.Alerts;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.EndToEnd;
+
+/// <summary>
+/// User and team budgets through the proxy: the refusal in the caller's format, the live budget on
+/// the admin API, and threshold alerts on a Slack-style webhook and in the admin audit.
+/// </summary>
+public sealed class BudgetEndToEndTests : IAsyncLifetime
+{
+    // 8 prompt tokens and max_tokens 16 on gpt-4o-mini ($0.15 / $0.60 per million): 11 micro-dollars
+    // reserved and, the simulator answering 16 tokens, 11 settled.
+    private const long PerRequest = 11;
+
+    private readonly string _prefix = TestStorage.NewPrefix();
+    private SimulatorServer _simulator = null!;
+    private WebhookReceiver _webhook = null!;
+    private GatewayServer _gateway = null!;
+    private HttpClient _admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        await TestStorage.CreateTablesAsync(_prefix);
+        _simulator = await SimulatorServer.StartAsync();
+        _webhook = await WebhookReceiver.StartAsync((_, _) => new WebhookReply(200));
+        _gateway = await GatewayServer.StartAsync(new GatewaySettings(_prefix, "budget-" + _prefix, _simulator.BaseUrl)
+        {
+            Extra = new Dictionary<string, string> { ["Gateway:Alerts:WebhookUrl"] = _webhook.Url },
+        });
+        _admin = _gateway.CreateAdminClient();
+    }
+
+    private async Task<HttpResponseMessage> ChatAsync(string key)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(_gateway.BaseUrl) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = JsonContent.Create(new { model = "gpt-4o-mini", max_tokens = 16, messages = new[] { new { role = "user", content = "x" } } }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        var response = await http.SendAsync(request);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+
+    [Fact]
+    public async Task A_users_cap_refuses_in_openai_format_alerts_at_each_threshold_and_shows_live_state()
+    {
+        using (var created = await _admin.PostAsJsonAsync("/admin/v1/users", new { id = "greta", capUsd = 4 * PerRequest / 1_000_000m, period = "daily", rpm = 100 }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var laptop = await _admin.CreateKeyAsync("greta", 1m);
+        var agent = await _admin.CreateKeyAsync("greta", 1m);
+
+        // Four requests fit the user's cap exactly, whichever key sends them; the fifth does not.
+        foreach (var key in new[] { laptop, agent, laptop, agent })
+        {
+            using var ok = await ChatAsync(key.Key);
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        var user = await Poll.UntilAsync(() => _admin.GetJsonAsync("/admin/v1/users/greta"),
+            u => u.GetProperty("budget").GetProperty("spentMicros").GetInt64() == 4 * PerRequest, TimeSpan.FromSeconds(20), "the user's spend");
+        using var refused = await ChatAsync(laptop.Key);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+        Assert.Equal("insufficient_quota", error.GetProperty("type").GetString());
+        Assert.Contains("user 'greta'", error.GetProperty("message").GetString());
+
+        var budget = user.GetProperty("budget");
+        Assert.Equal(4 * PerRequest, budget.GetProperty("capMicros").GetInt64());
+        Assert.Equal(0, budget.GetProperty("remainingMicros").GetInt64());
+        Assert.Equal(0, budget.GetProperty("reservedMicros").GetInt64());
+        Assert.Equal("daily", budget.GetProperty("period").GetString());
+        Assert.Equal(budget.GetProperty("periodStart").GetDateTimeOffset().AddDays(1), budget.GetProperty("periodResetsAt").GetDateTimeOffset());
+        Assert.Equal(100, budget.GetProperty("rate").GetProperty("rpm").GetInt32());
+        Assert.Equal(4, budget.GetProperty("rate").GetProperty("requestsLastMinute").GetInt32());
+        Assert.Equal(96, budget.GetProperty("rate").GetProperty("requestsRemaining").GetInt32());
+
+        // 50% after the second request, 80% and 100% with the fourth: one webhook call and one admin-audit row each.
+        var calls = await Poll.UntilAsync(() => Task.FromResult(_webhook.Calls), c => c.Count >= 3, TimeSpan.FromSeconds(20), "three webhook calls");
+        Assert.Equal(["50%", "80%", "100%"], calls.Select(c => c.Text.Contains("(50%)") ? "50%" : c.Text.Contains("(80%)") ? "80%" : c.Text.Contains("(100%)") ? "100%" : c.Text));
+        Assert.All(calls, c => Assert.Contains("user greta", c.Text));
+        var audit = await Poll.UntilAsync(async () => (await _admin.GetJsonAsync("/admin/v1/admin-audit?limit=100")).GetProperty("items").EnumerateArray()
+            .Where(i => i.GetProperty("action").GetString() == "budget.threshold").ToList(), rows => rows.Count >= 3, TimeSpan.FromSeconds(20), "three admin-audit rows");
+        Assert.Equal(3, audit.Count);
+        Assert.All(audit, row => Assert.Equal("user:greta", row.GetProperty("target").GetString()));
+        Assert.Equal(3, _webhook.Calls.Count);
+    }
+
+    [Fact]
+    public async Task A_teams_cap_is_shared_by_its_members_and_changed_by_patch()
+    {
+        using (var created = await _admin.PostAsJsonAsync("/admin/v1/teams", new { id = "data", name = "Data", capUsd = 2 * PerRequest / 1_000_000m }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        foreach (var id in new[] { "hana", "ivo" })
+        {
+            using var created = await _admin.PostAsJsonAsync("/admin/v1/users", new { id, teamId = "data" });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var hana = await _admin.CreateKeyAsync("hana", 1m);
+        var ivo = await _admin.CreateKeyAsync("ivo", 1m);
+        using (var first = await ChatAsync(hana.Key))
+        using (var second = await ChatAsync(ivo.Key))
+        using (var third = await ChatAsync(hana.Key))
+        {
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests), (first.StatusCode, second.StatusCode, third.StatusCode));
+            var message = JsonDocument.Parse(await third.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("message").GetString();
+            Assert.Contains("team 'data'", message);
+        }
+
+        // Raising the team's cap lets the members go on; removing it (null) lifts it altogether.
+        var raised = await _admin.PatchJsonAsync("/admin/v1/teams/data", new { capUsd = 3 * PerRequest / 1_000_000m });
+        Assert.Equal(3 * PerRequest, raised.GetProperty("budget").GetProperty("capMicros").GetInt64());
+        using (var fourth = await ChatAsync(ivo.Key))
+        {
+            Assert.Equal(HttpStatusCode.OK, fourth.StatusCode);
+        }
+
+        var lifted = await _admin.PatchJsonAsync("/admin/v1/teams/data", JsonDocument.Parse("""{"capUsd": null}""").RootElement);
+        Assert.Equal(JsonValueKind.Null, lifted.GetProperty("budget").GetProperty("capMicros").ValueKind);
+        using (var fifth = await ChatAsync(hana.Key))
+        {
+            Assert.Equal(HttpStatusCode.OK, fifth.StatusCode);
+        }
+
+        var team = await Poll.UntilAsync(() => _admin.GetJsonAsync("/admin/v1/teams/data"),
+            t => t.GetProperty("budget").GetProperty("periodRequests").GetInt64() == 4 && t.GetProperty("budget").GetProperty("reservedMicros").GetInt64() == 0,
+            TimeSpan.FromSeconds(20), "the team's spend");
+        Assert.Equal(4 * PerRequest, team.GetProperty("budget").GetProperty("spentMicros").GetInt64());
+        Assert.Equal(["hana", "ivo"], team.GetProperty("userIds").EnumerateArray().Select(u => u.GetString()));
+    }
+
+    [Theory]
+    [InlineData("""{"capUsd": "ten"}""", "capUsd")]
+    [InlineData("""{"capUsd": -1}""", "capUsd")]
+    [InlineData("""{"period": "hourly"}""", "period")]
+    [InlineData("""{"rpm": 0}""", "rpm")]
+    [InlineData("""{"tpm": 1.5}""", "tpm")]
+    public async Task Bad_budget_fields_are_a_400_that_names_the_field(string body, string field)
+    {
+        using (await _admin.PostAsJsonAsync("/admin/v1/users", new { id = "jo" }))
+        {
+        }
+
+        using var response = await _admin.PatchAsync("/admin/v1/users/jo", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(field, text);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _admin?.Dispose();
+        if (_gateway is not null)
+        {
+            await _gateway.DisposeAsync();
+        }
+
+        if (_webhook is not null)
+        {
+            await _webhook.DisposeAsync();
+        }
+
+        if (_simulator is not null)
+        {
+            await _simulator.DisposeAsync();
+        }
+    }
+}
