@@ -15,14 +15,10 @@ namespace Gateway.Cli.Api;
 [JsonSerializable(typeof(CreateKeyRequest))]
 [JsonSerializable(typeof(KeyDetails))]
 [JsonSerializable(typeof(KeyPage))]
-[JsonSerializable(typeof(CreateUserRequest))]
 [JsonSerializable(typeof(UserDetails))]
-[JsonSerializable(typeof(UpdateUserRequest))]
-[JsonSerializable(typeof(CreateTeamRequest))]
 [JsonSerializable(typeof(TeamDetails))]
 [JsonSerializable(typeof(RotateKeyRequest))]
 [JsonSerializable(typeof(SetCaptureRequest))]
-[JsonSerializable(typeof(UpdateTeamRequest))]
 
 // Partial updates whose body must tell an absent field from an explicit null (see 'keys update').
 [JsonSerializable(typeof(JsonObject))]

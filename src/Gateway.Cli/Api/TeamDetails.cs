@@ -5,4 +5,5 @@ internal sealed record TeamDetails(
     string Id,
     string? Name,
     DateTimeOffset? CreatedAt,
-    IReadOnlyList<string>? UserIds);
+    IReadOnlyList<string>? UserIds,
+    BudgetDetails? Budget);

@@ -9,4 +9,5 @@ internal sealed record UserDetails(
     string? Status,
     DateTimeOffset? CreatedAt,
     DateTimeOffset? DeactivatedAt,
-    IReadOnlyList<string>? KeyIds);
+    IReadOnlyList<string>? KeyIds,
+    BudgetDetails? Budget);

@@ -100,7 +100,7 @@ internal static class KeysCommands
                     {
                         try
                         {
-                            await api.PostAsync("users", new CreateUserRequest(request.UserId, null, null, null), CliJsonContext.Default.CreateUserRequest, CliJsonContext.Default.UserDetails, ct);
+                            await api.PostAsync("users", new System.Text.Json.Nodes.JsonObject { ["id"] = request.UserId }, CliJsonContext.Default.JsonObject, CliJsonContext.Default.UserDetails, ct);
                         }
                         catch (AdminApiException ex) when (ex.StatusCode == 409)
                         {

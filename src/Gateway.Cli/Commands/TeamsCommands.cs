@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using Gateway.Cli.Api;
 using Gateway.Cli.Output;
 
@@ -25,12 +26,19 @@ internal static class TeamsCommands
         var command = new Command("create", "Create a team. Fails if a team with that id already exists.");
         command.Arguments.Add(id);
         command.Options.Add(name);
+        var budget = BudgetOptions.AddTo(command, "team");
         command.SetAction((parseResult, cancellationToken) =>
         {
-            var request = new CreateTeamRequest(parseResult.GetRequiredValue(id).Trim(), parseResult.GetTrimmed(name));
+            var body = new JsonObject { ["id"] = parseResult.GetRequiredValue(id).Trim() };
+            if (parseResult.GetTrimmed(name) is { } displayName)
+            {
+                body["name"] = displayName;
+            }
+
+            budget.WriteTo(body, parseResult);
             return context.RunAsync(
                 parseResult,
-                (api, ct) => api.PostAsync("teams", request, CliJsonContext.Default.CreateTeamRequest, CliJsonContext.Default.TeamDetails, ct),
+                (api, ct) => api.PostAsync("teams", body, CliJsonContext.Default.JsonObject, CliJsonContext.Default.TeamDetails, ct),
                 (team, output) =>
                 {
                     output.WriteLine($"Created team {team.Id}.");
@@ -61,20 +69,34 @@ internal static class TeamsCommands
 
     private static Command BuildUpdate(CliContext context)
     {
-        var id = IdArgument.Create("id", "Id of the team to rename.");
+        var id = IdArgument.Create("id", "Id of the team to update.");
         var name = TextOption.Create("--name", "New display name, 1 to 128 characters.", "name");
-        name.Required = true;
 
-        var command = new Command("update", "Rename a team. Its id and members stay as they are.");
+        var command = new Command("update", "Rename a team or change its budget (cap, period, rate limits); give at least one. Its id and members stay as they are.");
         command.Arguments.Add(id);
         command.Options.Add(name);
+        var budget = BudgetOptions.AddTo(command, "team");
+        Option[] changes = [name, .. budget.All];
+        command.Validators.Add(result =>
+        {
+            if (changes.All(option => result.GetResult(option) is null))
+            {
+                result.AddError("Give at least one of --name, --cap, --no-cap, --period, --rpm or --tpm.");
+            }
+        });
         command.SetAction((parseResult, cancellationToken) =>
         {
             var path = "teams/" + AdminApiClient.Segment(parseResult.GetRequiredValue(id));
-            var request = new UpdateTeamRequest(parseResult.GetTrimmed(name)!);
+            var body = new JsonObject();
+            if (parseResult.GetTrimmed(name) is { } displayName)
+            {
+                body["name"] = displayName;
+            }
+
+            budget.WriteTo(body, parseResult);
             return context.RunAsync(
                 parseResult,
-                (api, ct) => api.PatchAsync(path, request, CliJsonContext.Default.UpdateTeamRequest, CliJsonContext.Default.TeamDetails, ct),
+                (api, ct) => api.PatchAsync(path, body, CliJsonContext.Default.JsonObject, CliJsonContext.Default.TeamDetails, ct),
                 (team, output) =>
                 {
                     output.WriteLine($"Updated team {team.Id}.");
@@ -86,11 +108,13 @@ internal static class TeamsCommands
         return command;
     }
 
-    private static void RenderDetails(TeamDetails team, TextWriter output) =>
-        new KeyValueList()
+    private static void RenderDetails(TeamDetails team, TextWriter output)
+    {
+        var list = new KeyValueList()
             .Add("Team", team.Id)
             .Add("Name", team.Name)
             .Add("Created", DisplayFormat.Timestamp(team.CreatedAt))
-            .Add("Members", DisplayFormat.List(team.UserIds, "none"))
-            .WriteTo(output);
+            .Add("Members", DisplayFormat.List(team.UserIds, "none"));
+        BudgetOptions.Render(list, team.Budget).WriteTo(output);
+    }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using Gateway.Cli.Api;
 using Gateway.Cli.Output;
 
@@ -30,17 +31,16 @@ internal static class UsersCommands
         command.Options.Add(name);
         command.Options.Add(email);
         command.Options.Add(team);
+        var budget = BudgetOptions.AddTo(command, "user");
         command.SetAction((parseResult, cancellationToken) =>
         {
-            var request = new CreateUserRequest(
-                parseResult.GetRequiredValue(id).Trim(),
-                parseResult.GetTrimmed(name),
-                parseResult.GetTrimmed(email),
-                parseResult.GetTrimmed(team));
+            var body = Profile(parseResult, name, email, team);
+            body["id"] = parseResult.GetRequiredValue(id).Trim();
+            budget.WriteTo(body, parseResult);
 
             return context.RunAsync(
                 parseResult,
-                (api, ct) => api.PostAsync("users", request, CliJsonContext.Default.CreateUserRequest, CliJsonContext.Default.UserDetails, ct),
+                (api, ct) => api.PostAsync("users", body, CliJsonContext.Default.JsonObject, CliJsonContext.Default.UserDetails, ct),
                 (user, output) =>
                 {
                     output.WriteLine($"Created user {user.Id}.");
@@ -78,29 +78,29 @@ internal static class UsersCommands
 
         var command = new Command(
             "update",
-            "Change a user's name, email or team; give at least one. Options left out keep their current value.");
+            "Change a user's name, email, team or budget (cap, period, rate limits); give at least one. Options left out keep their current value.");
         command.Arguments.Add(id);
         command.Options.Add(name);
         command.Options.Add(email);
         command.Options.Add(team);
+        var budget = BudgetOptions.AddTo(command, "user");
+        Option[] changes = [name, email, team, .. budget.All];
         command.Validators.Add(result =>
         {
-            if (result.GetResult(name) is null && result.GetResult(email) is null && result.GetResult(team) is null)
+            if (changes.All(option => result.GetResult(option) is null))
             {
-                result.AddError("Give at least one of --name, --email or --team.");
+                result.AddError("Give at least one of --name, --email, --team, --cap, --no-cap, --period, --rpm or --tpm.");
             }
         });
         command.SetAction((parseResult, cancellationToken) =>
         {
             var path = "users/" + AdminApiClient.Segment(parseResult.GetRequiredValue(id));
-            var request = new UpdateUserRequest(
-                parseResult.GetTrimmed(name),
-                parseResult.GetTrimmed(email),
-                parseResult.GetTrimmed(team));
+            var body = Profile(parseResult, name, email, team);
+            budget.WriteTo(body, parseResult);
 
             return context.RunAsync(
                 parseResult,
-                (api, ct) => api.PatchAsync(path, request, CliJsonContext.Default.UpdateUserRequest, CliJsonContext.Default.UserDetails, ct),
+                (api, ct) => api.PatchAsync(path, body, CliJsonContext.Default.JsonObject, CliJsonContext.Default.UserDetails, ct),
                 (user, output) =>
                 {
                     output.WriteLine($"Updated user {user.Id}.");
@@ -133,6 +133,21 @@ internal static class UsersCommands
         return command;
     }
 
+    /// <summary>The profile fields given on the command line; those left out are not sent, so they stay as they are.</summary>
+    private static JsonObject Profile(ParseResult parseResult, Option<string> name, Option<string> email, Option<string> team)
+    {
+        var body = new JsonObject();
+        foreach (var (field, option) in new[] { ("name", name), ("email", email), ("teamId", team) })
+        {
+            if (parseResult.GetTrimmed(option) is { } value)
+            {
+                body[field] = value;
+            }
+        }
+
+        return body;
+    }
+
     private static Option<string> NameOption() =>
         TextOption.Create("--name", "Display name, 1 to 128 characters.", "name");
 
@@ -142,8 +157,9 @@ internal static class UsersCommands
     private static Option<string> TeamOption(string description) =>
         TextOption.Create("--team", description, "team-id");
 
-    private static void RenderDetails(UserDetails user, TextWriter output) =>
-        new KeyValueList()
+    private static void RenderDetails(UserDetails user, TextWriter output)
+    {
+        var list = new KeyValueList()
             .Add("User", user.Id)
             .Add("Name", user.Name)
             .Add("Email", user.Email)
@@ -151,6 +167,7 @@ internal static class UsersCommands
             .Add("Status", user.Status)
             .Add("Created", DisplayFormat.Timestamp(user.CreatedAt))
             .Add("Deactivated", DisplayFormat.Timestamp(user.DeactivatedAt))
-            .Add("Keys", DisplayFormat.List(user.KeyIds, "none"))
-            .WriteTo(output);
+            .Add("Keys", DisplayFormat.List(user.KeyIds, "none"));
+        BudgetOptions.Render(list, user.Budget).WriteTo(output);
+    }
 }

@@ -130,6 +130,33 @@ public sealed class CliTests(GatewayFixture fixture) : IClassFixture<GatewayFixt
     }
 
     [Fact]
+    public async Task User_and_team_budgets_through_the_cli()
+    {
+        Assert.Equal(0, (await RunAsync(GatewayServer.AdminKey, "teams", "create", "research", "--cap", "100", "--period", "monthly")).Exit);
+        Assert.Equal(0, (await RunAsync(GatewayServer.AdminKey, "users", "create", "rosa", "--team", "research", "--cap", "10", "--period", "daily", "--rpm", "30")).Exit);
+        var key = await RunAsync(GatewayServer.AdminKey, "keys", "create", "--user", "rosa", "--cap", "50", "--json");
+        Assert.Equal(200, await ChatStatusAsync(JsonDocument.Parse(key.Out).RootElement.GetProperty("key").GetString()!));
+
+        var shown = await Poll.UntilAsync(() => RunAsync(GatewayServer.AdminKey, "users", "show", "rosa"), r => r.Out.Contains("(1 request)", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20), "the user's spend to show");
+        Assert.Contains("$10.00", shown.Out, StringComparison.Ordinal);
+        Assert.Contains("daily (resets", shown.Out, StringComparison.Ordinal);
+        Assert.Contains("1 of 30 used in the last minute", shown.Out, StringComparison.Ordinal);
+
+        var updated = await RunAsync(GatewayServer.AdminKey, "users", "update", "rosa", "--no-cap", "--rpm", "none", "--tpm", "5000", "--json");
+        Assert.Equal(0, updated.Exit);
+        var budget = JsonDocument.Parse(updated.Out).RootElement.GetProperty("budget");
+        Assert.Equal((JsonValueKind.Null, JsonValueKind.Null, 5000L),
+            (budget.GetProperty("capMicros").ValueKind, budget.GetProperty("rate").GetProperty("rpm").ValueKind, budget.GetProperty("rate").GetProperty("tpm").GetInt64()));
+
+        var team = await RunAsync(GatewayServer.AdminKey, "teams", "update", "research", "--cap", "250", "--json");
+        Assert.Equal(250_000_000, JsonDocument.Parse(team.Out).RootElement.GetProperty("budget").GetProperty("capMicros").GetInt64());
+        Assert.Contains("monthly (resets", (await RunAsync(GatewayServer.AdminKey, "teams", "show", "research")).Out, StringComparison.Ordinal);
+        Assert.Equal(2, (await RunAsync(GatewayServer.AdminKey, "teams", "update", "research", "--cap", "5", "--no-cap")).Exit);
+        Assert.Equal(2, (await RunAsync(GatewayServer.AdminKey, "users", "update", "rosa", "--rpm", "0")).Exit);
+    }
+
+    [Fact]
     public async Task Errors_are_clear_and_exit_non_zero()
     {
         var missing = await RunAsync(GatewayServer.AdminKey, "keys", "show", "nosuchkey");
