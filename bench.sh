@@ -49,7 +49,14 @@ if [[ "${BENCH_PRIVATE_AZURITE:-0}" == 1 ]] || { [[ -z "${GATEWAY_TEST_STORAGE:-
   azurite_dir="$(mktemp -d -t gateway-bench-azurite.XXXXXX)"
   echo "Starting Azurite on 127.0.0.1:$port (data in $azurite_dir)…" >&2
   # A session of its own, so a Ctrl+C reaches the benchmark but not the storage it is still shutting down against.
-  setsid node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort "$port" --location "$azurite_dir" \
+  # BENCH_AZURITE_IN_MEMORY=1 keeps the data in memory only: the benchmark's tables are thrown away
+  # anyway, and Azurite's periodic save of the whole database to disk then doesn't compete for the CPU.
+  if [[ "${BENCH_AZURITE_IN_MEMORY:-0}" == 1 ]]; then
+    storage_args=(--inMemoryPersistence)
+  else
+    storage_args=(--location "$azurite_dir")
+  fi
+  setsid node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort "$port" "${storage_args[@]}" \
     --skipApiVersionCheck --silent >"$azurite_dir/azurite.log" 2>&1 &
   azurite_pid=$!
   for _ in $(seq 1 150); do

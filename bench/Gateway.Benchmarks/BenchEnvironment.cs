@@ -38,6 +38,9 @@ internal sealed class BenchEnvironment : IAsyncDisposable
 
     public AdminClient? Admin { get; }
 
+    /// <summary>The gateway's services (its silo's grain factory, ledger…), when a gateway runs.</summary>
+    public IServiceProvider? GatewayServices => _gateway?.Services;
+
     public string TablePrefix { get; }
 
     /// <summary>What the simulator insists on: the gateway swaps the caller's key for it, and direct calls present it.</summary>

@@ -18,16 +18,20 @@ internal sealed record BenchOptions
 
     public IReadOnlyList<string> Scenarios { get; init; } = [.. Scenario.All.Select(s => s.Name)];
 
+    /// <summary>Whether the hot key is also driven through its grain alone (no HTTP), after the HTTP scenarios.</summary>
+    public bool Grain { get; init; } = true;
+
     public const string Usage =
         """
         Usage: bench.sh [--requests N] [--warmup N] [--concurrency C] [--keys K] [--sim-latency-ms MS]
-                        [--scenario NAME[,NAME...]]
+                        [--scenario NAME[,NAME...]] [--grain on|off|only]
           --requests N        measured requests per scenario (default 8000)
           --warmup N          requests per scenario before measuring, excluded from the figures (default 500)
           --concurrency C     concurrent workers (default 32)
           --keys K            keys the many-keys scenarios spread over (default 50)
           --sim-latency-ms MS simulator delay before answering (default 0)
           --scenario NAMES    all (default), or any of: direct, gateway-keys, gateway-hot, direct-stream, gateway-stream
+          --grain on|off|only one hot key through its grain alone, after the scenarios (default on); only: no HTTP scenarios
         """;
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -55,6 +59,13 @@ internal sealed record BenchOptions
                 "--keys" => options with { Keys = Positive(name, value) },
                 "--sim-latency-ms" => options with { SimulatorLatencyMs = NonNegative(name, value) },
                 "--scenario" or "--scenarios" => options with { Scenarios = ParseScenarios(value) },
+                "--grain" => value switch
+                {
+                    "on" => options with { Grain = true },
+                    "off" => options with { Grain = false },
+                    "only" => options with { Grain = true, Scenarios = [] },
+                    _ => throw new BenchUsageException("--grain must be on, off or only."),
+                },
                 _ => throw new BenchUsageException($"Unknown option {name}."),
             };
         }

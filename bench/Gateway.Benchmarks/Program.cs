@@ -28,7 +28,7 @@ using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Inte
 var cancellationToken = interrupted.Token;
 
 var scenarios = options.Scenarios.Select(n => Scenario.Find(n)!).ToList();
-var needsGateway = scenarios.Any(s => s.Target != ScenarioTarget.Direct);
+var needsGateway = options.Grain || scenarios.Any(s => s.Target != ScenarioTarget.Direct);
 var progress = Console.Error;
 var output = Console.Out;
 
@@ -115,6 +115,11 @@ try
     {
         await output.WriteLineAsync($"  could not read the keys back: {ex.Message}");
         ledgerOk = false;
+    }
+
+    if (options.Grain)
+    {
+        ledgerOk &= await GrainBench.RunAsync(environment.GatewayServices!, options, output, progress, cancellationToken);
     }
 
     await output.WriteLineAsync(ledgerOk ? "ledger check: OK" : "ledger check: MISMATCH (see the keys above)");

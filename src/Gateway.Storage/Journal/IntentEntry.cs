@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Azure.Data.Tables;
 
 namespace Gateway.Storage.Journal;
@@ -31,47 +33,51 @@ public sealed record IntentEntry
     public string? ClientAddress { get; init; }
     public DateTimeOffset StartedAt { get; init; }
 
+    /// <summary>
+    /// The row: what the journal is queried by (key, user, team, start) as properties, the rest as one
+    /// compact JSON property. An intent is written and deleted for every request, so a small row
+    /// keeps the storage cost of the hot path down.
+    /// </summary>
     public TableEntity ToEntity() => new(Partition, RequestId)
     {
         ["KeyId"] = KeyId,
         ["UserId"] = UserId,
         ["TeamId"] = TeamId,
-        ["Model"] = Model,
-        ["Provider"] = Provider,
-        ["Endpoint"] = Endpoint,
-        ["Streaming"] = Streaming,
-        ["ReservedMicros"] = ReservedMicros,
-        ["EstimatedInputTokens"] = EstimatedInputTokens,
-        ["OutputTokenCeiling"] = OutputTokenCeiling,
-        ["PriceInputMicrosPerMTok"] = PriceInputMicrosPerMTok,
-        ["PriceOutputMicrosPerMTok"] = PriceOutputMicrosPerMTok,
-        ["PriceCachedMicrosPerMTok"] = PriceCachedMicrosPerMTok,
-        ["FrontendInstance"] = FrontendInstance,
-        ["Region"] = Region,
-        ["ClientAddress"] = ClientAddress,
         ["StartedAt"] = StartedAt,
+        ["D"] = JsonSerializer.Serialize(new Payload(Model, Provider, Endpoint, Streaming, ReservedMicros, EstimatedInputTokens, OutputTokenCeiling,
+            PriceInputMicrosPerMTok, PriceOutputMicrosPerMTok, PriceCachedMicrosPerMTok, FrontendInstance, Region, ClientAddress), PayloadJson.Default.Payload),
     };
 
-    public static IntentEntry FromEntity(TableEntity e) => new()
+    public static IntentEntry FromEntity(TableEntity e)
     {
-        Partition = e.PartitionKey,
-        RequestId = e.RowKey,
-        KeyId = e.GetString("KeyId") ?? "",
-        UserId = e.GetString("UserId") ?? "",
-        TeamId = e.GetString("TeamId"),
-        Model = e.GetString("Model") ?? "",
-        Provider = e.GetString("Provider") ?? "",
-        Endpoint = e.GetString("Endpoint") ?? "",
-        Streaming = e.GetBoolean("Streaming") ?? false,
-        ReservedMicros = e.GetInt64("ReservedMicros") ?? 0,
-        EstimatedInputTokens = e.GetInt64("EstimatedInputTokens") ?? 0,
-        OutputTokenCeiling = e.GetInt64("OutputTokenCeiling") ?? 0,
-        PriceInputMicrosPerMTok = e.GetInt64("PriceInputMicrosPerMTok") ?? 0,
-        PriceOutputMicrosPerMTok = e.GetInt64("PriceOutputMicrosPerMTok") ?? 0,
-        PriceCachedMicrosPerMTok = e.GetInt64("PriceCachedMicrosPerMTok") ?? 0,
-        FrontendInstance = e.GetString("FrontendInstance") ?? "",
-        Region = e.GetString("Region") ?? "",
-        ClientAddress = e.GetString("ClientAddress"),
-        StartedAt = e.GetDateTimeOffset("StartedAt") ?? default,
-    };
+        var d = e.GetString("D") is { } json ? JsonSerializer.Deserialize(json, PayloadJson.Default.Payload) : null;
+        return new()
+        {
+            Partition = e.PartitionKey,
+            RequestId = e.RowKey,
+            KeyId = e.GetString("KeyId") ?? "",
+            UserId = e.GetString("UserId") ?? "",
+            TeamId = e.GetString("TeamId"),
+            StartedAt = e.GetDateTimeOffset("StartedAt") ?? default,
+            Model = d?.M ?? "",
+            Provider = d?.P ?? "",
+            Endpoint = d?.E ?? "",
+            Streaming = d?.S ?? false,
+            ReservedMicros = d?.R ?? 0,
+            EstimatedInputTokens = d?.In ?? 0,
+            OutputTokenCeiling = d?.Out ?? 0,
+            PriceInputMicrosPerMTok = d?.Pi ?? 0,
+            PriceOutputMicrosPerMTok = d?.Po ?? 0,
+            PriceCachedMicrosPerMTok = d?.Pc ?? 0,
+            FrontendInstance = d?.F ?? "",
+            Region = d?.G ?? "",
+            ClientAddress = d?.C,
+        };
+    }
+
+    internal sealed record Payload(string M, string P, string E, bool S, long R, long In, long Out, long Pi, long Po, long Pc, string F, string G, string? C);
 }
+
+[JsonSerializable(typeof(IntentEntry.Payload))]
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+internal sealed partial class PayloadJson : JsonSerializerContext;
