@@ -17,8 +17,13 @@ public interface ITeamGrain : IGrainWithStringKey
     [Alias("Get")]
     Task<TeamSnapshot?> Get();
 
+    /// <summary>
+    /// Adds a member. <paramref name="keySequences"/> says, per key of the member, the last ledger row
+    /// written before the move: rows up to it were never held on this team, so the team's budget
+    /// starts counting each key after it instead of reading the key's history.
+    /// </summary>
     [Alias("AddMember")]
-    Task<bool> AddMember(string userId);
+    Task<bool> AddMember(string userId, IReadOnlyDictionary<string, long> keySequences);
 
     [Alias("RemoveMember")]
     Task RemoveMember(string userId);

@@ -54,8 +54,11 @@ public sealed partial class BudgetAccount
 
     public void Checkpointed() => _appliedSinceCheckpoint = 0;
 
-    /// <summary>Starts counting a new key (all of its rows, from the first).</summary>
-    public void Track(string keyId) => State.Applied.TryAdd(keyId, 0);
+    /// <summary>
+    /// Starts counting a key's rows after <paramref name="afterSequence"/> (0: from its first row);
+    /// false when the key is counted already.
+    /// </summary>
+    public bool Track(string keyId, long afterSequence = 0) => State.Applied.TryAdd(keyId, afterSequence);
 
     /// <summary>
     /// Checks the request against the cap and the rate limits and holds its reservation, in this

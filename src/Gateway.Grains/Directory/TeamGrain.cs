@@ -88,14 +88,20 @@ public sealed partial class TeamGrain : Grain, ITeamGrain
 
     public Task<TeamSnapshot?> Get() => Task.FromResult(_state.State.Exists ? Snapshot() : null);
 
-    public async Task<bool> AddMember(string userId)
+    public async Task<bool> AddMember(string userId, IReadOnlyDictionary<string, long> keySequences)
     {
         if (!_state.State.Exists)
         {
             return false;
         }
 
-        if (_state.State.UserIds.Add(userId))
+        var changed = _state.State.UserIds.Add(userId);
+        foreach (var (keyId, sequence) in keySequences)
+        {
+            changed |= _budget.Track(keyId, sequence);
+        }
+
+        if (changed)
         {
             await _writer.WriteAsync();
         }

@@ -87,7 +87,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
         await _writer.WriteAsync();
         if (profile.TeamId is { } team)
         {
-            await _grains.GetGrain<ITeamGrain>(team).AddMember(UserId);
+            await _grains.GetGrain<ITeamGrain>(team).AddMember(UserId, new Dictionary<string, long>());
         }
 
         return Snapshot();
@@ -118,7 +118,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
 
             if (s.TeamId is not null)
             {
-                await _grains.GetGrain<ITeamGrain>(s.TeamId).AddMember(UserId);
+                await _grains.GetGrain<ITeamGrain>(s.TeamId).AddMember(UserId, new Dictionary<string, long>(s.Budget.Applied, StringComparer.Ordinal));
             }
         }
 

@@ -35,6 +35,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private bool _appending;
     private readonly List<LedgerEntry> _forwardQueue = [];
     private bool _forwarding;
+    private Task _forwardLoop = Task.CompletedTask;
     private bool _checkpointing;
     private readonly SemaphoreSlim _checkpointLock = new(1, 1);
     private IGrainTimer? _abandonTimer;
@@ -117,6 +118,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     {
         _abandonTimer?.Dispose();
         await _appendLoop;
+        await _forwardLoop;
 
         if (_state.State.Exists && _state.State.CheckpointSequence != _sequence)
         {
@@ -752,7 +754,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         if (!_forwarding)
         {
             _forwarding = true;
-            _ = RunForwardLoopAsync();
+            _forwardLoop = RunForwardLoopAsync();
         }
     }
 
