@@ -22,6 +22,8 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton<AuditLedger>();
         services.TryAddSingleton<IntentJournal>();
         services.TryAddSingleton<SiloJournal>();
+        services.AddMetrics();
+        services.TryAddSingleton<KeyMetrics>();
         services.AddSingleton<JournalSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<JournalSweeper>());
         services.TryAddSingleton<ContentStore>();

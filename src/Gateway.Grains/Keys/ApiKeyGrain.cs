@@ -25,6 +25,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private readonly TimeProvider _time;
     private readonly KeyGrainOptions _options;
     private readonly Alerts.BudgetAlerts _alerts;
+    private readonly KeyMetrics _metrics;
     private readonly ILogger<ApiKeyGrain> _logger;
 
     private readonly Dictionary<string, OpenReservation> _open = new(StringComparer.Ordinal);
@@ -56,9 +57,11 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         TimeProvider time,
         IOptions<KeyGrainOptions> options,
         Alerts.BudgetAlerts alerts,
+        KeyMetrics metrics,
         ILogger<ApiKeyGrain> logger)
     {
         _alerts = alerts;
+        _metrics = metrics;
         _state = state;
         _ledger = ledger;
         _journal = journal;
@@ -443,6 +446,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         if (cost == 0 && usage.InputTokens + usage.OutputTokens > 0)
         {
             LogZeroCost(_logger, KeyId, requestId, request.Context.Model);
+            _metrics.ZeroCost(request.Context.Model);
         }
 
         var context = request.Context;

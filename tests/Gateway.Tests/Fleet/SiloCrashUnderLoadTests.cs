@@ -19,6 +19,7 @@ public sealed class SiloCrashUnderLoadTests : IAsyncLifetime
         ["Gateway:Keys:MaxRequestDuration"] = "00:00:05",
         ["Gateway:Keys:AbandonGrace"] = "00:00:01",
         ["Gateway:Keys:SweepInterval"] = "00:00:01",
+        ["Gateway:Keys:OrphanHoldAge"] = "00:00:10",
     };
 
     private readonly string _prefix = TestStorage.NewPrefix();
@@ -71,6 +72,12 @@ public sealed class SiloCrashUnderLoadTests : IAsyncLifetime
         Assert.All(answered.Where(a => a.Status == HttpStatusCode.OK), a => Assert.Contains(a.RequestId!, recorded));
         Assert.All(rows.Where(r => r.Outcome == "unknown"), r => Assert.Equal(r.ReservedMicros, r.CostMicros));
         Assert.Null(await ledger.Ledger.VerifyChainAsync(key.KeyId, CancellationToken.None));
+
+        // The user's budget, whichever silo it lived on, comes to the same spend with nothing held.
+        var user = await Poll.UntilAsync(() => admin.GetJsonAsync("/admin/v1/users/hot-agent"),
+            u => u.GetProperty("budget").GetProperty("reservedMicros").GetInt64() == 0 && u.GetProperty("budget").GetProperty("spentMicros").GetInt64() == rows.Sum(r => r.CostMicros),
+            TimeSpan.FromSeconds(60), "the user's budget to settle to the ledger");
+        Assert.Equal(rows.Count(r => r.Outcome != "denied"), user.GetProperty("budget").GetProperty("periodRequests").GetInt64());
     }
 
     private static async Task LoadAsync(string baseUrl, string key, ConcurrentBag<(HttpStatusCode, string?)> answered, CancellationToken stop)
