@@ -13,8 +13,14 @@ public sealed class IntentJournal(GatewayTables tables, ILogger<IntentJournal> l
 {
     private readonly GroupCommitWriter _writer = new(tables.Journal, logger);
 
-    /// <summary>Commits so far and rows in them: their ratio is the batching achieved.</summary>
-    public (long Commits, long Rows) Statistics => _writer.Statistics;
+    // Retirements have a writer of their own: nobody waits on them, and a batch of them that fails
+    // (an intent retired twice) falls back to row-by-row without holding up the intents the request
+    // path waits for.
+    private readonly GroupCommitWriter _retirements = new(tables.Journal, logger);
+
+    /// <summary>Commits so far and rows in them (intents and retirements): their ratio is the batching achieved.</summary>
+    public (long Commits, long Rows) Statistics =>
+        (_writer.Statistics.Commits + _retirements.Statistics.Commits, _writer.Statistics.Rows + _retirements.Statistics.Rows);
 
     /// <summary>Durably records an intent; completes only once the row is committed.</summary>
     public Task RecordAsync(IntentEntry entry) =>
@@ -22,7 +28,7 @@ public sealed class IntentJournal(GatewayTables tables, ILogger<IntentJournal> l
 
     /// <summary>Retires a settled intent. A retirement that fails only leaves work for the sweeper.</summary>
     public Task RetireAsync(string partition, string requestId) =>
-        _writer.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, requestId), ETag.All));
+        _retirements.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, requestId), ETag.All));
 
     /// <summary>Open intents of one key in any silo's journal. The journal only holds requests in flight, so it stays small.</summary>
     public Task<IReadOnlyList<IntentEntry>> FindByKeyAsync(string keyId, CancellationToken cancellationToken) =>
@@ -60,5 +66,9 @@ public sealed class IntentJournal(GatewayTables tables, ILogger<IntentJournal> l
         return list;
     }
 
-    public ValueTask DisposeAsync() => _writer.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync();
+        await _retirements.DisposeAsync();
+    }
 }
