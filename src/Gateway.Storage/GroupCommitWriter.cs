@@ -77,6 +77,13 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             foreach (var group in writes.GroupBy(w => w.Action.Entity.PartitionKey))
             {
                 var items = group.ToArray();
+                if (items.Length == 1)
+                {
+                    // A lone row needs no batch envelope: a plain write is one round trip too, and cheaper to serve.
+                    await CommitOneAsync(items[0]);
+                    continue;
+                }
+
                 try
                 {
                     // One row per entity per transaction: the same request cannot be both recorded and retired in one batch.

@@ -24,9 +24,17 @@ public sealed class AuditLedger(GatewayTables tables)
 
         try
         {
-            await tables.Ledger.SubmitTransactionAsync(records.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToEntity())), cancellationToken);
+            if (records.Count == 1)
+            {
+                // A lone row needs no batch envelope: a plain insert is one round trip too, and cheaper to serve.
+                await tables.Ledger.AddEntityAsync(records[0].ToEntity(), cancellationToken);
+            }
+            else
+            {
+                await tables.Ledger.SubmitTransactionAsync(records.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToEntity())), cancellationToken);
+            }
         }
-        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        catch (RequestFailedException ex) when (ex.Status == 409)
         {
             // An earlier attempt may have committed while its reply was lost: that is success only if
             // every row already stored is exactly ours. Anything else is a second writer on the chain.
