@@ -402,6 +402,17 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             return Deny(DenialReason.AuditUnavailable, "The gateway cannot record this request in its audit trail right now, so it was not sent.", userId);
         }
 
+        if (_state.State.Status == KeyStatus.Revoked)
+        {
+            // Revoked while this request waited on the budgets or the journal: once a revoke has
+            // returned nothing may be accepted, and nothing has gone upstream yet, so undo it all.
+            Release(context.RequestId);
+            _ = ReleaseAboveAsync(user, context.RequestId);
+            _ = RetireAsync(intent.Partition, context.RequestId);
+            await AuditDenialAsync(context, DenialReason.Revoked, "This API key has been revoked.");
+            return Deny(DenialReason.Revoked, "This API key has been revoked.", userId);
+        }
+
         return new BeginResult(DenialReason.None, null, new Reservation(context.RequestId, request.ReserveMicros, _journal.Partition, context.StartedAt), userId,
             CaptureContent: _state.State.Capture is not null);
     }
