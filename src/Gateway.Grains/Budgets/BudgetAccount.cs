@@ -27,6 +27,8 @@ public sealed partial class BudgetAccount
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly BudgetAlerts _alerts;
+    private readonly StateWriter _writer;
+    private readonly KeyGrainOptions _options;
     private readonly Dictionary<string, Hold> _holds = new(StringComparer.Ordinal);
     private readonly RateWindow _rate = new();
     private long _reserved;
@@ -35,9 +37,13 @@ public sealed partial class BudgetAccount
     /// <param name="scope">"user" or "team", for messages.</param>
     /// <param name="counts">Which rows count towards this budget (a team counts only rows reserved on it).</param>
     /// <param name="state">The persisted budget state; a function, since the grain may replace its state object.</param>
-    public BudgetAccount(string scope, string id, Func<LedgerEntry, bool> counts, Func<BudgetState> state, AuditLedger ledger, BudgetAlerts alerts, TimeProvider time, ILogger logger)
+    /// <param name="writer">Writes the grain's whole state, the budget in it; the account checkpoints through it.</param>
+    public BudgetAccount(string scope, string id, Func<LedgerEntry, bool> counts, Func<BudgetState> state, StateWriter writer,
+        AuditLedger ledger, BudgetAlerts alerts, KeyGrainOptions options, TimeProvider time, ILogger logger)
     {
         _alerts = alerts;
+        _writer = writer;
+        _options = options;
         _scope = scope;
         _id = id;
         _counts = counts;
@@ -49,10 +55,53 @@ public sealed partial class BudgetAccount
 
     private BudgetState State => _state();
 
-    /// <summary>Rows applied since the state was last written; the grain checkpoints when it grows.</summary>
-    public int AppliedSinceCheckpoint => _appliedSinceCheckpoint;
+    /// <summary>Writes the state with the budget as it is now (the checkpoint activation replays the ledger from).</summary>
+    public async Task CheckpointAsync()
+    {
+        _appliedSinceCheckpoint = 0;
+        await _writer.WriteAsync();
+    }
 
-    public void Checkpointed() => _appliedSinceCheckpoint = 0;
+    /// <summary>At deactivation: a last checkpoint if anything was counted since the previous one.</summary>
+    public Task FlushAsync() => _appliedSinceCheckpoint > 0 ? CheckpointAsync() : Task.CompletedTask;
+
+    /// <summary>Rows committed to a key's ledger: counted, reservations released, thresholds checked, checkpointed now and then.</summary>
+    public async Task SettledAsync(string keyId, IReadOnlyList<LedgerEntry> entries)
+    {
+        await ApplyAsync(keyId, entries, CancellationToken.None);
+        if (_appliedSinceCheckpoint >= _options.CheckpointEvery)
+        {
+            _ = CheckpointInBackgroundAsync();
+        }
+    }
+
+    /// <summary>The grain timer's work: <see cref="SweepAsync(TimeSpan, Func{string, CancellationToken, Task{IReadOnlyList{IntentEntry}}}, CancellationToken)"/> over the journal, then a checkpoint if anything changed.</summary>
+    public async Task SweepAsync(IntentJournal journal, CancellationToken cancellationToken)
+    {
+        var dropped = await SweepAsync(_options.OrphanHoldAge, journal.FindByKeyAsync, cancellationToken);
+        if (dropped > 0)
+        {
+            LogOrphansDropped(_logger, _scope, _id, dropped);
+        }
+
+        if (_appliedSinceCheckpoint > 0)
+        {
+            _ = CheckpointInBackgroundAsync();
+        }
+    }
+
+    private async Task CheckpointInBackgroundAsync()
+    {
+        try
+        {
+            await CheckpointAsync();
+        }
+        catch (Exception ex)
+        {
+            // Only replay at the next activation grows; the ledger holds every row.
+            LogCheckpointFailed(_logger, _scope, _id, ex.Message);
+        }
+    }
 
     /// <summary>
     /// Starts counting a key's rows after <paramref name="afterSequence"/> (0: from its first row);
@@ -232,7 +281,7 @@ public sealed partial class BudgetAccount
     /// are read from the ledger, and holds whose request has neither a row nor an open intent (it
     /// never went out, and the release was lost) are dropped.
     /// </summary>
-    public async Task<int> SweepAsync(TimeSpan maxAge, Func<string, CancellationToken, Task<IReadOnlyList<IntentEntry>>> openIntentsOfKey, CancellationToken cancellationToken)
+    private async Task<int> SweepAsync(TimeSpan maxAge, Func<string, CancellationToken, Task<IReadOnlyList<IntentEntry>>> openIntentsOfKey, CancellationToken cancellationToken)
     {
         var olderThan = _time.GetUtcNow() - maxAge;
         var dropped = 0;
@@ -375,6 +424,12 @@ public sealed partial class BudgetAccount
     private const int MaxPastPeriods = 36;
 
     private sealed record Hold(string KeyId, long Amount, string? TeamId, DateTimeOffset StartedAt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Budget of {Scope} {Id}: dropped {Count} reservations whose requests never went out")]
+    private static partial void LogOrphansDropped(ILogger logger, string scope, string id, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Budget of {Scope} {Id}: checkpoint failed ({Reason})")]
+    private static partial void LogCheckpointFailed(ILogger logger, string scope, string id, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Budget of {Scope} {Id}: rows of key {KeyId} after {Applied} arrived from {Sequence}; reading the gap from the ledger")]
     private static partial void LogGap(ILogger logger, string scope, string id, string keyId, long applied, long sequence);

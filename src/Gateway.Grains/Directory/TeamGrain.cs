@@ -12,13 +12,12 @@ namespace Gateway.Grains.Directory;
 /// A team: its name, its members, and the team's budget across every member's keys. Only requests
 /// reserved on this team count towards its spend, so a member who moves teams takes nothing along.
 /// </summary>
-public sealed partial class TeamGrain : Grain, ITeamGrain
+public sealed class TeamGrain : Grain, ITeamGrain
 {
     private readonly IPersistentState<TeamState> _state;
     private readonly SiloJournal _journal;
     private readonly TimeProvider _time;
     private readonly KeyGrainOptions _options;
-    private readonly ILogger<TeamGrain> _logger;
     private readonly BudgetAccount _budget;
     private readonly StateWriter _writer;
 
@@ -35,10 +34,9 @@ public sealed partial class TeamGrain : Grain, ITeamGrain
         _journal = journal;
         _time = time;
         _options = options.Value;
-        _logger = logger;
         var teamId = this.GetPrimaryKeyString();
-        _budget = new BudgetAccount("team", teamId, e => e.TeamId == teamId, () => _state.State.Budget, ledger, alerts, time, logger);
         _writer = new StateWriter(() => _state.WriteStateAsync());
+        _budget = new BudgetAccount("team", teamId, e => e.TeamId == teamId, () => _state.State.Budget, _writer, ledger, alerts, _options, time, logger);
     }
 
     private string TeamId => this.GetPrimaryKeyString();
@@ -51,16 +49,11 @@ public sealed partial class TeamGrain : Grain, ITeamGrain
         }
 
         await _budget.RestoreAsync([], ct => _journal.Journal.FindByTeamAsync(TeamId, ct), _ => TeamId, cancellationToken);
-        this.RegisterGrainTimer(SweepAsync, new GrainTimerCreationOptions { DueTime = _options.SweepInterval, Period = _options.SweepInterval, Interleave = true });
+        this.RegisterGrainTimer(ct => _budget.SweepAsync(_journal.Journal, ct), new GrainTimerCreationOptions { DueTime = _options.SweepInterval, Period = _options.SweepInterval, Interleave = true });
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        if (_state.State.Exists && _budget.AppliedSinceCheckpoint > 0)
-        {
-            await CheckpointAsync();
-        }
-    }
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        _state.State.Exists ? _budget.FlushAsync() : Task.CompletedTask;
 
     public async Task<TeamSnapshot?> Create(string name)
     {
@@ -125,7 +118,7 @@ public sealed partial class TeamGrain : Grain, ITeamGrain
         }
 
         _budget.Change(changes);
-        await CheckpointAsync();
+        await _budget.CheckpointAsync();
         return Snapshot();
     }
 
@@ -145,57 +138,8 @@ public sealed partial class TeamGrain : Grain, ITeamGrain
         return Task.CompletedTask;
     }
 
-    public async Task Settled(string keyId, IReadOnlyList<LedgerEntry> entries)
-    {
-        if (!_state.State.Exists)
-        {
-            return;
-        }
-
-        await _budget.ApplyAsync(keyId, entries, CancellationToken.None);
-        if (_budget.AppliedSinceCheckpoint >= _options.CheckpointEvery)
-        {
-            _ = CheckpointInBackgroundAsync();
-        }
-    }
-
-    private async Task SweepAsync(CancellationToken cancellationToken)
-    {
-        var dropped = await _budget.SweepAsync(_options.OrphanHoldAge, _journal.Journal.FindByKeyAsync, cancellationToken);
-        if (dropped > 0)
-        {
-            LogOrphansDropped(_logger, TeamId, dropped);
-        }
-
-        if (_budget.AppliedSinceCheckpoint > 0)
-        {
-            _ = CheckpointInBackgroundAsync();
-        }
-    }
-
-    private async Task CheckpointAsync()
-    {
-        _budget.Checkpointed();
-        await _writer.WriteAsync();
-    }
-
-    private async Task CheckpointInBackgroundAsync()
-    {
-        try
-        {
-            await CheckpointAsync();
-        }
-        catch (Exception ex)
-        {
-            LogCheckpointFailed(_logger, TeamId, ex.Message);
-        }
-    }
+    public Task Settled(string keyId, IReadOnlyList<LedgerEntry> entries) =>
+        _state.State.Exists ? _budget.SettledAsync(keyId, entries) : Task.CompletedTask;
 
     private TeamSnapshot Snapshot() => new(TeamId, _state.State.Name, _state.State.CreatedAt, [.. _state.State.UserIds], _budget.Snapshot());
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Team {TeamId}: dropped {Count} reservations whose requests never went out")]
-    private static partial void LogOrphansDropped(ILogger logger, string teamId, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Team {TeamId}: budget checkpoint failed ({Reason})")]
-    private static partial void LogCheckpointFailed(ILogger logger, string teamId, string reason);
 }

@@ -44,8 +44,8 @@ public sealed partial class UserGrain : Grain, IUserGrain
         _time = time;
         _options = options.Value;
         _logger = logger;
-        _budget = new BudgetAccount("user", this.GetPrimaryKeyString(), _ => true, () => _state.State.Budget, ledger, alerts, time, logger);
         _writer = new StateWriter(() => _state.WriteStateAsync());
+        _budget = new BudgetAccount("user", this.GetPrimaryKeyString(), _ => true, () => _state.State.Budget, _writer, ledger, alerts, _options, time, logger);
     }
 
     private string UserId => this.GetPrimaryKeyString();
@@ -58,16 +58,11 @@ public sealed partial class UserGrain : Grain, IUserGrain
         }
 
         await _budget.RestoreAsync(_state.State.KeyIds, ct => _journal.Journal.FindByUserAsync(UserId, ct), i => i.TeamId, cancellationToken);
-        this.RegisterGrainTimer(SweepAsync, new GrainTimerCreationOptions { DueTime = _options.SweepInterval, Period = _options.SweepInterval, Interleave = true });
+        this.RegisterGrainTimer(ct => _budget.SweepAsync(_journal.Journal, ct), new GrainTimerCreationOptions { DueTime = _options.SweepInterval, Period = _options.SweepInterval, Interleave = true });
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        if (_state.State.Exists && _budget.AppliedSinceCheckpoint > 0)
-        {
-            await CheckpointAsync();
-        }
-    }
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        _state.State.Exists ? _budget.FlushAsync() : Task.CompletedTask;
 
     public async Task<UserSnapshot?> Create(UserChanges profile)
     {
@@ -133,7 +128,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
         }
 
         _budget.Change(changes);
-        await CheckpointAsync();
+        await _budget.CheckpointAsync();
         return Snapshot();
     }
 
@@ -227,52 +222,10 @@ public sealed partial class UserGrain : Grain, IUserGrain
         var teams = entries.Select(e => e.TeamId).Append(_state.State.TeamId).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         if (_state.State.Exists)
         {
-            await _budget.ApplyAsync(keyId, entries, CancellationToken.None);
-            CheckpointIfDue();
+            await _budget.SettledAsync(keyId, entries);
         }
 
         await Task.WhenAll(teams.Select(t => _grains.GetGrain<ITeamGrain>(t).Settled(keyId, entries)));
-    }
-
-    private async Task SweepAsync(CancellationToken cancellationToken)
-    {
-        var dropped = await _budget.SweepAsync(_options.OrphanHoldAge, _journal.Journal.FindByKeyAsync, cancellationToken);
-        if (dropped > 0)
-        {
-            LogOrphansDropped(_logger, UserId, dropped);
-        }
-
-        if (_budget.AppliedSinceCheckpoint > 0)
-        {
-            _ = CheckpointInBackgroundAsync();
-        }
-    }
-
-    private void CheckpointIfDue()
-    {
-        if (_budget.AppliedSinceCheckpoint >= _options.CheckpointEvery)
-        {
-            _ = CheckpointInBackgroundAsync();
-        }
-    }
-
-    private async Task CheckpointAsync()
-    {
-        _budget.Checkpointed();
-        await _writer.WriteAsync();
-    }
-
-    private async Task CheckpointInBackgroundAsync()
-    {
-        try
-        {
-            await CheckpointAsync();
-        }
-        catch (Exception ex)
-        {
-            // Only replay at the next activation grows; the ledger holds every row.
-            LogCheckpointFailed(_logger, UserId, ex.Message);
-        }
     }
 
     private UserSnapshot Snapshot()
@@ -283,10 +236,4 @@ public sealed partial class UserGrain : Grain, IUserGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} deactivated by {DeactivatedBy}; {KeyCount} keys revoked")]
     private static partial void LogDeactivated(ILogger logger, string userId, int keyCount, string deactivatedBy);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: dropped {Count} reservations whose requests never went out")]
-    private static partial void LogOrphansDropped(ILogger logger, string userId, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: budget checkpoint failed ({Reason})")]
-    private static partial void LogCheckpointFailed(ILogger logger, string userId, string reason);
 }
