@@ -177,4 +177,30 @@ public sealed class BudgetGrainClusterTests(ClusterFixture fixture)
         Assert.Equal((today.PeriodStart.Value, 600L, 2L), (past.Start, past.SpentMicros, past.Requests));
         Assert.True((await keys[1].Begin(Begin(300))).Accepted, "the user's cap applies afresh in the new period");
     }
+
+    [Fact]
+    public async Task A_keys_alerts_fire_once_per_threshold_and_again_in_the_next_period()
+    {
+        var userId = await NewUserAsync();
+        var keyId = ApiKeyFormat.NewKeyId();
+        await Client.GetGrain<IUserGrain>(userId).CreateKey(keyId, new CreateKeyCommand(userId, null, 600, [], ApiKeyFormat.Hash(Secret), "test", Period: BudgetPeriod.Daily));
+        var key = Client.GetGrain<IApiKeyGrain>(keyId);
+        var audit = new Gateway.Storage.Admin.AdminAuditLog(fixture.Tables);
+        async Task<List<string>> AlertsAsync() => [.. (await audit.ListAsync(1000, CancellationToken.None))
+            .Where(e => e.Action == "budget.threshold" && e.Target == $"key:{keyId}").Select(e => e.Detail!)];
+
+        // 300 of 600 is 50%; the next 300 reaches 80% and 100% at once. A refused request alerts nothing.
+        await RunAsync([key], 3);
+        var today = await Poll.UntilAsync(AlertsAsync, a => a.Count >= 3, Settles, "three alerts");
+        Assert.Equal(3, today.Count);
+        Assert.Equal(["100", "50", "80"], today.Select(d => System.Text.RegularExpressions.Regex.Match(d, @"\((\d+)%\)").Groups[1].Value).Order(StringComparer.Ordinal));
+
+        // The next day the thresholds start again.
+        var resets = (await key.GetSnapshot())!.PeriodResetsAt!.Value;
+        ClusterFixture.Time.Advance(resets - ClusterFixture.Time.GetUtcNow() + TimeSpan.FromMinutes(1));
+        await RunAsync([key], 1);
+        var after = await Poll.UntilAsync(AlertsAsync, a => a.Count >= 4, Settles, "the next day's first alert");
+        Assert.Equal(4, after.Count);
+        Assert.Single(after, d => d.Contains("(50%)", StringComparison.Ordinal) && d.Contains("resets", StringComparison.Ordinal) && !today.Contains(d));
+    }
 }
