@@ -20,7 +20,8 @@ public sealed record BudgetAlert(
     [property: Id(7)] BudgetPeriod Period,
     [property: Id(8)] DateTimeOffset? PeriodStart,
     [property: Id(9)] DateTimeOffset? PeriodEnd,
-    [property: Id(10)] DateTimeOffset At)
+    [property: Id(10)] DateTimeOffset At,
+    [property: Id(11)] bool Refusing = false)
 {
     public const string KeyScope = "key";
     public const string UserScope = "user";
@@ -31,7 +32,8 @@ public sealed record BudgetAlert(
 
     /// <summary>
     /// One sentence for people, e.g. "Budget alert: user bea has spent $4.02 of its $5.00 daily cap
-    /// (80%); the period resets 2026-11-28 00:00 UTC."
+    /// (80%); the period resets 2026-11-28 00:00 UTC." <see cref="Refusing"/>: the cap refused a
+    /// request before spend reached it (what is left is less than a request may cost).
     /// </summary>
     public string ToMessage()
     {
@@ -39,6 +41,11 @@ public sealed record BudgetAlert(
         var cap = Period == BudgetPeriod.None ? "cap" : $"{BudgetPeriods.Name(Period)} cap";
         var message = string.Create(CultureInfo.InvariantCulture,
             $"Budget alert: {subject} has spent ${Money.ToUsd(SpentMicros)} of its ${Money.ToUsd(CapMicros)} {cap} ({ThresholdPercent}%)");
+        if (Refusing)
+        {
+            message += "; requests that would pass the cap are now refused";
+        }
+
         return Period != BudgetPeriod.None && PeriodEnd is { } end
             ? string.Create(CultureInfo.InvariantCulture, $"{message}; the period resets {end.UtcDateTime:yyyy-MM-dd HH:mm} UTC.")
             : message + ".";

@@ -11,14 +11,27 @@ public sealed class BudgetAlerts(IBudgetAlertSink sink, IOptions<AlertOptions> o
 {
     /// <summary>True when an alert fired, so the state holding <paramref name="fired"/> changed and should be written.</summary>
     public bool Observe(ThresholdState fired, string scope, string scopeId, DateTimeOffset? periodStart, BudgetPeriod period, long capMicros, long spentMicros,
-        string? userId = null, string? teamId = null)
+        string? userId = null, string? teamId = null) =>
+        Publish(BudgetThresholds.Observe(fired, periodStart, capMicros, spentMicros, options.Value.Thresholds), false,
+            scope, scopeId, periodStart, period, capMicros, spentMicros, userId, teamId);
+
+    /// <summary>
+    /// The cap refused a request: it is as good as reached, even when what is left is a little more
+    /// than nothing. Every threshold up to 100% that has not fired in this period fires now, once.
+    /// </summary>
+    public bool Refused(ThresholdState fired, string scope, string scopeId, DateTimeOffset? periodStart, BudgetPeriod period, long capMicros, long spentMicros,
+        string? userId = null, string? teamId = null) =>
+        Publish(BudgetThresholds.Observe(fired, periodStart, capMicros, capMicros, [.. options.Value.Thresholds.Where(t => t <= 100)]), true,
+            scope, scopeId, periodStart, period, capMicros, spentMicros, userId, teamId);
+
+    private bool Publish(IReadOnlyList<int> reached, bool refusing, string scope, string scopeId, DateTimeOffset? periodStart, BudgetPeriod period, long capMicros, long spentMicros,
+        string? userId, string? teamId)
     {
-        var reached = BudgetThresholds.Observe(fired, periodStart, capMicros, spentMicros, options.Value.Thresholds);
         foreach (var threshold in reached)
         {
             var periodEnd = periodStart is { } start ? Gateway.Core.BudgetPeriods.NextAfter(period, start) : null;
             sink.Publish(new BudgetAlert(scope, scopeId, scope == BudgetAlert.UserScope ? scopeId : userId, scope == BudgetAlert.TeamScope ? scopeId : teamId,
-                threshold, capMicros, spentMicros, period, periodStart, periodEnd, time.GetUtcNow()));
+                threshold, capMicros, spentMicros, period, periodStart, periodEnd, time.GetUtcNow(), refusing));
         }
 
         return reached.Count > 0;

@@ -139,6 +139,13 @@ public sealed partial class BudgetAccount
         if (s.CapMicros is { } cap && s.SpentMicros + _reserved + hold.ReserveMicros > cap)
         {
             var remaining = Math.Max(0, cap - s.SpentMicros - _reserved);
+            // With nothing in flight the refusal is final for this period: the cap is as good as reached
+            // (what is left is less than a request costs), and the alerts up to 100% say so.
+            if (_reserved == 0 && _alerts.Refused(s.Alerts, _scope, _id, PeriodStartOrNull, s.Period, cap, s.SpentMicros))
+            {
+                _appliedSinceCheckpoint++;
+            }
+
             return new BudgetHoldResult(DenialReason.OverBudget,
                 $"You exceeded your current quota: this request may cost up to ${Money.ToUsd(hold.ReserveMicros)} and {_scope} '{_id}' has ${Money.ToUsd(remaining)} left of its ${Money.ToUsd(cap)} {PeriodWord(s.Period)}cap.", null);
         }
@@ -208,8 +215,7 @@ public sealed partial class BudgetAccount
             return;
         }
 
-        var periodStart = s.Period == BudgetPeriod.None ? (DateTimeOffset?)null : s.PeriodStart;
-        if (_alerts.Observe(s.Alerts, _scope, _id, periodStart, s.Period, cap, s.SpentMicros))
+        if (_alerts.Observe(s.Alerts, _scope, _id, PeriodStartOrNull, s.Period, cap, s.SpentMicros))
         {
             _appliedSinceCheckpoint++;
         }
@@ -418,6 +424,8 @@ public sealed partial class BudgetAccount
         s.PeriodRequests = 0;
         _appliedSinceCheckpoint++;
     }
+
+    private DateTimeOffset? PeriodStartOrNull => State.Period == BudgetPeriod.None ? null : State.PeriodStart;
 
     private static string PeriodWord(BudgetPeriod period) => period == BudgetPeriod.None ? "" : BudgetPeriods.Name(period) + " ";
 

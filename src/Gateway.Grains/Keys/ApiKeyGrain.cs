@@ -312,6 +312,11 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         else if (_spent + _reserved + request.ReserveMicros > s.CapMicros)
         {
             var remaining = Math.Max(0, s.CapMicros - _spent - _reserved);
+            if (_reserved == 0)
+            {
+                _alerts.Refused(s.Alerts, Alerts.BudgetAlert.KeyScope, KeyId, s.Period == BudgetPeriod.None ? null : _periodStart, s.Period, s.CapMicros, _spent, s.UserId);
+            }
+
             (denial, message) = (DenialReason.OverBudget,
                 $"You exceeded your current quota: this request may cost up to ${Gateway.Core.Money.ToUsd(request.ReserveMicros)} and the key has ${Gateway.Core.Money.ToUsd(remaining)} left of its ${Gateway.Core.Money.ToUsd(s.CapMicros)} cap.");
         }

@@ -203,4 +203,27 @@ public sealed class BudgetGrainClusterTests(ClusterFixture fixture)
         Assert.Equal(4, after.Count);
         Assert.Single(after, d => d.Contains("(50%)", StringComparison.Ordinal) && d.Contains("resets", StringComparison.Ordinal) && !today.Contains(d));
     }
+
+    [Fact]
+    public async Task A_cap_that_refuses_with_nothing_in_flight_alerts_as_reached()
+    {
+        var userId = await NewUserAsync(new BudgetChanges(CapMicros: 500));
+        var key = await NewKeyAsync(userId);
+        var user = Client.GetGrain<IUserGrain>(userId);
+        var audit = new Gateway.Storage.Admin.AdminAuditLog(fixture.Tables);
+        async Task<List<string>> AlertsAsync() => [.. (await audit.ListAsync(1000, CancellationToken.None))
+            .Where(e => e.Action == "budget.threshold" && e.Target == $"user:{userId}").Select(e => e.Detail!)];
+
+        // 300 of 500 is 60%: the 50% alert. The next 300 can't fit, and nothing else is in flight:
+        // 80% and 100% fire then, saying that requests are refused, though spend stays at 300.
+        Assert.Single(await RunAsync([key], 1), r => r.Accepted);
+        await Poll.UntilAsync(user.Get, u => u!.Budget.SpentMicros == 300 && u.Budget.ReservedMicros == 0, Settles, "the first request to settle");
+        Assert.Equal(DenialReason.OverBudget, (await key.Begin(Begin(300))).Denial);
+        Assert.Equal(DenialReason.OverBudget, (await key.Begin(Begin(300))).Denial);
+
+        var alerts = await Poll.UntilAsync(AlertsAsync, a => a.Count >= 3, Settles, "three alerts");
+        Assert.Equal(3, alerts.Count);
+        Assert.Equal(2, alerts.Count(a => a.Contains("now refused", StringComparison.Ordinal)));
+        Assert.Single(alerts, a => a.Contains("(50%)", StringComparison.Ordinal) && !a.Contains("refused", StringComparison.Ordinal));
+    }
 }
