@@ -8,7 +8,8 @@ public sealed record BeginResult(
     [property: Id(2)] Reservation? Reservation,
     [property: Id(3)] string? UserId,
     [property: Id(4)] TimeSpan? RetryAfter = null,
-    [property: Id(5)] bool CaptureContent = false)
+    [property: Id(5)] bool CaptureContent = false,
+    [property: Id(6)] RateUsage? Rate = null)
 {
     public bool Accepted => Denial == DenialReason.None && Reservation is not null;
 }

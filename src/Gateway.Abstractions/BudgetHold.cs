@@ -21,11 +21,12 @@ public sealed record BudgetHoldResult(
     [property: Id(0)] DenialReason Denial,
     [property: Id(1)] string? Message,
     [property: Id(2)] string? TeamId,
-    [property: Id(3)] TimeSpan? RetryAfter = null)
+    [property: Id(3)] TimeSpan? RetryAfter = null,
+    [property: Id(4)] RateUsage? Rate = null)
 {
     public bool Accepted => Denial == DenialReason.None;
 
-    public static BudgetHoldResult Held(string? teamId) => new(DenialReason.None, null, teamId);
+    public static BudgetHoldResult Held(string? teamId, RateUsage? rate = null) => new(DenialReason.None, null, teamId, Rate: rate);
 }
 
 /// <summary>

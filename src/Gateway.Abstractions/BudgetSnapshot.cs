@@ -19,4 +19,32 @@ public sealed record RateUsage(
     [property: Id(0)] int? Rpm,
     [property: Id(1)] long? Tpm,
     [property: Id(2)] int RequestsLastMinute,
-    [property: Id(3)] long TokensLastMinute);
+    [property: Id(3)] long TokensLastMinute)
+{
+    public bool HasLimits => Rpm is not null || Tpm is not null;
+
+    public int? RequestsRemaining => Rpm is { } rpm ? Math.Max(0, rpm - RequestsLastMinute) : null;
+
+    public long? TokensRemaining => Tpm is { } tpm ? Math.Max(0, tpm - TokensLastMinute) : null;
+
+    /// <summary>Per limit, whichever of the two leaves less: what a caller may still send is bounded by both.</summary>
+    public static RateUsage? Tightest(RateUsage? a, RateUsage? b)
+    {
+        if (a is not { HasLimits: true })
+        {
+            return b is { HasLimits: true } ? b : null;
+        }
+
+        if (b is not { HasLimits: true })
+        {
+            return a;
+        }
+
+        var (rpm, requests) = Pick(a.Rpm, a.RequestsLastMinute, a.RequestsRemaining, b.Rpm, b.RequestsLastMinute, b.RequestsRemaining);
+        var (tpm, tokens) = Pick(a.Tpm, a.TokensLastMinute, a.TokensRemaining, b.Tpm, b.TokensLastMinute, b.TokensRemaining);
+        return new RateUsage(rpm is null ? null : (int)rpm.Value, tpm, (int)requests, tokens);
+    }
+
+    private static (long? Limit, long Used) Pick(long? limitA, long usedA, long? remainingA, long? limitB, long usedB, long? remainingB) =>
+        limitB is not null && (limitA is null || remainingB < remainingA) ? (limitB, usedB) : (limitA, usedA);
+}

@@ -33,7 +33,8 @@ public sealed record KeyResponse(
     string Period,
     DateTimeOffset? PeriodStart,
     DateTimeOffset? PeriodResetsAt,
-    IReadOnlyList<PeriodTotalResponse> PastPeriods)
+    IReadOnlyList<PeriodTotalResponse> PastPeriods,
+    RateResponse? Rate)
 {
     public static KeyResponse From(KeySnapshot s, string? key = null)
     {
@@ -43,6 +44,7 @@ public sealed record KeyResponse(
             s.CapMicros, Money.ToUsd(s.CapMicros), s.SpentMicros, Money.ToUsd(s.SpentMicros),
             s.ReservedMicros, Money.ToUsd(s.ReservedMicros), remaining, Money.ToUsd(remaining),
             s.InFlight, s.RequestCount, s.CreatedAt, s.RevokedAt, s.Silo, s.ExpiresAt, s.PreviousSecretValidUntil, s.Rpm, s.Tpm, s.Capture,
-            BudgetPeriods.Name(s.Period), s.PeriodStart, s.PeriodResetsAt, s.PastPeriods.Select(PeriodTotalResponse.From).ToList());
+            BudgetPeriods.Name(s.Period), s.PeriodStart, s.PeriodResetsAt, s.PastPeriods.Select(PeriodTotalResponse.From).ToList(),
+            s.Rate is { } rate ? RateResponse.From(rate) : null);
     }
 }

@@ -120,6 +120,16 @@ public sealed partial class ProxyHandler(
             return;
         }
 
+        if (begin.Rate is { HasLimits: true } rate)
+        {
+            // The caller's limits are the gateway's, not those of the provider account behind it.
+            context.Response.OnStarting(() =>
+            {
+                RateLimitHeaders.Write(context.Response.Headers, route.Dialect, rate);
+                return Task.CompletedTask;
+            });
+        }
+
         // 5. Forward and capture usage; 6. settle, whatever happened.
         var reservation = begin.Reservation!;
         var outcome = RequestOutcome.UpstreamError;

@@ -113,10 +113,14 @@ public sealed partial class BudgetAccount
     /// Checks the request against the cap and the rate limits and holds its reservation, in this
     /// turn; null when held, else the refusal.
     /// </summary>
-    public BudgetHoldResult? TryHold(BudgetHold hold, string? teamId)
+    public BudgetHoldResult? TryHold(BudgetHold hold, string? teamId) => TryHold(hold, teamId, out _);
+
+    /// <summary>As <see cref="TryHold(BudgetHold, string?)"/>, and the rate windows after the hold (null when there are no rate limits).</summary>
+    public BudgetHoldResult? TryHold(BudgetHold hold, string? teamId, out RateUsage? rate)
     {
         var s = State;
         var now = _time.GetUtcNow();
+        rate = null;
         Roll(now);
         if (_holds.ContainsKey(hold.RequestId))
         {
@@ -153,6 +157,11 @@ public sealed partial class BudgetAccount
         _holds[hold.RequestId] = new Hold(hold.KeyId, hold.ReserveMicros, teamId, hold.StartedAt);
         _reserved += hold.ReserveMicros;
         _rate.Add(hold.RequestId, now, hold.RateTokens);
+        if (s.Rpm is not null || s.Tpm is not null)
+        {
+            rate = new RateUsage(s.Rpm, s.Tpm, _rate.Requests, _rate.Tokens);
+        }
+
         return null;
     }
 

@@ -129,7 +129,7 @@ public sealed class TeamGrain : Grain, ITeamGrain
             return Task.FromResult(BudgetHoldResult.Held(null));
         }
 
-        return Task.FromResult(_budget.TryHold(hold, TeamId) ?? BudgetHoldResult.Held(TeamId));
+        return Task.FromResult(_budget.TryHold(hold, TeamId, out var rate) ?? BudgetHoldResult.Held(TeamId, rate));
     }
 
     public Task Release(string keyId, string requestId)

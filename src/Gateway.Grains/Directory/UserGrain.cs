@@ -176,7 +176,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
             return BudgetHoldResult.Held(null);
         }
 
-        if (_budget.TryHold(hold, null) is { } refused)
+        if (_budget.TryHold(hold, null, out var rate) is { } refused)
         {
             return refused;
         }
@@ -184,7 +184,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
         // Then the team's budget: always in this order (key, user, team), so no two holds wait on each other.
         if (_state.State.TeamId is not { } teamId)
         {
-            return BudgetHoldResult.Held(null);
+            return BudgetHoldResult.Held(null, rate);
         }
 
         BudgetHoldResult team;
@@ -205,7 +205,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
         }
 
         _budget.SetTeam(hold.RequestId, team.TeamId);
-        return team;
+        return team with { Rate = RateUsage.Tightest(rate, team.Rate) };
     }
 
     public async Task Release(string keyId, string requestId)

@@ -419,7 +419,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         }
 
         return new BeginResult(DenialReason.None, null, new Reservation(context.RequestId, request.ReserveMicros, _journal.Partition, context.StartedAt), userId,
-            CaptureContent: _state.State.Capture is not null);
+            CaptureContent: _state.State.Capture is not null, Rate: RateUsage.Tightest(RateUsageNow(), held.Rate));
     }
 
     private async Task ReleaseAboveAsync(IUserGrain user, string requestId)

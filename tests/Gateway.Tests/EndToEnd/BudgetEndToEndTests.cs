@@ -74,6 +74,10 @@ public sealed class BudgetEndToEndTests : IAsyncLifetime
         Assert.Equal("insufficient_quota", error.GetProperty("type").GetString());
         Assert.Contains("user 'greta'", error.GetProperty("message").GetString());
 
+        // The refusal came from the user's budget: the key's own window counts only what it sent.
+        var laptopRate = (await _admin.GetKeyAsync(laptop.KeyId)).GetProperty("rate");
+        Assert.Equal((2, JsonValueKind.Null), (laptopRate.GetProperty("requestsLastMinute").GetInt32(), laptopRate.GetProperty("rpm").ValueKind));
+
         var budget = user.GetProperty("budget");
         Assert.Equal(4 * PerRequest, budget.GetProperty("capMicros").GetInt64());
         Assert.Equal(0, budget.GetProperty("remainingMicros").GetInt64());
@@ -141,6 +145,42 @@ public sealed class BudgetEndToEndTests : IAsyncLifetime
         Assert.Equal(4 * PerRequest, team.GetProperty("budget").GetProperty("spentMicros").GetInt64());
         Assert.Equal(["hana", "ivo"], team.GetProperty("userIds").EnumerateArray().Select(u => u.GetString()));
     }
+
+    [Fact]
+    public async Task Responses_carry_the_tighter_of_the_keys_and_the_users_rate_limits_in_each_providers_headers()
+    {
+        using (var created = await _admin.PostAsJsonAsync("/admin/v1/users", new { id = "kai", rpm = 5, tpm = 10_000 }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var key = await _admin.CreateKeyAsync("kai", 1m);
+        await _admin.PatchJsonAsync($"/admin/v1/keys/{key.KeyId}", new { rpm = 3 });
+
+        using var openai = await ChatAsync(key.Key);
+        Assert.Equal(HttpStatusCode.OK, openai.StatusCode);
+        Assert.Equal("3", Header(openai, "x-ratelimit-limit-requests"));
+        Assert.Equal("2", Header(openai, "x-ratelimit-remaining-requests"));
+        Assert.Equal("10000", Header(openai, "x-ratelimit-limit-tokens"));
+        Assert.InRange(long.Parse(Header(openai, "x-ratelimit-remaining-tokens")!, System.Globalization.CultureInfo.InvariantCulture), 9_900, 9_999);
+
+        using var http = new HttpClient { BaseAddress = new Uri(_gateway.BaseUrl) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
+        {
+            Content = JsonContent.Create(new { model = "claude-haiku-4-5", max_tokens = 16, messages = new[] { new { role = "user", content = "x" } } }),
+        };
+        request.Headers.Add("x-api-key", key.Key);
+        request.Headers.Add("anthropic-version", "2023-06-01");
+        using var anthropic = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, anthropic.StatusCode);
+        Assert.Equal("3", Header(anthropic, "anthropic-ratelimit-requests-limit"));
+        Assert.Equal("1", Header(anthropic, "anthropic-ratelimit-requests-remaining"));
+        Assert.Equal("10000", Header(anthropic, "anthropic-ratelimit-tokens-limit"));
+        Assert.Null(Header(anthropic, "x-ratelimit-limit-requests"));
+    }
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.Single() : null;
 
     [Theory]
     [InlineData("""{"capUsd": "ten"}""", "capUsd")]
