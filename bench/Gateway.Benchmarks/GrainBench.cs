@@ -62,7 +62,10 @@ internal static class GrainBench
         }
 
         await RunAsync(options.Concurrency, warmup, Cycle, cancellationToken);
+        var journal = services.GetRequiredService<Gateway.Storage.Journal.IntentJournal>();
+        var journalBefore = journal.Statistics;
         var cycles = await RunAsync(options.Concurrency, requests, Cycle, cancellationToken);
+        var journalAfter = journal.Statistics;
         var begins = new Figures(beginMs[warmup..]);
         var settles = new Figures(settleMs[warmup..]);
 
@@ -76,6 +79,9 @@ internal static class GrainBench
         Row(output, "reserve + settle (one request)", cycles.PerSecond, cycles.Latencies);
         Row(output, "  of which reserve (Begin)", null, begins);
         Row(output, "  of which settle (ledger row)", null, settles);
+        var journalCommits = journalAfter.Commits - journalBefore.Commits;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  journal: {journalAfter.Rows - journalBefore.Rows:N0} rows (intents and retirements) in {journalCommits:N0} storage calls, {(journalAfter.Rows - journalBefore.Rows) / (double)Math.Max(1, journalCommits):F1} rows per call"));
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  hot key through its grain: {cycles.PerSecond:N0} requests/s; reservation step p50 {begins.P50:F2} ms against {reads.Latencies.P50:F2} ms " +

@@ -39,4 +39,5 @@ internal sealed record KeyDetails(
     string? Period = null,
     DateTimeOffset? PeriodStart = null,
     DateTimeOffset? PeriodResetsAt = null,
-    IReadOnlyList<PastPeriod>? PastPeriods = null);
+    IReadOnlyList<PastPeriod>? PastPeriods = null,
+    RateDetails? Rate = null);

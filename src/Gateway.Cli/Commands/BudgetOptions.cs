@@ -101,7 +101,7 @@ internal sealed class BudgetOptions
     }
 
     /// <summary><c>12 of 60 used in the last minute</c>, or <c>none (12 in the last minute)</c>.</summary>
-    private static string Rate(long? limit, long used) =>
+    public static string Rate(long? limit, long used) =>
         limit is { } max
             ? $"{DisplayFormat.Count(used)} of {DisplayFormat.Count(max)} used in the last minute"
             : $"{LimitOption.Unlimited} ({DisplayFormat.Count(used)} in the last minute)";

@@ -556,8 +556,8 @@ internal static class KeysCommands
         list.Add("Spent", DisplayFormat.Usd(key.SpentUsd))
             .Add("Reserved", DisplayFormat.Usd(key.ReservedUsd))
             .Add("Remaining", DisplayFormat.Usd(key.RemainingUsd))
-            .Add("RPM", Limit(key.Rpm))
-            .Add("TPM", Limit(key.Tpm))
+            .Add("RPM", BudgetOptions.Rate(key.Rpm, key.Rate?.RequestsLastMinute ?? 0))
+            .Add("TPM", BudgetOptions.Rate(key.Tpm, key.Rate?.TokensLastMinute ?? 0))
             .Add("In flight", DisplayFormat.Count(key.InFlight))
             .Add("Requests", DisplayFormat.Count(key.RequestCount))
             .Add("Created", DisplayFormat.Timestamp(key.CreatedAt))
@@ -583,9 +583,6 @@ internal static class KeysCommands
 
     private static string Day(DateTimeOffset? value) =>
         value is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : DisplayFormat.None;
-
-    private static string Limit(long? perMinute) =>
-        perMinute is { } value ? DisplayFormat.Count(value) : LimitOption.Unlimited;
 
     private static string Capture(ContentCapture? capture) =>
         capture is null
