@@ -151,7 +151,10 @@ public sealed class BudgetGrainClusterTests(ClusterFixture fixture)
         var before = (await Poll.UntilAsync(user.Get, u => u!.Budget.PeriodRequests == 10, Settles, "the user's budget to settle"))!.Budget;
 
         // Every idle activation goes; the next call activates the user afresh from checkpoint and ledger.
-        await Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var management = Client.GetGrain<IManagementGrain>(0);
+        Assert.Contains(user.GetGrainId(), await management.GetActiveGrains(GrainType.Create("user")));
+        await management.ForceActivationCollection(TimeSpan.Zero);
+        Assert.DoesNotContain(user.GetGrainId(), await management.GetActiveGrains(GrainType.Create("user")));
 
         var after = (await user.Get())!.Budget;
         Assert.Equal((3_000L, 10L), (before.SpentMicros, before.PeriodRequests));
