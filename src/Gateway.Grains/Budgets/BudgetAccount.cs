@@ -275,16 +275,24 @@ public sealed partial class BudgetAccount
     public async Task RestoreAsync(IEnumerable<string> keyIds, Func<CancellationToken, Task<IReadOnlyList<IntentEntry>>> openIntents, Func<IntentEntry, string?> teamOf, CancellationToken cancellationToken)
     {
         var settled = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var keyId in keyIds.Concat(State.Applied.Keys).Distinct(StringComparer.Ordinal).ToList())
+        var keys = keyIds.Concat(State.Applied.Keys).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var keyId in keys)
         {
             settled.UnionWith(await FillAsync(keyId, cancellationToken));
         }
 
-        foreach (var intent in await openIntents(cancellationToken))
+        var open = (await openIntents(cancellationToken)).Where(i => !settled.Contains(i.RequestId)).ToList();
+        foreach (var intent in open)
         {
-            if (!settled.Contains(intent.RequestId))
+            Rehold(intent, teamOf(intent));
+        }
+
+        if (State.Rpm is not null || State.Tpm is not null)
+        {
+            // The last minute's requests count against the rate limits as before the reactivation.
+            foreach (var keyId in keys)
             {
-                Rehold(intent, teamOf(intent));
+                _rate.Restore(await ApiKeyGrain.RecentRequestsAsync(keyId, _ledger, _time, open, row => _counts(ToEntry(row)), cancellationToken));
             }
         }
 

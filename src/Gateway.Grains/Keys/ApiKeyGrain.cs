@@ -109,6 +109,11 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         }
 
         RollPeriod(_time.GetUtcNow());
+        if (s.Rpm is not null || s.Tpm is not null)
+        {
+            _rate.Restore(await RecentRequestsAsync(KeyId, _ledger, _time, _open.Values.Select(o => o.Intent), _ => true, cancellationToken));
+        }
+
         _abandonTimer = this.RegisterGrainTimer(SweepAbandonedAsync, new GrainTimerCreationOptions
         {
             DueTime = _options.SweepInterval,
@@ -554,6 +559,27 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         }
 
         return expired.Count;
+    }
+
+    /// <summary>
+    /// The requests of a key that count in a rate window ending now: rows of accepted requests started
+    /// in the last minute (at their actual tokens) and intents still open (at their estimate).
+    /// </summary>
+    internal static async Task<List<(string RequestId, DateTimeOffset At, long Tokens)>> RecentRequestsAsync(
+        string keyId, AuditLedger ledger, TimeProvider time, IEnumerable<IntentEntry> open, Func<AuditRecord, bool> counts, CancellationToken cancellationToken)
+    {
+        var since = time.GetUtcNow() - RateWindow.Length;
+        var recent = new List<(string, DateTimeOffset, long)>();
+        await foreach (var row in ledger.QueryAsync(keyId, since, null, cancellationToken))
+        {
+            if (row.Outcome != OutcomeName(RequestOutcome.Denied) && row.StartedAt >= since && counts(row))
+            {
+                recent.Add((row.RequestId, row.StartedAt, row.InputTokens + row.OutputTokens));
+            }
+        }
+
+        recent.AddRange(open.Where(i => i.KeyId == keyId && i.StartedAt >= since).Select(i => (i.RequestId, i.StartedAt, i.EstimatedInputTokens + i.OutputTokenCeiling)));
+        return recent;
     }
 
     /// <summary>The current secret, or the previous one while its rotation grace lasts; both compared in constant time.</summary>

@@ -58,6 +58,21 @@ public sealed class RateWindow
         _tokens += tokens;
     }
 
+    /// <summary>
+    /// Refills the window after a reactivation from what storage says happened in the last minute,
+    /// so that a crash doesn't hand a runaway a fresh minute.
+    /// </summary>
+    public void Restore(IEnumerable<(string RequestId, DateTimeOffset At, long Tokens)> requests)
+    {
+        foreach (var (requestId, at, tokens) in requests.OrderBy(r => r.At))
+        {
+            if (!_byRequest.ContainsKey(requestId))
+            {
+                Add(requestId, at, tokens);
+            }
+        }
+    }
+
     /// <summary>Replaces a request's estimated tokens with what it really used.</summary>
     public void Correct(string requestId, long actualTokens)
     {

@@ -229,4 +229,30 @@ public sealed class BudgetGrainClusterTests(ClusterFixture fixture)
         Assert.Equal(2, alerts.Count(a => a.Contains("now refused", StringComparison.Ordinal)));
         Assert.Single(alerts, a => a.Contains("(50%)", StringComparison.Ordinal) && !a.Contains("refused", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Rate_windows_of_key_and_user_survive_a_reactivation()
+    {
+        var userId = await NewUserAsync(new BudgetChanges(Rpm: 4));
+        var keys = new[] { await NewKeyAsync(userId), await NewKeyAsync(userId) };
+        await keys[0].Update(new KeyChanges(null, null, null, null, Rpm: 2, null));
+        Assert.All(await RunAsync([keys[0], keys[0], keys[1], keys[1]], 4), r => Assert.True(r.Accepted));
+        var user = Client.GetGrain<IUserGrain>(userId);
+        await Poll.UntilAsync(user.Get, u => u!.Budget.PeriodRequests == 4, Settles, "the user's budget to settle");
+
+        var management = Client.GetGrain<IManagementGrain>(0);
+        Assert.Contains(keys[0].GetGrainId(), await management.GetActiveGrains(GrainType.Create("apikey")));
+        await management.ForceActivationCollection(TimeSpan.Zero);
+        Assert.DoesNotContain(keys[0].GetGrainId(), await management.GetActiveGrains(GrainType.Create("apikey")));
+        Assert.DoesNotContain(user.GetGrainId(), await management.GetActiveGrains(GrainType.Create("user")));
+
+        // Fresh activations, same last minute: the key's two and the user's four still count.
+        var keyRefusal = await keys[0].Begin(Begin(300));
+        Assert.Equal(DenialReason.RateLimited, keyRefusal.Denial);
+        Assert.Contains("this key allows 2 requests per minute", keyRefusal.Message);
+        var userRefusal = await keys[1].Begin(Begin(300));
+        Assert.Equal(DenialReason.RateLimited, userRefusal.Denial);
+        Assert.Contains($"user '{userId}' allows 4 requests per minute", userRefusal.Message);
+        Assert.InRange(userRefusal.RetryAfter!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+    }
 }
