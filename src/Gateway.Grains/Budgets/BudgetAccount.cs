@@ -53,6 +53,9 @@ public sealed partial class BudgetAccount
         _logger = logger;
     }
 
+    /// <summary>The team an alert of this budget names: a user's current team (a team's own alerts name the team anyway).</summary>
+    public Func<string?> AlertTeam { get; init; } = () => null;
+
     private BudgetState State => _state();
 
     /// <summary>Writes the state with the budget as it is now (the checkpoint activation replays the ledger from).</summary>
@@ -145,7 +148,7 @@ public sealed partial class BudgetAccount
             var remaining = Math.Max(0, cap - s.SpentMicros - _reserved);
             // With nothing in flight the refusal is final for this period: the cap is as good as reached
             // (what is left is less than a request costs), and the alerts up to 100% say so.
-            if (_reserved == 0 && _alerts.Refused(s.Alerts, _scope, _id, PeriodStartOrNull, s.Period, cap, s.SpentMicros))
+            if (_reserved == 0 && _alerts.Refused(s.Alerts, _scope, _id, PeriodStartOrNull, s.Period, cap, s.SpentMicros, teamId: AlertTeam()))
             {
                 _appliedSinceCheckpoint++;
             }
@@ -224,7 +227,7 @@ public sealed partial class BudgetAccount
             return;
         }
 
-        if (_alerts.Observe(s.Alerts, _scope, _id, PeriodStartOrNull, s.Period, cap, s.SpentMicros))
+        if (_alerts.Observe(s.Alerts, _scope, _id, PeriodStartOrNull, s.Period, cap, s.SpentMicros, teamId: AlertTeam()))
         {
             _appliedSinceCheckpoint++;
         }

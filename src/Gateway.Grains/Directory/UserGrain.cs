@@ -45,7 +45,10 @@ public sealed partial class UserGrain : Grain, IUserGrain
         _options = options.Value;
         _logger = logger;
         _writer = new StateWriter(() => _state.WriteStateAsync());
-        _budget = new BudgetAccount("user", this.GetPrimaryKeyString(), _ => true, () => _state.State.Budget, _writer, ledger, alerts, _options, time, logger);
+        _budget = new BudgetAccount("user", this.GetPrimaryKeyString(), _ => true, () => _state.State.Budget, _writer, ledger, alerts, _options, time, logger)
+        {
+            AlertTeam = () => _state.State.TeamId,
+        };
     }
 
     private string UserId => this.GetPrimaryKeyString();
