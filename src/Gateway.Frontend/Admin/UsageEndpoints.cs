@@ -43,10 +43,12 @@ public static class UsageEndpoints
             rows.Add(row);
         }
 
+        // A request counts for the team whose budget held it (the row says which); rows without one
+        // (refusals, and rows from before team budgets) count for the user's current team.
         var teams = new Dictionary<string, string>(StringComparer.Ordinal);
         if (groupBy == "team")
         {
-            foreach (var userId in rows.Select(r => r.UserId).Distinct(StringComparer.Ordinal))
+            foreach (var userId in rows.Where(r => r.TeamId is null).Select(r => r.UserId).Distinct(StringComparer.Ordinal))
             {
                 teams[userId] = (await grains.GetGrain<IUserGrain>(userId).Get())?.TeamId ?? "(no team)";
             }
@@ -55,7 +57,7 @@ public static class UsageEndpoints
         var grouped = rows
             .GroupBy(r => groupBy switch
             {
-                "team" => teams[r.UserId],
+                "team" => r.TeamId ?? teams[r.UserId],
                 "model" => r.Model,
                 "key" => r.KeyId,
                 _ => r.UserId,

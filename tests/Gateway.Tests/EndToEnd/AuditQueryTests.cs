@@ -82,6 +82,16 @@ public sealed class AuditQueryTests(GatewayFixture fixture) : IClassFixture<Gate
         Assert.Equal(byUser.GetProperty("rows").EnumerateArray().Sum(r => r.GetProperty("costMicros").GetInt64()), byUser.GetProperty("totalCostMicros").GetInt64());
         var byTeam = JsonDocument.Parse(await fixture.Admin.GetStringAsync("/admin/v1/usage?groupBy=team")).RootElement;
         Assert.Equal(ulaCost + ulfCost, Row(byTeam, "usage-team").GetProperty("costMicros").GetInt64());
+
+        // Moving to another team takes nothing along: what ulf spent stays with the team that held it.
+        await fixture.Admin.PostAsJsonAsync("/admin/v1/teams", new { id = "usage-team-2" });
+        await fixture.Admin.PatchJsonAsync("/admin/v1/users/ulf", new { teamId = "usage-team-2" });
+        Assert.Equal(HttpStatusCode.OK, await ChatAsync(ulf.Key));
+        await Poll.UntilAsync(async () => (await fixture.Ledger.RowsAsync(ulf.KeyId)).Count == 2, TimeSpan.FromSeconds(10), "ulf's second row");
+        var ulfAfterMove = (await fixture.Ledger.RowsAsync(ulf.KeyId)).Single(r => r.Sequence == 2).CostMicros;
+        var moved = JsonDocument.Parse(await fixture.Admin.GetStringAsync("/admin/v1/usage?groupBy=team")).RootElement;
+        Assert.Equal(ulaCost + ulfCost, Row(moved, "usage-team").GetProperty("costMicros").GetInt64());
+        Assert.Equal(ulfAfterMove, Row(moved, "usage-team-2").GetProperty("costMicros").GetInt64());
         var byModel = JsonDocument.Parse(await fixture.Admin.GetStringAsync("/admin/v1/usage?groupBy=model")).RootElement;
         Assert.True(Row(byModel, "sim-large").GetProperty("costMicros").GetInt64() > 0);
         Assert.Equal(HttpStatusCode.BadRequest, (await fixture.Admin.GetAsync("/admin/v1/usage?groupBy=planet")).StatusCode);
