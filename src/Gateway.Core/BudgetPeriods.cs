@@ -25,6 +25,31 @@ public static class BudgetPeriods
         _ => null,
     };
 
+    /// <summary>How many finished periods a key, user or team keeps in its history.</summary>
+    public const int HistoryLength = 36;
+
+    /// <summary>
+    /// Closes the period that starts at <paramref name="start"/> when <paramref name="at"/> is past its
+    /// end: its total joins <paramref name="history"/> (the last <see cref="HistoryLength"/> are kept)
+    /// and the start of the period <paramref name="at"/> falls in is returned. Null while it still runs,
+    /// and always for no period.
+    /// </summary>
+    public static DateTimeOffset? CloseIfEnded(BudgetPeriod period, DateTimeOffset start, DateTimeOffset at, long spentMicros, long requests, List<PeriodTotal> history)
+    {
+        if (NextAfter(period, start) is not { } end || at < end)
+        {
+            return null;
+        }
+
+        history.Add(new PeriodTotal(start, end, spentMicros, requests));
+        if (history.Count > HistoryLength)
+        {
+            history.RemoveAt(0);
+        }
+
+        return StartOf(period, at);
+    }
+
     public static bool TryParse(string? text, out BudgetPeriod period)
     {
         period = text?.ToLowerInvariant() switch

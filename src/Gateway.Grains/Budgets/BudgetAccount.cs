@@ -21,9 +21,9 @@ public sealed partial class BudgetAccount
 {
     private readonly string _scope;
     private readonly string _id;
-    private readonly Func<LedgerEntry, bool> _counts;
     private readonly Func<BudgetState> _state;
     private readonly AuditLedger _ledger;
+    private readonly IntentJournal _journal;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly BudgetAlerts _alerts;
@@ -34,21 +34,20 @@ public sealed partial class BudgetAccount
     private long _reserved;
     private int _appliedSinceCheckpoint;
 
-    /// <param name="scope">"user" or "team", for messages.</param>
-    /// <param name="counts">Which rows count towards this budget (a team counts only rows reserved on it).</param>
+    /// <param name="scope"><see cref="BudgetAlert.UserScope"/> or <see cref="BudgetAlert.TeamScope"/>: which rows count and which intents are this budget's follow from it.</param>
     /// <param name="state">The persisted budget state; a function, since the grain may replace its state object.</param>
     /// <param name="writer">Writes the grain's whole state, the budget in it; the account checkpoints through it.</param>
-    public BudgetAccount(string scope, string id, Func<LedgerEntry, bool> counts, Func<BudgetState> state, StateWriter writer,
-        AuditLedger ledger, BudgetAlerts alerts, KeyGrainOptions options, TimeProvider time, ILogger logger)
+    public BudgetAccount(string scope, string id, Func<BudgetState> state, StateWriter writer,
+        AuditLedger ledger, IntentJournal journal, BudgetAlerts alerts, KeyGrainOptions options, TimeProvider time, ILogger logger)
     {
         _alerts = alerts;
         _writer = writer;
         _options = options;
         _scope = scope;
         _id = id;
-        _counts = counts;
         _state = state;
         _ledger = ledger;
+        _journal = journal;
         _time = time;
         _logger = logger;
     }
@@ -57,6 +56,21 @@ public sealed partial class BudgetAccount
     public Func<string?> AlertTeam { get; init; } = () => null;
 
     private BudgetState State => _state();
+
+    private bool IsTeam => _scope == BudgetAlert.TeamScope;
+
+    /// <summary>A user counts every row of its keys; a team only the rows whose reservation it held.</summary>
+    private bool Counts(LedgerEntry entry) => !IsTeam || entry.TeamId == _id;
+
+    /// <summary>
+    /// At activation: brings the budget up to date from the ledger and the journal, then sweeps it
+    /// on the grain's timer.
+    /// </summary>
+    public async Task ActivateAsync(IGrainBase grain, IEnumerable<string> keyIds, CancellationToken cancellationToken)
+    {
+        await RestoreAsync(keyIds, cancellationToken);
+        grain.RegisterGrainTimer(SweepAsync, new GrainTimerCreationOptions { DueTime = _options.SweepInterval, Period = _options.SweepInterval, Interleave = true });
+    }
 
     /// <summary>Writes the state with the budget as it is now (the checkpoint activation replays the ledger from).</summary>
     public async Task CheckpointAsync()
@@ -78,10 +92,10 @@ public sealed partial class BudgetAccount
         }
     }
 
-    /// <summary>The grain timer's work: <see cref="SweepAsync(TimeSpan, Func{string, CancellationToken, Task{IReadOnlyList{IntentEntry}}}, CancellationToken)"/> over the journal, then a checkpoint if anything changed.</summary>
-    public async Task SweepAsync(IntentJournal journal, CancellationToken cancellationToken)
+    /// <summary>The grain timer's work: <see cref="SweepAsync(TimeSpan, CancellationToken)"/>, then a checkpoint if anything changed.</summary>
+    private async Task SweepAsync(CancellationToken cancellationToken)
     {
-        var dropped = await SweepAsync(_options.OrphanHoldAge, journal.FindByKeyAsync, cancellationToken);
+        var dropped = await SweepAsync(_options.OrphanHoldAge, cancellationToken);
         if (dropped > 0)
         {
             LogOrphansDropped(_logger, _scope, _id, dropped);
@@ -275,7 +289,7 @@ public sealed partial class BudgetAccount
     /// At activation: counts the rows written since the checkpoint, then re-holds the reservations
     /// of requests still open in any silo's journal (those not settled by the rows just read).
     /// </summary>
-    public async Task RestoreAsync(IEnumerable<string> keyIds, Func<CancellationToken, Task<IReadOnlyList<IntentEntry>>> openIntents, Func<IntentEntry, string?> teamOf, CancellationToken cancellationToken)
+    private async Task RestoreAsync(IEnumerable<string> keyIds, CancellationToken cancellationToken)
     {
         var settled = new HashSet<string>(StringComparer.Ordinal);
         var keys = keyIds.Concat(State.Applied.Keys).Distinct(StringComparer.Ordinal).ToList();
@@ -284,10 +298,11 @@ public sealed partial class BudgetAccount
             settled.UnionWith(await FillAsync(keyId, cancellationToken));
         }
 
-        var open = (await openIntents(cancellationToken)).Where(i => !settled.Contains(i.RequestId)).ToList();
+        var intents = IsTeam ? await _journal.FindByTeamAsync(_id, cancellationToken) : await _journal.FindByUserAsync(_id, cancellationToken);
+        var open = intents.Where(i => !settled.Contains(i.RequestId)).ToList();
         foreach (var intent in open)
         {
-            Rehold(intent, teamOf(intent));
+            Rehold(intent, IsTeam ? _id : intent.TeamId);
         }
 
         if (State.Rpm is not null || State.Tpm is not null)
@@ -295,7 +310,7 @@ public sealed partial class BudgetAccount
             // The last minute's requests count against the rate limits as before the reactivation.
             foreach (var keyId in keys)
             {
-                _rate.Restore(await ApiKeyGrain.RecentRequestsAsync(keyId, _ledger, _time, open, row => _counts(ToEntry(row)), cancellationToken));
+                _rate.Restore(await RateWindow.LastMinuteAsync(keyId, _ledger, _time, open, row => Counts(ToEntry(row)), cancellationToken));
             }
         }
 
@@ -307,14 +322,14 @@ public sealed partial class BudgetAccount
     /// are read from the ledger, and holds whose request has neither a row nor an open intent (it
     /// never went out, and the release was lost) are dropped.
     /// </summary>
-    private async Task<int> SweepAsync(TimeSpan maxAge, Func<string, CancellationToken, Task<IReadOnlyList<IntentEntry>>> openIntentsOfKey, CancellationToken cancellationToken)
+    private async Task<int> SweepAsync(TimeSpan maxAge, CancellationToken cancellationToken)
     {
         var olderThan = _time.GetUtcNow() - maxAge;
         var dropped = 0;
         foreach (var keyId in KeysWithHoldsStartedBefore(olderThan))
         {
             await FillAsync(keyId, cancellationToken);
-            var open = (await openIntentsOfKey(keyId, cancellationToken)).Select(i => i.RequestId).ToHashSet(StringComparer.Ordinal);
+            var open = (await _journal.FindByKeyAsync(keyId, cancellationToken)).Select(i => i.RequestId).ToHashSet(StringComparer.Ordinal);
             dropped += DropOrphans(keyId, olderThan, open);
         }
 
@@ -386,7 +401,7 @@ public sealed partial class BudgetAccount
         _appliedSinceCheckpoint++;
         _rate.Correct(entry.RequestId, entry.Tokens);
         Unhold(entry.RequestId);
-        if (!_counts(entry))
+        if (!Counts(entry))
         {
             return;
         }
@@ -428,18 +443,12 @@ public sealed partial class BudgetAccount
     private void Roll(DateTimeOffset at)
     {
         var s = State;
-        if (s.Period == BudgetPeriod.None || BudgetPeriods.NextAfter(s.Period, s.PeriodStart) is not { } end || at < end)
+        if (BudgetPeriods.CloseIfEnded(s.Period, s.PeriodStart, at, s.SpentMicros, s.PeriodRequests, s.PastPeriods) is not { } next)
         {
             return;
         }
 
-        s.PastPeriods.Add(new PeriodTotal(s.PeriodStart, end, s.SpentMicros, s.PeriodRequests));
-        if (s.PastPeriods.Count > MaxPastPeriods)
-        {
-            s.PastPeriods.RemoveAt(0);
-        }
-
-        s.PeriodStart = BudgetPeriods.StartOf(s.Period, at);
+        s.PeriodStart = next;
         s.SpentMicros = 0;
         s.PeriodRequests = 0;
         _appliedSinceCheckpoint++;
@@ -448,8 +457,6 @@ public sealed partial class BudgetAccount
     private DateTimeOffset? PeriodStartOrNull => State.Period == BudgetPeriod.None ? null : State.PeriodStart;
 
     private static string PeriodWord(BudgetPeriod period) => period == BudgetPeriod.None ? "" : BudgetPeriods.Name(period) + " ";
-
-    private const int MaxPastPeriods = 36;
 
     private sealed record Hold(string KeyId, long Amount, string? TeamId, DateTimeOffset StartedAt);
 

@@ -15,9 +15,7 @@ namespace Gateway.Grains.Directory;
 public sealed class TeamGrain : Grain, ITeamGrain
 {
     private readonly IPersistentState<TeamState> _state;
-    private readonly SiloJournal _journal;
     private readonly TimeProvider _time;
-    private readonly KeyGrainOptions _options;
     private readonly BudgetAccount _budget;
     private readonly StateWriter _writer;
 
@@ -31,12 +29,10 @@ public sealed class TeamGrain : Grain, ITeamGrain
         ILogger<TeamGrain> logger)
     {
         _state = state;
-        _journal = journal;
         _time = time;
-        _options = options.Value;
         var teamId = this.GetPrimaryKeyString();
         _writer = new StateWriter(() => _state.WriteStateAsync());
-        _budget = new BudgetAccount("team", teamId, e => e.TeamId == teamId, () => _state.State.Budget, _writer, ledger, alerts, _options, time, logger);
+        _budget = new BudgetAccount(Alerts.BudgetAlert.TeamScope, teamId, () => _state.State.Budget, _writer, ledger, journal.Journal, alerts, options.Value, time, logger);
     }
 
     private string TeamId => this.GetPrimaryKeyString();
@@ -48,8 +44,7 @@ public sealed class TeamGrain : Grain, ITeamGrain
             return;
         }
 
-        await _budget.RestoreAsync([], ct => _journal.Journal.FindByTeamAsync(TeamId, ct), _ => TeamId, cancellationToken);
-        this.RegisterGrainTimer(ct => _budget.SweepAsync(_journal.Journal, ct), new GrainTimerCreationOptions { DueTime = _options.SweepInterval, Period = _options.SweepInterval, Interleave = true });
+        await _budget.ActivateAsync(this, [], cancellationToken);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>

@@ -21,9 +21,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
 {
     private readonly IPersistentState<UserState> _state;
     private readonly IGrainFactory _grains;
-    private readonly SiloJournal _journal;
     private readonly TimeProvider _time;
-    private readonly KeyGrainOptions _options;
     private readonly ILogger<UserGrain> _logger;
     private readonly BudgetAccount _budget;
     private readonly StateWriter _writer;
@@ -40,12 +38,10 @@ public sealed partial class UserGrain : Grain, IUserGrain
     {
         _state = state;
         _grains = grains;
-        _journal = journal;
         _time = time;
-        _options = options.Value;
         _logger = logger;
         _writer = new StateWriter(() => _state.WriteStateAsync());
-        _budget = new BudgetAccount("user", this.GetPrimaryKeyString(), _ => true, () => _state.State.Budget, _writer, ledger, alerts, _options, time, logger)
+        _budget = new BudgetAccount(Alerts.BudgetAlert.UserScope, this.GetPrimaryKeyString(), () => _state.State.Budget, _writer, ledger, journal.Journal, alerts, options.Value, time, logger)
         {
             AlertTeam = () => _state.State.TeamId,
         };
@@ -60,8 +56,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
             return;
         }
 
-        await _budget.RestoreAsync(_state.State.KeyIds, ct => _journal.Journal.FindByUserAsync(UserId, ct), i => i.TeamId, cancellationToken);
-        this.RegisterGrainTimer(ct => _budget.SweepAsync(_journal.Journal, ct), new GrainTimerCreationOptions { DueTime = _options.SweepInterval, Period = _options.SweepInterval, Interleave = true });
+        await _budget.ActivateAsync(this, _state.State.KeyIds, cancellationToken);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>

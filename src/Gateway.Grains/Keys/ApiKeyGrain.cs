@@ -111,7 +111,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         RollPeriod(_time.GetUtcNow());
         if (s.Rpm is not null || s.Tpm is not null)
         {
-            _rate.Restore(await RecentRequestsAsync(KeyId, _ledger, _time, _open.Values.Select(o => o.Intent), _ => true, cancellationToken));
+            _rate.Restore(await RateWindow.LastMinuteAsync(KeyId, _ledger, _time, _open.Values.Select(o => o.Intent), _ => true, cancellationToken));
         }
 
         _abandonTimer = this.RegisterGrainTimer(SweepAbandonedAsync, new GrainTimerCreationOptions
@@ -561,27 +561,6 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         return expired.Count;
     }
 
-    /// <summary>
-    /// The requests of a key that count in a rate window ending now: rows of accepted requests started
-    /// in the last minute (at their actual tokens) and intents still open (at their estimate).
-    /// </summary>
-    internal static async Task<List<(string RequestId, DateTimeOffset At, long Tokens)>> RecentRequestsAsync(
-        string keyId, AuditLedger ledger, TimeProvider time, IEnumerable<IntentEntry> open, Func<AuditRecord, bool> counts, CancellationToken cancellationToken)
-    {
-        var since = time.GetUtcNow() - RateWindow.Length;
-        var recent = new List<(string, DateTimeOffset, long)>();
-        await foreach (var row in ledger.QueryAsync(keyId, since, null, cancellationToken))
-        {
-            if (row.Outcome != OutcomeName(RequestOutcome.Denied) && row.StartedAt >= since && counts(row))
-            {
-                recent.Add((row.RequestId, row.StartedAt, row.InputTokens + row.OutputTokens));
-            }
-        }
-
-        recent.AddRange(open.Where(i => i.KeyId == keyId && i.StartedAt >= since).Select(i => (i.RequestId, i.StartedAt, i.EstimatedInputTokens + i.OutputTokenCeiling)));
-        return recent;
-    }
-
     /// <summary>The current secret, or the previous one while its rotation grace lasts; both compared in constant time.</summary>
     private bool SecretMatches(string presentedHash)
     {
@@ -639,18 +618,12 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private void RollPeriod(DateTimeOffset at)
     {
         var s = _state.State;
-        if (s.Period == BudgetPeriod.None || BudgetPeriods.NextAfter(s.Period, _periodStart) is not { } end || at < end)
+        if (BudgetPeriods.CloseIfEnded(s.Period, _periodStart, at, _spent, _periodRequests, s.PastPeriods) is not { } next)
         {
             return;
         }
 
-        s.PastPeriods.Add(new PeriodTotal(_periodStart, end, _spent, _periodRequests));
-        if (s.PastPeriods.Count > MaxPastPeriods)
-        {
-            s.PastPeriods.RemoveAt(0);
-        }
-
-        _periodStart = BudgetPeriods.StartOf(s.Period, at);
+        _periodStart = next;
         _spent = 0;
         _periodRequests = 0;
         if (!_checkpointing)
@@ -904,8 +877,6 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         var (requests, tokens) = _rate.Usage(_time.GetUtcNow());
         return new RateUsage(_state.State.Rpm, _state.State.Tpm, requests, tokens);
     }
-
-    private const int MaxPastPeriods = 36;
 
     private static BeginResult Deny(DenialReason reason, string message, string? userId) => new(reason, message, null, userId);
 

@@ -1,3 +1,6 @@
+using Gateway.Storage.Audit;
+using Gateway.Storage.Journal;
+
 namespace Gateway.Grains.Keys;
 
 /// <summary>
@@ -71,6 +74,27 @@ public sealed class RateWindow
                 Add(requestId, at, tokens);
             }
         }
+    }
+
+    /// <summary>
+    /// The requests of a key that count in a rate window ending now: rows of accepted requests started
+    /// in the last minute (at their actual tokens) and intents still open (at their estimate).
+    /// </summary>
+    public static async Task<List<(string RequestId, DateTimeOffset At, long Tokens)>> LastMinuteAsync(
+        string keyId, AuditLedger ledger, TimeProvider time, IEnumerable<IntentEntry> open, Func<AuditRecord, bool> counts, CancellationToken cancellationToken)
+    {
+        var since = time.GetUtcNow() - Length;
+        var recent = new List<(string, DateTimeOffset, long)>();
+        await foreach (var row in ledger.QueryAsync(keyId, since, null, cancellationToken))
+        {
+            if (row.Outcome != ApiKeyGrain.OutcomeName(RequestOutcome.Denied) && row.StartedAt >= since && counts(row))
+            {
+                recent.Add((row.RequestId, row.StartedAt, row.InputTokens + row.OutputTokens));
+            }
+        }
+
+        recent.AddRange(open.Where(i => i.KeyId == keyId && i.StartedAt >= since).Select(i => (i.RequestId, i.StartedAt, i.EstimatedInputTokens + i.OutputTokenCeiling)));
+        return recent;
     }
 
     /// <summary>Replaces a request's estimated tokens with what it really used.</summary>
