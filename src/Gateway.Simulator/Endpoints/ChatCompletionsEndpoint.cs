@@ -40,20 +40,11 @@ internal sealed class ChatCompletionsEndpoint(
 
         var promptTokens = ChatPrompt.Count(messages);
         var lastUser = ChatPrompt.LastUserText(messages);
-        var controls = SimControls.Resolve(context.Request, lastUser, _options);
-        if (stream)
+        if (await SimTurn.StartAsync(context, lastUser, stream, limit, ProviderFormat.OpenAi, _options, stats, timeProvider, cancellationToken) is not var (controls, answer))
         {
-            stats.Stream();
-        }
-
-        await SimDelay.WaitAsync(timeProvider, controls.LatencyMs, cancellationToken);
-        if (controls.ErrorStatus is { } status)
-        {
-            await ProviderErrors.WriteAsync(context, ProviderFormat.OpenAi, status);
             return;
         }
 
-        var answer = CompletionText.Generate(lastUser, controls.Tokens ?? _options.DefaultCompletionTokens, limit);
         var finishReason = answer.Truncated ? "length" : "stop";
         var id = Ids.ChatCompletion();
         var created = timeProvider.GetUtcNow().ToUnixTimeSeconds();

@@ -37,20 +37,11 @@ internal sealed class CompletionsEndpoint(
         }
 
         var promptTokens = SimTokenizer.Count(prompt);
-        var controls = SimControls.Resolve(context.Request, prompt, _options);
-        if (stream)
+        if (await SimTurn.StartAsync(context, prompt, stream, limit, ProviderFormat.OpenAi, _options, stats, timeProvider, cancellationToken) is not var (controls, answer))
         {
-            stats.Stream();
-        }
-
-        await SimDelay.WaitAsync(timeProvider, controls.LatencyMs, cancellationToken);
-        if (controls.ErrorStatus is { } status)
-        {
-            await ProviderErrors.WriteAsync(context, ProviderFormat.OpenAi, status);
             return;
         }
 
-        var answer = CompletionText.Generate(prompt, controls.Tokens ?? _options.DefaultCompletionTokens, limit);
         var finishReason = answer.Truncated ? "length" : "stop";
         var id = Ids.TextCompletion();
         var created = timeProvider.GetUtcNow().ToUnixTimeSeconds();

@@ -30,20 +30,11 @@ internal sealed class MessagesEndpoint(
 
         var inputTokens = ChatPrompt.Count(messages, system);
         var lastUser = ChatPrompt.LastUserText(messages);
-        var controls = SimControls.Resolve(context.Request, lastUser, _options);
-        if (stream)
+        if (await SimTurn.StartAsync(context, lastUser, stream, maxTokens, ProviderFormat.Anthropic, _options, stats, timeProvider, cancellationToken) is not var (controls, answer))
         {
-            stats.Stream();
-        }
-
-        await SimDelay.WaitAsync(timeProvider, controls.LatencyMs, cancellationToken);
-        if (controls.ErrorStatus is { } status)
-        {
-            await ProviderErrors.WriteAsync(context, ProviderFormat.Anthropic, status);
             return;
         }
 
-        var answer = CompletionText.Generate(lastUser, controls.Tokens ?? _options.DefaultCompletionTokens, maxTokens);
         var stopReason = answer.Truncated ? "max_tokens" : "end_turn";
         var id = Ids.Message();
 
