@@ -18,12 +18,6 @@ internal static class AuditCommands
 
         var key = TextOption.Create("--key", "Show the requests made with this key (its id, not the secret).", "key-id");
         var user = TextOption.Create("--user", "Show the requests made with any key of this user.", "user-id");
-        var from = DateTimeOption.Create(
-            "--from",
-            "Only requests recorded at or after this time: an ISO-8601 date-time with 'Z' or an offset, or a date (midnight UTC).");
-        var to = DateTimeOption.Create(
-            "--to",
-            "Only requests recorded before this time (exclusive): an ISO-8601 date-time with 'Z' or an offset, or a date (midnight UTC).");
         var limit = BoundedIntOption.Create("--limit", $"How many of the most recent requests to show, 1 to {MaxLimit}.", "n", 1, MaxLimit, DefaultLimit);
 
         var command = new Command(
@@ -32,22 +26,16 @@ internal static class AuditCommands
             "the tokens, cost and outcome, and the total cost. Give exactly one of --key or --user.");
         command.Options.Add(key);
         command.Options.Add(user);
-        command.Options.Add(from);
-        command.Options.Add(to);
+        var range = TimeRangeOptions.AddTo(
+            command,
+            "Only requests recorded at or after this time: an ISO-8601 date-time with 'Z' or an offset, or a date (midnight UTC).",
+            "Only requests recorded before this time (exclusive): an ISO-8601 date-time with 'Z' or an offset, or a date (midnight UTC).");
         command.Options.Add(limit);
         command.Validators.Add(result =>
         {
             if ((result.GetResult(key) is null) == (result.GetResult(user) is null))
             {
                 result.AddError("Give exactly one of --key or --user.");
-            }
-
-            // Compared only when both are valid: one that is not already has its own error.
-            if (DateTimeOption.TryGetValid(result.GetResult(from), out var start)
-                && DateTimeOption.TryGetValid(result.GetResult(to), out var end)
-                && start >= end)
-            {
-                result.AddError("--from must be before --to; --to is exclusive, so one day is e.g. --from 2026-11-27 --to 2026-11-28.");
             }
         });
         command.SetAction((parseResult, cancellationToken) =>
@@ -57,17 +45,7 @@ internal static class AuditCommands
                 .Append(keyId is not null
                     ? "keyId=" + Uri.EscapeDataString(keyId)
                     : "userId=" + Uri.EscapeDataString(parseResult.GetTrimmed(user)!));
-            if (parseResult.GetResult(from) is not null)
-            {
-                query.Append("&from=").Append(DateTimeOption.ToQueryValue(parseResult.GetValue(from)));
-            }
-
-            if (parseResult.GetResult(to) is not null)
-            {
-                query.Append("&to=").Append(DateTimeOption.ToQueryValue(parseResult.GetValue(to)));
-            }
-
-            query.Append("&limit=").Append(parseResult.GetValue(limit).ToString(CultureInfo.InvariantCulture));
+            range.AppendTo(query, parseResult).Append("&limit=").Append(parseResult.GetValue(limit).ToString(CultureInfo.InvariantCulture));
 
             var path = query.ToString();
             return context.RunAsync(

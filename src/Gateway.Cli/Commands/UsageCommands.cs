@@ -31,36 +31,16 @@ internal static class UsageCommands
 
             return text;
         };
-        var from = DateTimeOption.Create("--from", "Start of the range (included): an ISO-8601 date-time with 'Z' or an offset, or a date (midnight UTC). Default: the start of this UTC month.");
-        var to = DateTimeOption.Create("--to", "End of the range (excluded), same forms. Default: now.");
 
         var command = new Command("usage", "Show spend per user, team, model or key for a time range, largest first, with the total.");
         command.Options.Add(by);
-        command.Options.Add(from);
-        command.Options.Add(to);
-        command.Validators.Add(result =>
-        {
-            if (DateTimeOption.TryGetValid(result.GetResult(from), out var start)
-                && DateTimeOption.TryGetValid(result.GetResult(to), out var end)
-                && start >= end)
-            {
-                result.AddError("--from must be before --to.");
-            }
-        });
+        var range = TimeRangeOptions.AddTo(
+            command,
+            "Start of the range (included): an ISO-8601 date-time with 'Z' or an offset, or a date (midnight UTC). Default: the start of this UTC month.",
+            "End of the range (excluded), same forms. Default: now.");
         command.SetAction((parseResult, cancellationToken) =>
         {
-            var query = new StringBuilder("usage?groupBy=").Append(parseResult.GetValue(by));
-            if (parseResult.GetResult(from) is not null)
-            {
-                query.Append("&from=").Append(DateTimeOption.ToQueryValue(parseResult.GetValue(from)));
-            }
-
-            if (parseResult.GetResult(to) is not null)
-            {
-                query.Append("&to=").Append(DateTimeOption.ToQueryValue(parseResult.GetValue(to)));
-            }
-
-            var path = query.ToString();
+            var path = range.AppendTo(new StringBuilder("usage?groupBy=").Append(parseResult.GetValue(by)), parseResult).ToString();
             return context.RunAsync(parseResult, (api, ct) => api.GetAsync(path, CliJsonContext.Default.UsageReport, ct), Render, cancellationToken);
         });
         return command;
