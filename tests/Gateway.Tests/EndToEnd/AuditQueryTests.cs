@@ -11,13 +11,7 @@ public sealed class AuditQueryTests(GatewayFixture fixture) : IClassFixture<Gate
 {
     private async Task<HttpStatusCode> ChatAsync(string key, string model = "gpt-4o-mini")
     {
-        using var http = new HttpClient { BaseAddress = new Uri(fixture.Gateway.BaseUrl) };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-        {
-            Content = JsonContent.Create(new { model, max_tokens = 8, messages = new[] { new { role = "user", content = "audit me" } } }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        using var response = await http.SendAsync(request);
+        using var response = await GatewayChat.SendAsync(fixture.Gateway.BaseUrl, key, maxTokens: 8, "audit me", model);
         return response.StatusCode;
     }
 

@@ -35,18 +35,7 @@ public sealed class BudgetEndToEndTests : IAsyncLifetime
         _admin = _gateway.CreateAdminClient();
     }
 
-    private async Task<HttpResponseMessage> ChatAsync(string key)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri(_gateway.BaseUrl) };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-        {
-            Content = JsonContent.Create(new { model = "gpt-4o-mini", max_tokens = 16, messages = new[] { new { role = "user", content = "x" } } }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        var response = await http.SendAsync(request);
-        await response.Content.LoadIntoBufferAsync();
-        return response;
-    }
+    private Task<HttpResponseMessage> ChatAsync(string key) => GatewayChat.SendAsync(_gateway.BaseUrl, key, maxTokens: 16);
 
     [Fact]
     public async Task A_users_cap_refuses_in_openai_format_alerts_at_each_threshold_and_shows_live_state()

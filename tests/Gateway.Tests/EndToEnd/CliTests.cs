@@ -66,13 +66,7 @@ public sealed class CliTests(GatewayFixture fixture) : IClassFixture<GatewayFixt
 
     private async Task<int> ChatStatusAsync(string key)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(fixture.Gateway.BaseUrl) };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-        {
-            Content = new StringContent("""{"model":"gpt-4o-mini","max_tokens":5,"messages":[{"role":"user","content":"x"}]}""", System.Text.Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
-        using var response = await http.SendAsync(request);
+        using var response = await GatewayChat.SendAsync(fixture.Gateway.BaseUrl, key, maxTokens: 5);
         return (int)response.StatusCode;
     }
 

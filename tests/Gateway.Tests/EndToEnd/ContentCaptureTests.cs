@@ -14,14 +14,7 @@ public sealed class ContentCaptureTests(GatewayFixture fixture) : IClassFixture<
 {
     private async Task<string> ChatAsync(string key, string text, bool stream = false)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(fixture.Gateway.BaseUrl) };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-        {
-            Content = JsonContent.Create(new { model = "gpt-4o-mini", max_tokens = 12, stream, messages = new[] { new { role = "user", content = text } } }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        using var response = await http.SendAsync(request);
-        await response.Content.ReadAsStringAsync();
+        using var response = await GatewayChat.SendAsync(fixture.Gateway.BaseUrl, key, maxTokens: 12, text, stream: stream);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return response.Headers.GetValues("x-gateway-request-id").Single();
     }

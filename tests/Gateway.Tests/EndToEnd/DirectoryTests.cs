@@ -79,15 +79,7 @@ public sealed class DirectoryTests(GatewayFixture fixture) : IClassFixture<Gatew
     {
         var key = await fixture.Admin.CreateKeyAsync("abe", 5m);
         using var http = new HttpClient { BaseAddress = new Uri(fixture.Gateway.BaseUrl) };
-        async Task<HttpResponseMessage> ChatAsync()
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-            {
-                Content = JsonContent.Create(new { model = "gpt-4o-mini", max_tokens = 5, messages = new[] { new { role = "user", content = "x" } } }),
-            };
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key.Key);
-            return await http.SendAsync(request);
-        }
+        Task<HttpResponseMessage> ChatAsync() => GatewayChat.SendAsync(fixture.Gateway.BaseUrl, key.Key, maxTokens: 5);
 
         var (status, patched) = await SendAsync(HttpMethod.Patch, $"/admin/v1/keys/{key.KeyId}", new { rpm = 2, models = new[] { "gpt-4o-mini" }, name = "agent", period = "monthly" });
         Assert.Equal(HttpStatusCode.OK, status);
