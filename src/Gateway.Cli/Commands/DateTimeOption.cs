@@ -13,14 +13,17 @@ internal static class DateTimeOption
 {
     // A time without 'Z' or an offset would be read in whatever zone this machine happens to be in, so it
     // is refused; a plain date has no time of day to misplace and means the start of that day in UTC.
-    private static readonly string[] Formats =
+    /// <summary>Instants: a date-time with 'Z' or an offset.</summary>
+    private static readonly string[] InstantFormats =
     [
         "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz",
         "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'",
         "yyyy-MM-dd'T'HH:mmzzz",
         "yyyy-MM-dd'T'HH:mm'Z'",
-        "yyyy-MM-dd",
     ];
+
+    /// <summary>Instants, or a plain date meaning its midnight UTC.</summary>
+    private static readonly string[] Formats = [.. InstantFormats, "yyyy-MM-dd"];
 
     /// <summary>The option; it has a result in the parse only when it was given.</summary>
     public static Option<DateTimeOffset> Create(string name, string description)
@@ -63,11 +66,16 @@ internal static class DateTimeOption
     private static string Text(IReadOnlyList<Token> tokens) =>
         tokens.Count > 0 ? tokens[0].Value.Trim() : "";
 
-    // RFC 3339 allows a lower-case 't' and 'z'; nothing else in the accepted formats has letters.
-    private static bool TryParse(string text, out DateTimeOffset value) =>
+    private static bool TryParse(string text, out DateTimeOffset value) => TryParse(text, allowDate: true, out value);
+
+    /// <summary>
+    /// Parses an ISO-8601 date-time with 'Z' or an offset, and with <paramref name="allowDate"/> a plain
+    /// date (midnight UTC). RFC 3339 allows a lower-case 't' and 'z'; nothing else in the formats has letters.
+    /// </summary>
+    public static bool TryParse(string text, bool allowDate, out DateTimeOffset value) =>
         DateTimeOffset.TryParseExact(
             text.ToUpperInvariant(),
-            Formats,
+            allowDate ? Formats : InstantFormats,
             CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal,
             out value);

@@ -18,14 +18,6 @@ internal static class KeysCommands
 
     // ISO 8601 / RFC 3339 date-times that say which instant they mean: a time without 'Z' or an offset
     // would be read in whatever zone this machine happens to be in, so it is refused instead of guessed.
-    private static readonly string[] ExpiryFormats =
-    [
-        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz",
-        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'",
-        "yyyy-MM-dd'T'HH:mmzzz",
-        "yyyy-MM-dd'T'HH:mm'Z'",
-    ];
-
     public static Command Build(CliContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -506,13 +498,7 @@ internal static class KeysCommands
                 return new Removable<DateTimeOffset>(null);
             }
 
-            // RFC 3339 allows a lower-case 't' and 'z'; nothing else in the accepted formats has letters.
-            if (DateTimeOffset.TryParseExact(
-                    text.ToUpperInvariant(),
-                    ExpiryFormats,
-                    CultureInfo.InvariantCulture,
-                    DateTimeStyles.AssumeUniversal,
-                    out var value))
+            if (DateTimeOption.TryParse(text, allowDate: false, out var value))
             {
                 return new Removable<DateTimeOffset>(value);
             }
