@@ -37,6 +37,14 @@ public interface IApiKeyGrain : IGrainWithStringKey
     [Alias("Authenticate")]
     Task<IReadOnlyList<string>?> Authenticate(string secretHash);
 
+    /// <summary>
+    /// Checks only who is asking (the secret, revocation, expiry), for a front-end that wants to
+    /// know before it spends work on a large body. Null when admitted; else the denial, audited as
+    /// <see cref="Begin"/> would audit it. <see cref="Begin"/> checks all of it again.
+    /// </summary>
+    [Alias("Admit")]
+    Task<BeginResult?> Admit(RequestContext context, string secretHash);
+
     [Alias("Begin")]
     Task<BeginResult> Begin(BeginRequest request);
 

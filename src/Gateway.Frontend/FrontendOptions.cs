@@ -31,4 +31,33 @@ public sealed class FrontendOptions
     /// <summary>The price file; relative paths are resolved against the application directory.</summary>
     [Required]
     public string PriceFile { get; set; } = "prices.json";
+
+    /// <summary>
+    /// Bodies larger than this are read only after the key's grain has admitted the key, so a
+    /// made-up or revoked key cannot make the gateway read and tokenize megabytes. Smaller bodies
+    /// are read first and checked in the same grain call that reserves (one call, not two).
+    /// </summary>
+    [Range(0, 256 * 1024 * 1024)]
+    public long AuthenticateFirstBytes { get; set; } = 256 * 1024;
+
+    /// <summary>The most prompt tokens counted for a model whose price entry has no <c>contextWindow</c>.</summary>
+    [Range(1, 100_000_000)]
+    public int DefaultContextWindow { get; set; } = 1_000_000;
+
+    /// <summary>The most outputs one request may ask for (<c>n</c>, <c>best_of</c>); each is billed, so each is reserved.</summary>
+    [Range(1, 128)]
+    public int MaxOutputsPerRequest { get; set; } = 8;
+
+    /// <summary>
+    /// Failed authentications (bad, unknown, revoked or expired keys) one client address may make per
+    /// minute before every request from it is refused with 429 for the rest of that minute. 0: no limit.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int FailedAuthPerMinute { get; set; } = 100;
+
+    /// <summary>
+    /// Repeats of a refusal no key owns (same reason, same address) within this window after one that
+    /// was written become one counted row in the unattributed partition. Zero writes each one.
+    /// </summary>
+    public TimeSpan DenialAggregationWindow { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -40,6 +40,9 @@ public static class FrontendServiceCollectionExtensions
             return PriceTable.Load(path);
         });
         services.AddSingleton<PromptTokenCounter>();
+        services.AddSingleton<CostEstimator>();
+        services.AddSingleton<AuthFailureGuard>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuthFailureGuard>());
         services.AddSingleton<UpstreamClient>();
         services.AddSingleton<ProxyHandler>();
         services.AddSingleton<AdminAuthorizationFilter>();

@@ -23,6 +23,7 @@ public static partial class GatewayHostBuilder
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseGatewayErrorBodies();
         app.MapHealthApi();
         if (shape != HostShape.Silo)
         {

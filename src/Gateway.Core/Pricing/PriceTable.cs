@@ -4,11 +4,14 @@ using System.Text.Json;
 namespace Gateway.Core.Pricing;
 
 /// <summary>
-/// Per-model prices loaded once at start-up from a JSON price file. Lookup is exact first, then the
-/// longest priced name that the model extends with a dash (so <c>gpt-4o-2024-08-06</c> is priced as
-/// <c>gpt-4o</c>). A model with no price is refused unless a default price is configured: fail closed.
+/// Per-model prices loaded once at start-up from a JSON price file. A model is priced by its exact
+/// name, or as a dated snapshot of a priced name (<c>gpt-4o-2024-08-06</c> as <c>gpt-4o</c>,
+/// <c>claude-sonnet-4-5-20250929</c> as <c>claude-sonnet-4-5</c>), and by nothing looser: a name that
+/// merely starts like a priced one (<c>gpt-5-pro</c>, <c>o3-deep-research</c>) is a different model,
+/// often many times dearer. A model with no price is refused unless a default price is configured:
+/// fail closed.
 /// </summary>
-public sealed class PriceTable
+public sealed partial class PriceTable
 {
     private readonly FrozenDictionary<string, PriceEntry> _entries;
     private readonly PriceEntry? _default;
@@ -28,21 +31,35 @@ public sealed class PriceTable
             return true;
         }
 
-        PriceEntry? best = null;
-        var bestLength = 0;
-        foreach (var (name, candidate) in _entries)
+        if (SnapshotBase(model) is { } priced && _entries.TryGetValue(priced, out entry!))
         {
-            if (name.Length > bestLength && model.Length > name.Length
-                && model.StartsWith(name, StringComparison.OrdinalIgnoreCase) && model[name.Length] == '-')
-            {
-                best = candidate;
-                bestLength = name.Length;
-            }
+            return true;
         }
 
-        entry = best ?? _default!;
+        entry = _default!;
         return entry is not null;
     }
+
+    /// <summary>
+    /// The model a dated snapshot belongs to: the name before a <c>-YYYY-MM-DD</c> (OpenAI) or
+    /// <c>-YYYYMMDD</c> (Anthropic) suffix holding a real calendar date; null for anything else.
+    /// </summary>
+    public static string? SnapshotBase(string model)
+    {
+        var match = SnapshotSuffix().Match(model);
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        var digits = match.Groups["date"].Value.Replace("-", "", StringComparison.Ordinal);
+        return DateOnly.TryParseExact(digits, "yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _)
+            ? match.Groups["base"].Value
+            : null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<base>.+)-(?<date>\d{4}-\d{2}-\d{2}|\d{8})\z")]
+    private static partial System.Text.RegularExpressions.Regex SnapshotSuffix();
 
     /// <summary>Reads a price file; every amount is a USD string per million tokens, parsed exactly.</summary>
     public static PriceTable Load(string path)
@@ -74,8 +91,14 @@ public sealed class PriceTable
             var cachedText = Read(value, "cachedInput");
             var cached = cachedText is null ? input : Money.ParseUsd(cachedText);
             int? maxOutput = value.TryGetProperty("maxOutputTokens", out var m) && m.ValueKind == JsonValueKind.Number ? m.GetInt32() : null;
+            int? contextWindow = value.TryGetProperty("contextWindow", out var w) && w.ValueKind == JsonValueKind.Number ? w.GetInt32() : null;
+            if (maxOutput is < 1 || contextWindow is < 1)
+            {
+                throw new FormatException("'maxOutputTokens' and 'contextWindow' must be positive");
+            }
+
             var provider = Read(value, "provider");
-            return new PriceEntry(new ModelPrice(input, output, cached), maxOutput, provider);
+            return new PriceEntry(new ModelPrice(input, output, cached), maxOutput, provider, contextWindow);
         }
         catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentOutOfRangeException or InvalidOperationException)
         {

@@ -31,10 +31,11 @@ public sealed record AuditItem(
     string Region,
     string? ClientAddress,
     DateTimeOffset StartedAt,
-    DateTimeOffset RecordedAt)
+    DateTimeOffset RecordedAt,
+    long Count)
 {
     public static AuditItem From(AuditRecord r) => new(r.KeyId, r.Sequence, r.RequestId, r.UserId, r.Model, r.Provider, r.Endpoint, r.Streaming,
         r.InputTokens, r.OutputTokens, r.CachedInputTokens, r.UsageReported, r.ReservedMicros, r.CostMicros, Money.ToUsd(r.CostMicros),
         r.PriceInputMicrosPerMTok, r.PriceOutputMicrosPerMTok, r.HttpStatus, r.Outcome, r.Denial, r.Error, r.LatencyMs,
-        r.FrontendInstance, r.Region, r.ClientAddress, r.StartedAt, r.RecordedAt);
+        r.FrontendInstance, r.Region, r.ClientAddress, r.StartedAt, r.RecordedAt, r.Count);
 }

@@ -65,7 +65,7 @@ public static class UsageEndpoints
             .Select(g =>
             {
                 var cost = g.Sum(r => r.CostMicros);
-                return new UsageRow(g.Key, g.Count(r => r.Outcome != "denied"), g.Count(r => r.Outcome == "denied"),
+                return new UsageRow(g.Key, g.Count(r => r.Outcome != "denied"), g.Where(r => r.Outcome == "denied").Sum(r => r.Count),
                     g.Sum(r => r.InputTokens), g.Sum(r => r.OutputTokens), cost, Money.ToUsd(cost));
             })
             .OrderByDescending(r => r.CostMicros).ThenBy(r => r.Group, StringComparer.Ordinal)

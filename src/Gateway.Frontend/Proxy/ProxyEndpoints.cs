@@ -25,8 +25,15 @@ public static class ProxyEndpoints
         group.MapPost(path, (HttpContext context, ProxyHandler handler) => handler.HandleAsync(context, route));
 
     /// <summary>The models this gateway can price that the key may use, in OpenAI's list format.</summary>
-    private static async Task ListModels(HttpContext context, PriceTable prices, IGrainFactory grains)
+    private static async Task ListModels(HttpContext context, PriceTable prices, IGrainFactory grains, AuthFailureGuard guard)
     {
+        var client = context.Connection.RemoteIpAddress?.ToString();
+        if (guard.RetryAfter(client) is { } wait)
+        {
+            await ProviderErrors.WriteAsync(context, ApiDialect.OpenAI, 429, "Too many requests with invalid API keys from your address; try again later.", "rate_limit_exceeded", wait);
+            return;
+        }
+
         var presented = PresentedCredentials.ApiKey(context.Request, allowXApiKey: true);
         IReadOnlyList<string>? allowed = null;
         if (ApiKeyFormat.TryParse(presented, out var keyId, out var secret))
@@ -36,6 +43,7 @@ public static class ProxyEndpoints
 
         if (allowed is null)
         {
+            guard.Failed(client);
             await ProviderErrors.WriteAsync(context, ApiDialect.OpenAI, 401, "Incorrect API key provided.", "invalid_api_key");
             return;
         }

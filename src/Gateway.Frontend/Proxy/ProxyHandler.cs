@@ -25,9 +25,9 @@ public sealed partial class ProxyHandler(
     IGrainFactory grains,
     IHttpForwarder forwarder,
     UpstreamClient upstreams,
-    PriceTable prices,
+    CostEstimator estimator,
     PromptTokenCounter tokens,
-    UnattributedAudit unattributed,
+    AuthFailureGuard guard,
     ContentStore content,
     TimeProvider time,
     IOptions<FrontendOptions> options,
@@ -41,82 +41,68 @@ public sealed partial class ProxyHandler(
         var startedTimestamp = time.GetTimestamp();
         var startedAt = time.GetUtcNow();
         var requestId = Guid.CreateVersion7(startedAt).ToString("N");
+        var client = context.Connection.RemoteIpAddress?.ToString();
         context.Response.Headers["x-gateway-request-id"] = requestId;
+
+        // 0. An address that keeps failing to authenticate waits, before any work is spent on it.
+        if (guard.RetryAfter(client) is { } wait)
+        {
+            await RecordUnattributedAsync(context, route, requestId, null, "auth_throttled", null, 429);
+            await ProviderErrors.WriteAsync(context, route.Dialect, 429,
+                "Too many requests with invalid API keys from your address; try again later.", "rate_limit_exceeded", wait);
+            return;
+        }
 
         // 1. The key: its format is checked here; the grain checks the secret.
         if (!ApiKeyFormat.TryParse(PresentedCredentials.ApiKey(context.Request, route.Dialect == ApiDialect.Anthropic), out var keyId, out var secret))
         {
-            await AuditUnattributedAsync(context, route, requestId, null, "malformed_or_missing_key", null);
+            guard.Failed(client);
+            await RecordUnattributedAsync(context, route, requestId, null, "malformed_or_missing_key", null, 401);
             await ProviderErrors.WriteAsync(context, route.Dialect, 401,
                 "Incorrect API key provided. Gateway keys look like gw_<id>_<secret>; pass yours as " + (route.Dialect == ApiDialect.Anthropic ? "x-api-key or " : "") + "a Bearer token.",
                 "invalid_api_key");
             return;
         }
 
-        // 2. The body: bounded, valid JSON, naming a model.
-        var (body, bodyError) = await ReadBodyAsync(context, o.MaxRequestBodyBytes);
-        if (body is null)
-        {
-            await ProviderErrors.WriteAsync(context, route.Dialect, bodyError == "too_large" ? 413 : 400, bodyError == "too_large"
-                ? $"Request body is larger than the gateway's limit of {o.MaxRequestBodyBytes} bytes."
-                : $"We could not parse the JSON body of your request. ({bodyError})", bodyError == "too_large" ? "request_too_large" : null);
-            return;
-        }
-
-        var root = body.RootElement;
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out var modelElement) || modelElement.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(modelElement.GetString()))
-        {
-            await ProviderErrors.WriteAsync(context, route.Dialect, 400, "You must provide a model parameter.", "missing_model");
-            body.Dispose();
-            return;
-        }
-
-        var model = modelElement.GetString()!;
-        var streaming = route.CanStream && root.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
-
-        // 3. Worst-case cost: prompt tokens by a real tokenizer, output at its ceiling.
-        ModelPrice? price = null;
-        int promptTokens = 0, ceiling = 0;
-        var ceilingDefaulted = false;
-        long reserve = 0;
-        if (prices.TryGet(model, out var entry))
-        {
-            price = entry.Price;
-            promptTokens = route.CountPrompt(tokens, model, root);
-            var stated = route.ReadOutputCeiling(root);
-            ceilingDefaulted = stated is null;
-            ceiling = stated ?? entry.MaxOutputTokens ?? o.DefaultOutputCeiling;
-            reserve = price.Cost(promptTokens, ceiling);
-        }
-
-        var requestContext = new RequestContext(requestId, model, route.Dialect == ApiDialect.Anthropic ? "anthropic" : "openai", route.Endpoint,
-            streaming, o.InstanceId, o.Region, startedAt, context.Connection.RemoteIpAddress?.ToString());
         var grain = grains.GetGrain<IApiKeyGrain>(keyId);
+        var secretHash = ApiKeyFormat.Hash(secret);
+        var requestContext = new RequestContext(requestId, "", route.Dialect == ApiDialect.Anthropic ? "anthropic" : "openai", route.Endpoint,
+            false, o.InstanceId, o.Region, startedAt, client);
 
-        // 4. Reserve and record intent, in one grain call.
+        // A large body is read only for a key its grain admits: a made-up key costs no tokenizing.
+        if (context.Request.ContentLength is not { } declared || declared > o.AuthenticateFirstBytes)
+        {
+            if (!await AdmitAsync(context, route, grain, keyId, requestContext, secretHash))
+            {
+                return;
+            }
+        }
+
+        // 2. The body: bounded, strictly parsed, naming a model; 3. its worst-case cost.
+        if (await ReadRequestAsync(context, route) is not var (request, estimate))
+        {
+            return;
+        }
+
+        using var requestBody = request;
+        requestContext = requestContext with { Model = estimate.Model, Streaming = estimate.Streaming };
+
+        // 4. Authenticate, authorize, reserve and record intent, in one grain call.
         BeginResult begin;
         try
         {
-            begin = await grain.Begin(new BeginRequest(requestContext, ApiKeyFormat.Hash(secret), price, promptTokens, ceiling, ceilingDefaulted, reserve));
+            begin = await grain.Begin(new BeginRequest(requestContext, secretHash, estimate.Price, estimate.PromptTokens, estimate.Ceiling, estimate.CeilingDefaulted, estimate.ReserveMicros));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
-            LogBeginFailed(logger, requestId, ex.Message);
+            LogBeginFailed(logger, requestId, ex);
             await ProviderErrors.WriteAsync(context, route.Dialect, 503, "The gateway cannot reach its cluster right now; the request was not sent.", "gateway_unavailable");
-            body.Dispose();
             return;
         }
 
         if (!begin.Accepted)
         {
-            body.Dispose();
-            if (begin.Denial == DenialReason.UnknownKey && begin.UserId is null)
-            {
-                // No such key: its grain has no ledger to write to.
-                await AuditUnattributedAsync(context, route, requestId, keyId, "unknown_key", model);
-            }
-
-            await WriteDenialAsync(context, route.Dialect, begin);
+            await RefuseAsync(context, route, keyId, requestContext, begin);
             return;
         }
 
@@ -132,6 +118,7 @@ public sealed partial class ProxyHandler(
 
         // 5. Forward and capture usage; 6. settle, whatever happened.
         var reservation = begin.Reservation!;
+        var (model, streaming, price, promptTokens) = (estimate.Model, estimate.Streaming, estimate.Price!, estimate.PromptTokens);
         var outcome = RequestOutcome.UpstreamError;
         var usage = new UsageAccumulator(route.Dialect);
         int status = 0;
@@ -139,11 +126,11 @@ public sealed partial class ProxyHandler(
         try
         {
             string? responseBody;
-            (outcome, status, error, responseBody) = await ForwardAsync(context, route, body, streaming, usage);
+            (outcome, status, error, responseBody) = await ForwardAsync(context, route, request, estimate, usage);
             if (begin.CaptureContent)
             {
                 // Only because an admin switched capture on for this key, with a recorded reason.
-                await CaptureAsync(keyId, requestId, body.RootElement.GetRawText(), streaming ? usage.GeneratedText : responseBody ?? "");
+                await CaptureAsync(keyId, requestId, request.Root.GetRawText(), streaming ? usage.GeneratedText : responseBody ?? "");
             }
         }
         catch (Exception ex)
@@ -154,13 +141,12 @@ public sealed partial class ProxyHandler(
         }
         finally
         {
-            body.Dispose();
             var latency = (long)time.GetElapsedTime(startedTimestamp).TotalMilliseconds;
             await CompleteResponseAsync(context);
             var report = usage.HasUsage
                 ? new UsageReport(usage.InputTokens ?? promptTokens, usage.OutputTokens ?? 0, usage.CachedInputTokens, ReportedByProvider: true)
                 : EstimateUsage(model, usage, promptTokens, status);
-            await SettleAsync(grain, new SettleRequest(requestContext, reservation, price!, report, outcome, status, latency, error));
+            await SettleAsync(grain, new SettleRequest(requestContext, reservation, price, report, outcome, status, latency, error));
         }
     }
 
@@ -177,20 +163,29 @@ public sealed partial class ProxyHandler(
         }
     }
 
-    private async Task<(RequestOutcome Outcome, int Status, string? Error, string? ResponseBody)> ForwardAsync(HttpContext context, ProxyRoute route, JsonDocument body, bool streaming, UsageAccumulator usage)
+    private async Task<(RequestOutcome Outcome, int Status, string? Error, string? ResponseBody)> ForwardAsync(
+        HttpContext context, ProxyRoute route, ProxyRequestBody body, CostEstimate estimate, UsageAccumulator usage)
     {
         var o = options.Value;
+        var streaming = estimate.Streaming;
         var hideUsageChunk = false;
-        byte[] payload;
-        if (streaming && route.ForceStreamUsage)
+        var payload = body.Bytes;
+        var forceUsage = streaming && route.ForceStreamUsage;
+        if (forceUsage || estimate.InjectedCeiling is not null)
         {
-            var node = JsonNode.Parse(body.RootElement.GetRawText())!.AsObject();
-            hideUsageChunk = !ProxyRoute.ForceIncludeUsage(node);
+            var node = JsonNode.Parse(payload)!.AsObject();
+            if (forceUsage)
+            {
+                hideUsageChunk = !ProxyRoute.ForceIncludeUsage(node);
+            }
+
+            if (estimate.InjectedCeiling is { } ceiling)
+            {
+                // The API's own default, stated, so the upstream is held to what was reserved.
+                node[ProxyRoute.MaxTokensField] = ceiling;
+            }
+
             payload = JsonSerializer.SerializeToUtf8Bytes(node);
-        }
-        else
-        {
-            payload = JsonSerializer.SerializeToUtf8Bytes(body.RootElement);
         }
 
         context.Request.Body = new MemoryStream(payload, writable: false);
@@ -263,19 +258,77 @@ public sealed partial class ProxyHandler(
         return (RequestOutcome.UpstreamError, context.Response.HasStarted ? status : 502, detail, responseBody);
     }
 
-    private async Task AuditUnattributedAsync(HttpContext context, ProxyRoute route, string requestId, string? keyId, string reason, string? model)
+    private Task RecordUnattributedAsync(HttpContext context, ProxyRoute route, string requestId, string? keyId, string reason, string? model, int status)
     {
         var o = options.Value;
+        return guard.RecordAsync(new UnattributedDenial(requestId, keyId, reason, route.Endpoint, model, status,
+            o.InstanceId, o.Region, context.Connection.RemoteIpAddress?.ToString(), time.GetUtcNow()));
+    }
+
+    /// <summary>Asks the key's grain whether the key may be used at all; writes the refusal when not.</summary>
+    private async Task<bool> AdmitAsync(HttpContext context, ProxyRoute route, IApiKeyGrain grain, string keyId, RequestContext requestContext, string secretHash)
+    {
+        BeginResult? refused;
         try
         {
-            await unattributed.RecordAsync(new UnattributedDenial(requestId, keyId, reason, route.Endpoint, model, 401,
-                o.InstanceId, o.Region, context.Connection.RemoteIpAddress?.ToString(), time.GetUtcNow()));
+            refused = await grain.Admit(requestContext, secretHash);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
-            // The request is refused whatever happens here, and nothing went upstream.
-            LogUnattributedNotAudited(logger, requestId, ex.Message);
+            LogBeginFailed(logger, requestContext.RequestId, ex);
+            await ProviderErrors.WriteAsync(context, route.Dialect, 503, "The gateway cannot reach its cluster right now; the request was not sent.", "gateway_unavailable");
+            return false;
         }
+
+        if (refused is not null)
+        {
+            await RefuseAsync(context, route, keyId, requestContext, refused);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>A denial from the key's grain: counted against the address when it is about the key itself, then answered.</summary>
+    private async Task RefuseAsync(HttpContext context, ProxyRoute route, string keyId, RequestContext requestContext, BeginResult refused)
+    {
+        if (refused.Denial is DenialReason.UnknownKey or DenialReason.Revoked or DenialReason.Expired)
+        {
+            guard.Failed(requestContext.ClientAddress);
+        }
+
+        if (refused.Denial == DenialReason.UnknownKey && refused.UserId is null)
+        {
+            // No such key: its grain has no ledger to write to.
+            await RecordUnattributedAsync(context, route, requestContext.RequestId, keyId, "unknown_key", requestContext.Model is { Length: > 0 } m ? m : null, 401);
+        }
+
+        await WriteDenialAsync(context, route.Dialect, refused);
+    }
+
+    /// <summary>
+    /// Steps 2 and 3: reads the body and works out what the request may cost at most. Null when the
+    /// request was refused (the refusal is written); nothing has been reserved or audited then.
+    /// </summary>
+    private async Task<(ProxyRequestBody Body, CostEstimate Estimate)?> ReadRequestAsync(HttpContext context, ProxyRoute route)
+    {
+        var o = options.Value;
+        var (body, status, bodyError) = await ProxyRequestBody.ReadAsync(context, o.MaxRequestBodyBytes);
+        if (body is null)
+        {
+            await ProviderErrors.WriteAsync(context, route.Dialect, status, bodyError!, status == 413 ? "request_too_large" : "invalid_json");
+            return null;
+        }
+
+        var (estimate, code, message) = estimator.Estimate(route, body.Root);
+        if (estimate is null)
+        {
+            body.Dispose();
+            await ProviderErrors.WriteAsync(context, route.Dialect, 400, message!, code);
+            return null;
+        }
+
+        return (body, estimate);
     }
 
     /// <summary>
@@ -356,62 +409,11 @@ public sealed partial class ProxyHandler(
         _ => ProviderErrors.WriteAsync(context, dialect, 503, begin.Message ?? "The gateway cannot record this request right now.", "audit_unavailable"),
     };
 
-    private static async Task<(JsonDocument? Body, string? Error)> ReadBodyAsync(HttpContext context, long limit)
-    {
-        if (context.Request.ContentLength > limit)
-        {
-            return (null, "too_large");
-        }
-
-        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false })
-        {
-            sizeFeature.MaxRequestBodySize = limit + 1;
-        }
-
-        using var buffer = new MemoryStream();
-        try
-        {
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-            {
-                if (buffer.Length + read > limit)
-                {
-                    return (null, "too_large");
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == (int)HttpStatusCode.RequestEntityTooLarge)
-        {
-            return (null, "too_large");
-        }
-
-        if (buffer.Length == 0)
-        {
-            return (null, "the body is empty");
-        }
-
-        try
-        {
-            return (JsonDocument.Parse(buffer.ToArray()), null);
-        }
-        catch (JsonException ex)
-        {
-            return (null, ex.Message);
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId}: content capture could not be stored ({Reason})")]
     private static partial void LogCaptureFailed(ILogger logger, string requestId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId}: refusal of an unknown key could not be audited ({Reason})")]
-    private static partial void LogUnattributedNotAudited(ILogger logger, string requestId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId}: could not begin on the key's grain ({Reason}); refused with 503")]
-    private static partial void LogBeginFailed(ILogger logger, string requestId, string reason);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId}: could not begin on the key's grain; refused with 503")]
+    private static partial void LogBeginFailed(ILogger logger, string requestId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: forwarding failed ({Reason})")]
     private static partial void LogForwardFailed(ILogger logger, string requestId, string reason);

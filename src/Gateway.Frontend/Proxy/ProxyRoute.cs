@@ -5,49 +5,94 @@ using Gateway.Core.Tokenization;
 namespace Gateway.Frontend.Proxy;
 
 /// <summary>
-/// What differs between the proxied endpoints: the wire format, how prompt tokens and the output
-/// ceiling are read from the body, and how the body is adjusted before it goes upstream.
+/// What differs between the proxied endpoints: the wire format, how prompt tokens, the output
+/// ceiling and the number of outputs are read from the body, and how the body is adjusted before
+/// it goes upstream.
 /// </summary>
+/// <param name="CountPrompt">Prompt tokens of a body for a model, stopping past the given limit.</param>
+/// <param name="ReadOutputCeiling">The output tokens the body states as its ceiling, per output; null when it states none.</param>
+/// <param name="ChoiceFields">Fields that multiply the output (<c>n</c>, <c>best_of</c>): the upstream bills every output it generates.</param>
+/// <param name="ApiDefaultOutputTokens">
+/// The API's own output ceiling when a request states none, where it is smaller than the model's
+/// maximum; the gateway writes it into the forwarded body so the reservation holds exactly.
+/// </param>
 public sealed record ProxyRoute(
     string Endpoint,
     ApiDialect Dialect,
-    Func<PromptTokenCounter, string, JsonElement, int> CountPrompt,
+    Func<PromptTokenCounter, string, JsonElement, int, int> CountPrompt,
     Func<JsonElement, int?> ReadOutputCeiling,
     bool CanStream,
-    bool ForceStreamUsage)
+    bool ForceStreamUsage,
+    string[] ChoiceFields,
+    int? ApiDefaultOutputTokens = null)
 {
+    /// <summary>The field that states the output ceiling of the routes that take <see cref="ApiDefaultOutputTokens"/>.</summary>
+    public const string MaxTokensField = "max_tokens";
+
     public static readonly ProxyRoute ChatCompletions = new(
         "/v1/chat/completions", ApiDialect.OpenAI,
-        (c, model, body) => c.CountChat(model, body),
-        body => ReadInt(body, "max_completion_tokens") ?? ReadInt(body, "max_tokens"),
-        CanStream: true, ForceStreamUsage: true);
+        (c, model, body, limit) => c.CountChat(model, body, limit),
+        // Both fields at once: whichever the upstream honours, the larger one bounds it.
+        body => Max(ReadInt(body, "max_completion_tokens"), ReadInt(body, "max_tokens")),
+        CanStream: true, ForceStreamUsage: true, ChoiceFields: ["n"]);
 
     public static readonly ProxyRoute Completions = new(
         "/v1/completions", ApiDialect.OpenAI,
-        (c, model, body) => body.TryGetProperty("prompt", out var p) ? c.CountInput(model, p) : 0,
+        (c, model, body, limit) => body.TryGetProperty("prompt", out var p) ? c.CountInput(model, p, limit) : 0,
+        body => ReadInt(body, MaxTokensField),
+        CanStream: true, ForceStreamUsage: true,
+        // best_of generates (and bills) best_of outputs and returns n of them.
+        ChoiceFields: ["n", "best_of"],
         // The legacy API's own default is 16 tokens.
-        body => ReadInt(body, "max_tokens") ?? 16,
-        CanStream: true, ForceStreamUsage: true);
+        ApiDefaultOutputTokens: 16);
 
     public static readonly ProxyRoute Embeddings = new(
         "/v1/embeddings", ApiDialect.OpenAI,
-        (c, model, body) => body.TryGetProperty("input", out var i) ? c.CountInput(model, i) : 0,
+        (c, model, body, limit) => body.TryGetProperty("input", out var i) ? c.CountInput(model, i, limit) : 0,
         _ => 0,
-        CanStream: false, ForceStreamUsage: false);
+        CanStream: false, ForceStreamUsage: false, ChoiceFields: []);
 
     public static readonly ProxyRoute Responses = new(
         "/v1/responses", ApiDialect.OpenAI,
-        (c, model, body) => (body.TryGetProperty("input", out var i) ? c.CountInput(model, i) : 0)
-            + (body.TryGetProperty("instructions", out var s) ? c.CountInput(model, s) : 0),
+        (c, model, body, limit) =>
+        {
+            var input = body.TryGetProperty("input", out var i) ? c.CountInput(model, i, limit) : 0;
+            return input + (body.TryGetProperty("instructions", out var s) ? c.CountInput(model, s, limit - input) : 0);
+        },
         body => ReadInt(body, "max_output_tokens"),
         // The Responses API reports usage in its completed event without being asked.
-        CanStream: true, ForceStreamUsage: false);
+        CanStream: true, ForceStreamUsage: false, ChoiceFields: []);
 
     public static readonly ProxyRoute Messages = new(
         "/v1/messages", ApiDialect.Anthropic,
-        (c, model, body) => c.CountAnthropic(model, body),
-        body => ReadInt(body, "max_tokens"),
-        CanStream: true, ForceStreamUsage: false);
+        (c, model, body, limit) => c.CountAnthropic(model, body, limit),
+        body => ReadInt(body, MaxTokensField),
+        CanStream: true, ForceStreamUsage: false, ChoiceFields: []);
+
+    /// <summary>
+    /// How many outputs the request asks the upstream to generate: the largest of its choice fields,
+    /// 1 when it states none. Null with an error when a field is not an integer from 1 to <paramref name="max"/>.
+    /// </summary>
+    public (int Outputs, string? Error) ReadOutputs(JsonElement body, int max)
+    {
+        var outputs = 1;
+        foreach (var field in ChoiceFields)
+        {
+            if (!body.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var n) || n < 1 || n > max)
+            {
+                return (0, $"'{field}' must be an integer from 1 to {max} on this gateway; each output is billed, so the reservation is made for all of them.");
+            }
+
+            outputs = Math.Max(outputs, n);
+        }
+
+        return (outputs, null);
+    }
 
     /// <summary>
     /// For OpenAI streams, asks for the usage chunk (which only arrives when requested) and reports
@@ -66,6 +111,8 @@ public sealed record ProxyRoute(
         options["include_usage"] = true;
         return callerAsked;
     }
+
+    private static int? Max(int? a, int? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
 
     private static int? ReadInt(JsonElement body, string property) =>
         body.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) && n >= 0 ? n : null;

@@ -40,6 +40,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private bool _checkpointing;
     private readonly SemaphoreSlim _checkpointLock = new(1, 1);
     private IGrainTimer? _abandonTimer;
+    private readonly DenialAggregator _denials;
 
     /// <summary>Spend in the current budget period (the whole lifetime when the key has no period).</summary>
     private long _spent;
@@ -68,6 +69,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         _time = time;
         _options = options.Value;
         _logger = logger;
+        _denials = new DenialAggregator(_options.DenialAggregationWindow, _options.DenialAggregationSources);
     }
 
     private string KeyId => this.GetPrimaryKeyString();
@@ -125,6 +127,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _abandonTimer?.Dispose();
+        await FlushDenialsAsync(null);
         await _appendLoop;
         await _forwardLoop;
 
@@ -256,45 +259,46 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
     public Task<IReadOnlyList<string>?> Authenticate(string secretHash)
     {
+        // An unknown key's activation holds no state and is collected when idle like any other;
+        // deactivating it here would race the concurrent calls for the same id into errors.
         var s = _state.State;
-        if (!s.Exists)
-        {
-            DeactivateOnIdle();
-        }
-
         IReadOnlyList<string>? models = s.Exists && s.Status == KeyStatus.Active && SecretMatches(secretHash) && !IsExpired() ? s.Models : null;
         return Task.FromResult(models);
+    }
+
+    public async Task<BeginResult?> Admit(RequestContext context, string secretHash)
+    {
+        if (!_state.State.Exists)
+        {
+            return Deny(DenialReason.UnknownKey, "Incorrect API key provided.", null);
+        }
+
+        if (IdentityDenial(secretHash) is not { } refused)
+        {
+            return null;
+        }
+
+        await AuditDenialAsync(context, refused.Denial, refused.Message);
+        return Deny(refused.Denial, refused.Message, _state.State.UserId);
     }
 
     public async Task<BeginResult> Begin(BeginRequest request)
     {
         var s = _state.State;
         var context = request.Context;
-        if (s.Exists)
-        {
-            RollPeriod(_time.GetUtcNow());
-        }
-
         if (!s.Exists)
         {
-            // Nothing to attribute to and no ledger to write; don't keep the activation around.
-            DeactivateOnIdle();
+            // Nothing to attribute to and no ledger to write. The empty activation is collected when
+            // idle; deactivating it here would race concurrent calls for the same id into errors.
             return Deny(DenialReason.UnknownKey, "Incorrect API key provided.", null);
         }
 
+        RollPeriod(_time.GetUtcNow());
         DenialReason denial;
         string message;
-        if (!SecretMatches(request.SecretHash))
+        if (IdentityDenial(request.SecretHash) is { } refused)
         {
-            (denial, message) = (DenialReason.UnknownKey, "Incorrect API key provided.");
-        }
-        else if (s.Status == KeyStatus.Revoked)
-        {
-            (denial, message) = (DenialReason.Revoked, "This API key has been revoked.");
-        }
-        else if (IsExpired())
-        {
-            (denial, message) = (DenialReason.Expired, $"This API key expired at {s.ExpiresAt:u}.");
+            (denial, message) = refused;
         }
         else if (!ModelPattern.IsAllowed(s.Models, context.Model))
         {
@@ -532,7 +536,11 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         return await SettleExpiredAsync();
     }
 
-    private Task SweepAbandonedAsync(CancellationToken cancellationToken) => SettleExpiredAsync();
+    private async Task SweepAbandonedAsync(CancellationToken cancellationToken)
+    {
+        await FlushDenialsAsync(_time.GetUtcNow());
+        await SettleExpiredAsync();
+    }
 
     private async Task<int> SettleExpiredAsync()
     {
@@ -559,6 +567,23 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         }
 
         return expired.Count;
+    }
+
+    /// <summary>Why the presented secret may not use this key (wrong, revoked, expired), or null when it may.</summary>
+    private (DenialReason Denial, string Message)? IdentityDenial(string secretHash)
+    {
+        var s = _state.State;
+        if (!SecretMatches(secretHash))
+        {
+            return (DenialReason.UnknownKey, "Incorrect API key provided.");
+        }
+
+        if (s.Status == KeyStatus.Revoked)
+        {
+            return (DenialReason.Revoked, "This API key has been revoked.");
+        }
+
+        return IsExpired() ? (DenialReason.Expired, $"This API key expired at {s.ExpiresAt:u}.") : null;
     }
 
     /// <summary>The current secret, or the previous one while its rotation grace lasts; both compared in constant time.</summary>
@@ -635,6 +660,36 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
     private async Task AuditDenialAsync(RequestContext context, DenialReason denial, string message)
     {
+        var now = _time.GetUtcNow();
+        await FlushDenialsAsync(now);
+        if (_denials.TryCount(denial, context, message, now))
+        {
+            // A repeat within the window of one already written: it goes into that window's counted row.
+            return;
+        }
+
+        await AppendDenialAsync(context, context.StartedAt, denial, message, 1);
+    }
+
+    /// <summary>Writes the counted rows of denial windows that ended by <paramref name="now"/> (all, when null).</summary>
+    private async Task FlushDenialsAsync(DateTimeOffset? now)
+    {
+        if (!_state.State.Exists)
+        {
+            return;
+        }
+
+        foreach (var repeats in _denials.TakeDue(now))
+        {
+            var last = repeats.Last;
+            var detail = $"{repeats.Count} more requests refused for the same reason from {last.ClientAddress ?? "an unknown address"} "
+                + $"between {repeats.First.StartedAt:u} and {last.StartedAt:u} (last request {last.RequestId}): {repeats.Message}";
+            await AppendDenialAsync(last, repeats.First.StartedAt, repeats.Reason, detail, repeats.Count);
+        }
+    }
+
+    private async Task AppendDenialAsync(RequestContext context, DateTimeOffset startedAt, DenialReason denial, string message, long count)
+    {
         var record = new AuditRecord
         {
             KeyId = KeyId,
@@ -653,8 +708,9 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             FrontendInstance = context.FrontendInstance,
             Region = context.Region,
             ClientAddress = context.ClientAddress,
-            StartedAt = context.StartedAt,
+            StartedAt = startedAt,
             RecordedAt = _time.GetUtcNow(),
+            Count = count,
         };
         try
         {

@@ -24,4 +24,14 @@ public sealed class KeyGrainOptions
 
     /// <summary>How often the silo's sweeper looks for abandoned intents.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Repeats of a denial (same reason, same client address) within this window after one that was
+    /// written become one counted ledger row, so a flood of bad requests cannot bury the ledger.
+    /// Zero writes every denial as its own row.
+    /// </summary>
+    public TimeSpan DenialAggregationWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Client addresses whose denials one key tracks at once; past it, denials are written one row each.</summary>
+    public int DenialAggregationSources { get; set; } = 1000;
 }

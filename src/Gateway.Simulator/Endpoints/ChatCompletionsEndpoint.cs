@@ -32,6 +32,9 @@ internal sealed class ChatCompletionsEndpoint(
 
         // max_completion_tokens replaced max_tokens; a client sending both means the newer one.
         var limit = RequestJson.OptionalLimit(body, "max_completion_tokens") ?? RequestJson.OptionalLimit(body, "max_tokens");
+
+        // n choices, each its own generation (the same deterministic text here), each billed.
+        var choices = RequestJson.OptionalCount(body, "n");
         if (!catalog.Contains(model))
         {
             throw new InvalidSimRequestException(
@@ -48,27 +51,32 @@ internal sealed class ChatCompletionsEndpoint(
         var finishReason = answer.Truncated ? "length" : "stop";
         var id = Ids.ChatCompletion();
         var created = timeProvider.GetUtcNow().ToUnixTimeSeconds();
-        var usage = OpenAiUsage.Of(promptTokens, answer.Tokens);
+        var usage = OpenAiUsage.Of(promptTokens, answer.Tokens * choices);
 
         if (!stream)
         {
             await SimDelay.WaitAsync(timeProvider, controls.StallMs, cancellationToken);
             var completion = new ChatCompletion(
-                id, created, model, [new ChatChoice(0, new ChatResponseMessage(answer.Text), finishReason)], usage);
+                id, created, model, [.. Enumerable.Range(0, choices).Select(i => new ChatChoice(i, new ChatResponseMessage(answer.Text), finishReason))], usage);
             await context.Response.WriteAsJsonAsync(completion, WireJson.OpenAi.ChatCompletion, contentType: null, cancellationToken);
-            stats.Usage(promptTokens, answer.Tokens);
+            stats.Usage(promptTokens, answer.Tokens * choices);
             return;
         }
 
         var chunkType = includeUsage ? WireJson.OpenAiUsageStream.ChatCompletionChunk : WireJson.OpenAi.ChatCompletionChunk;
-        ChatCompletionChunk Chunk(ChunkDelta delta, string? finish) => new(id, created, model, [new ChunkChoice(0, delta, finish)], Usage: null);
+        ChatCompletionChunk Chunk(ChunkDelta delta, string? finish, int index = 0) => new(id, created, model, [new ChunkChoice(index, delta, finish)], Usage: null);
 
         await SseWriter.StartAsync(context.Response, cancellationToken);
-        await SseWriter.WriteDataAsync(context.Response, Chunk(new ChunkDelta("assistant", string.Empty), null), chunkType, cancellationToken);
+        for (var i = 0; i < choices; i++)
+        {
+            await SseWriter.WriteDataAsync(context.Response, Chunk(new ChunkDelta("assistant", string.Empty), null, i), chunkType, cancellationToken);
+        }
+
         await SimDelay.WaitAsync(timeProvider, controls.StallMs, cancellationToken);
 
         var sent = 0;
-        foreach (var piece in SimTokenizer.Split(answer.Text, _options.TokensPerChunk))
+        var pieces = SimTokenizer.Split(answer.Text, _options.TokensPerChunk).ToList();
+        foreach (var (piece, index) in Enumerable.Range(0, choices).SelectMany(i => pieces.Select(p => (p, i))))
         {
             if (sent == controls.CutAfterChunks)
             {
@@ -76,7 +84,7 @@ internal sealed class ChatCompletionsEndpoint(
             }
 
             await SimDelay.WaitAsync(timeProvider, controls.ChunkDelayMs, cancellationToken);
-            await SseWriter.WriteDataAsync(context.Response, Chunk(new ChunkDelta(null, piece), null), chunkType, cancellationToken);
+            await SseWriter.WriteDataAsync(context.Response, Chunk(new ChunkDelta(null, piece), null, index), chunkType, cancellationToken);
             sent++;
         }
 
@@ -87,13 +95,17 @@ internal sealed class ChatCompletionsEndpoint(
         }
 
         await SimDelay.WaitAsync(timeProvider, controls.ChunkDelayMs, cancellationToken);
-        await SseWriter.WriteDataAsync(context.Response, Chunk(new ChunkDelta(null, null), finishReason), chunkType, cancellationToken);
+        for (var i = 0; i < choices; i++)
+        {
+            await SseWriter.WriteDataAsync(context.Response, Chunk(new ChunkDelta(null, null), finishReason, i), chunkType, cancellationToken);
+        }
+
         if (includeUsage)
         {
             await SseWriter.WriteDataAsync(context.Response, new ChatCompletionChunk(id, created, model, [], usage), chunkType, cancellationToken);
         }
 
         await SseWriter.WriteDoneAsync(context.Response, cancellationToken);
-        stats.Usage(promptTokens, answer.Tokens);
+        stats.Usage(promptTokens, answer.Tokens * choices);
     }
 }

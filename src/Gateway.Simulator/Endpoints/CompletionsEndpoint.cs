@@ -13,6 +13,9 @@ internal sealed class CompletionsEndpoint(
     SimulatorStats stats,
     TimeProvider timeProvider)
 {
+    /// <summary>OpenAI's documented default for the legacy completions API.</summary>
+    private const int LegacyDefaultMaxTokens = 16;
+
     private readonly SimulatorOptions _options = options.Value;
 
     public async Task HandleAsync(HttpContext context)
@@ -29,7 +32,21 @@ internal sealed class CompletionsEndpoint(
             && body.TryGetProperty("stream_options", out var streamOptions)
             && streamOptions.ValueKind == JsonValueKind.Object
             && RequestJson.OptionalBool(streamOptions, "include_usage");
-        var limit = RequestJson.OptionalLimit(body, "max_tokens");
+        // The legacy API writes at most 16 tokens when the request states no max_tokens.
+        var limit = RequestJson.OptionalLimit(body, "max_tokens") ?? LegacyDefaultMaxTokens;
+
+        // best_of candidates are generated (and billed) server-side; n of them are returned.
+        var choices = RequestJson.OptionalCount(body, "n");
+        var bestOf = body.TryGetProperty("best_of", out _) ? RequestJson.OptionalCount(body, "best_of") : choices;
+        if (bestOf < choices)
+        {
+            throw new InvalidSimRequestException("best_of must be greater than or equal to n.", "best_of");
+        }
+
+        if (stream && bestOf > 1 && body.TryGetProperty("best_of", out _))
+        {
+            throw new InvalidSimRequestException("Cannot stream results with best_of greater than 1.", "best_of");
+        }
         if (!catalog.Contains(model))
         {
             throw new InvalidSimRequestException(
@@ -45,23 +62,24 @@ internal sealed class CompletionsEndpoint(
         var finishReason = answer.Truncated ? "length" : "stop";
         var id = Ids.TextCompletion();
         var created = timeProvider.GetUtcNow().ToUnixTimeSeconds();
-        var usage = OpenAiUsage.Of(promptTokens, answer.Tokens);
+        var usage = OpenAiUsage.Of(promptTokens, answer.Tokens * bestOf);
 
         if (!stream)
         {
             await SimDelay.WaitAsync(timeProvider, controls.StallMs, cancellationToken);
-            var completion = new TextCompletion(id, created, model, [new TextChoice(answer.Text, 0, finishReason)], usage);
+            var completion = new TextCompletion(id, created, model, [.. Enumerable.Range(0, choices).Select(i => new TextChoice(answer.Text, i, finishReason))], usage);
             await context.Response.WriteAsJsonAsync(completion, WireJson.OpenAi.TextCompletion, contentType: null, cancellationToken);
-            stats.Usage(promptTokens, answer.Tokens);
+            stats.Usage(promptTokens, answer.Tokens * bestOf);
             return;
         }
 
         var chunkType = includeUsage ? WireJson.OpenAiUsageStream.TextCompletion : WireJson.OpenAi.TextCompletion;
-        TextCompletion Chunk(string text, string? finish) => new(id, created, model, [new TextChoice(text, 0, finish)], Usage: null);
+        TextCompletion Chunk(string text, string? finish, int index = 0) => new(id, created, model, [new TextChoice(text, index, finish)], Usage: null);
 
         await SseWriter.StartAsync(context.Response, cancellationToken);
         var sent = 0;
-        foreach (var piece in SimTokenizer.Split(answer.Text, _options.TokensPerChunk))
+        var pieces = SimTokenizer.Split(answer.Text, _options.TokensPerChunk).ToList();
+        foreach (var (piece, index) in Enumerable.Range(0, choices).SelectMany(i => pieces.Select(p => (p, i))))
         {
             if (sent == controls.CutAfterChunks)
             {
@@ -73,7 +91,7 @@ internal sealed class CompletionsEndpoint(
                 await SimDelay.WaitAsync(timeProvider, controls.ChunkDelayMs, cancellationToken);
             }
 
-            await SseWriter.WriteDataAsync(context.Response, Chunk(piece, null), chunkType, cancellationToken);
+            await SseWriter.WriteDataAsync(context.Response, Chunk(piece, null, index), chunkType, cancellationToken);
             if (sent == 0)
             {
                 await SimDelay.WaitAsync(timeProvider, controls.StallMs, cancellationToken);
@@ -89,14 +107,18 @@ internal sealed class CompletionsEndpoint(
         }
 
         await SimDelay.WaitAsync(timeProvider, controls.ChunkDelayMs, cancellationToken);
-        await SseWriter.WriteDataAsync(context.Response, Chunk(string.Empty, finishReason), chunkType, cancellationToken);
+        for (var i = 0; i < choices; i++)
+        {
+            await SseWriter.WriteDataAsync(context.Response, Chunk(string.Empty, finishReason, i), chunkType, cancellationToken);
+        }
+
         if (includeUsage)
         {
             await SseWriter.WriteDataAsync(context.Response, new TextCompletion(id, created, model, [], usage), chunkType, cancellationToken);
         }
 
         await SseWriter.WriteDoneAsync(context.Response, cancellationToken);
-        stats.Usage(promptTokens, answer.Tokens);
+        stats.Usage(promptTokens, answer.Tokens * bestOf);
     }
 
     /// <summary>A string, or an array holding one string (several prompts in one call are not simulated).</summary>

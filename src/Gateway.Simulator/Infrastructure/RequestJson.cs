@@ -74,6 +74,15 @@ internal static class RequestJson
     }
 
     /// <summary>A token limit: absent, or at least 1.</summary>
+    /// <summary>A count of outputs (<c>n</c>, <c>best_of</c>): 1 when absent, else 1 to 128 as OpenAI accepts.</summary>
+    public static int OptionalCount(JsonElement body, string name)
+    {
+        var value = OptionalInt(body, name) ?? 1;
+        return value is < 1 or > 128
+            ? throw new InvalidSimRequestException($"Invalid '{name}': expected a value from 1 to 128, but got {value} instead.", name)
+            : value;
+    }
+
     public static int? OptionalLimit(JsonElement body, string name)
     {
         var value = OptionalInt(body, name);

@@ -42,6 +42,12 @@ public sealed record AuditRecord
     public DateTimeOffset RecordedAt { get; init; }
     public required string PreviousHash { get; init; }
 
+    /// <summary>
+    /// How many requests the row stands for: 1, or more for a row that aggregates repeated denials
+    /// of one kind from one address within a short window (so a flood cannot bury the ledger).
+    /// </summary>
+    public long Count { get; init; } = 1;
+
     /// <summary>The hash of this row's content chained to the previous row's hash.</summary>
     public string Hash => ComputeHash();
 
@@ -53,6 +59,13 @@ public sealed record AuditRecord
             Num(ReservedMicros), Num(CostMicros), Num(PriceInputMicrosPerMTok), Num(PriceOutputMicrosPerMTok), Num(PriceCachedMicrosPerMTok),
             Num(HttpStatus), Outcome, Denial ?? "", Error ?? "", Num(LatencyMs), FrontendInstance, Region, ClientAddress ?? "",
             StartedAt.UtcTicks.ToString(CultureInfo.InvariantCulture), RecordedAt.UtcTicks.ToString(CultureInfo.InvariantCulture));
+
+        // Rows standing for one request hash as they always have, so older chains still verify.
+        if (Count != 1)
+        {
+            canonical += "\n" + Num(Count);
+        }
+
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
 
         static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
@@ -90,6 +103,7 @@ public sealed record AuditRecord
         ["Sequence"] = Sequence,
         ["PreviousHash"] = PreviousHash,
         ["Hash"] = Hash,
+        ["Count"] = Count == 1 ? null : Count,
     };
 
     public static AuditRecord FromEntity(TableEntity e) => new()
@@ -123,5 +137,6 @@ public sealed record AuditRecord
         StartedAt = e.GetDateTimeOffset("StartedAt") ?? default,
         RecordedAt = e.GetDateTimeOffset("RecordedAt") ?? default,
         PreviousHash = e.GetString("PreviousHash") ?? "",
+        Count = e.GetInt64("Count") ?? 1,
     };
 }

@@ -7,7 +7,8 @@ namespace Gateway.Storage.Audit;
 /// <summary>
 /// Denials that no key can own: a missing or malformed key, or a key id that was never issued.
 /// They go into the ledger table under one partition per UTC day, so probing with made-up keys is
-/// on the record too. Only the key id part of what was presented is kept, never a secret.
+/// on the record too. Only the key id part of what was presented is kept, never a secret. Repeats
+/// from one address within a short window are one row with a count (see the front-end's AuthFailureGuard).
 /// </summary>
 public sealed class UnattributedAudit(GatewayTables tables, ILogger<UnattributedAudit> logger) : IAsyncDisposable
 {
@@ -30,6 +31,8 @@ public sealed class UnattributedAudit(GatewayTables tables, ILogger<Unattributed
             ["Region"] = denial.Region,
             ["ClientAddress"] = denial.ClientAddress,
             ["RecordedAt"] = denial.RecordedAt,
+            ["Count"] = denial.Count,
+            ["FirstAt"] = denial.FirstAt,
         }));
 
     public ValueTask DisposeAsync() => _writer.DisposeAsync();

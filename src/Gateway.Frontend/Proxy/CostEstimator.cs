@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Gateway.Core.Pricing;
+using Gateway.Core.Tokenization;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Frontend.Proxy;
+
+/// <summary>
+/// Step 3 of the request path: the worst-case cost of a request, from its prompt counted by a real
+/// tokenizer (no further than the model's context window) and its output ceiling (stated, else the
+/// API's default written into the body, else the model's maximum; never more than the model's
+/// maximum) times the outputs it asks for (<c>n</c>, <c>best_of</c>).
+/// </summary>
+public sealed class CostEstimator(PriceTable prices, PromptTokenCounter tokens, IOptions<FrontendOptions> options)
+{
+    /// <summary>The estimate, or the error code and message of a 400 that refuses the request.</summary>
+    public (CostEstimate? Estimate, string? Code, string? Message) Estimate(ProxyRoute route, JsonElement root)
+    {
+        var o = options.Value;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out var modelElement)
+            || modelElement.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(modelElement.GetString()))
+        {
+            return (null, "missing_model", "You must provide a model parameter.");
+        }
+
+        var model = modelElement.GetString()!;
+        var streaming = route.CanStream && root.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
+        if (!prices.TryGet(model, out var entry))
+        {
+            return (new CostEstimate(model, streaming, null, 0, 0, false, 0, null), null, null);
+        }
+
+        var (outputs, outputsError) = route.ReadOutputs(root, o.MaxOutputsPerRequest);
+        if (outputsError is not null)
+        {
+            return (null, "invalid_value", outputsError);
+        }
+
+        var contextWindow = entry.ContextWindow ?? o.DefaultContextWindow;
+        int promptTokens;
+        try
+        {
+            promptTokens = route.CountPrompt(tokens, model, root, contextWindow);
+        }
+        catch (PromptTooLongException ex)
+        {
+            return (null, "context_length_exceeded",
+                $"This model's maximum context length is {ex.Limit} tokens, and your prompt has more. Please reduce the length of the messages.");
+        }
+
+        var stated = route.ReadOutputCeiling(root);
+        var injected = stated is null ? route.ApiDefaultOutputTokens : null;
+        var perOutput = stated ?? injected ?? entry.MaxOutputTokens ?? o.DefaultOutputCeiling;
+
+        // The upstream cannot write more than the model's maximum, so more is never reserved.
+        if (entry.MaxOutputTokens is { } max && perOutput > max)
+        {
+            perOutput = max;
+        }
+
+        var ceiling = (int)Math.Min(int.MaxValue, (long)perOutput * outputs);
+        var price = entry.Price;
+        return (new CostEstimate(model, streaming, price, promptTokens, ceiling, stated is null && injected is null, price.Cost(promptTokens, ceiling), injected), null, null);
+    }
+}

@@ -1,0 +1,131 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Unicode;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Gateway.Frontend.Proxy;
+
+/// <summary>
+/// A proxied request's body, read within the size limit and parsed strictly: valid UTF-8, no
+/// escape that decodes to a lone UTF-16 surrogate, no property named twice in one object. What the
+/// gateway reads (model, stream, ceilings) must be exactly what the upstream will read, and a body
+/// two parsers could read differently is refused before anything is reserved.
+/// </summary>
+public sealed class ProxyRequestBody : IDisposable
+{
+    private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
+
+    private ProxyRequestBody(byte[] bytes, JsonDocument document)
+    {
+        Bytes = bytes;
+        Document = document;
+    }
+
+    /// <summary>The body as received, forwarded as is when the gateway changes nothing in it.</summary>
+    public byte[] Bytes { get; }
+
+    public JsonDocument Document { get; }
+
+    public JsonElement Root => Document.RootElement;
+
+    public void Dispose() => Document.Dispose();
+
+    /// <summary>The parsed body, or the status (400 or 413) and message to refuse it with.</summary>
+    public static async Task<(ProxyRequestBody? Body, int Status, string? Error)> ReadAsync(HttpContext context, long limit)
+    {
+        var tooLarge = (default(ProxyRequestBody), StatusCodes.Status413PayloadTooLarge, $"Request body is larger than the gateway's limit of {limit} bytes.");
+        if (context.Request.ContentLength > limit)
+        {
+            return tooLarge;
+        }
+
+        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false })
+        {
+            sizeFeature.MaxRequestBodySize = limit + 1;
+        }
+
+        byte[] bytes;
+        using (var buffer = new MemoryStream((int)Math.Min(context.Request.ContentLength ?? 16 * 1024, 1024 * 1024)))
+        {
+            try
+            {
+                var chunk = new byte[16 * 1024];
+                int read;
+                while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+                {
+                    if (buffer.Length + read > limit)
+                    {
+                        return tooLarge;
+                    }
+
+                    buffer.Write(chunk, 0, read);
+                }
+            }
+            catch (BadHttpRequestException ex) when (ex.StatusCode == (int)HttpStatusCode.RequestEntityTooLarge)
+            {
+                return tooLarge;
+            }
+            catch (BadHttpRequestException ex)
+            {
+                return (null, StatusCodes.Status400BadRequest, $"The request body could not be read: {ex.Message}");
+            }
+
+            bytes = buffer.ToArray();
+        }
+
+        if (bytes.Length == 0)
+        {
+            return Invalid("the body is empty");
+        }
+
+        if (Check(bytes) is { } error)
+        {
+            return Invalid(error);
+        }
+
+        try
+        {
+            return (new ProxyRequestBody(bytes, JsonDocument.Parse(bytes, Strict)), 0, null);
+        }
+        catch (JsonException ex)
+        {
+            return Invalid(ex.Message);
+        }
+    }
+
+    /// <summary>Invalid UTF-8, and escapes that decode to a lone surrogate (which no provider accepts and .NET cannot read as a string).</summary>
+    private static string? Check(byte[] bytes)
+    {
+        if (!Utf8.IsValid(bytes))
+        {
+            return "the body is not valid UTF-8";
+        }
+
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = Strict.MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    _ = reader.GetString();
+                }
+            }
+        }
+        catch (JsonException ex)
+        {
+            return ex.Message;
+        }
+        catch (InvalidOperationException)
+        {
+            return $"a string at byte {reader.TokenStartIndex} holds an escape that is not valid Unicode (a lone surrogate such as \\ud800)";
+        }
+
+        return null;
+    }
+
+    private static (ProxyRequestBody?, int, string?) Invalid(string reason) =>
+        (null, StatusCodes.Status400BadRequest, $"We could not parse the JSON body of your request. ({reason})");
+}
