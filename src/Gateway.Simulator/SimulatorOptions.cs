@@ -10,6 +10,9 @@ public sealed class SimulatorOptions
     [
         "gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o4-mini", "text-embedding-3-small",
         "claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1", "sim-small", "sim-large",
+
+        // Dated snapshots, as the providers serve them next to their aliases.
+        "gpt-4o-mini-2024-07-18", "claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001",
     ];
 
     /// <summary>

@@ -116,13 +116,17 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             _rate.Restore(await RateWindow.LastMinuteAsync(KeyId, _ledger, _time, _open.Values.Select(o => o.Intent), _ => true, cancellationToken));
         }
 
-        _abandonTimer = this.RegisterGrainTimer(SweepAbandonedAsync, new GrainTimerCreationOptions
+        StartSweeping();
+    }
+
+    /// <summary>The key's own sweep: abandoned intents, and denial windows that ended with repeats counted.</summary>
+    private void StartSweeping() =>
+        _abandonTimer ??= this.RegisterGrainTimer(SweepAbandonedAsync, new GrainTimerCreationOptions
         {
             DueTime = _options.SweepInterval,
             Period = _options.SweepInterval,
             Interleave = true,
         });
-    }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -164,6 +168,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         };
         _periodStart = _state.State.CheckpointPeriodStart;
         await _state.WriteStateAsync();
+        StartSweeping();
         return Snapshot();
     }
 

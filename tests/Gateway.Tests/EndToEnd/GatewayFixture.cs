@@ -3,8 +3,11 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.EndToEnd;
 
 /// <summary>One all-in-one gateway (silo and front-end in one process) over Azurite, with the simulator upstream.</summary>
-public sealed class GatewayFixture : IAsyncLifetime
+public class GatewayFixture : IAsyncLifetime
 {
+    /// <summary>Settings this fixture's gateway gets on top of the defaults.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Extra { get; } = new Dictionary<string, string>();
+
     public string Prefix { get; } = TestStorage.NewPrefix();
     public SimulatorServer Simulator { get; private set; } = null!;
     public GatewayServer Gateway { get; private set; } = null!;
@@ -15,7 +18,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     {
         await TestStorage.CreateTablesAsync(Prefix);
         Simulator = await SimulatorServer.StartAsync();
-        Gateway = await GatewayServer.StartAsync(new GatewaySettings(Prefix, "e2e-" + Prefix, Simulator.BaseUrl));
+        Gateway = await GatewayServer.StartAsync(new GatewaySettings(Prefix, "e2e-" + Prefix, Simulator.BaseUrl) { Extra = Extra });
         Admin = Gateway.CreateAdminClient();
         Ledger = new LedgerQueries(Prefix);
     }

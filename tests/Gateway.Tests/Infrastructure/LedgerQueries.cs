@@ -25,6 +25,19 @@ public sealed class LedgerQueries(string prefix)
         return rows;
     }
 
+    /// <summary>Today's refusals that no key owns, with how many requests each row stands for.</summary>
+    public async Task<List<(string? KeyId, string Reason, long Count, int Status)>> UnattributedCountsAsync()
+    {
+        var rows = new List<(string?, string, long, int)>();
+        var partition = UnattributedAudit.PartitionFor(DateTimeOffset.UtcNow);
+        await foreach (var e in _tables.Ledger.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{partition}'"))
+        {
+            rows.Add((e.GetString("PresentedKeyId"), e.GetString("Reason") ?? "", e.GetInt64("Count") ?? 1, e.GetInt32("HttpStatus") ?? 0));
+        }
+
+        return rows;
+    }
+
     public async Task<List<AuditRecord>> RowsAsync(string keyId)
     {
         var rows = new List<AuditRecord>();
