@@ -49,8 +49,9 @@ public sealed class FrontendOptions
     public int MaxOutputsPerRequest { get; set; } = 8;
 
     /// <summary>
-    /// Failed authentications (bad, unknown, revoked or expired keys) one client address may make per
-    /// minute before every request from it is refused with 429 for the rest of that minute. 0: no limit.
+    /// Failed authentications (a missing or malformed key, a key id never issued, a wrong secret) one
+    /// client address may make per minute before every request from it is refused with 429 for the
+    /// rest of that minute. Revoked and expired keys do not count. 0: no limit.
     /// </summary>
     [Range(0, 1_000_000)]
     public int FailedAuthPerMinute { get; set; } = 100;

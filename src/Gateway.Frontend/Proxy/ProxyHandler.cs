@@ -69,17 +69,9 @@ public sealed partial class ProxyHandler(
         var requestContext = new RequestContext(requestId, "", route.Dialect == ApiDialect.Anthropic ? "anthropic" : "openai", route.Endpoint,
             false, o.InstanceId, o.Region, startedAt, client);
 
-        // A large body is read only for a key its grain admits: a made-up key costs no tokenizing.
-        if (context.Request.ContentLength is not { } declared || declared > o.AuthenticateFirstBytes)
-        {
-            if (!await AdmitAsync(context, route, grain, keyId, requestContext, secretHash))
-            {
-                return;
-            }
-        }
-
-        // 2. The body: bounded, strictly parsed, naming a model; 3. its worst-case cost.
-        if (await ReadRequestAsync(context, route) is not var (request, estimate))
+        // 2. The body: bounded, strictly parsed, naming a model; 3. its worst-case cost. A large body
+        // is read on only for a key its grain admits: a made-up key costs no reading or tokenizing.
+        if (await ReadRequestAsync(context, route, () => AdmitAsync(context, route, grain, keyId, requestContext, secretHash)) is not var (request, estimate))
         {
             return;
         }
@@ -289,10 +281,14 @@ public sealed partial class ProxyHandler(
         return true;
     }
 
-    /// <summary>A denial from the key's grain: counted against the address when it is about the key itself, then answered.</summary>
+    /// <summary>
+    /// A denial from the key's grain, answered. A wrong secret or a key id never issued counts against
+    /// the address as a guess; a revoked or expired key does not (it is a real key, audited in its own
+    /// ledger, and a forgotten agent looping on it must not lock out everyone behind the same address).
+    /// </summary>
     private async Task RefuseAsync(HttpContext context, ProxyRoute route, string keyId, RequestContext requestContext, BeginResult refused)
     {
-        if (refused.Denial is DenialReason.UnknownKey or DenialReason.Revoked or DenialReason.Expired)
+        if (refused.Denial == DenialReason.UnknownKey)
         {
             guard.Failed(requestContext.ClientAddress);
         }
@@ -310,12 +306,18 @@ public sealed partial class ProxyHandler(
     /// Steps 2 and 3: reads the body and works out what the request may cost at most. Null when the
     /// request was refused (the refusal is written); nothing has been reserved or audited then.
     /// </summary>
-    private async Task<(ProxyRequestBody Body, CostEstimate Estimate)?> ReadRequestAsync(HttpContext context, ProxyRoute route)
+    private async Task<(ProxyRequestBody Body, CostEstimate Estimate)?> ReadRequestAsync(HttpContext context, ProxyRoute route, Func<Task<bool>> admit)
     {
         var o = options.Value;
-        var (body, status, bodyError) = await ProxyRequestBody.ReadAsync(context, o.MaxRequestBodyBytes);
+        var (body, status, bodyError) = await ProxyRequestBody.ReadAsync(context, o.MaxRequestBodyBytes, o.AuthenticateFirstBytes, admit);
         if (body is null)
         {
+            if (status == 0)
+            {
+                // Refused on the key before the body was read on; the refusal is written.
+                return null;
+            }
+
             await ProviderErrors.WriteAsync(context, route.Dialect, status, bodyError!, status == 413 ? "request_too_large" : "invalid_json");
             return null;
         }

@@ -31,13 +31,28 @@ public sealed class ProxyRequestBody : IDisposable
 
     public void Dispose() => Document.Dispose();
 
-    /// <summary>The parsed body, or the status (400 or 413) and message to refuse it with.</summary>
-    public static async Task<(ProxyRequestBody? Body, int Status, string? Error)> ReadAsync(HttpContext context, long limit)
+    /// <summary>
+    /// The parsed body, or the status (400 or 413) and message to refuse it with. A body longer than
+    /// <paramref name="admitAbove"/> bytes (declared, or found while reading) is read on only once
+    /// <paramref name="admit"/> says yes; when it says no, it has answered, and the status is 0.
+    /// </summary>
+    public static async Task<(ProxyRequestBody? Body, int Status, string? Error)> ReadAsync(HttpContext context, long limit, long admitAbove, Func<Task<bool>> admit)
     {
         var tooLarge = (default(ProxyRequestBody), StatusCodes.Status413PayloadTooLarge, $"Request body is larger than the gateway's limit of {limit} bytes.");
         if (context.Request.ContentLength > limit)
         {
             return tooLarge;
+        }
+
+        var admitted = false;
+        if (context.Request.ContentLength > admitAbove)
+        {
+            if (!await admit())
+            {
+                return (null, 0, null);
+            }
+
+            admitted = true;
         }
 
         var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
@@ -61,6 +76,15 @@ public sealed class ProxyRequestBody : IDisposable
                     }
 
                     buffer.Write(chunk, 0, read);
+                    if (!admitted && buffer.Length > admitAbove)
+                    {
+                        if (!await admit())
+                        {
+                            return (null, 0, null);
+                        }
+
+                        admitted = true;
+                    }
                 }
             }
             catch (BadHttpRequestException ex) when (ex.StatusCode == (int)HttpStatusCode.RequestEntityTooLarge)

@@ -212,6 +212,17 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         Assert.Equal(HttpStatusCode.Unauthorized, madeUp.StatusCode);
         Assert.Equal("invalid_api_key", await ErrorCodeAsync(madeUp));
 
+        // The same sent chunked, with no Content-Length: found large while reading, refused on the key.
+        using (var http = new HttpClient { BaseAddress = new Uri(fixture.Gateway.BaseUrl) })
+        using (var chunked = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StreamContent(new MemoryStream(garbage)) })
+        {
+            chunked.Headers.TransferEncodingChunked = true;
+            chunked.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            chunked.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "gw_madeupkey002_" + new string('s', 43));
+            using var response = await http.SendAsync(chunked);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
         var key = await fixture.Admin.CreateKeyAsync("hostile-large", 1m);
         using var real = await PostAsync("/v1/chat/completions", key.Key, garbage);
         Assert.Equal(HttpStatusCode.BadRequest, real.StatusCode);
