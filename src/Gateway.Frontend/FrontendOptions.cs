@@ -61,4 +61,11 @@ public sealed class FrontendOptions
     /// was written become one counted row in the unattributed partition. Zero writes each one.
     /// </summary>
     public TimeSpan DenialAggregationWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Addresses or CIDR ranges (<c>10.0.0.0/16</c>) of the proxies or load balancers in front of the
+    /// gateway. From them, the last <c>X-Forwarded-For</c> hop names the client: what audit rows
+    /// record and the failed-authentication limit counts by. Empty: the TCP peer is the client.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
 }

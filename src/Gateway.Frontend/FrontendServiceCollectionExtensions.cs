@@ -19,6 +19,7 @@ public static class FrontendServiceCollectionExtensions
     public static IServiceCollection AddProxy(this IServiceCollection services)
     {
         services.AddOptions<FrontendOptions>().BindConfiguration(FrontendOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FrontendOptions>, FrontendOptionsValidator>();
         services.AddOptions<UpstreamsOptions>().BindConfiguration(UpstreamsOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<UpstreamsOptions>, UpstreamsOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);

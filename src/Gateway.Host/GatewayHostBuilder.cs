@@ -24,6 +24,11 @@ public static partial class GatewayHostBuilder
 
         var app = builder.Build();
         app.UseGatewayErrorBodies();
+        if (shape != HostShape.Silo)
+        {
+            app.UseTrustedProxies();
+        }
+
         app.MapHealthApi();
         if (shape != HostShape.Silo)
         {

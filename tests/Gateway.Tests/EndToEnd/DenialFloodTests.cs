@@ -22,6 +22,7 @@ public sealed class DenialFloodTests(DenialFloodTests.Fixture fixture) : IClassF
             ["Gateway:Frontend:DenialAggregationWindow"] = "00:00:02",
             ["Gateway:Keys:DenialAggregationWindow"] = "00:00:02",
             ["Gateway:Keys:SweepInterval"] = "00:00:01",
+            ["Gateway:Frontend:TrustedProxies:0"] = "127.0.0.1",
         };
     }
 
@@ -64,7 +65,27 @@ public sealed class DenialFloodTests(DenialFloodTests.Fixture fixture) : IClassF
         Assert.All(unattributed.Where(r => r.Reason == "auth_throttled"), r => Assert.Equal(429, r.Status));
     }
 
-    private async Task<HttpStatusCode> SendAsync(string key)
+    [Fact]
+    public async Task Behind_a_trusted_proxy_each_client_is_counted_by_its_forwarded_address()
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < FailuresAllowed + 1; i++)
+        {
+            statuses.Add(await SendAsync("not-a-gateway-key", forwardedFor: "203.0.113.5"));
+        }
+
+        // One client behind the proxy used up its failures; another behind the same proxy has not.
+        Assert.Equal(FailuresAllowed, statuses.Count(s => s == HttpStatusCode.Unauthorized));
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync("not-a-gateway-key", forwardedFor: "203.0.113.6"));
+
+        var rows = await Poll.UntilAsync(() => fixture.Ledger.UnattributedCountsAsync(),
+            r => r.Where(x => x.ClientAddress == "203.0.113.5" && x.Reason == "malformed_or_missing_key").Sum(x => x.Count) == FailuresAllowed,
+            TimeSpan.FromSeconds(30), "the forwarded client's refusals counted");
+        Assert.Contains(rows, r => r.ClientAddress == "203.0.113.6");
+    }
+
+    private async Task<HttpStatusCode> SendAsync(string key, string? forwardedFor = null)
     {
         using var http = new HttpClient { BaseAddress = new Uri(fixture.Gateway.BaseUrl) };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
@@ -72,6 +93,11 @@ public sealed class DenialFloodTests(DenialFloodTests.Fixture fixture) : IClassF
             Content = new StringContent("""{"model":"gpt-4o-mini","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
         using var response = await http.SendAsync(request);
         if (response.StatusCode == HttpStatusCode.TooManyRequests)
         {

@@ -26,13 +26,13 @@ public sealed class LedgerQueries(string prefix)
     }
 
     /// <summary>Today's refusals that no key owns, with how many requests each row stands for.</summary>
-    public async Task<List<(string? KeyId, string Reason, long Count, int Status)>> UnattributedCountsAsync()
+    public async Task<List<(string? KeyId, string Reason, long Count, int Status, string? ClientAddress)>> UnattributedCountsAsync()
     {
-        var rows = new List<(string?, string, long, int)>();
+        var rows = new List<(string?, string, long, int, string?)>();
         var partition = UnattributedAudit.PartitionFor(DateTimeOffset.UtcNow);
         await foreach (var e in _tables.Ledger.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{partition}'"))
         {
-            rows.Add((e.GetString("PresentedKeyId"), e.GetString("Reason") ?? "", e.GetInt64("Count") ?? 1, e.GetInt32("HttpStatus") ?? 0));
+            rows.Add((e.GetString("PresentedKeyId"), e.GetString("Reason") ?? "", e.GetInt64("Count") ?? 1, e.GetInt32("HttpStatus") ?? 0, e.GetString("ClientAddress")));
         }
 
         return rows;
