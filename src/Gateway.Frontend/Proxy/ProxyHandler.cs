@@ -8,6 +8,7 @@ using Gateway.Core.Tokenization;
 using Gateway.Frontend.Upstreams;
 using Gateway.Storage.Audit;
 using Gateway.Storage.Content;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -43,6 +44,12 @@ public sealed partial class ProxyHandler(
         var requestId = Guid.CreateVersion7(startedAt).ToString("N");
         var client = context.Connection.RemoteIpAddress?.ToString();
         context.Response.Headers["x-gateway-request-id"] = requestId;
+
+        // Every error from here on is written by this handler or forwarded from the upstream as it came.
+        if (context.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
+        {
+            statusPages.Enabled = false;
+        }
 
         // 0. An address that keeps failing to authenticate waits, before any work is spent on it.
         if (guard.RetryAfter(client) is { } wait)
