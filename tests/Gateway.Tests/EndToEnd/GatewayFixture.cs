@@ -15,7 +15,12 @@ public sealed class GatewayFixture : IAsyncLifetime
     {
         await TestStorage.CreateTablesAsync(Prefix);
         Simulator = await SimulatorServer.StartAsync();
-        Gateway = await GatewayServer.StartAsync(new GatewaySettings(Prefix, "e2e-" + Prefix, Simulator.BaseUrl));
+        Gateway = await GatewayServer.StartAsync(new GatewaySettings(Prefix, "e2e-" + Prefix, Simulator.BaseUrl)
+        {
+            // Test classes make many refused admin calls on purpose, all from 127.0.0.1; the limit on
+            // failed attempts has tests of its own (AdminAuthLimitTests).
+            Extra = new Dictionary<string, string> { ["Gateway:Admin:FailedAttemptLimit"] = "100000" },
+        });
         Admin = Gateway.CreateAdminClient();
         Ledger = new LedgerQueries(Prefix);
     }
