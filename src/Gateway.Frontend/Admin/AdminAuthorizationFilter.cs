@@ -25,6 +25,7 @@ public sealed partial class AdminAuthorizationFilter(
 {
     private const string AdminItem = "gateway.admin";
     private const string ScopeItem = "gateway.admin.audit";
+    private const string ArrivedItem = "gateway.admin.arrived";
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -161,9 +162,24 @@ public sealed partial class AdminAuthorizationFilter(
         }
     }
 
+    /// <summary>
+    /// A row about this call. Its time is when the call arrived, the same in the pending row and in the
+    /// completed one: the row key (which a time range reads by) is made from it.
+    /// </summary>
     private AdminAuditEntry Entry(HttpContext http, AdminRequirement requirement, AdminKeyRecord? admin, AdminAuditScope scope, int status, string? detail) =>
-        new(time.GetUtcNow(), requirement.Action, admin?.Id, admin?.Name, scope.Target ?? RouteTarget(http),
+        new(ArrivedAt(http), requirement.Action, admin?.Id, admin?.Name, scope.Target ?? RouteTarget(http),
             status is > 0 and < 400, status, detail, Json(scope.Before), Json(scope.After), http.Connection.RemoteIpAddress?.ToString());
+
+    private DateTimeOffset ArrivedAt(HttpContext http)
+    {
+        if (http.Items[ArrivedItem] is not DateTimeOffset at)
+        {
+            at = time.GetUtcNow();
+            http.Items[ArrivedItem] = at;
+        }
+
+        return at;
+    }
 
     private static string? RouteTarget(HttpContext http) =>
         http.Request.RouteValues.TryGetValue("keyId", out var keyId) ? keyId?.ToString()
