@@ -13,7 +13,7 @@ namespace Gateway.Frontend.Admin;
 /// front-end: a limit per front-end, and nothing to write on the path of a refused call but that
 /// window's first row. Time comes from the injected <see cref="TimeProvider"/>.
 /// </summary>
-public sealed partial class AdminAuthFailures : IAsyncDisposable
+public sealed partial class AdminAuthFailures : IAsyncDisposable, IDisposable
 {
     /// <summary>The one count shared by addresses beyond <see cref="AdminAuthOptions.MaxTrackedAddresses"/>.</summary>
     private const string Overflow = "(other addresses)";
@@ -25,6 +25,7 @@ public sealed partial class AdminAuthFailures : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Window> _open = new(StringComparer.Ordinal);
     private readonly List<Window> _closed = [];
+    // Never disposed: without a wait handle a SemaphoreSlim holds nothing, and a late timer tick may still touch it.
     private readonly SemaphoreSlim _flushing = new(1, 1);
     private readonly ITimer _timer;
 
@@ -113,13 +114,18 @@ public sealed partial class AdminAuthFailures : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops counting; counts not yet written are lost (the host disposes asynchronously, which writes them).</summary>
+    public void Dispose()
+    {
+        _timer.Dispose();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _timer.DisposeAsync();
 
         // Counts still open are written now rather than lost with the process.
         await FlushAsync(closeAll: true);
-        _flushing.Dispose();
     }
 
     private async Task WriteFirstAsync(Window window)
