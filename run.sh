@@ -2,6 +2,8 @@
 # Runs the gateway locally on a fresh clone: installs Azurite, starts it on a data folder kept
 # between runs, starts the model simulator (unless real provider keys are given) and the gateway
 # all-in-one (silo + front-end), and prints the URL and the admin key. Ctrl-C stops everything.
+# A generated admin key is shown once on the terminal only; every log (gateway.log, and this
+# script's own output when it is redirected) holds it masked, gwadmin_abcd….
 #
 #   GATEWAY_PORT       gateway HTTP port                  (default 8080)
 #   SIMULATOR_PORT     model simulator port               (default 8090)
@@ -21,9 +23,15 @@ DATA_DIR="${GATEWAY_DATA_DIR:-.data}"
 mkdir -p "$DATA_DIR"
 DATA_DIR="$(cd "$DATA_DIR" && pwd)"
 
+# The gateway hands a generated admin key over in a file only this user can read, never on its output.
+key_dir="$(mktemp -d)"
+chmod 700 "$key_dir"
+key_file="$key_dir/admin-key"
+
 pids=()
 cleanup() {
   trap - INT TERM EXIT
+  rm -rf "$key_dir"
   echo
   echo "==> Stopping"
   # Newest first: the gateway leaves the cluster while its storage is still there.
@@ -69,7 +77,8 @@ fi
 
 echo "==> Starting the gateway (all-in-one) on http://127.0.0.1:$GATEWAY_PORT"
 GATEWAY_STORAGE="$GATEWAY_STORAGE_CONNECTION" dotnet src/Gateway.Host/bin/Release/net10.0/Gateway.Host.dll \
-  --urls "http://127.0.0.1:$GATEWAY_PORT" --role all "${upstream_args[@]}" > >(tee "$DATA_DIR/gateway.log") 2>&1 &
+  --urls "http://127.0.0.1:$GATEWAY_PORT" --role all --Gateway:AdminKeyFile "$key_file" "${upstream_args[@]}" \
+  > >(tee "$DATA_DIR/gateway.log") 2>&1 &
 pids+=("$!")
 
 for _ in $(seq 1 300); do
@@ -81,12 +90,29 @@ if ! curl -fs "http://127.0.0.1:$GATEWAY_PORT/readyz" >/dev/null 2>&1; then
   exit 1
 fi
 
+# What a log may show of a key: the prefix and four characters of a generated one.
+mask() {
+  if [[ "$1" == gwadmin_* ]] && [ "${#1}" -ge 40 ]; then printf '%s…' "${1:0:12}"; else printf '…'; fi
+}
+
 if [ -n "${GATEWAY_ADMIN_KEY:-}" ]; then
-  admin_line="$GATEWAY_ADMIN_KEY (from GATEWAY_ADMIN_KEY)"
-elif generated=$(grep -Eo 'gwadmin_[A-Za-z0-9_-]+' "$DATA_DIR/gateway.log" | head -n1) && [ -n "$generated" ]; then
-  admin_line="$generated (generated now, shown once: only its hash is stored)"
+  admin_line="$(mask "$GATEWAY_ADMIN_KEY") (from GATEWAY_ADMIN_KEY)"
+elif [ -s "$key_file" ]; then
+  generated="$(head -n1 "$key_file")"
+  rm -f "$key_file"
+  if [ -t 1 ]; then
+    # This output is the terminal itself: the banner shows the key.
+    admin_line="$generated (generated now, shown this once: only its hash is stored)"
+  elif { printf '\n  Admin key (shown once; only its hash is stored, so save it now):\n    %s\n\n' "$generated" >/dev/tty; } 2>/dev/null; then
+    admin_line="$(mask "$generated") (generated now; shown once on the terminal, not in this output)"
+  else
+    # No terminal at all (CI, a service): the key stays in a file only this user can read.
+    (umask 077 && printf '%s\n' "$generated" >"$DATA_DIR/admin-key")
+    admin_line="$(mask "$generated") (generated now; no terminal to show it on, so it is in $DATA_DIR/admin-key, mode 600: store it, then delete the file)"
+  fi
+  unset generated
 else
-  admin_line="generated at first start and shown then (only its hash is stored); set GATEWAY_ADMIN_KEY to choose one"
+  admin_line="generated at an earlier start and shown then (only its hash is stored); set GATEWAY_ADMIN_KEY to choose one"
 fi
 
 cat <<BANNER

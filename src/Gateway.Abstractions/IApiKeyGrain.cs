@@ -14,22 +14,22 @@ public interface IApiKeyGrain : IGrainWithStringKey
     [Alias("GetSnapshot")]
     Task<KeySnapshot?> GetSnapshot();
 
-    /// <summary>Revokes the key durably; once this returns, no request with the key is accepted.</summary>
+    /// <summary>Changes the key's limits; they apply from the next request on. A revoked key is left as it is.</summary>
+    [Alias("Update")]
+    Task<KeyChangeResult> Update(KeyChanges changes);
+
+    /// <summary>Switches content capture on (with its recorded reason) or off (null). A revoked key is left as it is.</summary>
+    [Alias("SetCapture")]
+    Task<KeyChangeResult> SetCapture(ContentCapture? capture);
+
     /// <summary>
     /// Replaces the key's secret (same key id, budget and history). The previous secret keeps working
-    /// for <paramref name="grace"/> (zero: not at all), then stops.
+    /// for <paramref name="grace"/> (zero: not at all), then stops. A revoked key gets no new secret.
     /// </summary>
-    /// <summary>Changes the key's limits; they apply from the next request on.</summary>
-    [Alias("Update")]
-    Task<KeySnapshot?> Update(KeyChanges changes);
-
-    /// <summary>Switches content capture on (with its recorded reason) or off (null).</summary>
-    [Alias("SetCapture")]
-    Task<KeySnapshot?> SetCapture(ContentCapture? capture);
-
     [Alias("Rotate")]
-    Task<KeySnapshot?> Rotate(string newSecretHash, TimeSpan grace, string rotatedBy);
+    Task<KeyChangeResult> Rotate(string newSecretHash, TimeSpan grace, string rotatedBy);
 
+    /// <summary>Revokes the key durably; once this returns, no request with the key is accepted.</summary>
     [Alias("Revoke")]
     Task<KeySnapshot?> Revoke(string revokedBy);
 

@@ -94,14 +94,14 @@ internal sealed class CliContext(
 
     private int ReportApiError(AdminApiException ex)
     {
-        stderr.WriteLine($"error: {ex.Message} (HTTP {ex.StatusCode})");
+        stderr.WriteLine(TerminalText.Clean($"error: {ex.Message} (HTTP {ex.StatusCode})"));
         if (ex.Problem?.Errors is { Count: > 0 } errors)
         {
             foreach (var (field, messages) in errors)
             {
                 foreach (var message in messages)
                 {
-                    stderr.WriteLine($"  {field}: {message}");
+                    stderr.WriteLine(TerminalText.Clean($"  {field}: {message}"));
                 }
             }
         }
@@ -122,7 +122,7 @@ internal sealed class CliContext(
 
     private int Fail(int exitCode, string message)
     {
-        stderr.WriteLine($"error: {message}");
+        stderr.WriteLine(TerminalText.Clean($"error: {message}"));
         return exitCode;
     }
 

@@ -46,6 +46,9 @@ public static class FrontendServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<AuthFailureGuard>());
         services.AddSingleton<UpstreamClient>();
         services.AddSingleton<ProxyHandler>();
+        services.AddOptions<AdminAuthOptions>().BindConfiguration(AdminAuthOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AdminAuthOptions>, AdminAuthOptionsValidator>();
+        services.TryAddSingleton<AdminAuthFailures>();
         services.AddSingleton<AdminAuthorizationFilter>();
         services.AddHttpForwarder();
         return services;

@@ -88,7 +88,7 @@ internal static class AdminKeysCommands
             return context.RunAsync(
                 parseResult,
                 (api, ct) => api.PostAsync(path, CliJsonContext.Default.AdminKeyDetails, ct),
-                (key, output) => output.WriteLine($"Revoked admin key {key.Id} ({key.Name ?? DisplayFormat.None})."),
+                (key, output) => output.WriteLine(TerminalText.Clean($"Revoked admin key {key.Id} ({key.Name ?? DisplayFormat.None}).")),
                 cancellationToken);
         });
         return command;

@@ -17,7 +17,7 @@ internal static class AuditCommands
         ArgumentNullException.ThrowIfNull(context);
 
         var key = TextOption.Create("--key", "Show the requests made with this key (its id, not the secret).", "key-id");
-        var user = TextOption.Create("--user", "Show the requests made with any key of this user.", "user-id");
+        var user = EntityIdInput.Option("--user", "Show the requests made with any key of this user.", "user-id");
         var limit = BoundedIntOption.Create("--limit", $"How many of the most recent requests to show, 1 to {MaxLimit}.", "n", 1, MaxLimit, DefaultLimit);
 
         var command = new Command(

@@ -34,19 +34,7 @@ internal static class KeysCommands
 
     private static Command BuildCreate(CliContext context)
     {
-        var user = new Option<string>("--user")
-        {
-            Description = "User the key belongs to; spend is attributed to this user.",
-            HelpName = "user-id",
-            Required = true,
-        };
-        user.Validators.Add(result =>
-        {
-            if (string.IsNullOrWhiteSpace(result.GetValueOrDefault<string>()))
-            {
-                result.AddError("--user must not be empty.");
-            }
-        });
+        var user = EntityIdInput.Option("--user", "User the key belongs to; spend is attributed to this user.", "user-id", required: true);
 
         var cap = UsdOption.Create("--cap", "Spending cap in US dollars, e.g. 20 or 12.5.", "usd", required: true);
 
@@ -110,8 +98,8 @@ internal static class KeysCommands
 
     private static Command BuildList(CliContext context)
     {
-        var user = TextOption.Create("--user", "List the keys of this user.", "user-id");
-        var team = TextOption.Create("--team", "List the keys of every member of this team.", "team-id");
+        var user = EntityIdInput.Option("--user", "List the keys of this user.", "user-id");
+        var team = EntityIdInput.Option("--team", "List the keys of every member of this team.", "team-id");
         var limit = BoundedIntOption.Create(
             "--limit", $"Keys per page, 1 to {MaxListLimit}; with --all, per request.", "n", 1, MaxListLimit, DefaultListLimit);
         var cursor = TextOption.Create("--cursor", "Start after this cursor, as printed after 'More:' by the previous page.", "cursor");
@@ -148,7 +136,7 @@ internal static class KeysCommands
             return context.RunAsync(
                 parseResult,
                 (api, ct) => fetchAll
-                    ? ListAllAsync(api, query, start, ct)
+                    ? AllPages.FetchAsync(api, c => PagePath(query, c), start, CliJsonContext.Default.KeyPage, p => p.Items, p => p.NextCursor, all => new KeyPage(all, NextCursor: null), ct)
                     : api.GetAsync(PagePath(query, start), CliJsonContext.Default.KeyPage, ct),
                 (page, output) => RenderList(page, owner, output),
                 cancellationToken);
@@ -158,51 +146,6 @@ internal static class KeysCommands
 
     private static string PagePath(string query, string? cursor) =>
         "keys?" + query + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
-
-    /// <summary>
-    /// Follows <c>nextCursor</c> to the end and returns every key as one page, with the items exactly as
-    /// received gathered into <c>{"items": [...]}</c>, so <c>--json</c> keeps fields this CLI does not know.
-    /// </summary>
-    private static async Task<ApiResponse<KeyPage>> ListAllAsync(AdminApiClient api, string query, string? cursor, CancellationToken cancellationToken)
-    {
-        var items = new List<KeyDetails>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteStartArray("items");
-            do
-            {
-                var page = await api.GetAsync(PagePath(query, cursor), CliJsonContext.Default.KeyPage, cancellationToken);
-                items.AddRange(page.Value.Items ?? []);
-                using (var document = JsonDocument.Parse(page.RawJson))
-                {
-                    if (document.RootElement.TryGetProperty("items", out var raw) && raw.ValueKind == JsonValueKind.Array)
-                    {
-                        foreach (var item in raw.EnumerateArray())
-                        {
-                            item.WriteTo(writer);
-                        }
-                    }
-                }
-
-                cursor = page.Value.NextCursor;
-
-                // A cursor that comes back again would page forever; better an error than a hung terminal.
-                if (cursor is not null && !seen.Add(cursor))
-                {
-                    throw new AdminApiException(200, $"unexpected response from the gateway: cursor '{cursor}' was returned twice.", problem: null);
-                }
-            }
-            while (cursor is not null);
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        }
-
-        return new ApiResponse<KeyPage>(new KeyPage(items, NextCursor: null), Encoding.UTF8.GetString(buffer.ToArray()));
-    }
 
     private static void RenderList(KeyPage page, string owner, TextWriter output)
     {
@@ -391,9 +334,9 @@ internal static class KeysCommands
             return context.RunAsync(
                 parseResult,
                 (api, ct) => api.PostAsync(path, request, CliJsonContext.Default.SetCaptureRequest, CliJsonContext.Default.KeyDetails, ct),
-                (key, output) => output.WriteLine(key.Capture is { } capture
+                (key, output) => output.WriteLine(TerminalText.Clean(key.Capture is { } capture
                     ? $"Content capture is now on for key {key.KeyId} (reason: {capture.Reason ?? request.Reason})."
-                    : $"Content capture is now off for key {key.KeyId}."),
+                    : $"Content capture is now off for key {key.KeyId}.")),
                 cancellationToken);
         });
         return command;
@@ -449,7 +392,7 @@ internal static class KeysCommands
             return context.RunAsync(
                 parseResult,
                 (api, ct) => api.PostAsync(path, CliJsonContext.Default.KeyDetails, ct),
-                (key, output) => output.WriteLine($"Revoked key {key.KeyId} (user {key.UserId})."),
+                (key, output) => output.WriteLine(TerminalText.Clean($"Revoked key {key.KeyId} (user {key.UserId}).")),
                 cancellationToken);
         });
         return command;

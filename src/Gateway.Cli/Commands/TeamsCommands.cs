@@ -20,7 +20,7 @@ internal static class TeamsCommands
 
     private static Command BuildCreate(CliContext context)
     {
-        var id = IdArgument.Create("id", "Id of the new team: 1 to 128 letters, digits, '.', '_', '-' or '@', e.g. platform.");
+        var id = EntityIdInput.Argument("id", "Id of the new team: 1 to 128 letters, digits, '.', '_', '-' or '@' (not only dots, case-insensitive), e.g. platform.");
         var name = TextOption.Create("--name", "Display name, at most 128 characters. Default: the id.", "name");
 
         var command = new Command("create", "Create a team. Fails if a team with that id already exists.");
@@ -52,7 +52,7 @@ internal static class TeamsCommands
 
     private static Command BuildShow(CliContext context)
     {
-        var id = IdArgument.Create("id", "Id of the team.");
+        var id = EntityIdInput.Argument("id", "Id of the team.");
         var command = new Command("show", "Show a team and its members. 'keys list --team' lists the members' keys.");
         command.Arguments.Add(id);
         command.SetAction((parseResult, cancellationToken) =>
@@ -69,7 +69,7 @@ internal static class TeamsCommands
 
     private static Command BuildUpdate(CliContext context)
     {
-        var id = IdArgument.Create("id", "Id of the team to update.");
+        var id = EntityIdInput.Argument("id", "Id of the team to update.");
         var name = TextOption.Create("--name", "New display name, 1 to 128 characters.", "name");
 
         var command = new Command("update", "Rename a team or change its budget (cap, period, rate limits); give at least one. Its id and members stay as they are.");

@@ -21,7 +21,7 @@ internal static class UsersCommands
 
     private static Command BuildCreate(CliContext context)
     {
-        var id = IdArgument.Create("id", "Id of the new user: 1 to 128 letters, digits, '.', '_', '-' or '@', e.g. alice@example.com.");
+        var id = EntityIdInput.Argument("id", "Id of the new user: 1 to 128 letters, digits, '.', '_', '-' or '@' (not only dots, case-insensitive), e.g. alice@example.com.");
         var name = NameOption();
         var email = EmailOption();
         var team = TeamOption("Team the user belongs to; it must already exist (see 'teams create').");
@@ -54,7 +54,7 @@ internal static class UsersCommands
 
     private static Command BuildShow(CliContext context)
     {
-        var id = IdArgument.Create("id", "Id of the user.");
+        var id = EntityIdInput.Argument("id", "Id of the user.");
         var command = new Command("show", "Show a user's details, status and the ids of their keys.");
         command.Arguments.Add(id);
         command.SetAction((parseResult, cancellationToken) =>
@@ -71,7 +71,7 @@ internal static class UsersCommands
 
     private static Command BuildUpdate(CliContext context)
     {
-        var id = IdArgument.Create("id", "Id of the user to update.");
+        var id = EntityIdInput.Argument("id", "Id of the user to update.");
         var name = NameOption();
         var email = EmailOption();
         var team = TeamOption("Move the user to this team; it must already exist (see 'teams create').");
@@ -114,7 +114,7 @@ internal static class UsersCommands
 
     private static Command BuildDeactivate(CliContext context)
     {
-        var id = IdArgument.Create("id", "Id of the user to deactivate.");
+        var id = EntityIdInput.Argument("id", "Id of the user to deactivate.");
         var command = new Command(
             "deactivate",
             "Deactivate a user and revoke every one of their keys; no new key can be created for them. " +
@@ -155,7 +155,7 @@ internal static class UsersCommands
         TextOption.Create("--email", "Email address, e.g. alice@example.com.", "email");
 
     private static Option<string> TeamOption(string description) =>
-        TextOption.Create("--team", description, "team-id");
+        EntityIdInput.Option("--team", description, "team-id");
 
     private static void RenderDetails(UserDetails user, TextWriter output)
     {

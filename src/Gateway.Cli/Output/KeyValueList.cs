@@ -1,13 +1,13 @@
 namespace Gateway.Cli.Output;
 
-/// <summary>Label/value lines with the values aligned in one column.</summary>
+/// <summary>Label/value lines with the values aligned in one column; each value stays on its line (<see cref="TerminalText"/>).</summary>
 internal sealed class KeyValueList
 {
     private readonly List<(string Label, string Value)> rows = [];
 
     public KeyValueList Add(string label, string? value)
     {
-        rows.Add((label, string.IsNullOrEmpty(value) ? DisplayFormat.None : value));
+        rows.Add((label, string.IsNullOrEmpty(value) ? DisplayFormat.None : TerminalText.Clean(value)));
         return this;
     }
 

@@ -5,7 +5,7 @@ internal static class ShownOnce
 {
     public static void Write(TextWriter output, string headline, string? secret)
     {
-        output.WriteLine(headline);
+        output.WriteLine(TerminalText.Clean(headline));
         output.WriteLine();
         output.WriteLine($"    {secret ?? DisplayFormat.None}");
         output.WriteLine();

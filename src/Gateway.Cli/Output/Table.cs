@@ -51,21 +51,7 @@ internal sealed class Table(params string[] headers)
         writer.WriteLine(line.ToString().TrimEnd());
     }
 
-    // A cell is one line: a newline or tab would break the alignment of every row after it, and
-    // other control characters (terminal escape sequences) must not reach the operator's terminal.
-    private static string Clean(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return DisplayFormat.None;
-        }
-
-        return string.Create(value.Length, value, static (span, source) =>
-        {
-            for (var i = 0; i < source.Length; i++)
-            {
-                span[i] = char.IsControl(source[i]) ? ' ' : source[i];
-            }
-        });
-    }
+    // A cell is one line: a newline or tab would break the alignment of every row after it.
+    private static string Clean(string? value) =>
+        string.IsNullOrEmpty(value) ? DisplayFormat.None : TerminalText.Clean(value);
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Gateway.Storage.Admin;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,6 +9,11 @@ namespace Gateway.Frontend.Admin;
 /// <summary>Admin keys and the admin audit trail.</summary>
 public static class AdminKeyEndpoints
 {
+    public const int MaxNameLength = 64;
+    private const int DefaultAuditLimit = 50;
+    private const int MaxAuditLimit = 1000;
+    private const int MaxFilterLength = 256;
+
     public static RouteGroupBuilder MapAdminKeyApi(this RouteGroupBuilder admin)
     {
         admin.MapPost("/admin-keys", CreateAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "adminkey.create", Mutates: true));
@@ -26,9 +30,10 @@ public static class AdminKeyEndpoints
             return AdminProblems.BadRequest(error!);
         }
 
-        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 64)
+        var badName = request.Name is null ? $"name is required: 1 to {MaxNameLength} characters." : AdminText.Check("name", request.Name, MaxNameLength);
+        if (badName is not null)
         {
-            return AdminProblems.BadRequest("name is required: 1 to 64 characters.");
+            return AdminProblems.BadRequest(badName);
         }
 
         if (!AdminRoles.IsKnown(request.Role))
@@ -36,7 +41,7 @@ public static class AdminKeyEndpoints
             return AdminProblems.BadRequest($"role must be one of: {string.Join(", ", AdminRoles.All)}.");
         }
 
-        var (record, key) = await store.CreateAsync(request.Name, request.Role!, time.GetUtcNow(), context.RequestAborted);
+        var (record, key) = await store.CreateAsync(request.Name!, request.Role!, time.GetUtcNow(), context.RequestAborted);
         var response = AdminKeyResponse.From(record);
         var scope = AdminAuthorizationFilter.Scope(context);
         scope.Target = record.Id;
@@ -49,7 +54,7 @@ public static class AdminKeyEndpoints
         var record = await store.RevokeAsync(id, context.RequestAborted);
         if (record is null)
         {
-            return AdminProblems.NotFound($"No admin key with id '{id}'.");
+            return AdminProblems.NotFound($"No admin key with id '{AdminText.Echo(id)}'.");
         }
 
         var response = AdminKeyResponse.From(record);
@@ -57,14 +62,37 @@ public static class AdminKeyEndpoints
         return TypedResults.Ok(response);
     }
 
-    private static async Task<Results<Ok<AdminAuditPage>, ProblemHttpResult>> ListAuditAsync(HttpContext context, AdminAuditLog audit, int? limit)
+    /// <summary>
+    /// A page of the admin audit, newest first, filtered by actor (admin key id), action, target and
+    /// time range. Reads one partition, and within it only the row-key range of the time range.
+    /// </summary>
+    private static async Task<Results<Ok<AdminAuditPage>, ProblemHttpResult>> ListAuditAsync(
+        HttpContext context, AdminAuditLog audit, int? limit, string? cursor, string? actor, string? action, string? target, DateTimeOffset? from, DateTimeOffset? to)
     {
-        if (limit is < 1 or > 1000)
+        if (limit is < 1 or > MaxAuditLimit)
         {
-            return AdminProblems.BadRequest("limit must be between 1 and 1000.");
+            return AdminProblems.BadRequest($"limit must be between 1 and {MaxAuditLimit}.");
         }
 
-        var entries = await audit.ListAsync(limit ?? 50, context.RequestAborted);
-        return TypedResults.Ok(new AdminAuditPage(entries.Select(AdminAuditItem.From).ToList()));
+        if (cursor is not null && !AdminAuditLog.IsRowKey(cursor))
+        {
+            return AdminProblems.BadRequest("cursor must be a nextCursor value from a previous page, unchanged.");
+        }
+
+        foreach (var (name, value) in new[] { ("actor", actor), ("action", action), ("target", target) })
+        {
+            if (value is not null && (value.Length is 0 or > MaxFilterLength || AdminText.HasForbiddenCharacter(value)))
+            {
+                return AdminProblems.BadRequest($"{name} is 1 to {MaxFilterLength} characters without control characters, matched exactly.");
+            }
+        }
+
+        if (from is { } f && to is { } t && f >= t)
+        {
+            return AdminProblems.BadRequest("from must be before to (from is included, to is not).");
+        }
+
+        var page = await audit.QueryAsync(new AdminAuditQuery(limit ?? DefaultAuditLimit, cursor, actor, action, target, from, to), context.RequestAborted);
+        return TypedResults.Ok(new AdminAuditPage(page.Entries.Select(AdminAuditItem.From).ToList(), page.NextCursor));
     }
 }

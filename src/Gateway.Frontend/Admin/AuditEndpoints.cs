@@ -1,4 +1,5 @@
 using Gateway.Core;
+using Gateway.Core.Ids;
 using Gateway.Core.Keys;
 using Gateway.Storage.Admin;
 using Gateway.Storage.Audit;
@@ -41,18 +42,18 @@ public static class AuditEndpoints
         {
             if (!ApiKeyFormat.IsValidKeyId(keyId) || await grains.GetGrain<IApiKeyGrain>(keyId).GetSnapshot() is null)
             {
-                return AdminProblems.NotFound($"No key with id '{keyId}'.");
+                return AdminProblems.NotFound($"No key with id '{AdminText.Echo(keyId)}'.");
             }
 
             keyIds = [keyId];
         }
-        else if (DirectoryEndpoints.IsValidId(userId) && await grains.GetGrain<IUserGrain>(userId!).Get() is { } user)
+        else if (EntityId.TryNormalize(userId, out var normalized) && await grains.GetGrain<IUserGrain>(normalized).Get() is { } user)
         {
             keyIds = user.KeyIds;
         }
         else
         {
-            return AdminProblems.NotFound($"No user with id '{userId}'.");
+            return AdminProblems.NotFound($"No user with id '{AdminText.Echo(userId)}'.");
         }
 
         // Each key is one partition: the query touches only the partitions of the keys asked about.

@@ -12,6 +12,8 @@ namespace Gateway.Frontend.Admin;
 /// <summary>Content capture: switched per key by an admin with a reason, read back by auditors.</summary>
 public static class ContentEndpoints
 {
+    public const int MaxReasonLength = 500;
+
     public static RouteGroupBuilder MapContentApi(this RouteGroupBuilder admin)
     {
         admin.MapPost("/keys/{keyId}/capture", SetCaptureAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "key.capture", Mutates: true));
@@ -32,23 +34,32 @@ public static class ContentEndpoints
             return AdminProblems.BadRequest("enabled (true or false) is required.");
         }
 
-        if (enabled && (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500))
+        // A reason is kept trimmed; what is left must be something a reader of the audit can see.
+        var badReason = !enabled ? null
+            : request.Reason is { } reason ? AdminText.Check("reason", reason.Trim(), MaxReasonLength)
+            : "reason is required.";
+        if (badReason is not null)
         {
-            return AdminProblems.BadRequest("Switching content capture on needs a reason (1 to 500 characters); it is recorded in the admin audit.");
+            return AdminProblems.BadRequest($"Switching content capture on needs a reason, which is recorded in the admin audit: {badReason}");
         }
 
         var grain = grains.GetGrain<IApiKeyGrain>(keyId);
         var before = ApiKeyFormat.IsValidKeyId(keyId) ? await grain.GetSnapshot() : null;
         if (before is null)
         {
-            return AdminProblems.NotFound($"No key with id '{keyId}'.");
+            return AdminProblems.NotFound($"No key with id '{AdminText.Echo(keyId)}'.");
         }
 
         var caller = AdminAuthorizationFilter.Caller(context);
-        var after = (await grain.SetCapture(enabled ? new ContentCapture(request.Reason!.Trim(), $"admin:{caller.Id}", time.GetUtcNow()) : null))!;
+        var result = await grain.SetCapture(enabled ? new ContentCapture(request.Reason!.Trim(), $"admin:{caller.Id}", time.GetUtcNow()) : null);
+        if (AdminEndpoints.Refusal(keyId, result) is { } refused)
+        {
+            return refused;
+        }
+
         var scope = AdminAuthorizationFilter.Scope(context);
-        (scope.Before, scope.After) = (new { capture = before.Capture }, new { capture = after.Capture });
-        return TypedResults.Ok(KeyResponse.From(after));
+        (scope.Before, scope.After) = (new { capture = before.Capture }, new { capture = result.Key!.Capture });
+        return TypedResults.Ok(KeyResponse.From(result.Key));
     }
 
     /// <summary>Reading captured content is itself audited (the route counts as a change for the trail).</summary>

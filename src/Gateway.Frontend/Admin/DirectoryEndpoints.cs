@@ -1,6 +1,5 @@
 using System.Net.Mail;
-using System.Text.Json;
-using System.Text.RegularExpressions;
+using Gateway.Core.Ids;
 using Gateway.Storage.Admin;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -9,9 +8,15 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Gateway.Frontend.Admin;
 
-/// <summary>Users, teams, and listing keys by user or team.</summary>
-public static partial class DirectoryEndpoints
+/// <summary>
+/// Users, teams, and listing keys by user or team. User and team ids follow <see cref="EntityId"/>
+/// on every route and are case-insensitive: each is lower-cased before it reaches a grain.
+/// </summary>
+public static class DirectoryEndpoints
 {
+    public const int MaxNameLength = 128;
+    private const int MaxEmailLength = 254;
+
     public static RouteGroupBuilder MapDirectoryApi(this RouteGroupBuilder admin)
     {
         admin.MapPost("/users", CreateUserAsync).WithMetadata(new AdminRequirement(AdminRoles.Admin, "user.create", Mutates: true));
@@ -33,17 +38,18 @@ public static partial class DirectoryEndpoints
             return AdminProblems.BadRequest(error!);
         }
 
-        if (!IsValidId(request.Id))
+        if (!EntityId.TryNormalize(request.Id, out var id))
         {
-            return AdminProblems.BadRequest("id is required: 1 to 128 letters, digits, '.', '_', '-' or '@'.");
+            return AdminProblems.BadRequest($"id is required: {EntityId.Rule}.");
         }
 
-        if (Validate(request) is { } invalid)
+        var (teamId, invalid) = Validate(request);
+        if (invalid is not null)
         {
             return invalid;
         }
 
-        if (request.TeamId is { } teamId && await grains.GetGrain<ITeamGrain>(teamId).Get() is null)
+        if (teamId is not null && await grains.GetGrain<ITeamGrain>(teamId).Get() is null)
         {
             return AdminProblems.NotFound($"No team with id '{teamId}'.");
         }
@@ -54,11 +60,13 @@ public static partial class DirectoryEndpoints
             return AdminProblems.BadRequest(budgetError!);
         }
 
-        var grain = grains.GetGrain<IUserGrain>(request.Id!);
-        var user = await grain.Create(new UserChanges(request.Name, request.Email, request.TeamId));
+        var scope = AdminAuthorizationFilter.Scope(context);
+        scope.Target = id;
+        var grain = grains.GetGrain<IUserGrain>(id);
+        var user = await grain.Create(new UserChanges(request.Name, request.Email, teamId));
         if (user is null)
         {
-            return AdminProblems.Conflict($"A user with id '{request.Id}' already exists.");
+            return AdminProblems.Conflict($"A user with id '{id}' already exists (ids are case-insensitive).");
         }
 
         if (!budget.IsEmpty)
@@ -67,15 +75,14 @@ public static partial class DirectoryEndpoints
         }
 
         var response = UserResponse.From(user);
-        var scope = AdminAuthorizationFilter.Scope(context);
-        (scope.Target, scope.After) = (user.Id, response);
+        scope.After = response;
         return TypedResults.Created($"/admin/v1/users/{user.Id}", response);
     }
 
     private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> GetUserAsync(string id, IGrainFactory grains) =>
-        IsValidId(id) && await grains.GetGrain<IUserGrain>(id).Get() is { } user
+        EntityId.TryNormalize(id, out var userId) && await grains.GetGrain<IUserGrain>(userId).Get() is { } user
             ? TypedResults.Ok(UserResponse.From(user))
-            : AdminProblems.NotFound($"No user with id '{id}'.");
+            : NoUser(id);
 
     private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> UpdateUserAsync(string id, HttpContext context, IGrainFactory grains)
     {
@@ -85,7 +92,8 @@ public static partial class DirectoryEndpoints
             return AdminProblems.BadRequest(error!);
         }
 
-        if (Validate(request) is { } invalid)
+        var (teamId, invalid) = Validate(request);
+        if (invalid is not null)
         {
             return invalid;
         }
@@ -96,42 +104,44 @@ public static partial class DirectoryEndpoints
             return AdminProblems.BadRequest(budgetError!);
         }
 
-        var grain = grains.GetGrain<IUserGrain>(id);
-        var before = IsValidId(id) ? await grain.Get() : null;
-        if (before is null)
+        if (!EntityId.TryNormalize(id, out var userId) || await grains.GetGrain<IUserGrain>(userId).Get() is not { } before)
         {
-            return AdminProblems.NotFound($"No user with id '{id}'.");
+            return NoUser(id);
         }
 
-        if (request.TeamId is { } teamId && await grains.GetGrain<ITeamGrain>(teamId).Get() is null)
+        if (teamId is not null && await grains.GetGrain<ITeamGrain>(teamId).Get() is null)
         {
             return AdminProblems.NotFound($"No team with id '{teamId}'.");
         }
 
-        var after = (await grain.Update(new UserChanges(request.Name, request.Email, request.TeamId)))!;
+        var grain = grains.GetGrain<IUserGrain>(userId);
+        var after = (await grain.Update(new UserChanges(request.Name, request.Email, teamId)))!;
         if (!budget.IsEmpty)
         {
             after = (await grain.SetBudget(budget))!;
         }
 
         var scope = AdminAuthorizationFilter.Scope(context);
-        (scope.Before, scope.After) = (UserResponse.From(before), UserResponse.From(after));
+        (scope.Target, scope.Before, scope.After) = (userId, UserResponse.From(before), UserResponse.From(after));
         return TypedResults.Ok(UserResponse.From(after));
     }
 
     private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> DeactivateUserAsync(string id, HttpContext context, IGrainFactory grains)
     {
+        if (!EntityId.TryNormalize(id, out var userId) || await grains.GetGrain<IUserGrain>(userId).Get() is not { } before)
+        {
+            return NoUser(id);
+        }
+
         var caller = AdminAuthorizationFilter.Caller(context);
-        var grain = grains.GetGrain<IUserGrain>(id);
-        var before = IsValidId(id) ? await grain.Get() : null;
-        var after = before is null ? null : await grain.Deactivate($"admin:{caller.Id}");
+        var after = await grains.GetGrain<IUserGrain>(userId).Deactivate($"admin:{caller.Id}");
         if (after is null)
         {
-            return AdminProblems.NotFound($"No user with id '{id}'.");
+            return NoUser(id);
         }
 
         var scope = AdminAuthorizationFilter.Scope(context);
-        (scope.Before, scope.After) = (new { status = UserResponse.From(before!).Status }, new { status = UserResponse.From(after).Status, revokedKeys = after.KeyIds });
+        (scope.Target, scope.Before, scope.After) = (userId, new { status = UserResponse.From(before).Status }, new { status = UserResponse.From(after).Status, revokedKeys = after.KeyIds });
         return TypedResults.Ok(UserResponse.From(after));
     }
 
@@ -143,14 +153,14 @@ public static partial class DirectoryEndpoints
             return AdminProblems.BadRequest(error!);
         }
 
-        if (!IsValidId(request.Id))
+        if (!EntityId.TryNormalize(request.Id, out var id))
         {
-            return AdminProblems.BadRequest("id is required: 1 to 128 letters, digits, '.', '_', '-' or '@'.");
+            return AdminProblems.BadRequest($"id is required: {EntityId.Rule}.");
         }
 
-        if (request.Name is { Length: > 128 })
+        if (request.Name is { } name && AdminText.Check("name", name, MaxNameLength) is { } badName)
         {
-            return AdminProblems.BadRequest("name is at most 128 characters.");
+            return AdminProblems.BadRequest(badName);
         }
 
         var (budget, budgetError) = BudgetFields.Parse(request.CapUsd, request.Period, request.Rpm, request.Tpm);
@@ -159,11 +169,13 @@ public static partial class DirectoryEndpoints
             return AdminProblems.BadRequest(budgetError!);
         }
 
-        var grain = grains.GetGrain<ITeamGrain>(request.Id!);
-        var team = await grain.Create(request.Name ?? request.Id!);
+        var scope = AdminAuthorizationFilter.Scope(context);
+        scope.Target = id;
+        var grain = grains.GetGrain<ITeamGrain>(id);
+        var team = await grain.Create(request.Name ?? id);
         if (team is null)
         {
-            return AdminProblems.Conflict($"A team with id '{request.Id}' already exists.");
+            return AdminProblems.Conflict($"A team with id '{id}' already exists (ids are case-insensitive).");
         }
 
         if (!budget.IsEmpty)
@@ -172,8 +184,7 @@ public static partial class DirectoryEndpoints
         }
 
         var response = TeamResponse.From(team);
-        var scope = AdminAuthorizationFilter.Scope(context);
-        (scope.Target, scope.After) = (team.Id, response);
+        scope.After = response;
         return TypedResults.Created($"/admin/v1/teams/{team.Id}", response);
     }
 
@@ -185,9 +196,9 @@ public static partial class DirectoryEndpoints
             return AdminProblems.BadRequest(error!);
         }
 
-        if (request.Name is { Length: 0 or > 128 })
+        if (request.Name is { } name && AdminText.Check("name", name, MaxNameLength) is { } badName)
         {
-            return AdminProblems.BadRequest("name is 1 to 128 characters.");
+            return AdminProblems.BadRequest(badName);
         }
 
         var (budget, budgetError) = BudgetFields.Parse(request.CapUsd, request.Period, request.Rpm, request.Tpm);
@@ -201,17 +212,16 @@ public static partial class DirectoryEndpoints
             return AdminProblems.BadRequest("Give at least one of name, capUsd, period, rpm, tpm.");
         }
 
-        var grain = grains.GetGrain<ITeamGrain>(id);
-        var before = IsValidId(id) ? await grain.Get() : null;
-        if (before is null)
+        if (!EntityId.TryNormalize(id, out var teamId) || await grains.GetGrain<ITeamGrain>(teamId).Get() is not { } before)
         {
-            return AdminProblems.NotFound($"No team with id '{id}'.");
+            return NoTeam(id);
         }
 
+        var grain = grains.GetGrain<ITeamGrain>(teamId);
         var after = before;
-        if (request.Name is { } name)
+        if (request.Name is { } newName)
         {
-            after = (await grain.Rename(name))!;
+            after = (await grain.Rename(newName))!;
         }
 
         if (!budget.IsEmpty)
@@ -220,14 +230,14 @@ public static partial class DirectoryEndpoints
         }
 
         var scope = AdminAuthorizationFilter.Scope(context);
-        (scope.Before, scope.After) = (new { name = before.Name, limits = before.Budget.Limits }, new { name = after.Name, limits = after.Budget.Limits });
+        (scope.Target, scope.Before, scope.After) = (teamId, new { name = before.Name, limits = before.Budget.Limits }, new { name = after.Name, limits = after.Budget.Limits });
         return TypedResults.Ok(TeamResponse.From(after));
     }
 
     private static async Task<Results<Ok<TeamResponse>, ProblemHttpResult>> GetTeamAsync(string id, IGrainFactory grains) =>
-        IsValidId(id) && await grains.GetGrain<ITeamGrain>(id).Get() is { } team
+        EntityId.TryNormalize(id, out var teamId) && await grains.GetGrain<ITeamGrain>(teamId).Get() is { } team
             ? TypedResults.Ok(TeamResponse.From(team))
-            : AdminProblems.NotFound($"No team with id '{id}'.");
+            : NoTeam(id);
 
     /// <summary>Keys of a user, or of every member of a team, with live state, in pages ordered by key id.</summary>
     private static async Task<Results<Ok<KeyPage>, ProblemHttpResult>> ListKeysAsync(IGrainFactory grains, string? userId, string? teamId, int? limit, string? cursor)
@@ -245,25 +255,30 @@ public static partial class DirectoryEndpoints
         IEnumerable<string> userIds;
         if (userId is not null)
         {
-            userIds = [userId];
+            if (!EntityId.TryNormalize(userId, out var normalized))
+            {
+                return NoUser(userId);
+            }
+
+            userIds = [normalized];
         }
-        else if (IsValidId(teamId) && await grains.GetGrain<ITeamGrain>(teamId!).Get() is { } team)
+        else if (EntityId.TryNormalize(teamId, out var normalizedTeam) && await grains.GetGrain<ITeamGrain>(normalizedTeam).Get() is { } team)
         {
             userIds = team.UserIds;
         }
         else
         {
-            return AdminProblems.NotFound($"No team with id '{teamId}'.");
+            return NoTeam(teamId);
         }
 
         var keyIds = new List<string>();
         foreach (var id in userIds)
         {
-            if (!IsValidId(id) || await grains.GetGrain<IUserGrain>(id).Get() is not { } user)
+            if (await grains.GetGrain<IUserGrain>(id).Get() is not { } user)
             {
                 if (userId is not null)
                 {
-                    return AdminProblems.NotFound($"No user with id '{userId}'.");
+                    return NoUser(userId);
                 }
 
                 continue;
@@ -282,25 +297,31 @@ public static partial class DirectoryEndpoints
         return TypedResults.Ok(new KeyPage(items, more ? page[^1] : null));
     }
 
-    private static ProblemHttpResult? Validate(UserRequest request)
+    /// <summary>Name, email and team of a user; the team id lower-cased, or why the request is refused.</summary>
+    private static (string? TeamId, ProblemHttpResult? Invalid) Validate(UserRequest request)
     {
-        if (request.Name is { Length: 0 or > 128 })
+        if (request.Name is { } name && AdminText.Check("name", name, MaxNameLength) is { } badName)
         {
-            return AdminProblems.BadRequest("name is 1 to 128 characters.");
+            return (null, AdminProblems.BadRequest(badName));
         }
 
-        if (request.Email is { } email && (email.Length > 254 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email))
+        if (request.Email is { } email && (email.Length > MaxEmailLength || AdminText.HasForbiddenCharacter(email)
+            || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email))
         {
-            return AdminProblems.BadRequest($"'{email}' is not an email address.");
+            return (null, AdminProblems.BadRequest($"'{AdminText.Echo(email)}' is not an email address (at most {MaxEmailLength} characters, such as alice@example.com)."));
         }
 
-        return request.TeamId is { } team && !IsValidId(team)
-            ? AdminProblems.BadRequest("teamId must be 1 to 128 letters, digits, '.', '_', '-' or '@'.")
-            : null;
+        if (request.TeamId is null)
+        {
+            return (null, null);
+        }
+
+        return EntityId.TryNormalize(request.TeamId, out var teamId)
+            ? (teamId, null)
+            : (null, AdminProblems.BadRequest($"teamId must be {EntityId.Rule}."));
     }
 
-    internal static bool IsValidId(string? id) => id is not null && IdPattern().IsMatch(id);
+    private static ProblemHttpResult NoUser(string? id) => AdminProblems.NotFound($"No user with id '{AdminText.Echo(id)}'.");
 
-    [GeneratedRegex("^[A-Za-z0-9._@-]{1,128}$")]
-    private static partial Regex IdPattern();
+    private static ProblemHttpResult NoTeam(string? id) => AdminProblems.NotFound($"No team with id '{AdminText.Echo(id)}'.");
 }

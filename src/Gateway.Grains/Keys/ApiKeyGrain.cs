@@ -183,12 +183,12 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         return Task.FromResult<KeySnapshot?>(Snapshot());
     }
 
-    public async Task<KeySnapshot?> Update(KeyChanges changes)
+    public async Task<KeyChangeResult> Update(KeyChanges changes)
     {
         var s = _state.State;
-        if (!s.Exists)
+        if (Unchangeable() is { } refused)
         {
-            return null;
+            return refused;
         }
 
         s.Name = changes.Name ?? s.Name;
@@ -208,27 +208,27 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         _alerts.Observe(s.Alerts, Alerts.BudgetAlert.KeyScope, KeyId, s.Period == BudgetPeriod.None ? null : _periodStart, s.Period, s.CapMicros, _spent, s.UserId);
 
         await CheckpointAsync();
-        return Snapshot();
+        return new KeyChangeResult(KeyChangeOutcome.Applied, Snapshot());
     }
 
-    public async Task<KeySnapshot?> SetCapture(ContentCapture? capture)
+    public async Task<KeyChangeResult> SetCapture(ContentCapture? capture)
     {
-        if (!_state.State.Exists)
+        if (Unchangeable() is { } refused)
         {
-            return null;
+            return refused;
         }
 
         _state.State.Capture = capture;
         await CheckpointAsync();
-        return Snapshot();
+        return new KeyChangeResult(KeyChangeOutcome.Applied, Snapshot());
     }
 
-    public async Task<KeySnapshot?> Rotate(string newSecretHash, TimeSpan grace, string rotatedBy)
+    public async Task<KeyChangeResult> Rotate(string newSecretHash, TimeSpan grace, string rotatedBy)
     {
         var s = _state.State;
-        if (!s.Exists)
+        if (Unchangeable() is { } refused)
         {
-            return null;
+            return refused;
         }
 
         // The new secret works from this turn on; the old one only within its grace, then never.
@@ -239,8 +239,18 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         s.SecretHash = newSecretHash;
         await CheckpointAsync();
         LogRotated(_logger, KeyId, rotatedBy, grace);
-        return Snapshot();
+        return new KeyChangeResult(KeyChangeOutcome.Applied, Snapshot());
     }
+
+    /// <summary>
+    /// Why a change must not happen, or null. Checked in the same turn as the change is made (before
+    /// any await), and <see cref="Revoke"/> marks the key revoked in one turn too, so a change and a
+    /// concurrent revocation are ordered: a change never lands on a revoked key.
+    /// </summary>
+    private KeyChangeResult? Unchangeable() =>
+        !_state.State.Exists ? new KeyChangeResult(KeyChangeOutcome.NotFound, null)
+        : _state.State.Status == KeyStatus.Revoked ? new KeyChangeResult(KeyChangeOutcome.Revoked, Snapshot())
+        : null;
 
     public async Task<KeySnapshot?> Revoke(string revokedBy)
     {

@@ -74,6 +74,17 @@ public sealed class AdminKeyStore(GatewayTables tables)
         }
     }
 
+    /// <summary>Whether the first start already generated an admin key (it is shown only then).</summary>
+    public async Task<bool> IsBootstrappedAsync(CancellationToken cancellationToken) =>
+        (await tables.AdminKeys.GetEntityIfExistsAsync<TableEntity>(Partition, BootstrapMarker, cancellationToken: cancellationToken)).HasValue;
+
+    /// <summary>
+    /// An admin key as logs and banners may show it: the prefix and four characters of a generated
+    /// key (<c>gwadmin_abcd…</c>), nothing of a key too short or too unusual to show any of safely.
+    /// </summary>
+    public static string Mask(string key) =>
+        key.StartsWith(Prefix, StringComparison.Ordinal) && key.Length >= Prefix.Length + 32 ? key[..(Prefix.Length + 4)] + "…" : "…";
+
     /// <summary>Mints an admin key; only its hash is stored, so the key is returned this once.</summary>
     public async Task<(AdminKeyRecord Record, string Key)> CreateAsync(string name, string role, DateTimeOffset now, CancellationToken cancellationToken)
     {

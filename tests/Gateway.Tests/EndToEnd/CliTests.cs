@@ -167,4 +167,60 @@ public sealed class CliTests(GatewayFixture fixture) : IClassFixture<GatewayFixt
         var negative = await RunAsync(GatewayServer.AdminKey, "keys", "create", "--user", "olga", "--cap", "-5");
         Assert.Equal(2, negative.Exit);
     }
+
+    [Fact]
+    public async Task User_and_team_ids_are_checked_by_the_gateways_rule_before_anything_is_sent()
+    {
+        foreach (var args in new[]
+        {
+            new[] { "users", "create", "ivy\n" },
+            ["users", "create", "..."],
+            ["users", "show", "has space"],
+            ["teams", "create", "t\u0000"],
+            ["keys", "create", "--user", "ivy\tcli", "--cap", "1"],
+            ["keys", "list", "--team", "..."],
+            ["audit", "--user", "a/b"],
+            ["users", "update", "ivy", "--team", "bad team"],
+        })
+        {
+            var result = await RunAsync(GatewayServer.AdminKey, args);
+            Assert.True(result.Exit == 2, $"{string.Join(' ', args)}: exit {result.Exit} {result.Err}");
+            Assert.DoesNotContain("\n'", result.Err, StringComparison.Ordinal);
+        }
+
+        // Ids are case-insensitive: created in any case, found in any other.
+        Assert.Equal(0, (await RunAsync(GatewayServer.AdminKey, "users", "create", "Ivy-Cli")).Exit);
+        var shown = await RunAsync(GatewayServer.AdminKey, "users", "show", "IVY-CLI");
+        Assert.Equal(0, shown.Exit);
+        Assert.Contains("ivy-cli", shown.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Names_from_the_gateway_cannot_forge_lines_of_cli_output()
+    {
+        // Rows written before names were checked may still hold a newline; the CLI must print them on one line.
+        var forged = JsonSerializer.Serialize("Eve\r\nStatus:       deactivated\u001b[2J\u202e");
+        using var handler = new CannedResponse($$"""
+            {"id":"eve","name":{{forged}},"email":null,"teamId":null,"status":"active","createdAt":"2026-01-01T00:00:00Z","keyIds":[],
+             "items":[{"keyId":"k1","display":"gw_k1_…","userId":"eve","name":{{forged}},"status":"active","spentUsd":"0","capUsd":"1","requestCount":0}]}
+            """);
+        var environment = new Dictionary<string, string?> { ["GATEWAY_URL"] = "http://gateway.invalid", ["GATEWAY_ADMIN_KEY"] = "gwadmin_x" };
+
+        foreach (var args in new[] { new[] { "users", "show", "eve" }, ["keys", "list", "--user", "eve"] })
+        {
+            var stdout = new StringWriter();
+            Assert.Equal(0, await GatewayCtl.RunAsync(args, stdout, new StringWriter(), environment, handler));
+            var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.DoesNotContain(lines, l => l.StartsWith("Status:       deactivated", StringComparison.Ordinal));
+            Assert.DoesNotContain(lines, l => l.Contains('\r', StringComparison.Ordinal) || l.Contains('\u001b', StringComparison.Ordinal) || l.Contains('\u202e', StringComparison.Ordinal));
+            Assert.Single(lines, l => l.Contains("Eve", StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>Answers every request with the same JSON body.</summary>
+    private sealed class CannedResponse(string json) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") });
+    }
 }

@@ -18,7 +18,15 @@ public class GatewayFixture : IAsyncLifetime
     {
         await TestStorage.CreateTablesAsync(Prefix);
         Simulator = await SimulatorServer.StartAsync();
-        Gateway = await GatewayServer.StartAsync(new GatewaySettings(Prefix, "e2e-" + Prefix, Simulator.BaseUrl) { Extra = Extra });
+        // Test classes make many refused admin calls on purpose, all from 127.0.0.1; the limit on
+        // failed attempts has tests of its own (AdminAuthLimitTests).
+        var extra = new Dictionary<string, string> { ["Gateway:Admin:FailedAttemptLimit"] = "100000" };
+        foreach (var (name, value) in Extra)
+        {
+            extra[name] = value;
+        }
+
+        Gateway = await GatewayServer.StartAsync(new GatewaySettings(Prefix, "e2e-" + Prefix, Simulator.BaseUrl) { Extra = extra });
         Admin = Gateway.CreateAdminClient();
         Ledger = new LedgerQueries(Prefix);
     }

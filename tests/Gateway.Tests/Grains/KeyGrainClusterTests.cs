@@ -138,6 +138,44 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Changes_racing_a_revocation_never_land_on_the_revoked_key()
+    {
+        var grain = await NewKeyAsync(capMicros: 1_000);
+        var secrets = Enumerable.Range(0, 30).Select(i => $"rotated-{i}").ToList();
+
+        // Updates, rotations and capture switches interleave with one revocation in the key's grain.
+        var updates = Enumerable.Range(1, 30).Select(cap => grain.Update(new KeyChanges(null, cap * 10_000L, null, null, null, null))).ToList();
+        var rotations = secrets.Select(s => grain.Rotate(ApiKeyFormat.Hash(s), TimeSpan.Zero, "test")).ToList();
+        var captures = Enumerable.Range(0, 30).Select(i => grain.SetCapture(new ContentCapture($"reason {i}", "test", ClusterFixture.Time.GetUtcNow()))).ToList();
+        var revoke = grain.Revoke("test");
+        await Task.WhenAll(updates.Concat(rotations).Concat(captures).Cast<Task>().Append(revoke));
+        var late = Enumerable.Range(31, 10).Select(cap => grain.Update(new KeyChanges(null, cap * 10_000L, null, null, null, null))).ToList();
+
+        var final = (await grain.GetSnapshot())!;
+        Assert.Equal(KeyStatus.Revoked, final.Status);
+        var results = (await Task.WhenAll(updates.Concat(late))).ToList();
+        Assert.All(results.TakeLast(late.Count), r => Assert.Equal(KeyChangeOutcome.Revoked, r.Outcome));
+        Assert.All(results, r => Assert.NotEqual(KeyChangeOutcome.NotFound, r.Outcome));
+
+        // The state is the last change applied before the revocation, never one refused after it.
+        var appliedCaps = results.Where(r => r.Outcome == KeyChangeOutcome.Applied).Select(r => r.Key!.CapMicros).ToHashSet();
+        Assert.True(appliedCaps.Count == 0 ? final.CapMicros == 1_000 : appliedCaps.Contains(final.CapMicros), $"cap {final.CapMicros}");
+        Assert.All(results.Where(r => r.Outcome == KeyChangeOutcome.Revoked), r => Assert.Equal(final.CapMicros, r.Key!.CapMicros));
+
+        // A refused rotation installed nothing: its secret is unknown to the key, not merely revoked.
+        foreach (var (secret, rotation) in secrets.Zip(await Task.WhenAll(rotations)))
+        {
+            if (rotation.Outcome == KeyChangeOutcome.Revoked)
+            {
+                Assert.Equal(DenialReason.UnknownKey, (await grain.Begin(Begin(1) with { SecretHash = ApiKeyFormat.Hash(secret) })).Denial);
+            }
+        }
+
+        Assert.Equal(KeyChangeOutcome.Revoked, (await grain.SetCapture(null)).Outcome);
+        Assert.Equal(KeyChangeOutcome.NotFound, (await fixture.Client.GetGrain<IApiKeyGrain>(ApiKeyFormat.NewKeyId()).Update(new KeyChanges("x", null, null, null, null, null))).Outcome);
+    }
+
+    [Fact]
     public async Task Rotated_secret_keeps_working_only_within_its_grace()
     {
         var grain = await NewKeyAsync(capMicros: 1_000_000);
