@@ -53,6 +53,13 @@ public sealed partial class ProxyHandler(
             return;
         }
 
+        // Headers the gateway will not forward (an unknown beta or version, an undecodable body): refused before anything is reserved.
+        if (upstreams.Headers.Check(context.Request, route.Dialect) is { } refusal)
+        {
+            await ProviderErrors.WriteAsync(context, route.Dialect, refusal.Status, refusal.Message, refusal.Code);
+            return;
+        }
+
         // 2. The body: bounded, valid JSON, naming a model.
         var (body, bodyError) = await ReadBodyAsync(context, o.MaxRequestBodyBytes);
         if (body is null)
