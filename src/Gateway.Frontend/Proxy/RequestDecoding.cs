@@ -21,7 +21,18 @@ public static class RequestDecoding
     public static IApplicationBuilder UseProxyRequestDecoding(this IApplicationBuilder app) =>
         app.UseWhen(
             context => context.Request.Path.StartsWithSegments("/v1") && context.Request.Headers.ContainsKey(HeaderNames.ContentEncoding),
-            branch => branch.Use(BoundAndRefuseCorruptAsync).UseRequestDecompression());
+            branch => branch.Use(BoundAndRefuseCorruptAsync).UseRequestDecompression().Use(WrapDecoded));
+
+    private static Task WrapDecoded(HttpContext context, RequestDelegate next)
+    {
+        // The decompression middleware removes the Content-Encoding it decoded; one still here it could not decode.
+        if (!context.Request.Headers.ContainsKey(HeaderNames.ContentEncoding))
+        {
+            context.Request.Body = new DecodedBodyStream(context.Request.Body);
+        }
+
+        return next(context);
+    }
 
     private static async Task BoundAndRefuseCorruptAsync(HttpContext context, RequestDelegate next)
     {

@@ -3,7 +3,7 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.EndToEnd;
 
 /// <summary>One all-in-one gateway (silo and front-end in one process) over Azurite, with the simulator upstream.</summary>
-public sealed class GatewayFixture : IAsyncLifetime
+public class GatewayFixture : IAsyncLifetime
 {
     public string Prefix { get; } = TestStorage.NewPrefix();
     public SimulatorServer Simulator { get; private set; } = null!;
@@ -15,10 +15,13 @@ public sealed class GatewayFixture : IAsyncLifetime
     {
         await TestStorage.CreateTablesAsync(Prefix);
         Simulator = await SimulatorServer.StartAsync();
-        Gateway = await GatewayServer.StartAsync(new GatewaySettings(Prefix, "e2e-" + Prefix, Simulator.BaseUrl));
+        Gateway = await GatewayServer.StartAsync(Configure(new GatewaySettings(Prefix, "e2e-" + Prefix, Simulator.BaseUrl)));
         Admin = Gateway.CreateAdminClient();
         Ledger = new LedgerQueries(Prefix);
     }
+
+    /// <summary>Where a fixture for tests that need other settings adds them.</summary>
+    protected virtual GatewaySettings Configure(GatewaySettings settings) => settings;
 
     public async Task DisposeAsync()
     {
