@@ -53,7 +53,7 @@ public sealed partial class ProxyHandler(
             return;
         }
 
-        // Headers the gateway will not forward (an unknown beta or version, an undecodable body): refused before anything is reserved.
+        // Headers the gateway will not forward (a beta not allowed, an unknown version, an encoding it cannot decode): refused before anything is reserved.
         if (upstreams.Headers.Check(context.Request, route.Dialect) is { } refusal)
         {
             await ProviderErrors.WriteAsync(context, route.Dialect, refusal.Status, refusal.Message, refusal.Code);

@@ -24,10 +24,13 @@ public sealed class HeaderPolicy
     public const string DefaultAnthropicVersion = "2023-06-01";
 
     /// <summary>
-    /// The Anthropic API versions whose responses the gateway reads usage from. A new version may
-    /// change that wire format, so accepting one is a code change with a test, not a setting.
+    /// The Anthropic API versions whose responses the gateway reads usage from: 2023-06-01 (the
+    /// JavaScript and Python SDKs, Claude Code), 2023-01-01, and 2026-10-21 (the official C# SDK,
+    /// Anthropic 13.14.0, whose streams carry usage in the same <c>message_start</c> and
+    /// <c>message_delta</c> events). A new version may change that wire format, so accepting one is
+    /// a code change with a test, not a setting.
     /// </summary>
-    public static IReadOnlyList<string> AnthropicVersions { get; } = [DefaultAnthropicVersion, "2023-01-01"];
+    public static IReadOnlyList<string> AnthropicVersions { get; } = [DefaultAnthropicVersion, "2023-01-01", "2026-10-21"];
 
     /// <summary>
     /// Caller headers forwarded as sent, whatever the API: the body's type, what the caller accepts,

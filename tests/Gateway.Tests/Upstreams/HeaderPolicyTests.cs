@@ -59,6 +59,7 @@ public sealed class HeaderPolicyTests
     [Theory]
     [InlineData("2023-06-01", true)]
     [InlineData("2023-01-01", true)]
+    [InlineData("2026-10-21", true)]
     [InlineData(" 2023-06-01 ", true)]
     [InlineData("2024-01-01", false)]
     [InlineData("", false)]
