@@ -55,6 +55,8 @@ internal sealed class BenchEnvironment : IAsyncDisposable
         {
             o.ApiKey = ProviderKey;
             o.LatencyMs = options.SimulatorLatencyMs;
+            // The request log is for tests; a benchmark measures the gateway, not the simulator's copying.
+            o.RecordedRequests = 0;
         });
         await simulator.StartAsync();
         var simulatorUrl = AddressOf(simulator);

@@ -7,6 +7,7 @@ using Gateway.Storage;
 using Gateway.Storage.Admin;
 using Gateway.Storage.Audit;
 using Gateway.Storage.Content;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,14 @@ public static class FrontendServiceCollectionExtensions
     {
         services.AddOptions<FrontendOptions>().BindConfiguration(FrontendOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<FrontendOptions>, FrontendOptionsValidator>();
-        services.AddOptions<UpstreamsOptions>().BindConfiguration(UpstreamsOptions.Section).ValidateOnStart();
+        services.AddOptions<UpstreamsOptions>().BindConfiguration(UpstreamsOptions.Section)
+            .Configure<IConfiguration>((options, config) =>
+            {
+                // The binder appends configured items to the default lists: a configured list replaces them instead.
+                ReplaceBetas(config, "OpenAI", options.OpenAI);
+                ReplaceBetas(config, "Anthropic", options.Anthropic);
+            })
+            .ValidateOnStart();
         services.AddSingleton<IValidateOptions<UpstreamsOptions>, UpstreamsOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GatewayTables>();
@@ -51,6 +59,25 @@ public static class FrontendServiceCollectionExtensions
         services.TryAddSingleton<AdminAuthFailures>();
         services.AddSingleton<AdminAuthorizationFilter>();
         services.AddHttpForwarder();
+        // gzip, deflate and br request bodies; applied to the proxy routes by UseProxyRequestDecoding().
+        services.AddRequestDecompression();
         return services;
+    }
+
+    /// <summary>
+    /// A configured <c>AllowedBetas</c> replaces the default: as items (<c>AllowedBetas:0</c>, …) or as
+    /// one comma-separated value (handy in an environment variable); an empty value allows none.
+    /// </summary>
+    private static void ReplaceBetas(IConfiguration config, string upstream, UpstreamOptions options)
+    {
+        var section = config.GetSection($"{UpstreamsOptions.Section}:{upstream}:{nameof(UpstreamOptions.AllowedBetas)}");
+        if (section.Value is { } commaSeparated)
+        {
+            options.AllowedBetas = commaSeparated.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        }
+        else if (section.GetChildren().Select(c => c.Value).OfType<string>().ToArray() is { Length: > 0 } items)
+        {
+            options.AllowedBetas = items;
+        }
     }
 }

@@ -32,6 +32,7 @@ public static partial class GatewayHostBuilder
         app.MapHealthApi();
         if (shape != HostShape.Silo)
         {
+            app.UseProxyRequestDecoding();
             app.MapProxyApi();
             app.MapAdminApi();
         }

@@ -50,12 +50,14 @@ public static class SimulatorApp
             .Configure(o => BindSection(builder.Configuration.GetSection(SimulatorOptions.Section), o))
             .Configure(o => configure?.Invoke(o))
             .Validate(
-                o => o.DefaultCompletionTokens >= 0 && o.LatencyMs >= 0 && o.ChunkDelayMs >= 0 && o.TokensPerChunk >= 1 && o.DefaultEmbeddingDimensions >= 1,
-                "Simulator delays and token counts must not be negative, and TokensPerChunk and DefaultEmbeddingDimensions must be at least 1.")
+                o => o.DefaultCompletionTokens >= 0 && o.LatencyMs >= 0 && o.ChunkDelayMs >= 0 && o.TokensPerChunk >= 1 && o.DefaultEmbeddingDimensions >= 1
+                    && o.RecordedRequests >= 0 && o.RecordedBodyBytes >= 0,
+                "Simulator delays, token counts and recording sizes must not be negative, and TokensPerChunk and DefaultEmbeddingDimensions must be at least 1.")
             .ValidateOnStart();
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SimulatorStats>();
+        builder.Services.AddSingleton<RequestLog>();
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<ChatCompletionsEndpoint>();
         builder.Services.AddSingleton<MessagesEndpoint>();
@@ -63,6 +65,7 @@ public static class SimulatorApp
         builder.Services.AddSingleton<EmbeddingsEndpoint>();
         builder.Services.AddSingleton<ModelsEndpoint>();
         builder.Services.AddSingleton<StatsEndpoint>();
+        builder.Services.AddSingleton<RequestsEndpoint>();
 
         var app = builder.Build();
         app.UseMiddleware<SimulatorMiddleware>();
@@ -76,6 +79,9 @@ public static class SimulatorApp
         app.MapGet("/v1/models/{id}", context => Endpoint<ModelsEndpoint>(context).GetAsync(context));
         app.MapGet("/sim/stats", context => Endpoint<StatsEndpoint>(context).GetAsync(context));
         app.MapPost("/sim/stats/reset", context => Endpoint<StatsEndpoint>(context).ResetAsync(context));
+        app.MapGet("/sim/requests", context => Endpoint<RequestsEndpoint>(context).ListAsync(context));
+        app.MapGet("/sim/requests/last", context => Endpoint<RequestsEndpoint>(context).LastAsync(context));
+        app.MapPost("/sim/requests/reset", context => Endpoint<RequestsEndpoint>(context).ResetAsync(context));
         app.MapGet("/health", context => context.Response.WriteAsync("ok", context.RequestAborted));
         app.MapFallback(context => ProviderErrors.WriteAsync(
             context,

@@ -38,4 +38,10 @@ public sealed class SimulatorOptions
 
     /// <summary>Vector length of embeddings when the request does not ask for <c>dimensions</c>.</summary>
     public int DefaultEmbeddingDimensions { get; set; } = 16;
+
+    /// <summary>How many of the latest requests GET /sim/requests keeps, headers and body; 0 keeps none.</summary>
+    public int RecordedRequests { get; set; } = 256;
+
+    /// <summary>How much of each recorded body is kept, in bytes; the recorded length is always the whole body's.</summary>
+    public int RecordedBodyBytes { get; set; } = 64 * 1024;
 }

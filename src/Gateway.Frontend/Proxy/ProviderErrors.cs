@@ -41,7 +41,7 @@ public static class ProviderErrors
 
     private static string AnthropicType(int status) => status switch
     {
-        400 => "invalid_request_error",
+        400 or 415 => "invalid_request_error",
         401 => "authentication_error",
         403 => "permission_error",
         404 => "not_found_error",

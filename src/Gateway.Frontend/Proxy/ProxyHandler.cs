@@ -71,6 +71,13 @@ public sealed partial class ProxyHandler(
             return;
         }
 
+        // Headers the gateway will not forward (a beta not allowed, an unknown version, an encoding it cannot decode): refused before anything is reserved.
+        if (upstreams.Headers.Check(context.Request, route.Dialect) is { } refusal)
+        {
+            await ProviderErrors.WriteAsync(context, route.Dialect, refusal.Status, refusal.Message, refusal.Code);
+            return;
+        }
+
         var grain = grains.GetGrain<IApiKeyGrain>(keyId);
         var secretHash = ApiKeyFormat.Hash(secret);
         var requestContext = new RequestContext(requestId, "", route.Dialect == ApiDialect.Anthropic ? "anthropic" : "openai", route.Endpoint,

@@ -1,28 +1,27 @@
 using System.Net.Http.Headers;
+using Gateway.Frontend.Proxy;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Frontend.Upstreams;
 
 /// <summary>
-/// Swaps the caller's gateway key for the provider's key: the gateway key never leaves the gateway.
-/// Asks for an uncompressed response so usage can be read as it streams past.
+/// Builds the upstream request's headers from scratch rather than copying the caller's: the
+/// allow-list of <see cref="HeaderPolicy"/>, then the upstream's own key, organisation and project
+/// from configuration. The gateway key never leaves the gateway, and no caller header chooses who pays.
+/// No <c>Accept-Encoding</c> is sent, so the response is uncompressed and usage can be read as it streams past.
 /// </summary>
-public sealed class UpstreamTransformer(UpstreamOptions upstream, bool anthropic) : HttpTransformer
+public sealed class UpstreamTransformer(UpstreamOptions upstream, ApiDialect dialect, HeaderPolicy headers) : HttpTransformer
 {
     public string BaseUrl { get; } = upstream.BaseUrl.TrimEnd('/');
 
-    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
-        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
-        proxyRequest.Headers.Remove("Authorization");
-        proxyRequest.Headers.Remove("x-api-key");
-        proxyRequest.Headers.Remove("Cookie");
-        proxyRequest.Headers.AcceptEncoding.Clear();
-        proxyRequest.Headers.Host = null;
+        // Deliberately not base.TransformRequestAsync: it copies every caller header but hop-by-hop ones.
+        headers.CopyAllowed(httpContext.Request, proxyRequest, dialect);
         if (!string.IsNullOrEmpty(upstream.ApiKey))
         {
-            if (anthropic)
+            if (dialect == ApiDialect.Anthropic)
             {
                 proxyRequest.Headers.TryAddWithoutValidation("x-api-key", upstream.ApiKey);
             }
@@ -32,11 +31,17 @@ public sealed class UpstreamTransformer(UpstreamOptions upstream, bool anthropic
             }
         }
 
-        if (anthropic && !proxyRequest.Headers.Contains("anthropic-version"))
+        if (!string.IsNullOrEmpty(upstream.Organization))
         {
-            proxyRequest.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
+            proxyRequest.Headers.TryAddWithoutValidation("OpenAI-Organization", upstream.Organization);
+        }
+
+        if (!string.IsNullOrEmpty(upstream.Project))
+        {
+            proxyRequest.Headers.TryAddWithoutValidation("OpenAI-Project", upstream.Project);
         }
 
         proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, httpContext.Request.Path, QueryString.Empty);
+        return ValueTask.CompletedTask;
     }
 }

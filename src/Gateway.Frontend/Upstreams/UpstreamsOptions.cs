@@ -8,7 +8,36 @@ public sealed class UpstreamsOptions
 {
     public const string Section = "Gateway:Upstreams";
 
-    public UpstreamOptions OpenAI { get; set; } = new() { BaseUrl = "https://api.openai.com" };
+    /// <summary>
+    /// What Claude Code (2.1.328, with an API key and <c>ANTHROPIC_BASE_URL</c>) sends in
+    /// <c>anthropic-beta</c>, recorded from its requests. Each is priced by the price table as it
+    /// stands: thinking and effort are output tokens, context management and tool use change what is
+    /// sent, not the token rates (programmatic tool calling under advanced-tool-use can add
+    /// code-execution container time, which the gateway does not price). Left out on purpose: <c>context-1m-2025-08-07</c> (long-context rates),
+    /// <c>extended-cache-ttl-2025-04-11</c> (1-hour cache writes at a higher rate) and
+    /// <c>oauth-2025-04-20</c> (subscription sign-in, which a gateway key is not).
+    /// </summary>
+    public static IReadOnlyList<string> DefaultAnthropicBetas { get; } =
+    [
+        "claude-code-20250219",
+        "interleaved-thinking-2025-05-14",
+        "context-management-2025-06-27",
+        "effort-2025-11-24",
+        "advanced-tool-use-2025-11-20",
+        "thinking-token-count-2026-05-13",
+        "per-turn-control-2026-07-01",
+        "mid-conversation-tool-changes-2026-07-01",
+    ];
 
-    public UpstreamOptions Anthropic { get; set; } = new() { BaseUrl = "https://api.anthropic.com" };
+    /// <summary>
+    /// <c>OpenAI-Beta</c> values allowed by default. The official SDKs send <c>assistants=v2</c> on
+    /// Assistants API calls, and some tools set it on every call; the gateway routes no Assistants
+    /// endpoint, so it changes nothing here and costs nothing. Codex (0.169.0, API key, Responses
+    /// API over HTTPS) sends no <c>OpenAI-Beta</c> at all.
+    /// </summary>
+    public static IReadOnlyList<string> DefaultOpenAIBetas { get; } = ["assistants=v2"];
+
+    public UpstreamOptions OpenAI { get; set; } = new() { BaseUrl = "https://api.openai.com", AllowedBetas = [.. DefaultOpenAIBetas] };
+
+    public UpstreamOptions Anthropic { get; set; } = new() { BaseUrl = "https://api.anthropic.com", AllowedBetas = [.. DefaultAnthropicBetas] };
 }

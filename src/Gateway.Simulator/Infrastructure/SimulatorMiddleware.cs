@@ -14,6 +14,7 @@ internal sealed partial class SimulatorMiddleware(
     RequestDelegate next,
     IOptions<SimulatorOptions> options,
     SimulatorStats stats,
+    RequestLog log,
     ILogger<SimulatorMiddleware> logger)
 {
     private readonly byte[]? _apiKey = string.IsNullOrEmpty(options.Value.ApiKey) ? null : Encoding.UTF8.GetBytes(options.Value.ApiKey);
@@ -32,6 +33,7 @@ internal sealed partial class SimulatorMiddleware(
         context.Response.Headers[format == ProviderFormat.Anthropic ? "request-id" : "x-request-id"] = Ids.Request();
         try
         {
+            await RecordAsync(context);
             if (!IsAuthorized(request, out var presented))
             {
                 stats.Unauthorized();
@@ -77,6 +79,30 @@ internal sealed partial class SimulatorMiddleware(
         {
             stats.Error();
         }
+    }
+
+    /// <summary>
+    /// Keeps the request's headers and the start of its body for GET /sim/requests. The body is read
+    /// whole and put back as a memory stream, so endpoints read it as they would have.
+    /// </summary>
+    private async Task RecordAsync(HttpContext context)
+    {
+        if (options.Value.RecordedRequests == 0)
+        {
+            return;
+        }
+
+        var request = context.Request;
+        var sequence = log.NextSequence();
+        var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, context.RequestAborted);
+        body.Position = 0;
+        request.Body = body;
+
+        var kept = (int)Math.Min(body.Length, options.Value.RecordedBodyBytes);
+        var headers = request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.Select(v => v ?? "").ToArray(), StringComparer.Ordinal);
+        log.Add(new RecordedRequest(sequence, request.Method, request.Path, request.QueryString.Value ?? "", headers,
+            Encoding.UTF8.GetString(body.GetBuffer(), 0, kept), body.Length, kept < body.Length));
     }
 
     /// <returns>True when no key is configured or either header carries it; <paramref name="presented"/> says whether any key came.</returns>

@@ -160,6 +160,165 @@ public sealed class BadInputCorpusTests(BadInputCorpusTests.Fixture fixture) : I
         Assert.True(violations.Count == 0, string.Join("\n", violations));
     }
 
+    /// <summary>Every admin route, with a path whose ids are real where the route needs one.</summary>
+    private static IEnumerable<(HttpMethod Method, string Path)> AdminRoutes(string keyId) =>
+    [
+        (HttpMethod.Post, "/admin/v1/keys"),
+        (HttpMethod.Get, $"/admin/v1/keys/{keyId}"),
+        (HttpMethod.Patch, $"/admin/v1/keys/{keyId}"),
+        (HttpMethod.Post, $"/admin/v1/keys/{keyId}/rotate"),
+        (HttpMethod.Post, $"/admin/v1/keys/{keyId}/capture"),
+        (HttpMethod.Get, $"/admin/v1/keys/{keyId}/content/nosuchrequest"),
+        (HttpMethod.Get, "/admin/v1/keys"),
+        (HttpMethod.Post, "/admin/v1/users"),
+        (HttpMethod.Get, "/admin/v1/users/corpus-admin"),
+        (HttpMethod.Patch, "/admin/v1/users/corpus-admin"),
+        (HttpMethod.Post, "/admin/v1/teams"),
+        (HttpMethod.Get, "/admin/v1/teams/corpus-team"),
+        (HttpMethod.Patch, "/admin/v1/teams/corpus-team"),
+        (HttpMethod.Post, "/admin/v1/admin-keys"),
+        (HttpMethod.Post, "/admin/v1/admin-keys/nosuchadminkey/revoke"),
+        (HttpMethod.Get, "/admin/v1/admin-audit"),
+        (HttpMethod.Get, "/admin/v1/audit"),
+        (HttpMethod.Get, "/admin/v1/usage"),
+    ];
+
+    /// <summary>Bodies no admin route accepts (routes without a body get them too: they must not fail on them).</summary>
+    private static readonly (string Name, byte[] Body)[] BadAdminBodies =
+    [
+        ("empty object", Utf8("{}")),
+        ("null", Utf8("null")),
+        ("array", Utf8("[1,2]")),
+        ("truncated", Utf8("""{"id":""")),
+        ("duplicate", Utf8("""{"id":"a","id":"b","userId":"a","userId":"b","capUsd":1,"capUsd":2}""")),
+        ("wrong kinds", Utf8("""{"id":5,"userId":[],"capUsd":"5","models":"gpt-4o","rpm":"x","period":7,"enabled":"yes","reason":{},"graceSeconds":"1","name":1,"role":true}""")),
+        ("huge numbers", Utf8("""{"id":"x","userId":"corpus-admin","capUsd":1e400,"rpm":99999999999999999999,"graceSeconds":-1e30}""")),
+        ("newline id", Utf8("""{"id":"alice\n","userId":"alice\n","name":"a"}""")),
+        ("dots", Utf8("""{"id":"..","userId":".","name":"a"}""")),
+        ("lone surrogate", Utf8("""{"id":"a\ud800","userId":"\udc00","name":"\ud800","reason":"\ud800","enabled":true}""")),
+        ("invalid UTF-8", [.. Utf8("{\"name\":\""), 0xFF, 0xC0, .. Utf8("\"}")]),
+        ("models of null", Utf8("""{"userId":"corpus-admin","capUsd":1,"models":[null,1,""]}""")),
+        ("deep", Utf8("""{"name":""" + new string('[', 300) + new string(']', 300) + "}")),
+        ("long strings", Utf8(JsonSerializer.Serialize(new { id = new string('a', 5000), userId = new string('b', 5000), name = new string('c', 100_000), reason = new string('d', 100_000), capUsd = 1 }))),
+        ("control characters", Utf8("""{"id":"a\u0000b","name":"\u0007\u001b[31m","reason":"\u200b","enabled":true,"capUsd":1,"userId":"corpus-admin"}""")),
+    ];
+
+    /// <summary>Query strings and ids no admin route accepts.</summary>
+    private static readonly string[] BadAdminTargets =
+    [
+        "/admin/v1/keys?limit=abc", "/admin/v1/keys?limit=-1&userId=corpus-admin", "/admin/v1/keys?userId=..", "/admin/v1/keys?cursor=%FF%FE&userId=corpus-admin",
+        "/admin/v1/audit?keyId=x&limit=abc", "/admin/v1/audit?userId=corpus-admin&from=garbage", "/admin/v1/audit?userId=corpus-admin&from=2026-13-45",
+        "/admin/v1/audit?keyId=..", "/admin/v1/audit", "/admin/v1/usage?groupBy=nothing", "/admin/v1/usage?from=yesterday",
+        "/admin/v1/admin-audit?limit=0", "/admin/v1/admin-audit?limit=abc", "/admin/v1/admin-audit?cursor=not-a-cursor", "/admin/v1/admin-audit?from=x",
+        "/admin/v1/users/..", "/admin/v1/users/%2E%2E", "/admin/v1/users/alice%0A", "/admin/v1/users/a%00b", "/admin/v1/users/" + new string('u', 300),
+        "/admin/v1/users/%F0%9F%98%80", "/admin/v1/teams/%FF", "/admin/v1/keys/..", "/admin/v1/keys/a%0Ab", "/admin/v1/keys/" + new string('k', 300),
+        "/admin/v1/keys/abc/content/%00",
+    ];
+
+    [Fact]
+    public async Task Malformed_admin_calls_get_a_4xx_with_problem_details_on_every_route()
+    {
+        await fixture.Admin.EnsureUserAsync("corpus-admin");
+        using (var team = await fixture.Admin.PostAsync("/admin/v1/teams", Json("""{"id":"corpus-team"}""")))
+        {
+            Assert.True(team.IsSuccessStatusCode || team.StatusCode == HttpStatusCode.Conflict, $"create team: {(int)team.StatusCode}");
+        }
+
+        var key = await fixture.Admin.CreateKeyAsync("corpus-admin", 1m);
+        var violations = new List<string>();
+        foreach (var (method, path) in AdminRoutes(key.KeyId))
+        {
+            foreach (var (name, body) in BadAdminBodies)
+            {
+                using var request = new HttpRequestMessage(method, path);
+                if (method != HttpMethod.Get)
+                {
+                    request.Content = new ByteArrayContent(body);
+                    request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                }
+
+                // Routes that read no body may well succeed; none may fail with a 5xx or an empty error.
+                await CheckAdminAsync(request, name, violations, expect: s => s < 500);
+            }
+        }
+
+        foreach (var target in BadAdminTargets)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, target);
+            await CheckAdminAsync(request, "query or id", violations, expect: s => s is >= 400 and < 500);
+        }
+
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+
+        // The key's limits are as they were: no malformed call changed anything.
+        var state = await fixture.Admin.GetKeyAsync(key.KeyId);
+        Assert.Equal((1_000_000L, "active"), (state.GetProperty("capMicros").GetInt64(), state.GetProperty("status").GetString()));
+    }
+
+    [Fact]
+    public async Task Bad_admin_keys_get_401_problem_details_and_one_audit_row_per_address_and_window()
+    {
+        var violations = new List<string>();
+        foreach (var (method, path) in AdminRoutes("somekey"))
+        {
+            foreach (var credential in new[] { "", "Bearer ", "Bearer gwadmin_wrong", "Basic YTpi", "Bearer gw_userkey_secret" })
+            {
+                using var request = new HttpRequestMessage(method, path);
+                if (credential.Length > 0)
+                {
+                    request.Headers.TryAddWithoutValidation("Authorization", credential);
+                }
+
+                await CheckAdminAsync(request, $"credential '{credential}'", violations, expect: s => s == 401, useAdminKey: false);
+            }
+        }
+
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+
+        // 90 refused calls before anyone was known: one row for the address's window (two if the
+        // calls straddled the end of a one-minute window), not 90.
+        var audit = await fixture.Admin.GetJsonAsync("/admin/v1/admin-audit?limit=1000");
+        var refused = audit.GetProperty("items").EnumerateArray().Where(i => i.GetProperty("status").GetInt32() == 401).ToList();
+        Assert.InRange(refused.Count, 1, 2);
+    }
+
+    private async Task CheckAdminAsync(HttpRequestMessage request, string name, List<string> violations, Func<int, bool> expect, bool useAdminKey = true)
+    {
+        using var http = useAdminKey ? fixture.Gateway.CreateAdminClient() : new HttpClient { BaseAddress = new Uri(fixture.Gateway.BaseUrl) };
+        using var response = await http.SendAsync(request);
+        var status = (int)response.StatusCode;
+        var text = await response.Content.ReadAsStringAsync();
+        var where = $"{request.Method} {request.RequestUri} [{name}] -> {status} {Truncate(text)}";
+        if (!expect(status) || status >= 500)
+        {
+            violations.Add("unexpected status: " + where);
+            return;
+        }
+
+        if (status < 400)
+        {
+            return;
+        }
+
+        if (response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+        {
+            violations.Add("not problem details: " + where);
+            return;
+        }
+
+        var problem = JsonDocument.Parse(text).RootElement;
+        if (!problem.TryGetProperty("status", out var s) || s.GetInt32() != status || !problem.TryGetProperty("detail", out var d) || d.GetString() is not { Length: > 0 })
+        {
+            violations.Add("problem details without status or detail: " + where);
+        }
+        else if (d.GetString()!.Contains("System.", StringComparison.Ordinal))
+        {
+            violations.Add(".NET type name in the detail: " + where);
+        }
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
     private async Task CheckProxyAsync(HttpRequestMessage request, string route, string name, List<string> violations, Func<int, bool> expect)
     {
         // UTF-8 header values on the wire, as a careless client may send them.

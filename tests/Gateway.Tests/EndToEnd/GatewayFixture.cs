@@ -31,6 +31,9 @@ public class GatewayFixture : IAsyncLifetime
         Ledger = new LedgerQueries(Prefix);
     }
 
+    /// <summary>Where a fixture for tests that need other settings adds them.</summary>
+    protected virtual GatewaySettings Configure(GatewaySettings settings) => settings;
+
     public async Task DisposeAsync()
     {
         Admin?.Dispose();

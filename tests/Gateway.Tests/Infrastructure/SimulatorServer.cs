@@ -44,6 +44,17 @@ public sealed class SimulatorServer : IAsyncDisposable
         return stats.GetProperty("requests").GetInt64();
     }
 
+    /// <summary>
+    /// The requests the simulator received whose body contains <paramref name="bodyContains"/>,
+    /// newest first: a test finds its own by a marker in its prompt, since the gateway forwards no
+    /// header a test could tag them with.
+    /// </summary>
+    public async Task<IReadOnlyList<RecordedRequest>> RequestsAsync(string bodyContains)
+    {
+        using var http = new HttpClient();
+        return await http.GetFromJsonAsync<List<RecordedRequest>>($"{BaseUrl}/sim/requests?contains={Uri.EscapeDataString(bodyContains)}", JsonSerializerOptions.Web) ?? [];
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
