@@ -1,3 +1,4 @@
+using Gateway.Core.Keys;
 using System.Net.Mail;
 using Gateway.Core.Ids;
 using Gateway.Storage.Admin;
@@ -250,6 +251,12 @@ public static class DirectoryEndpoints
         if (limit is < 1 or > 500)
         {
             return AdminProblems.BadRequest("limit must be between 1 and 500.");
+        }
+
+        if (cursor is not null && !ApiKeyFormat.IsValidKeyId(cursor))
+        {
+            // The cursor is the last key id of the page before: anything else did not come from this API.
+            return AdminProblems.BadRequest("cursor is not one this API gave out: pass the nextCursor of the previous page, or none for the first page.");
         }
 
         IEnumerable<string> userIds;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using System.Text.Unicode;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -14,7 +13,7 @@ namespace Gateway.Frontend.Proxy;
 /// </summary>
 public sealed class ProxyRequestBody : IDisposable
 {
-    private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
+    private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false, MaxDepth = StrictJson.MaxDepth };
 
     private ProxyRequestBody(byte[] bytes, JsonDocument document)
     {
@@ -104,7 +103,7 @@ public sealed class ProxyRequestBody : IDisposable
             return Invalid("the body is empty");
         }
 
-        if (Check(bytes) is { } error)
+        if (StrictJson.FindInvalidText(bytes) is { } error)
         {
             return Invalid(error);
         }
@@ -117,37 +116,6 @@ public sealed class ProxyRequestBody : IDisposable
         {
             return Invalid(ex.Message);
         }
-    }
-
-    /// <summary>Invalid UTF-8, and escapes that decode to a lone surrogate (which no provider accepts and .NET cannot read as a string).</summary>
-    private static string? Check(byte[] bytes)
-    {
-        if (!Utf8.IsValid(bytes))
-        {
-            return "the body is not valid UTF-8";
-        }
-
-        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = Strict.MaxDepth });
-        try
-        {
-            while (reader.Read())
-            {
-                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
-                {
-                    _ = reader.GetString();
-                }
-            }
-        }
-        catch (JsonException ex)
-        {
-            return ex.Message;
-        }
-        catch (InvalidOperationException)
-        {
-            return $"a string at byte {reader.TokenStartIndex} holds an escape that is not valid Unicode (a lone surrogate such as \\ud800)";
-        }
-
-        return null;
     }
 
     private static (ProxyRequestBody?, int, string?) Invalid(string reason) =>

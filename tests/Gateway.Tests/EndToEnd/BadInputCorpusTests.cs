@@ -210,9 +210,10 @@ public sealed class BadInputCorpusTests(BadInputCorpusTests.Fixture fixture) : I
         "/admin/v1/audit?keyId=x&limit=abc", "/admin/v1/audit?userId=corpus-admin&from=garbage", "/admin/v1/audit?userId=corpus-admin&from=2026-13-45",
         "/admin/v1/audit?keyId=..", "/admin/v1/audit", "/admin/v1/usage?groupBy=nothing", "/admin/v1/usage?from=yesterday",
         "/admin/v1/admin-audit?limit=0", "/admin/v1/admin-audit?limit=abc", "/admin/v1/admin-audit?cursor=not-a-cursor", "/admin/v1/admin-audit?from=x",
-        "/admin/v1/users/..", "/admin/v1/users/%2E%2E", "/admin/v1/users/alice%0A", "/admin/v1/users/a%00b", "/admin/v1/users/" + new string('u', 300),
+        // (A NUL in a path, %00, is refused by Kestrel itself with an empty 400 before any gateway code runs.)
+        "/admin/v1/users/..", "/admin/v1/users/%2E%2E", "/admin/v1/users/alice%0A", "/admin/v1/users/" + new string('u', 300),
         "/admin/v1/users/%F0%9F%98%80", "/admin/v1/teams/%FF", "/admin/v1/keys/..", "/admin/v1/keys/a%0Ab", "/admin/v1/keys/" + new string('k', 300),
-        "/admin/v1/keys/abc/content/%00",
+        "/admin/v1/keys/abc/content/%0A",
     ];
 
     [Fact]
