@@ -21,30 +21,6 @@ public static class AdminJson
     /// <summary>No admin call needs more: the largest, a key with 100 model patterns and a name, is a few KiB.</summary>
     public const int MaxBodyBytes = 1024 * 1024;
 
-    /// <summary>The body, or null when it is larger than <see cref="MaxBodyBytes"/>.</summary>
-    private static async Task<byte[]?> ReadBoundedAsync(HttpContext context)
-    {
-        if (context.Request.ContentLength > MaxBodyBytes)
-        {
-            return null;
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
-
     public static async Task<(T? Request, string? Error)> ReadAsync<T>(HttpContext context, string example)
         where T : class
     {
@@ -56,18 +32,20 @@ public static class AdminJson
         JsonDocument document;
         try
         {
-            var bytes = await ReadBoundedAsync(context);
-            if (bytes is null)
+            var (outcome, bytes, _) = await BoundedBody.ReadAsync(context, MaxBodyBytes);
+            if (outcome != BoundedBody.Outcome.Read)
             {
-                return (null, $"The body is larger than {MaxBodyBytes} bytes; send an object like {example}.");
+                return (null, outcome == BoundedBody.Outcome.TooLarge
+                    ? $"The body is larger than {MaxBodyBytes} bytes; send an object like {example}."
+                    : $"The body could not be read (cut short); send an object like {example}.");
             }
 
-            if (StrictJson.FindInvalidText(bytes) is { } invalid)
+            if (StrictJson.FindInvalidText(bytes!) is { } invalid)
             {
                 return (null, $"The body is not valid JSON text: {invalid}; send an object like {example}.");
             }
 
-            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = StrictJson.MaxDepth });
+            document = JsonDocument.Parse(bytes!, new JsonDocumentOptions { MaxDepth = StrictJson.MaxDepth });
         }
         catch (JsonException ex)
         {

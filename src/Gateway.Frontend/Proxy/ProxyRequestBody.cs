@@ -1,7 +1,5 @@
-using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Frontend.Proxy;
 
@@ -37,68 +35,18 @@ public sealed class ProxyRequestBody : IDisposable
     /// </summary>
     public static async Task<(ProxyRequestBody? Body, int Status, string? Error)> ReadAsync(HttpContext context, long limit, long admitAbove, Func<Task<bool>> admit)
     {
-        var tooLarge = (default(ProxyRequestBody), StatusCodes.Status413PayloadTooLarge, $"Request body is larger than the gateway's limit of {limit} bytes.");
-        if (context.Request.ContentLength > limit)
+        var (outcome, bytes, unreadable) = await BoundedBody.ReadAsync(context, limit, admitAbove, admit);
+        switch (outcome)
         {
-            return tooLarge;
-        }
-
-        var admitted = false;
-        if (context.Request.ContentLength > admitAbove)
-        {
-            if (!await admit())
-            {
+            case BoundedBody.Outcome.TooLarge:
+                return (null, StatusCodes.Status413PayloadTooLarge, $"Request body is larger than the gateway's limit of {limit} bytes.");
+            case BoundedBody.Outcome.Refused:
                 return (null, 0, null);
-            }
-
-            admitted = true;
+            case BoundedBody.Outcome.Unreadable:
+                return (null, StatusCodes.Status400BadRequest, $"The request body could not be read: {unreadable}");
         }
 
-        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false })
-        {
-            sizeFeature.MaxRequestBodySize = limit + 1;
-        }
-
-        byte[] bytes;
-        using (var buffer = new MemoryStream((int)Math.Min(context.Request.ContentLength ?? 16 * 1024, 1024 * 1024)))
-        {
-            try
-            {
-                var chunk = new byte[16 * 1024];
-                int read;
-                while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-                {
-                    if (buffer.Length + read > limit)
-                    {
-                        return tooLarge;
-                    }
-
-                    buffer.Write(chunk, 0, read);
-                    if (!admitted && buffer.Length > admitAbove)
-                    {
-                        if (!await admit())
-                        {
-                            return (null, 0, null);
-                        }
-
-                        admitted = true;
-                    }
-                }
-            }
-            catch (BadHttpRequestException ex) when (ex.StatusCode == (int)HttpStatusCode.RequestEntityTooLarge)
-            {
-                return tooLarge;
-            }
-            catch (BadHttpRequestException ex)
-            {
-                return (null, StatusCodes.Status400BadRequest, $"The request body could not be read: {ex.Message}");
-            }
-
-            bytes = buffer.ToArray();
-        }
-
-        if (bytes.Length == 0)
+        if (bytes!.Length == 0)
         {
             return Invalid("the body is empty");
         }

@@ -55,6 +55,8 @@ public sealed partial class BudgetAccount
     /// <summary>The team an alert of this budget names: a user's current team (a team's own alerts name the team anyway).</summary>
     public Func<string?> AlertTeam { get; init; } = () => null;
 
+    private IGrainTimer? _sweepTimer;
+
     private BudgetState State => _state();
 
     private bool IsTeam => _scope == BudgetAlert.TeamScope;
@@ -69,8 +71,16 @@ public sealed partial class BudgetAccount
     public async Task ActivateAsync(IGrainBase grain, IEnumerable<string> keyIds, CancellationToken cancellationToken)
     {
         await RestoreAsync(keyIds, cancellationToken);
-        grain.RegisterGrainTimer(SweepAsync, new GrainTimerCreationOptions { DueTime = _options.SweepInterval, Period = _options.SweepInterval, Interleave = true });
+        StartSweeping(grain);
     }
+
+    /// <summary>
+    /// Sweeps the budget on the grain's timer, once per activation: from activation for a budget that
+    /// existed, from creation for a new one (which has nothing to restore, but holds to sweep from its
+    /// first request on).
+    /// </summary>
+    public void StartSweeping(IGrainBase grain) =>
+        _sweepTimer ??= grain.RegisterGrainTimer(SweepAsync, new GrainTimerCreationOptions { DueTime = _options.SweepInterval, Period = _options.SweepInterval, Interleave = true });
 
     /// <summary>Writes the state with the budget as it is now (the checkpoint activation replays the ledger from).</summary>
     public async Task CheckpointAsync()

@@ -59,6 +59,7 @@ public sealed class TeamGrain : Grain, ITeamGrain
 
         _state.State = new TeamState { Exists = true, Name = name, CreatedAt = _time.GetUtcNow() };
         await _writer.WriteAsync();
+        _budget.StartSweeping(this);
         return Snapshot();
     }
 

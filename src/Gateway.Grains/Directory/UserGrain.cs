@@ -78,6 +78,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
             CreatedAt = _time.GetUtcNow(),
         };
         await _writer.WriteAsync();
+        _budget.StartSweeping(this);
         if (profile.TeamId is { } team)
         {
             await _grains.GetGrain<ITeamGrain>(team).AddMember(UserId, new Dictionary<string, long>());
