@@ -12,4 +12,7 @@ public enum DenialReason
     AuditUnavailable = 6,
     Expired = 7,
     RateLimited = 8,
+
+    /// <summary>The intent could not be recorded in time (storage stalled or down): refused with 503, not sent, never charged.</summary>
+    StorageUnavailable = 9,
 }

@@ -422,6 +422,7 @@ public sealed partial class ProxyHandler(
         DenialReason.ModelNotPriced => ProviderErrors.WriteAsync(context, dialect, 404, begin.Message ?? "Model not found.", "model_not_found"),
         DenialReason.OverBudget => ProviderErrors.WriteAsync(context, dialect, 429, begin.Message ?? "You exceeded your current quota.", "insufficient_quota"),
         DenialReason.RateLimited => ProviderErrors.WriteAsync(context, dialect, 429, begin.Message ?? "Rate limit reached.", "rate_limit_exceeded", begin.RetryAfter),
+        DenialReason.StorageUnavailable => ProviderErrors.WriteAsync(context, dialect, 503, begin.Message ?? "The gateway cannot record this request right now; it was not sent.", "gateway_unavailable", begin.RetryAfter),
         _ => ProviderErrors.WriteAsync(context, dialect, 503, begin.Message ?? "The gateway cannot record this request right now.", "audit_unavailable"),
     };
 

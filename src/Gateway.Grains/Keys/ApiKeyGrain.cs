@@ -41,6 +41,8 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private readonly SemaphoreSlim _checkpointLock = new(1, 1);
     private IGrainTimer? _abandonTimer;
     private readonly DenialAggregator _denials;
+    private readonly NotSentRequests _notSent = new();
+    private bool _recordingNotSent;
 
     /// <summary>Spend in the current budget period (the whole lifetime when the key has no period).</summary>
     private long _spent;
@@ -107,7 +109,10 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
                 continue;
             }
 
-            Hold(intent);
+            if (!_notSent.Contains(intent.RequestId))
+            {
+                Hold(intent);
+            }
         }
 
         RollPeriod(_time.GetUtcNow());
@@ -131,6 +136,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _abandonTimer?.Dispose();
+        await RecordNotSentAsync();
         await FlushDenialsAsync(null);
         await _appendLoop;
         await _forwardLoop;
@@ -421,14 +427,22 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
         try
         {
-            await _journal.Journal.RecordAsync(intent);
+            // Bounded: a stalled store must give the caller a fast 503, not Orleans' 30-second call timeout.
+            await _journal.Journal.RecordAsync(intent).WaitAsync(_options.IntentWriteTimeout);
         }
         catch (Exception ex)
         {
             Release(context.RequestId);
+            _rate.Remove(context.RequestId);
             _ = ReleaseAboveAsync(user, context.RequestId);
-            LogIntentFailed(_logger, KeyId, context.RequestId, ex.Message);
-            return Deny(DenialReason.AuditUnavailable, "The gateway cannot record this request in its audit trail right now, so it was not sent.", userId);
+            LogIntentFailed(_logger, KeyId, context.RequestId, ex);
+
+            // The write may still land; the request was not sent, so it is remembered as not sent
+            // until its denial row is in the ledger, and never charged.
+            _notSent.Add(context);
+            _ = RecordNotSentAsync();
+            return new BeginResult(DenialReason.StorageUnavailable,
+                "The gateway cannot record this request in its audit trail right now, so it was not sent. Try again shortly.", null, userId, _options.StorageRetryAfter);
         }
 
         if (_state.State.Status == KeyStatus.Revoked)
@@ -542,7 +556,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             {
                 _ = RetireAsync(intent.Partition, intent.RequestId);
             }
-            else
+            else if (!_notSent.Contains(intent.RequestId))
             {
                 Hold(intent);
             }
@@ -553,6 +567,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
     private async Task SweepAbandonedAsync(CancellationToken cancellationToken)
     {
+        await RecordNotSentAsync();
         await FlushDenialsAsync(_time.GetUtcNow());
         await SettleExpiredAsync();
     }
@@ -686,6 +701,43 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         await AppendDenialAsync(context, context.StartedAt, denial, message, 1);
     }
 
+    /// <summary>
+    /// Writes the denial rows of requests refused for want of storage, oldest first, and retires
+    /// their intents in case they landed. One pass at a time; what fails waits for the next sweep.
+    /// </summary>
+    private async Task RecordNotSentAsync()
+    {
+        if (_recordingNotSent || _notSent.Count == 0 || !_state.State.Exists)
+        {
+            return;
+        }
+
+        _recordingNotSent = true;
+        try
+        {
+            foreach (var context in _notSent.Pending())
+            {
+                try
+                {
+                    await AppendAsync(DenialRecord(context, context.StartedAt, DenialReason.StorageUnavailable,
+                        "The intent could not be recorded in time; the request was refused with 503 and not sent.", 1));
+                }
+                catch (Exception ex)
+                {
+                    LogNotSentPending(_logger, KeyId, _notSent.Count, ex);
+                    return;
+                }
+
+                _notSent.Remove(context.RequestId);
+                _ = RetireAsync(_journal.Partition, context.RequestId);
+            }
+        }
+        finally
+        {
+            _recordingNotSent = false;
+        }
+    }
+
     /// <summary>Writes the counted rows of denial windows that ended by <paramref name="now"/> (all, when null).</summary>
     private async Task FlushDenialsAsync(DateTimeOffset? now)
     {
@@ -705,7 +757,19 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
     private async Task AppendDenialAsync(RequestContext context, DateTimeOffset startedAt, DenialReason denial, string message, long count)
     {
-        var record = new AuditRecord
+        try
+        {
+            await AppendAsync(DenialRecord(context, startedAt, denial, message, count));
+        }
+        catch (Exception ex)
+        {
+            // The request is refused whatever happens here; nothing went upstream.
+            LogDenialNotAudited(_logger, KeyId, context.RequestId, ex.Message);
+        }
+    }
+
+    private AuditRecord DenialRecord(RequestContext context, DateTimeOffset startedAt, DenialReason denial, string message, long count) =>
+        new()
         {
             KeyId = KeyId,
             Sequence = 0,
@@ -727,16 +791,6 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             RecordedAt = _time.GetUtcNow(),
             Count = count,
         };
-        try
-        {
-            await AppendAsync(record);
-        }
-        catch (Exception ex)
-        {
-            // The request is refused whatever happens here; nothing went upstream.
-            LogDenialNotAudited(_logger, KeyId, context.RequestId, ex.Message);
-        }
-    }
 
     /// <summary>
     /// Queues a row for the key's ledger and waits until it is committed. Rows that queue while a
@@ -781,29 +835,52 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
                     records.Add(chained);
                 }
 
+                LedgerConflictException? conflict = null;
                 try
                 {
                     await _ledger.AppendAsync(records, CancellationToken.None);
                 }
+                catch (LedgerConflictException ex)
+                {
+                    conflict = ex;
+                }
                 catch (Exception ex)
                 {
-                    if (ex is LedgerConflictException)
+                    FailBatch(batch, ex);
+                    continue;
+                }
+
+                if (conflict is not null)
+                {
+                    var caughtUp = await CatchUpAsync();
+                    if (caughtUp.Count == 0)
                     {
-                        // Another writer extended this chain: reload from storage rather than fork it.
+                        // A conflict with nothing new to read: reload from storage rather than fork the chain.
                         DeactivateOnIdle();
+                        FailBatch(batch, conflict);
+                        continue;
                     }
 
-                    LogLedgerFailed(_logger, KeyId, batch.Count, ex.Message);
+                    // The chain is longer than this activation knew: an earlier commit whose reply was
+                    // lost did land (or another writer wrote). What landed is counted now, in place, so
+                    // nothing held in memory (reservations, refusals to record) is lost to a reload;
+                    // rows of this batch already stored are done, the others go again after them.
+                    LogCaughtUp(_logger, KeyId, caughtUp.Count, conflict.Sequence);
+                    var stored = caughtUp.ToDictionary(r => r.RequestId, StringComparer.Ordinal);
+                    var again = new List<PendingAppend>();
                     foreach (var pending in batch)
                     {
-                        if (_open.TryGetValue(pending.Record.RequestId, out var open))
+                        if (stored.TryGetValue(pending.Record.RequestId, out var row))
                         {
-                            open.Settling = false;
+                            pending.Completion.TrySetResult(row);
                         }
-
-                        pending.Completion.TrySetException(ex);
+                        else
+                        {
+                            again.Add(pending);
+                        }
                     }
 
+                    _appendQueue.InsertRange(0, again);
                     continue;
                 }
 
@@ -831,6 +908,52 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         {
             _appending = false;
         }
+    }
+
+    private void FailBatch(List<PendingAppend> batch, Exception ex)
+    {
+        LogLedgerFailed(_logger, KeyId, batch.Count, ex.Message);
+        foreach (var pending in batch)
+        {
+            if (_open.TryGetValue(pending.Record.RequestId, out var open))
+            {
+                open.Settling = false;
+            }
+
+            pending.Completion.TrySetException(ex);
+        }
+    }
+
+    /// <summary>
+    /// Counts the ledger rows stored after the last one this activation knows, as activation would:
+    /// spend, sequence and hash move on, their reservations are released, and the budgets above hear
+    /// of them. Empty when there are none or they cannot be read now.
+    /// </summary>
+    private async Task<List<AuditRecord>> CatchUpAsync()
+    {
+        var rows = new List<AuditRecord>();
+        try
+        {
+            await foreach (var row in _ledger.ReadAfterAsync(KeyId, _sequence, CancellationToken.None))
+            {
+                rows.Add(row);
+            }
+        }
+        catch (Exception ex)
+        {
+            LogCatchUpFailed(_logger, KeyId, ex);
+            return [];
+        }
+
+        foreach (var row in rows)
+        {
+            Apply(row);
+            Release(row.RequestId);
+            _settledSinceActivation.Add(row.RequestId);
+        }
+
+        Forward(rows);
+        return rows;
     }
 
     /// <summary>
@@ -968,6 +1091,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         DenialReason.ModelNotAllowed => 403,
         DenialReason.ModelNotPriced => 404,
         DenialReason.OverBudget or DenialReason.RateLimited => 429,
+        DenialReason.StorageUnavailable => 503,
         _ => 503,
     };
 
@@ -991,8 +1115,17 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "Key {KeyId} rotated by {RotatedBy}; the previous secret stays valid for {Grace}")]
     private static partial void LogRotated(ILogger logger, string keyId, string rotatedBy, TimeSpan grace);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: intent for request {RequestId} could not be recorded ({Reason}); request refused")]
-    private static partial void LogIntentFailed(ILogger logger, string keyId, string requestId, string reason);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: intent for request {RequestId} could not be recorded in time; request refused with 503 and not sent")]
+    private static partial void LogIntentFailed(ILogger logger, string keyId, string requestId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: the ledger held {Count} rows from row {Sequence} on that this activation had not counted (a commit whose reply was lost); counted them in place")]
+    private static partial void LogCaughtUp(ILogger logger, string keyId, int count, long sequence);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: reading the ledger's newest rows after a conflict failed; the grain will reload")]
+    private static partial void LogCatchUpFailed(ILogger logger, string keyId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: {Count} requests refused for want of storage still wait for their denial rows; retrying at the next sweep")]
+    private static partial void LogNotSentPending(ILogger logger, string keyId, int count, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: request {RequestId} could not be held on the user's budget ({Reason}); request refused")]
     private static partial void LogBudgetUnavailable(ILogger logger, string keyId, string requestId, string reason);

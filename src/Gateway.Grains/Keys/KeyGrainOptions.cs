@@ -34,4 +34,14 @@ public sealed class KeyGrainOptions
 
     /// <summary>Client addresses whose denials one key tracks at once; past it, denials are written one row each.</summary>
     public int DenialAggregationSources { get; set; } = 1000;
+
+    /// <summary>
+    /// The longest a request waits for its intent to be recorded. Past it the request is refused with
+    /// 503 (not sent, never charged) rather than held for Orleans' 30-second call timeout while the
+    /// store stalls. Keep it well under the front-end's patience (Orleans' response timeout).
+    /// </summary>
+    public TimeSpan IntentWriteTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>The <c>Retry-After</c> a request refused for want of storage is given.</summary>
+    public TimeSpan StorageRetryAfter { get; set; } = TimeSpan.FromSeconds(2);
 }

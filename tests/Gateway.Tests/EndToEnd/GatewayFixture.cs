@@ -34,7 +34,7 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>Where a fixture for tests that need other settings adds them.</summary>
     protected virtual GatewaySettings Configure(GatewaySettings settings) => settings;
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Admin?.Dispose();
         if (Gateway is not null)

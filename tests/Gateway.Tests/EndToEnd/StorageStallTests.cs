@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Gateway.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Gateway.Tests.EndToEnd;
+
+/// <summary>
+/// Table Storage stops answering (held bytes, or reset connections) under load, through a real TCP
+/// fault proxy between the gateway and Azurite: callers get a fast 503 in their API's format, none
+/// is served unrecorded, the gateway recovers by itself, and no refused request is ever charged.
+/// </summary>
+public sealed class StorageStallTests(StorageStallTests.Fixture fixture, ITestOutputHelper output) : IClassFixture<StorageStallTests.Fixture>
+{
+    private static readonly TimeSpan IntentWriteTimeout = TimeSpan.FromSeconds(2);
+
+    public sealed class Fixture : GatewayFixture
+    {
+        public FaultProxy Proxy { get; } = new(FaultProxy.StoragePort());
+
+        protected override IReadOnlyDictionary<string, string> Extra => new Dictionary<string, string>
+        {
+            ["Gateway:Storage:ConnectionString"] = FaultProxy.ConnectionStringThrough(Proxy),
+            ["Gateway:Keys:IntentWriteTimeout"] = "00:00:02",
+            ["Gateway:Keys:SweepInterval"] = "00:00:01",
+        };
+
+        public override async Task DisposeAsync()
+        {
+            Proxy.Mode = FaultMode.Pass;
+            await base.DisposeAsync();
+            await Proxy.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData(FaultMode.Stall, 20)]
+    [InlineData(FaultMode.Reset, 10)]
+    public async Task While_storage_fails_callers_get_a_fast_503_and_nothing_refused_is_charged(FaultMode mode, int faultSeconds)
+    {
+        var key = await fixture.Admin.CreateKeyAsync("stall-" + mode.ToString().ToLowerInvariant(), 10m);
+        var served = new ConcurrentBag<string>();
+        var refused = new ConcurrentBag<(string RequestId, TimeSpan Waited, string? Code)>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var warm = await GatewayChat.SendAsync(fixture.Gateway.BaseUrl, key.Key, 8);
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+            served.Add(RequestId(warm));
+        }
+
+        // The fault, with four callers sending all along.
+        fixture.Proxy.Mode = mode;
+        using (var faultOver = new CancellationTokenSource(TimeSpan.FromSeconds(faultSeconds)))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => SendUntilAsync(key.Key, faultOver.Token, served, refused)));
+        }
+
+        var servedDuringFault = served.Count - 3;
+        fixture.Proxy.Mode = FaultMode.Pass;
+        var recovery = Stopwatch.StartNew();
+        await Poll.UntilAsync(async () =>
+        {
+            using var response = await GatewayChat.SendAsync(fixture.Gateway.BaseUrl, key.Key, 8);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                served.Add(RequestId(response));
+                return true;
+            }
+
+            refused.Add((RequestId(response), TimeSpan.Zero, await CodeAsync(response)));
+            return false;
+        }, TimeSpan.FromSeconds(10), "a request served again after the fault");
+        var recovered = recovery.Elapsed;
+
+        var longest = refused.Max(r => r.Waited);
+        output.WriteLine($"{mode} for {faultSeconds} s: {refused.Count} refused with 503, {servedDuringFault} served during the fault, longest wait {longest.TotalMilliseconds:F0} ms, recovered in {recovered.TotalMilliseconds:F0} ms");
+        Assert.Equal(0, servedDuringFault);
+        Assert.NotEmpty(refused);
+        Assert.All(refused, r => Assert.Equal("gateway_unavailable", r.Code));
+        Assert.True(longest <= IntentWriteTimeout + TimeSpan.FromSeconds(1), $"a caller waited {longest}");
+
+        // Afterwards: nothing held, spend is the ledger, every served request charged once, and every
+        // refused one recorded as a denial that charged nothing.
+        var refusedIds = refused.Select(r => r.RequestId).ToHashSet();
+        var rows = await Poll.UntilAsync(() => fixture.Ledger.RowsAsync(key.KeyId),
+            r => refusedIds.All(id => r.Any(x => x.RequestId == id)) && served.All(id => r.Any(x => x.RequestId == id && x.Outcome == "completed")),
+            TimeSpan.FromSeconds(30), "a row for every served and every refused request",
+            r => $"{r.Count} rows: {string.Join(", ", r.GroupBy(x => x.Outcome + "/" + x.Denial).Select(g => $"{g.Key} x{g.Count()}"))}");
+        var state = await Poll.UntilAsync(() => fixture.Admin.GetKeyAsync(key.KeyId),
+            s => s.GetProperty("reservedMicros").GetInt64() == 0, TimeSpan.FromSeconds(30), "nothing held");
+        Assert.Equal(state.GetProperty("spentMicros").GetInt64(), rows.Sum(r => r.CostMicros));
+        Assert.All(rows.Where(r => refusedIds.Contains(r.RequestId)), r => Assert.Equal(("denied", "StorageUnavailable", 0L), (r.Outcome, r.Denial, r.CostMicros)));
+        Assert.Equal(served.Count, rows.Count(r => r.Outcome == "completed"));
+        Assert.DoesNotContain(rows, r => r.Outcome == "unknown");
+        Assert.Null(await fixture.Ledger.Ledger.VerifyChainAsync(key.KeyId, CancellationToken.None));
+    }
+
+    private async Task SendUntilAsync(string key, CancellationToken stop, ConcurrentBag<string> served, ConcurrentBag<(string, TimeSpan, string?)> refused)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var response = await GatewayChat.SendAsync(fixture.Gateway.BaseUrl, key, 8);
+            var waited = Stopwatch.GetElapsedTime(started);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                served.Add(RequestId(response));
+                continue;
+            }
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.NotNull(response.Headers.RetryAfter);
+            refused.Add((RequestId(response), waited, await CodeAsync(response)));
+        }
+    }
+
+    private static string RequestId(HttpResponseMessage response) => response.Headers.GetValues("x-gateway-request-id").Single();
+
+    private static async Task<string?> CodeAsync(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString();
+}
