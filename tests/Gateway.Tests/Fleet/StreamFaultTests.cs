@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Fleet;
+
+/// <summary>
+/// A stream broken from either end. A front-end killed mid-stream: its client sees the stream cut,
+/// never a finished 200, and the intent it left is settled by the key's sweep as <c>unknown</c> at its
+/// reservation. A client that leaves mid-stream: <c>client_aborted</c>, charged for the output the
+/// upstream produced until then.
+/// </summary>
+public sealed class StreamFaultTests : IAsyncLifetime
+{
+    private static readonly Dictionary<string, string> FastAbandon = new(FleetSettings.FastFailureDetection)
+    {
+        ["Gateway:Keys:MaxRequestDuration"] = "00:00:05",
+        ["Gateway:Keys:AbandonGrace"] = "00:00:01",
+        ["Gateway:Keys:SweepInterval"] = "00:00:01",
+    };
+
+    private readonly string _prefix = TestStorage.NewPrefix();
+    private readonly List<GatewayProcess> _processes = [];
+    private SimulatorServer _simulator = null!;
+
+    public async Task InitializeAsync()
+    {
+        await TestStorage.CreateTablesAsync(_prefix);
+        _simulator = await SimulatorServer.StartAsync();
+        var cluster = "streams-" + _prefix;
+        foreach (var role in new[] { "silo", "frontend", "frontend" })
+        {
+            _processes.Add(await GatewayProcess.StartAsync(new GatewaySettings(_prefix, cluster, _simulator.BaseUrl) { Role = role }, FastAbandon));
+        }
+    }
+
+    [Fact]
+    public async Task A_front_end_killed_mid_stream_cuts_the_stream_and_its_intent_is_settled_unknown()
+    {
+        var frontends = _processes.Where(p => p.Role == "frontend").ToList();
+        using var admin = Admin(frontends[1]);
+        var key = await admin.CreateKeyAsync("stream-victim", 1m);
+
+        using var http = new HttpClient { BaseAddress = new Uri(frontends[0].BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
+        using var request = StreamRequest(key.Key, "Tell me something [sim:stall=60000]");
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var requestId = response.Headers.GetValues("x-gateway-request-id").Single();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.StartsWith("data: ", await reader.ReadLineAsync());
+
+        frontends[0].Kill();
+        var rest = "";
+        var cut = false;
+        try
+        {
+            rest = await reader.ReadToEndAsync();
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        {
+            cut = true;
+        }
+
+        // The client knows the stream broke: an error, or an end without the stream's own end marker.
+        Assert.True(cut || !rest.Contains("[DONE]", StringComparison.Ordinal), "the stream looked finished");
+
+        var row = (await Poll.UntilAsync(() => new LedgerQueries(_prefix).RowsAsync(key.KeyId), rows => rows.Any(r => r.RequestId == requestId),
+            TimeSpan.FromSeconds(30), "the abandoned request settled by the sweep")).Single(r => r.RequestId == requestId);
+        Assert.Equal("unknown", row.Outcome);
+        Assert.True(row.ReservedMicros > 0);
+        Assert.Equal(row.ReservedMicros, row.CostMicros);
+        var state = await Poll.UntilAsync(() => admin.GetKeyAsync(key.KeyId), s => s.GetProperty("reservedMicros").GetInt64() == 0,
+            TimeSpan.FromSeconds(10), "nothing held");
+        Assert.Equal(row.CostMicros, state.GetProperty("spentMicros").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_client_that_leaves_mid_stream_is_charged_for_what_the_upstream_produced()
+    {
+        var frontend = _processes.First(p => p.Role == "frontend");
+        using var admin = Admin(frontend);
+        var key = await admin.CreateKeyAsync("stream-leaver", 1m);
+
+        string requestId;
+        using (var http = new HttpClient { BaseAddress = new Uri(frontend.BaseUrl) })
+        using (var request = StreamRequest(key.Key, "Write at length [sim:tokens=300] [sim:chunkdelay=100]"))
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            requestId = response.Headers.GetValues("x-gateway-request-id").Single();
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            var chunks = 0;
+            while (chunks < 5 && await reader.ReadLineAsync() is { } line)
+            {
+                chunks += line.StartsWith("data: ", StringComparison.Ordinal) ? 1 : 0;
+            }
+        }
+
+        var row = (await Poll.UntilAsync(() => new LedgerQueries(_prefix).RowsAsync(key.KeyId), rows => rows.Any(r => r.RequestId == requestId),
+            TimeSpan.FromSeconds(30), "the aborted request settled")).Single(r => r.RequestId == requestId);
+        Assert.Equal("client_aborted", row.Outcome);
+
+        // Some of the 300 tokens were produced before the client left, not all of them.
+        Assert.InRange(row.OutputTokens, 1, 299);
+
+        // gpt-4o-mini: 150,000 micro-dollars per million input tokens, 600,000 per million output, rounded up.
+        Assert.Equal((row.InputTokens * 150_000 + row.OutputTokens * 600_000 + 999_999) / 1_000_000, row.CostMicros);
+    }
+
+    private static HttpRequestMessage StreamRequest(string key, string content)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = JsonContent.Create(new { model = "gpt-4o-mini", max_tokens = 400, stream = true, messages = new[] { new { role = "user", content } } }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return request;
+    }
+
+    private static HttpClient Admin(GatewayProcess frontend)
+    {
+        var admin = new HttpClient { BaseAddress = new Uri(frontend.BaseUrl) };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", GatewayServer.AdminKey);
+        return admin;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var process in Enumerable.Reverse(_processes))
+        {
+            await process.DisposeAsync();
+        }
+
+        await _simulator.DisposeAsync();
+    }
+}
