@@ -63,6 +63,8 @@ public static partial class GatewayHostBuilder
 
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<GatewayClusterOptions>().BindConfiguration(GatewayClusterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<Gateway.Grains.Keys.KeyGrainOptions>().BindConfiguration(Gateway.Grains.Keys.KeyGrainOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<Gateway.Grains.Keys.KeyGrainOptions>, TimeoutsValidator>();
         builder.Services.AddSingleton<GatewayTables>();
 
         var storage = config.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();

@@ -17,6 +17,7 @@ public sealed class SiloCrashUnderLoadTests : IAsyncLifetime
     {
         // Requests here take milliseconds: an intent still open after 5 s was abandoned by the crash.
         ["Gateway:Keys:MaxRequestDuration"] = "00:00:05",
+        ["Gateway:Frontend:RequestTimeout"] = "00:00:05",
         ["Gateway:Keys:AbandonGrace"] = "00:00:01",
         ["Gateway:Keys:SweepInterval"] = "00:00:01",
         ["Gateway:Keys:OrphanHoldAge"] = "00:00:10",

@@ -16,6 +16,7 @@ public sealed class StreamFaultTests : IAsyncLifetime
     private static readonly Dictionary<string, string> FastAbandon = new(FleetSettings.FastFailureDetection)
     {
         ["Gateway:Keys:MaxRequestDuration"] = "00:00:05",
+        ["Gateway:Frontend:RequestTimeout"] = "00:00:05",
         ["Gateway:Keys:AbandonGrace"] = "00:00:01",
         ["Gateway:Keys:SweepInterval"] = "00:00:01",
     };
