@@ -13,7 +13,7 @@ namespace Gateway.Storage.Admin;
 /// written (a pending row is completed, failed attempts are counted into a row): completing a row
 /// re-seals its content and leaves the chain's links alone.
 /// </summary>
-internal static class AdminAuditChain
+public static class AdminAuditChain
 {
     public const string Seq = "ChainSeq";
     public const string Link = "ChainLink";

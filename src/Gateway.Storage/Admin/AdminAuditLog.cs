@@ -44,7 +44,7 @@ public sealed class AdminAuditLog(GatewayTables tables, AuditChainKey chainKey)
 
     private const int MaxDetailChars = 4_000;
     private const int MaxTargetChars = 256;
-    internal const string Partition = "admin";
+    public const string Partition = "admin";
 
     /// <summary>Inverted time, then a unique suffix: "0000000000000000000_" + 32 hex digits.</summary>
     private const int RowKeyLength = 19 + 1 + 32;
