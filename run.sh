@@ -8,7 +8,8 @@
 #   GATEWAY_PORT       gateway HTTP port                  (default 8080)
 #   SIMULATOR_PORT     model simulator port               (default 8090)
 #   AZURITE_PORT       Azurite table port                 (default 10002)
-#   GATEWAY_DATA_DIR   Azurite data folder                (default ./.data)
+#   GATEWAY_DATA_DIR   Azurite data folder                (default ./.data); also holds the generated
+#                      audit chain secret (audit-chain.secret) unless Gateway__Audit__ChainSecret is set
 #   GATEWAY_ADMIN_KEY  admin key to accept; otherwise one is generated at first start, shown once
 #   OPENAI_API_KEY     when set, OpenAI-format requests go to api.openai.com instead of the simulator
 #   ANTHROPIC_API_KEY  when set, Anthropic requests go to api.anthropic.com instead of the simulator
@@ -78,6 +79,7 @@ fi
 echo "==> Starting the gateway (all-in-one) on http://127.0.0.1:$GATEWAY_PORT"
 GATEWAY_STORAGE="$GATEWAY_STORAGE_CONNECTION" dotnet src/Gateway.Host/bin/Release/net10.0/Gateway.Host.dll \
   --urls "http://127.0.0.1:$GATEWAY_PORT" --role all --Gateway:AdminKeyFile "$key_file" "${upstream_args[@]}" \
+  --Gateway:Audit:ChainSecretFile "$DATA_DIR/audit-chain.secret" \
   > >(tee "$DATA_DIR/gateway.log") 2>&1 &
 pids+=("$!")
 

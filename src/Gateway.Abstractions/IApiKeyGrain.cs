@@ -57,4 +57,11 @@ public interface IApiKeyGrain : IGrainWithStringKey
     /// </summary>
     [Alias("SettleAbandoned")]
     Task<int> SettleAbandoned();
+
+    /// <summary>
+    /// The key's chain head from the grain's memory (null when no such key exists), which audit
+    /// verification compares with the newest ledger row to catch a truncated chain.
+    /// </summary>
+    [Alias("GetChainHead")]
+    Task<ChainHead?> GetChainHead();
 }

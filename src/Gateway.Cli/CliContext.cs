@@ -19,10 +19,19 @@ internal sealed class CliContext(
     /// <summary>
     /// Calls the gateway and prints the result: the raw JSON with <c>--json</c>, else <paramref name="render"/>.
     /// </summary>
+    public Task<int> RunAsync<T>(
+        ParseResult parseResult,
+        Func<AdminApiClient, CancellationToken, Task<ApiResponse<T>>> call,
+        Action<T, TextWriter> render,
+        CancellationToken cancellationToken) =>
+        RunAsync(parseResult, call, render, _ => ExitCodes.Success, cancellationToken);
+
+    /// <summary>As above, with the exit code chosen from the answer (a check that reports a failure exits non-zero).</summary>
     public async Task<int> RunAsync<T>(
         ParseResult parseResult,
         Func<AdminApiClient, CancellationToken, Task<ApiResponse<T>>> call,
         Action<T, TextWriter> render,
+        Func<T, int> exitCode,
         CancellationToken cancellationToken)
     {
         CliSettings settings;
@@ -48,7 +57,7 @@ internal sealed class CliContext(
                 render(response.Value, stdout);
             }
 
-            return ExitCodes.Success;
+            return exitCode(response.Value);
         }
         catch (AdminApiException ex)
         {

@@ -17,6 +17,9 @@ internal static class ExitCodes
     /// <summary>No HTTP answer at all: connection refused, DNS failure, timeout.</summary>
     public const int Unreachable = 3;
 
+    /// <summary>The gateway answered, and what it reported is a failed check (<c>audit verify</c>: a broken chain).</summary>
+    public const int CheckFailed = 4;
+
     /// <summary>Interrupted (Ctrl+C), following the shell's 128 + SIGINT convention.</summary>
     public const int Cancelled = 130;
 }

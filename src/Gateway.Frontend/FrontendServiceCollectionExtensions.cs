@@ -32,6 +32,7 @@ public static class FrontendServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<UpstreamsOptions>, UpstreamsOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GatewayTables>();
+        services.AddAuditChain();
         services.TryAddSingleton<AdminKeyStore>();
         services.TryAddSingleton<AdminAuditLog>();
         services.TryAddSingleton<UnattributedAudit>();

@@ -19,6 +19,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddOptions<KeyGrainOptions>().BindConfiguration(KeyGrainOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GatewayTables>();
+        services.AddAuditChain();
         services.TryAddSingleton<AuditLedger>();
         services.TryAddSingleton<IntentJournal>();
         services.TryAddSingleton<SiloJournal>();

@@ -6,7 +6,7 @@ using Gateway.Cli.Output;
 
 namespace Gateway.Cli.Commands;
 
-/// <summary>The <c>audit</c> command: the request audit ledger, who did what when and at what cost.</summary>
+/// <summary>The <c>audit</c> command: the request audit ledger, who did what when and at what cost; <c>audit verify</c> checks its chains.</summary>
 internal static class AuditCommands
 {
     private const int DefaultLimit = 100;
@@ -31,8 +31,15 @@ internal static class AuditCommands
             "Only requests recorded at or after this time: an ISO-8601 date-time with 'Z' or an offset, or a date (midnight UTC).",
             "Only requests recorded before this time (exclusive): an ISO-8601 date-time with 'Z' or an offset, or a date (midnight UTC).");
         command.Options.Add(limit);
+        command.Subcommands.Add(AuditVerifyCommand.Build(context));
         command.Validators.Add(result =>
         {
+            // 'audit verify' has its own options and checks.
+            if (result.Children.OfType<System.CommandLine.Parsing.CommandResult>().Any())
+            {
+                return;
+            }
+
             if ((result.GetResult(key) is null) == (result.GetResult(user) is null))
             {
                 result.AddError("Give exactly one of --key or --user.");

@@ -1,4 +1,5 @@
 using Gateway.Storage.Admin;
+using Gateway.Storage.Audit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,6 +25,7 @@ public static class AlertsServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AlertOptions>, AlertOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.AddAuditChain();
         services.TryAddSingleton<AdminAuditLog>();
         services.AddMetrics();
         // No request logging: the handler loggers would write the URL, which is a secret.

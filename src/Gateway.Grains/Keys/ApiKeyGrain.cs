@@ -124,6 +124,10 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         StartSweeping();
     }
 
+    /// <summary>The head this activation holds: what audit verification checks the ledger's newest row against.</summary>
+    public Task<ChainHead?> GetChainHead() =>
+        Task.FromResult(_state.State.Exists ? new ChainHead(_sequence, _lastHash, _state.State.CheckpointSequence) : null);
+
     /// <summary>The key's own sweep: abandoned intents, and denial windows that ended with repeats counted.</summary>
     private void StartSweeping() =>
         _abandonTimer ??= this.RegisterGrainTimer(SweepAbandonedAsync, new GrainTimerCreationOptions
@@ -830,7 +834,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
                 var sequence = _sequence;
                 foreach (var pending in batch)
                 {
-                    var chained = pending.Record with { Sequence = ++sequence, PreviousHash = previous };
+                    var chained = _ledger.Seal(pending.Record, ++sequence, previous);
                     previous = chained.Hash;
                     records.Add(chained);
                 }

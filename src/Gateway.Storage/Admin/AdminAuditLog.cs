@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using Gateway.Storage.Audit;
 
 namespace Gateway.Storage.Admin;
 
@@ -13,9 +14,23 @@ namespace Gateway.Storage.Admin;
 /// Every row fits Table Storage's limits whatever it is given (64 KiB per string property, 1 MiB per
 /// entity): a long before/after value is split over several properties, one past
 /// <see cref="MaxValueChars"/> is replaced by an explicit truncation marker, and the other text is cut.
+/// <para>
+/// The rows form one HMAC chain (<see cref="AdminAuditChain"/>). Front-ends and silos all write
+/// here, so a row's place in the chain is taken through the head row: the row and the head's new
+/// value go in one transaction that holds only if the head is unchanged since it was read (its
+/// ETag); a writer that loses the race reads the head again. Admin actions are rare, so the retry
+/// costs nothing in practice, and the chain stays single and gap-free whoever writes.
+/// </para>
 /// </summary>
-public sealed class AdminAuditLog(GatewayTables tables)
+public sealed class AdminAuditLog(GatewayTables tables, AuditChainKey chainKey)
 {
+    /// <summary>Attempts at taking a place in the chain (or at re-sealing a row) before giving up; each loses only to another writer's success.</summary>
+    private const int MaxChainAttempts = 20;
+
+    private readonly SemaphoreSlim _appendLock = new(1, 1);
+    private (long Seq, string Link, ETag ETag)? _head;
+    private long _lastWritten;
+
     /// <summary>UTF-16 characters per string property: 30,000 of them are under 64 KiB with room to spare.</summary>
     public const int MaxPropertyChars = 30_000;
 
@@ -29,30 +44,127 @@ public sealed class AdminAuditLog(GatewayTables tables)
 
     private const int MaxDetailChars = 4_000;
     private const int MaxTargetChars = 256;
-    private const string Partition = "admin";
+    public const string Partition = "admin";
 
     /// <summary>Inverted time, then a unique suffix: "0000000000000000000_" + 32 hex digits.</summary>
     private const int RowKeyLength = 19 + 1 + 32;
 
-    /// <summary>Writes a row and returns its row key. Throws when the row could not be written.</summary>
+    /// <summary>Writes a row, chained, and returns its row key. Throws when the row could not be written.</summary>
     public async Task<string> RecordAsync(AdminAuditEntry entry, CancellationToken cancellationToken)
     {
         var rowKey = NewRowKey(entry.At);
-        await tables.AdminAudit.AddEntityAsync(ToEntity(rowKey, entry), cancellationToken);
-        return rowKey;
+        // One append at a time per process: writers in this process never race each other for the head.
+        await _appendLock.WaitAsync(cancellationToken);
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                var (seq, link, etag) = _head ?? await ReadHeadAsync(cancellationToken);
+                var next = seq + 1;
+                var nextLink = AdminAuditChain.LinkOf(chainKey, link, next, rowKey);
+                var row = ToEntity(rowKey, entry);
+                AdminAuditChain.Seal(chainKey, row, next, nextLink);
+                var head = AdminAuditChain.Head(chainKey, next, nextLink);
+                TableTransactionAction[] actions =
+                [
+                    new(TableTransactionActionType.Add, row),
+                    etag == default ? new(TableTransactionActionType.Add, head) : new(TableTransactionActionType.UpdateReplace, head, etag),
+                ];
+                try
+                {
+                    var response = await tables.AdminAudit.SubmitTransactionAsync(actions, cancellationToken);
+                    _head = (next, nextLink, response.Value[1].Headers.ETag ?? default);
+                    _lastWritten = next;
+                    return rowKey;
+                }
+                catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 or 404 && attempt < MaxChainAttempts)
+                {
+                    // Another writer took the place (or the head was not what was cached): read it again.
+                    _head = null;
+                }
+            }
+        }
+        catch
+        {
+            _head = null;
+            throw;
+        }
+        finally
+        {
+            _appendLock.Release();
+        }
     }
 
-    /// <summary>Replaces a row (a pending one, written before its action) with the action's outcome.</summary>
-    public async Task CompleteAsync(string rowKey, AdminAuditEntry entry, CancellationToken cancellationToken) =>
-        await tables.AdminAudit.UpsertEntityAsync(ToEntity(rowKey, entry), TableUpdateMode.Replace, cancellationToken);
+    /// <summary>Replaces a row (a pending one, written before its action) with the action's outcome, keeping its place in the chain.</summary>
+    public Task CompleteAsync(string rowKey, AdminAuditEntry entry, CancellationToken cancellationToken) =>
+        ResealAsync(rowKey, _ => ToEntity(rowKey, entry), cancellationToken);
 
     /// <summary>Sets how many failed attempts a row stands for, and when the last was.</summary>
-    public async Task CountAttemptsAsync(string rowKey, int attempts, DateTimeOffset lastAttemptAt, CancellationToken cancellationToken) =>
-        await tables.AdminAudit.UpdateEntityAsync(new TableEntity(Partition, rowKey)
+    public Task CountAttemptsAsync(string rowKey, int attempts, DateTimeOffset lastAttemptAt, CancellationToken cancellationToken) =>
+        ResealAsync(rowKey, stored => ToEntity(rowKey, FromEntity(stored) with { Attempts = attempts, LastAttemptAt = lastAttemptAt }), cancellationToken);
+
+    /// <summary>
+    /// Verifies the admin audit chain: every row's place (sequence and link) and content (MAC), and
+    /// the head, against the head this process last wrote too. Reads the whole admin partition: an
+    /// operator's check. A head that moves while it reads (another writer) gets one more read.
+    /// </summary>
+    public async Task<ChainVerification> VerifyChainAsync(CancellationToken cancellationToken)
+    {
+        ChainVerification result = null!;
+        for (var attempt = 1; attempt <= 2; attempt++)
         {
-            ["Attempts"] = attempts,
-            ["LastAttemptAt"] = lastAttemptAt,
-        }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            var entities = new List<TableEntity>();
+            await foreach (var e in tables.AdminAudit.QueryAsync<TableEntity>($"PartitionKey eq '{Partition}'", cancellationToken: cancellationToken))
+            {
+                entities.Add(e);
+            }
+
+            result = AdminChainCheck.Verify(chainKey, entities, Volatile.Read(ref _lastWritten));
+            if (result.Break?.Kind is not (ChainBreakKind.Truncated or ChainBreakKind.Inserted))
+            {
+                break;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Rewrites a row's content and seals it again under its unchanged link; a row from before the chain is rewritten as it is.</summary>
+    private async Task ResealAsync(string rowKey, Func<TableEntity, TableEntity> rewrite, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var stored = (await tables.AdminAudit.GetEntityAsync<TableEntity>(Partition, rowKey, cancellationToken: cancellationToken)).Value;
+            var row = rewrite(stored);
+            if (stored.GetInt64(AdminAuditChain.Seq) is { } seq)
+            {
+                AdminAuditChain.Seal(chainKey, row, seq, stored.GetString(AdminAuditChain.Link) ?? "");
+            }
+
+            try
+            {
+                await tables.AdminAudit.UpdateEntityAsync(row, stored.ETag, TableUpdateMode.Replace, cancellationToken);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412 && attempt < MaxChainAttempts)
+            {
+                // Changed since it was read (attempts counted, or completed, elsewhere): start from the new content.
+            }
+        }
+    }
+
+    private async Task<(long Seq, string Link, ETag ETag)> ReadHeadAsync(CancellationToken cancellationToken)
+    {
+        var head = await tables.AdminAudit.GetEntityIfExistsAsync<TableEntity>(Partition, AdminAuditChain.HeadRowKey, cancellationToken: cancellationToken);
+        if (!head.HasValue || head.Value is not { } h)
+        {
+            return (0, "", default);
+        }
+
+        // A head that fails its MAC is written over all the same (refusing would stop every admin
+        // change); verification reports it.
+        return (h.GetInt64("Seq") ?? 0, h.GetString("Link") ?? "", h.ETag);
+    }
 
     /// <summary>The newest actions first.</summary>
     public async Task<IReadOnlyList<AdminAuditEntry>> ListAsync(int limit, CancellationToken cancellationToken) =>
@@ -64,7 +176,8 @@ public sealed class AdminAuditLog(GatewayTables tables)
     /// </summary>
     public async Task<AdminAuditResult> QueryAsync(AdminAuditQuery query, CancellationToken cancellationToken)
     {
-        var filter = new StringBuilder($"PartitionKey eq '{Partition}'");
+        // The chain's head row sorts after every row key ('~' > digits) and is not an action.
+        var filter = new StringBuilder($"PartitionKey eq '{Partition}' and RowKey lt '~'");
         if (query.To is { } to)
         {
             // At < to  <=>  inverted ticks >= MaxTicks - to + 1.

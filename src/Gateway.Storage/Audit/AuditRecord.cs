@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Azure.Data.Tables;
 
 namespace Gateway.Storage.Audit;
@@ -8,7 +6,8 @@ namespace Gateway.Storage.Audit;
 /// <summary>
 /// One row of a key's audit ledger: partition = key id, row key = the key's ledger sequence.
 /// Each row carries the hash of the previous row of its chain, so editing or deleting a row breaks
-/// the chain where it happened. Money is micro-dollars as Int64; no floating point, no decimal.
+/// the chain where it happened; the hash is an HMAC keyed with the deployment's chain secret, so
+/// whoever edits a row cannot re-hash it (docs/tamper-evidence.md). Money is micro-dollars as Int64; no floating point, no decimal.
 /// </summary>
 public sealed record AuditRecord
 {
@@ -48,10 +47,30 @@ public sealed record AuditRecord
     /// </summary>
     public long Count { get; init; } = 1;
 
-    /// <summary>The hash of this row's content chained to the previous row's hash.</summary>
-    public string Hash => ComputeHash();
+    /// <summary>
+    /// This row's hash, chained to <see cref="PreviousHash"/>: as stored for rows read back, as set
+    /// by <see cref="Seal"/> for rows about to be written.
+    /// </summary>
+    public string Hash { get; init; } = "";
 
-    public string ComputeHash()
+    /// <summary>How <see cref="Hash"/> was made: <see cref="AuditChainKey.Scheme"/>, or null for a legacy plain SHA-256 row.</summary>
+    public string? HashScheme { get; init; }
+
+    /// <summary>This row at <paramref name="sequence"/> after <paramref name="previousHash"/>, with its HMAC.</summary>
+    public AuditRecord Seal(AuditChainKey key, long sequence, string previousHash)
+    {
+        var placed = this with { Sequence = sequence, PreviousHash = previousHash, HashScheme = AuditChainKey.Scheme };
+        return placed with { Hash = key.Mac(placed.Canonical()) };
+    }
+
+    /// <summary>The plain SHA-256 of this row's content: the legacy scheme, and what a forger without the key would write.</summary>
+    public string ComputeHash() => AuditChainKey.Sha256(Canonical());
+
+    /// <summary>
+    /// The row's content as hashed, previous hash first. Only the key id, sequence and fields below
+    /// count: a property added to rows later must be added at the end, as <see cref="Count"/> was.
+    /// </summary>
+    public string Canonical()
     {
         var canonical = string.Join('\n',
             PreviousHash, KeyId, Sequence.ToString(CultureInfo.InvariantCulture), RequestId, UserId, TeamId ?? "", Model, Provider, Endpoint,
@@ -66,7 +85,7 @@ public sealed record AuditRecord
             canonical += "\n" + Num(Count);
         }
 
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+        return canonical;
 
         static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
     }
@@ -103,6 +122,7 @@ public sealed record AuditRecord
         ["Sequence"] = Sequence,
         ["PreviousHash"] = PreviousHash,
         ["Hash"] = Hash,
+        ["HashScheme"] = HashScheme,
         ["Count"] = Count == 1 ? null : Count,
     };
 
@@ -137,6 +157,8 @@ public sealed record AuditRecord
         StartedAt = e.GetDateTimeOffset("StartedAt") ?? default,
         RecordedAt = e.GetDateTimeOffset("RecordedAt") ?? default,
         PreviousHash = e.GetString("PreviousHash") ?? "",
+        Hash = e.GetString("Hash") ?? "",
+        HashScheme = e.GetString("HashScheme"),
         Count = e.GetInt64("Count") ?? 1,
     };
 }

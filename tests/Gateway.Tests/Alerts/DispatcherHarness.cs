@@ -34,6 +34,7 @@ public sealed class DispatcherHarness : IAsyncDisposable
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Gateway:Alerts:WebhookUrl"] = webhookUrl,
+            ["Gateway:Audit:ChainSecret"] = TestStorage.ChainSecret,
             ["Gateway:Alerts:InitialRetryDelay"] = "00:00:00.010",
             ["Gateway:Alerts:MaxRetryDelay"] = "00:00:00.050",
         }).Build();

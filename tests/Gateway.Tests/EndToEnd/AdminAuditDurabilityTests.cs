@@ -96,7 +96,7 @@ public sealed class AdminAuditDurabilityTests(GatewayFixture fixture) : IClassFi
     [Fact]
     public async Task Values_past_table_limits_are_split_over_properties_or_replaced_by_a_truncation_mark()
     {
-        var log = new AdminAuditLog(Tables());
+        var log = new AdminAuditLog(Tables(), TestStorage.ChainKey);
         var target = "limits-" + Guid.NewGuid().ToString("N")[..8];
 
         // More than three properties' worth, written with raw surrogate pairs, one of them across the first property boundary.

@@ -188,7 +188,7 @@ public sealed class BudgetGrainClusterTests(ClusterFixture fixture)
         var keyId = ApiKeyFormat.NewKeyId();
         await Client.GetGrain<IUserGrain>(userId).CreateKey(keyId, new CreateKeyCommand(userId, null, 600, [], ApiKeyFormat.Hash(Secret), "test", Period: BudgetPeriod.Daily));
         var key = Client.GetGrain<IApiKeyGrain>(keyId);
-        var audit = new Gateway.Storage.Admin.AdminAuditLog(fixture.Tables);
+        var audit = new Gateway.Storage.Admin.AdminAuditLog(fixture.Tables, TestStorage.ChainKey);
         async Task<List<string>> AlertsAsync() => [.. (await audit.ListAsync(1000, CancellationToken.None))
             .Where(e => e.Action == "budget.threshold" && e.Target == $"key:{keyId}").Select(e => e.Detail!)];
 
@@ -213,7 +213,7 @@ public sealed class BudgetGrainClusterTests(ClusterFixture fixture)
         var userId = await NewUserAsync(new BudgetChanges(CapMicros: 500));
         var key = await NewKeyAsync(userId);
         var user = Client.GetGrain<IUserGrain>(userId);
-        var audit = new Gateway.Storage.Admin.AdminAuditLog(fixture.Tables);
+        var audit = new Gateway.Storage.Admin.AdminAuditLog(fixture.Tables, TestStorage.ChainKey);
         async Task<List<string>> AlertsAsync() => [.. (await audit.ListAsync(1000, CancellationToken.None))
             .Where(e => e.Action == "budget.threshold" && e.Target == $"user:{userId}").Select(e => e.Detail!)];
 

@@ -32,6 +32,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             ["Gateway:Storage:ConnectionString"] = TestStorage.ConnectionString,
             ["Gateway:Storage:TablePrefix"] = Prefix,
+            ["Gateway:Audit:ChainSecret"] = TestStorage.ChainSecret,
             ["Logging:LogLevel:Default"] = "Warning",
         }));
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();

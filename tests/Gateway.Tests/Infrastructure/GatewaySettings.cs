@@ -21,6 +21,7 @@ public sealed record GatewaySettings(string TablePrefix, string ClusterId, strin
             ["Gateway:Cluster:SiloPort"] = SiloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Gateway:Cluster:GatewayPort"] = GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Gateway:AdminKey"] = GatewayServer.AdminKey,
+            ["Gateway:Audit:ChainSecret"] = TestStorage.ChainSecret,
             ["Gateway:Upstreams:OpenAI:BaseUrl"] = SimulatorUrl,
             ["Gateway:Upstreams:OpenAI:ApiKey"] = SimulatorServer.ProviderKey,
             ["Gateway:Upstreams:Anthropic:BaseUrl"] = SimulatorUrl,

@@ -10,7 +10,7 @@ public sealed class LedgerQueries(string prefix)
     private readonly GatewayTables _tables = new(Options.Create(TestStorage.Options(prefix)));
     private AuditLedger? _ledger;
 
-    public AuditLedger Ledger => _ledger ??= new AuditLedger(_tables);
+    public AuditLedger Ledger => _ledger ??= new AuditLedger(_tables, TestStorage.ChainKey);
 
     /// <summary>Today's refusals that no key owns, as (presented key id, reason).</summary>
     public async Task<List<(string? KeyId, string Reason)>> UnattributedAsync()

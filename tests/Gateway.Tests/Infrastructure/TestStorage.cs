@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Gateway.Storage;
+using Gateway.Storage.Audit;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Tests.Infrastructure;
@@ -14,6 +15,11 @@ public static class TestStorage
         Environment.GetEnvironmentVariable("GATEWAY_TEST_STORAGE") is { Length: > 0 } configured ? configured : StorageOptions.AzuriteDefault;
 
     public static string NewPrefix() => "t" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
+
+    /// <summary>The audit chain secret every test gateway and silo is given, so tests can verify (and forge) rows.</summary>
+    public const string ChainSecret = "test-audit-chain-secret-for-the-suite-only-0123456789";
+
+    public static AuditChainKey ChainKey { get; } = new(ChainSecret);
 
     public static StorageOptions Options(string prefix) => new() { ConnectionString = ConnectionString, TablePrefix = prefix };
 
