@@ -495,6 +495,14 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             _metrics.ZeroCost(request.Context.Model);
         }
 
+        // Usage is charged as the provider reported it, even past the reservation; the row says so.
+        var over = Math.Max(0, cost - request.Reservation.ReservedMicros);
+        if (over > 0)
+        {
+            LogOverReservation(_logger, KeyId, requestId, request.Context.Model, cost, request.Reservation.ReservedMicros);
+            _metrics.OverReservation(request.Context.Model, over);
+        }
+
         var context = request.Context;
         var record = new AuditRecord
         {
@@ -514,6 +522,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             UsageReported = usage.ReportedByProvider,
             ReservedMicros = request.Reservation.ReservedMicros,
             CostMicros = cost,
+            OverReservationMicros = over,
             PriceInputMicrosPerMTok = request.Price.InputMicrosPerMTok,
             PriceOutputMicrosPerMTok = request.Price.OutputMicrosPerMTok,
             PriceCachedMicrosPerMTok = request.Price.CachedInputMicrosPerMTok,
@@ -1022,6 +1031,9 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: request {RequestId} on {Model} settled with tokens but zero cost; check the price table")]
     private static partial void LogZeroCost(ILogger logger, string keyId, string requestId, string model);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: request {RequestId} on {Model} cost {CostMicros} micro-dollars as reported, above its reservation of {ReservedMicros}")]
+    private static partial void LogOverReservation(ILogger logger, string keyId, string requestId, string model, long costMicros, long reservedMicros);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: request {RequestId} abandoned; settling as unknown at {ReservedMicros} micro-dollars")]
     private static partial void LogAbandoned(ILogger logger, string keyId, string requestId, long reservedMicros);

@@ -48,6 +48,14 @@ public sealed record AuditRecord
     /// </summary>
     public long Count { get; init; } = 1;
 
+    /// <summary>
+    /// How far the settled cost went past the reservation, in micro-dollars; 0 when it stayed within.
+    /// The provider's usage is charged as reported even when it exceeds the reservation (max_tokens
+    /// ignored, more prompt tokens than the gateway counted, cache writes), and this says it did.
+    /// Not yet covered by <see cref="ComputeHash"/>.
+    /// </summary>
+    public long OverReservationMicros { get; init; }
+
     /// <summary>The hash of this row's content chained to the previous row's hash.</summary>
     public string Hash => ComputeHash();
 
@@ -104,6 +112,7 @@ public sealed record AuditRecord
         ["PreviousHash"] = PreviousHash,
         ["Hash"] = Hash,
         ["Count"] = Count == 1 ? null : Count,
+        ["OverReservationMicros"] = OverReservationMicros == 0 ? null : OverReservationMicros,
     };
 
     public static AuditRecord FromEntity(TableEntity e) => new()
@@ -138,5 +147,6 @@ public sealed record AuditRecord
         RecordedAt = e.GetDateTimeOffset("RecordedAt") ?? default,
         PreviousHash = e.GetString("PreviousHash") ?? "",
         Count = e.GetInt64("Count") ?? 1,
+        OverReservationMicros = e.GetInt64("OverReservationMicros") ?? 0,
     };
 }
