@@ -9,8 +9,9 @@ namespace Gateway.Storage;
 /// <summary>
 /// Group commit onto one table: whatever operations queue up while earlier commits are in flight
 /// go out together, one Table transaction per partition (up to 100 rows). Round trips per operation
-/// therefore fall as load rises. A batch that fails is retried row by row, so one bad row fails
-/// only itself.
+/// therefore fall as load rises. A batch that storage refuses is retried row by row, so one bad
+/// row fails only itself; a batch that fails any other way (a timeout, retries exhausted, no
+/// connection) fails every one of its callers with that exception. Every caller's task completes.
 /// </summary>
 public sealed partial class GroupCommitWriter : IAsyncDisposable
 {
@@ -77,45 +78,59 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             foreach (var group in writes.GroupBy(w => w.Action.Entity.PartitionKey))
             {
                 var items = group.ToArray();
-                if (items.Length == 1)
-                {
-                    // A lone row needs no batch envelope: a plain write is one round trip too, and cheaper to serve.
-                    await CommitOneAsync(items[0]);
-                    continue;
-                }
-
                 try
                 {
-                    // One row per entity per transaction: the same request cannot be both recorded and retired in one batch.
-                    if (items.Select(i => i.Action.Entity.RowKey).Distinct().Count() == items.Length)
+                    await CommitPartitionAsync(items);
+                }
+                catch (Exception ex)
+                {
+                    // Whatever went wrong (a timeout, retries exhausted, storage unreachable), every
+                    // caller of the batch hears of it, and the next batch starts afresh.
+                    LogBatchUnanswered(_logger, items.Length, ex);
+                    foreach (var item in items)
                     {
-                        await _table.SubmitTransactionAsync(items.Select(i => i.Action));
-                        Interlocked.Increment(ref _commits);
-                        Interlocked.Add(ref _rows, items.Length);
-                        foreach (var item in items)
-                        {
-                            item.Completion.TrySetResult();
-                        }
-
-                        continue;
+                        item.Completion.TrySetException(ex);
                     }
-                }
-                catch (Exception ex) when (ex is RequestFailedException or HttpRequestException)
-                {
-                    LogBatchFailed(_logger, items.Length, ex.Message);
-                }
-
-                // Fall back to one row at a time so one bad row (say, retiring an intent already
-                // retired) fails only itself.
-                foreach (var item in items)
-                {
-                    await CommitOneAsync(item);
                 }
             }
         }
         finally
         {
             _commitSlots.Release();
+        }
+    }
+
+    /// <summary>Commits one partition's rows: in one transaction, or row by row when storage refused the transaction.</summary>
+    private async Task CommitPartitionAsync(PendingWrite[] items)
+    {
+        // A lone row needs no batch envelope: a plain write is one round trip too, and cheaper to serve.
+        // One row per entity per transaction: the same request cannot be both recorded and retired in one batch.
+        if (items.Length > 1 && items.Select(i => i.Action.Entity.RowKey).Distinct().Count() == items.Length)
+        {
+            try
+            {
+                await _table.SubmitTransactionAsync(items.Select(i => i.Action));
+                Interlocked.Increment(ref _commits);
+                Interlocked.Add(ref _rows, items.Length);
+                foreach (var item in items)
+                {
+                    item.Completion.TrySetResult();
+                }
+
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status != 0)
+            {
+                // Storage answered and refused: one bad row (say, retiring an intent already retired)
+                // fails the whole transaction, so fall back to one row at a time and it fails only
+                // itself. A failure without an answer is not retried here: it fails the batch.
+                LogBatchFailed(_logger, items.Length, ex);
+            }
+        }
+
+        foreach (var item in items)
+        {
+            await CommitOneAsync(item);
         }
     }
 
@@ -161,6 +176,9 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch of {Count} rows failed ({Reason}); retrying row by row")]
-    private static partial void LogBatchFailed(ILogger logger, int count, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch of {Count} rows refused by storage; retrying row by row")]
+    private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Batch of {Count} rows failed; each of its callers gets the failure")]
+    private static partial void LogBatchUnanswered(ILogger logger, int count, Exception exception);
 }

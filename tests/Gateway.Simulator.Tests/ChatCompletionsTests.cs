@@ -112,6 +112,26 @@ public sealed class ChatCompletionsTests(SimulatorFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Told_to_ignore_max_tokens_it_answers_and_reports_the_full_length()
+    {
+        var body = new JsonObject { ["model"] = "gpt-4o", ["messages"] = TestTokens.Messages(("user", "Hi [sim:tokens=40] [sim:ignore-max-tokens]")), ["max_tokens"] = 5 };
+
+        using var fromDirective = await _client.PostJsonAsync("/v1/chat/completions", body);
+        body["messages"] = TestTokens.Messages(("user", "Hi [sim:tokens=40]"));
+        using var fromHeader = await _client.PostJsonAsync("/v1/chat/completions", body, ("x-sim-ignore-max-tokens", "1"));
+        using var honoured = await _client.PostJsonAsync("/v1/chat/completions", body);
+
+        foreach (var json in new[] { await fromDirective.JsonAsync(), await fromHeader.JsonAsync() })
+        {
+            Assert.Equal(40, json["usage"]!["completion_tokens"]!.GetValue<int>());
+            Assert.Equal(40, TestTokens.Count(json["choices"]![0]!["message"]!["content"]!.GetValue<string>()));
+            Assert.Equal("stop", json["choices"]![0]!["finish_reason"]!.GetValue<string>());
+        }
+
+        Assert.Equal(5, (await honoured.JsonAsync())["usage"]!["completion_tokens"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task An_unknown_model_is_404_model_not_found_in_OpenAI_format()
     {
         using var response = await _client.PostJsonAsync(

@@ -32,10 +32,11 @@ public sealed record AuditItem(
     string? ClientAddress,
     DateTimeOffset StartedAt,
     DateTimeOffset RecordedAt,
-    long Count)
+    long Count,
+    long OverReservationMicros)
 {
     public static AuditItem From(AuditRecord r) => new(r.KeyId, r.Sequence, r.RequestId, r.UserId, r.Model, r.Provider, r.Endpoint, r.Streaming,
         r.InputTokens, r.OutputTokens, r.CachedInputTokens, r.UsageReported, r.ReservedMicros, r.CostMicros, Money.ToUsd(r.CostMicros),
         r.PriceInputMicrosPerMTok, r.PriceOutputMicrosPerMTok, r.HttpStatus, r.Outcome, r.Denial, r.Error, r.LatencyMs,
-        r.FrontendInstance, r.Region, r.ClientAddress, r.StartedAt, r.RecordedAt, r.Count);
+        r.FrontendInstance, r.Region, r.ClientAddress, r.StartedAt, r.RecordedAt, r.Count, r.OverReservationMicros);
 }

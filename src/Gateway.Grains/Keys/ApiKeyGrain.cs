@@ -29,7 +29,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private readonly ILogger<ApiKeyGrain> _logger;
 
     private readonly Dictionary<string, OpenReservation> _open = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _settledSinceActivation = new(StringComparer.Ordinal);
+    private readonly Settlements _settlements = new();
     private readonly List<PendingAppend> _appendQueue = [];
     private readonly RateWindow _rate = new();
     private Task _appendLoop = Task.CompletedTask;
@@ -95,7 +95,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         await foreach (var row in _ledger.ReadAfterAsync(KeyId, _sequence, cancellationToken))
         {
             Apply(row);
-            _settledSinceActivation.Add(row.RequestId);
+            _settlements.MarkSettled(row.RequestId);
         }
 
         // Intents still open in any silo's journal were reserved by an earlier activation: they are
@@ -103,7 +103,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         // are settled by their front-end or, past their deadline, as unknown.
         foreach (var intent in await _journal.Journal.FindByKeyAsync(KeyId, cancellationToken))
         {
-            if (_settledSinceActivation.Contains(intent.RequestId))
+            if (_settlements.IsSettled(intent.RequestId))
             {
                 _ = RetireAsync(intent.Partition, intent.RequestId);
                 continue;
@@ -409,16 +409,14 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         }
         catch (Exception ex)
         {
-            Release(context.RequestId);
-            _rate.Remove(context.RequestId);
+            Refuse(context.RequestId);
             LogBudgetUnavailable(_logger, KeyId, context.RequestId, ex.Message);
             return Deny(DenialReason.AuditUnavailable, "The gateway cannot check this request against your user's budget right now, so it was not sent.", userId);
         }
 
         if (!held.Accepted)
         {
-            Release(context.RequestId);
-            _rate.Remove(context.RequestId);
+            Refuse(context.RequestId);
             await AuditDenialAsync(context, held.Denial, held.Message!);
             return new BeginResult(held.Denial, held.Message, null, userId, held.RetryAfter);
         }
@@ -436,8 +434,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         }
         catch (Exception ex)
         {
-            Release(context.RequestId);
-            _rate.Remove(context.RequestId);
+            Refuse(context.RequestId);
             _ = ReleaseAboveAsync(user, context.RequestId);
             LogIntentFailed(_logger, KeyId, context.RequestId, ex);
 
@@ -453,7 +450,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         {
             // Revoked while this request waited on the budgets or the journal: once a revoke has
             // returned nothing may be accepted, and nothing has gone upstream yet, so undo it all.
-            Release(context.RequestId);
+            Refuse(context.RequestId);
             _ = ReleaseAboveAsync(user, context.RequestId);
             _ = RetireAsync(intent.Partition, context.RequestId);
             await AuditDenialAsync(context, DenialReason.Revoked, "This API key has been revoked.");
@@ -477,21 +474,29 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         }
     }
 
-    public async Task<SettleResult> Settle(SettleRequest request)
+    /// <summary>
+    /// Settles a request once, however often and by whomever it is called: a repeat while the first
+    /// settlement is in flight gets that settlement's result (marked already settled), a call after
+    /// it gets <see cref="SettleResult.AlreadySettled"/> and charges nothing.
+    /// </summary>
+    public Task<SettleResult> Settle(SettleRequest request)
     {
         var requestId = request.Context.RequestId;
-        if (_settledSinceActivation.Contains(requestId))
-        {
-            return new SettleResult(0, _spent, _sequence, AlreadySettled: true);
-        }
+        return _settlements.IsSettled(requestId)
+            ? Task.FromResult(new SettleResult(0, _spent, _sequence, AlreadySettled: true))
+            : _settlements.SettleOnceAsync(requestId, () => SettleOnceAsync(request));
+    }
 
+    private async Task<SettleResult> SettleOnceAsync(SettleRequest request)
+    {
+        var requestId = request.Context.RequestId;
         if (!_open.ContainsKey(requestId))
         {
             // Reserved by an activation we know nothing of and not found in the journal: settle it
             // all the same (it reached an upstream), unless a row for it already exists.
             if (await _ledger.ContainsRequestAsync(KeyId, requestId, CancellationToken.None))
             {
-                _settledSinceActivation.Add(requestId);
+                _settlements.MarkSettled(requestId);
                 return new SettleResult(0, _spent, _sequence, AlreadySettled: true);
             }
         }
@@ -505,6 +510,14 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         {
             LogZeroCost(_logger, KeyId, requestId, request.Context.Model);
             _metrics.ZeroCost(request.Context.Model);
+        }
+
+        // Usage is charged as the provider reported it, even past the reservation; the row says so.
+        var over = Math.Max(0, cost - request.Reservation.ReservedMicros);
+        if (over > 0)
+        {
+            LogOverReservation(_logger, KeyId, requestId, request.Context.Model, cost, request.Reservation.ReservedMicros);
+            _metrics.OverReservation(request.Context.Model, over);
         }
 
         var context = request.Context;
@@ -526,6 +539,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             UsageReported = usage.ReportedByProvider,
             ReservedMicros = request.Reservation.ReservedMicros,
             CostMicros = cost,
+            OverReservationMicros = over,
             PriceInputMicrosPerMTok = request.Price.InputMicrosPerMTok,
             PriceOutputMicrosPerMTok = request.Price.OutputMicrosPerMTok,
             PriceCachedMicrosPerMTok = request.Price.CachedInputMicrosPerMTok,
@@ -556,7 +570,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         // Pick up intents recorded by other activations (say, on a silo that died) as well.
         foreach (var intent in await _journal.Journal.FindByKeyAsync(KeyId, CancellationToken.None))
         {
-            if (_settledSinceActivation.Contains(intent.RequestId))
+            if (_settlements.IsSettled(intent.RequestId))
             {
                 _ = RetireAsync(intent.Partition, intent.RequestId);
             }
@@ -579,15 +593,25 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private async Task<int> SettleExpiredAsync()
     {
         var deadline = _time.GetUtcNow() - _options.MaxRequestDuration - _options.AbandonGrace;
-        var expired = _open.Values.Where(o => !o.Settling && o.Intent.StartedAt < deadline).ToList();
+        // A request whose settlement is in flight is not abandoned: its settler is about to finish it.
+        var expired = _open.Values.Where(o => !_settlements.IsSettledOrInFlight(o.Intent.RequestId) && o.Intent.StartedAt < deadline).ToList();
+        var settled = 0;
         foreach (var open in expired)
         {
             var i = open.Intent;
-            if (await _ledger.ContainsRequestAsync(KeyId, i.RequestId, CancellationToken.None))
+            var inLedger = await _ledger.ContainsRequestAsync(KeyId, i.RequestId, CancellationToken.None);
+            if (_settlements.IsSettledOrInFlight(i.RequestId))
+            {
+                // A late settlement from the front-end arrived while the ledger was read: it wins.
+                continue;
+            }
+
+            settled++;
+            if (inLedger)
             {
                 // Settled by an earlier activation whose retirement of the intent was lost: retire it now.
                 Release(i.RequestId);
-                _settledSinceActivation.Add(i.RequestId);
+                _settlements.MarkSettled(i.RequestId);
                 _ = RetireAsync(i.Partition, i.RequestId);
                 continue;
             }
@@ -600,7 +624,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
                 RequestOutcome.Unknown, 0, 0, "Found unsettled after its deadline; charged at the reserved amount."));
         }
 
-        return expired.Count;
+        return settled;
     }
 
     /// <summary>Why the presented secret may not use this key (wrong, revoked, expired), or null when it may.</summary>
@@ -645,6 +669,17 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         _open[intent.RequestId] = new OpenReservation(intent);
         _reserved += intent.ReservedMicros;
         return true;
+    }
+
+    /// <summary>
+    /// Undoes an acceptance that did not go through (a budget above refused it, the journal could not
+    /// record it, the key was revoked meanwhile): nothing went upstream, so neither the reservation
+    /// nor the rate-window slot stays taken.
+    /// </summary>
+    private void Refuse(string requestId)
+    {
+        Release(requestId);
+        _rate.Remove(requestId);
     }
 
     private void Release(string requestId)
@@ -804,11 +839,6 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private Task<AuditRecord> AppendAsync(AuditRecord record)
     {
         var pending = new PendingAppend(record);
-        if (_open.TryGetValue(record.RequestId, out var open))
-        {
-            open.Settling = true;
-        }
-
         _appendQueue.Add(pending);
         if (!_appending)
         {
@@ -893,7 +923,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
                     // Spend rises and the reservation falls in the same turn, once the row is durable.
                     Apply(records[i]);
                     Release(records[i].RequestId);
-                    _settledSinceActivation.Add(records[i].RequestId);
+                    _settlements.MarkSettled(records[i].RequestId);
                     batch[i].Completion.TrySetResult(records[i]);
                 }
 
@@ -919,11 +949,6 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         LogLedgerFailed(_logger, KeyId, batch.Count, ex.Message);
         foreach (var pending in batch)
         {
-            if (_open.TryGetValue(pending.Record.RequestId, out var open))
-            {
-                open.Settling = false;
-            }
-
             pending.Completion.TrySetException(ex);
         }
     }
@@ -953,7 +978,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         {
             Apply(row);
             Release(row.RequestId);
-            _settledSinceActivation.Add(row.RequestId);
+            _settlements.MarkSettled(row.RequestId);
         }
 
         Forward(rows);
@@ -1103,9 +1128,6 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     {
         /// <summary>The intent; it gains its team once the budgets above the key have held it.</summary>
         public IntentEntry Intent { get; set; } = intent;
-
-        /// <summary>A settlement row for it is being committed; the sweeper must leave it alone.</summary>
-        public bool Settling { get; set; }
     }
 
     private sealed record PendingAppend(AuditRecord Record)
@@ -1145,6 +1167,9 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: request {RequestId} on {Model} settled with tokens but zero cost; check the price table")]
     private static partial void LogZeroCost(ILogger logger, string keyId, string requestId, string model);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: request {RequestId} on {Model} cost {CostMicros} micro-dollars as reported, above its reservation of {ReservedMicros}")]
+    private static partial void LogOverReservation(ILogger logger, string keyId, string requestId, string model, long costMicros, long reservedMicros);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: request {RequestId} abandoned; settling as unknown at {ReservedMicros} micro-dollars")]
     private static partial void LogAbandoned(ILogger logger, string keyId, string requestId, long reservedMicros);

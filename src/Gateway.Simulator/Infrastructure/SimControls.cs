@@ -9,6 +9,7 @@ namespace Gateway.Simulator.Infrastructure;
 /// <c>[sim:name=value]</c> directive in the last user message, then from <see cref="SimulatorOptions"/>:
 /// headers let a test drive the simulator through a gateway that forwards them, directives let it do
 /// so through one that does not. Cut applies to streams only; stall delays a whole response like latency.
+/// <see cref="IgnoreMaxTokens"/> is a flag: header value 1, or the directive <c>[sim:ignore-max-tokens]</c>.
 /// </summary>
 internal sealed partial record SimControls(
     int LatencyMs,
@@ -16,7 +17,8 @@ internal sealed partial record SimControls(
     int? CutAfterChunks,
     int? Tokens,
     int StallMs,
-    int ChunkDelayMs)
+    int ChunkDelayMs,
+    bool IgnoreMaxTokens)
 {
     public const string LatencyHeader = "x-sim-latency-ms";
     public const string ErrorHeader = "x-sim-error";
@@ -24,6 +26,8 @@ internal sealed partial record SimControls(
     public const string TokensHeader = "x-sim-tokens";
     public const string StallHeader = "x-sim-stall-ms";
     public const string ChunkDelayHeader = "x-sim-chunk-delay-ms";
+    public const string IgnoreMaxTokensHeader = "x-sim-ignore-max-tokens";
+    public const string IgnoreMaxTokensDirective = "[sim:ignore-max-tokens]";
 
     /// <summary>An hour: long enough for any timeout test, short enough that a typo cannot hang a run forever.</summary>
     private const int MaxDelayMs = 3_600_000;
@@ -50,7 +54,10 @@ internal sealed partial record SimControls(
             CutAfterChunks: Pick(CutAfterHeader, "cut", int.MaxValue),
             Tokens: Pick(TokensHeader, "tokens", CompletionText.MaxTokens),
             StallMs: Pick(StallHeader, "stall", MaxDelayMs) ?? 0,
-            ChunkDelayMs: Pick(ChunkDelayHeader, "chunkdelay", MaxDelayMs) ?? Math.Max(0, options.ChunkDelayMs));
+            ChunkDelayMs: Pick(ChunkDelayHeader, "chunkdelay", MaxDelayMs) ?? Math.Max(0, options.ChunkDelayMs),
+            IgnoreMaxTokens: request.Headers.TryGetValue(IgnoreMaxTokensHeader, out var ignore)
+                ? ignore.ToString() == "1"
+                : prompt?.Contains(IgnoreMaxTokensDirective, StringComparison.OrdinalIgnoreCase) == true);
     }
 
     private static Dictionary<string, int> ParseDirectives(string? prompt)

@@ -26,6 +26,7 @@ internal static class SimTurn
             return null;
         }
 
-        return (controls, CompletionText.Generate(promptText, controls.Tokens ?? options.DefaultCompletionTokens, limit));
+        // A provider that overruns max_tokens (as some do, or a model counting differently) answers in full.
+        return (controls, CompletionText.Generate(promptText, controls.Tokens ?? options.DefaultCompletionTokens, controls.IgnoreMaxTokens ? null : limit));
     }
 }

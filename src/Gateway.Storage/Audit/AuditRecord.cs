@@ -48,6 +48,14 @@ public sealed record AuditRecord
     public long Count { get; init; } = 1;
 
     /// <summary>
+    /// How far the settled cost went past the reservation, in micro-dollars; 0 when it stayed within.
+    /// The provider's usage is charged as reported even when it exceeds the reservation (max_tokens
+    /// ignored, more prompt tokens than the gateway counted, cache writes), and this says it did.
+    /// Hashed only when it is not 0, so rows from before it still verify.
+    /// </summary>
+    public long OverReservationMicros { get; init; }
+
+    /// <summary>
     /// This row's hash, chained to <see cref="PreviousHash"/>: as stored for rows read back, as set
     /// by <see cref="Seal"/> for rows about to be written.
     /// </summary>
@@ -83,6 +91,12 @@ public sealed record AuditRecord
         if (Count != 1)
         {
             canonical += "\n" + Num(Count);
+        }
+
+        // Named, so it can never be read as a count.
+        if (OverReservationMicros != 0)
+        {
+            canonical += "\nover:" + Num(OverReservationMicros);
         }
 
         return canonical;
@@ -124,6 +138,7 @@ public sealed record AuditRecord
         ["Hash"] = Hash,
         ["HashScheme"] = HashScheme,
         ["Count"] = Count == 1 ? null : Count,
+        ["OverReservationMicros"] = OverReservationMicros == 0 ? null : OverReservationMicros,
     };
 
     public static AuditRecord FromEntity(TableEntity e) => new()
@@ -160,5 +175,6 @@ public sealed record AuditRecord
         Hash = e.GetString("Hash") ?? "",
         HashScheme = e.GetString("HashScheme"),
         Count = e.GetInt64("Count") ?? 1,
+        OverReservationMicros = e.GetInt64("OverReservationMicros") ?? 0,
     };
 }

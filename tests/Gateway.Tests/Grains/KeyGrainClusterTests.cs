@@ -93,6 +93,111 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task The_same_settle_ten_times_at_once_writes_one_row_and_charges_once()
+    {
+        var grain = await NewKeyAsync(capMicros: 1_000_000);
+        var begin = Begin(reserve: 300);
+        var result = await grain.Begin(begin);
+        var settle = Settle(begin, result.Reservation!, 100, 100);
+
+        // As a front-end retrying after timeouts would: every repeat while the first is in flight.
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => grain.Settle(settle)));
+
+        Assert.Single(results, r => !r.AlreadySettled);
+        var snapshot = (await grain.GetSnapshot())!;
+        // 100 input tokens at $1/M + 100 output at $2/M = 100 + 200 = 300 micro-dollars, once.
+        Assert.Equal(300, snapshot.SpentMicros);
+        Assert.Equal(0, snapshot.ReservedMicros);
+        var row = Assert.Single(await fixture.Ledger.RowsAsync(snapshot.KeyId));
+        Assert.Equal((begin.Context.RequestId, "completed", 300L), (row.RequestId, row.Outcome, row.CostMicros));
+        Assert.True((await grain.Settle(settle)).AlreadySettled);
+        Assert.Equal(300, (await grain.GetSnapshot())!.SpentMicros);
+    }
+
+    [Fact]
+    public async Task The_sweep_racing_late_settles_leaves_one_row_per_request()
+    {
+        var grain = await NewKeyAsync(capMicros: 1_000_000);
+        var begins = Enumerable.Range(0, 40).Select(_ => Begin(reserve: 700)).ToList();
+        var results = await Task.WhenAll(begins.Select(b => grain.Begin(b)));
+        Assert.All(results, r => Assert.True(r.Accepted));
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(12));
+
+        // The sweep settles the expired requests one after another; once it has settled its first,
+        // the front-ends' late settlements of all of them arrive while it is between the others.
+        var sweep = grain.SettleAbandoned();
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            while ((await grain.GetSnapshot())!.SpentMicros == 0 && !sweep.IsCompleted)
+            {
+                deadline.Token.ThrowIfCancellationRequested();
+            }
+        }
+
+        var late = await Task.WhenAll(begins.Zip(results).Select(p => grain.Settle(Settle(p.First, p.Second.Reservation!, 100, 100))));
+        var swept = await sweep;
+
+        var snapshot = (await grain.GetSnapshot())!;
+        var rows = await fixture.Ledger.RowsAsync(snapshot.KeyId);
+        Assert.Equal(begins.Select(b => b.Context.RequestId).Order(), rows.Select(r => r.RequestId).Order());
+        // Each request is either the front-end's (300, as reported) or the sweep's (700, as reserved).
+        Assert.All(rows, r => Assert.Equal(r.Outcome == "unknown" ? 700 : 300, r.CostMicros));
+        Assert.Equal(rows.Count(r => r.Outcome == "unknown"), swept);
+        Assert.Equal(rows.Count(r => r.Outcome == "completed"), late.Count(r => !r.AlreadySettled));
+        Assert.Equal(rows.Sum(r => r.CostMicros), snapshot.SpentMicros);
+        Assert.Equal(0, snapshot.ReservedMicros);
+
+        // Later settlements of any of them, by either party, charge nothing.
+        Assert.All(await Task.WhenAll(begins.Zip(results).Select(p => grain.Settle(Settle(p.First, p.Second.Reservation!, 1, 1)))), r => Assert.True(r.AlreadySettled));
+        Assert.Equal(0, await grain.SettleAbandoned());
+        Assert.Equal(snapshot.SpentMicros, (await grain.GetSnapshot())!.SpentMicros);
+        Assert.Null(await fixture.Ledger.Ledger.VerifyChainAsync(snapshot.KeyId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_request_refused_because_the_journal_failed_gives_back_its_rate_slot()
+    {
+        var grain = await NewKeyAsync(capMicros: 1_000_000);
+        await grain.Update(new KeyChanges(null, null, null, null, Rpm: 1, Tpm: null));
+
+        // The journal's table gone: the intent cannot be recorded, so the request is refused unsent.
+        // (Grain tests run one at a time, so no other test sees the table missing.)
+        await fixture.Tables.Journal.DeleteAsync();
+        BeginResult refused;
+        try
+        {
+            refused = await grain.Begin(Begin(1));
+        }
+        finally
+        {
+            await fixture.Tables.Journal.CreateIfNotExistsAsync();
+        }
+
+        Assert.Equal(DenialReason.AuditUnavailable, refused.Denial);
+        var snapshot = (await grain.GetSnapshot())!;
+        Assert.Equal((0, 0L), (snapshot.Rate!.RequestsLastMinute, snapshot.ReservedMicros));
+        Assert.True((await grain.Begin(Begin(1))).Accepted, "a refused request must not use up the minute");
+    }
+
+    [Fact]
+    public async Task Requests_refused_by_a_revocation_while_they_waited_give_back_their_rate_slots()
+    {
+        var grain = await NewKeyAsync(capMicros: 1_000_000);
+        await grain.Update(new KeyChanges(null, null, null, null, Rpm: 1_000, Tpm: null));
+
+        // The begins pass their checks and wait on the user's budget and the journal; the revocation
+        // lands meanwhile, so they come back refused after their slot was taken.
+        var begins = Enumerable.Range(0, 20).Select(_ => grain.Begin(Begin(1))).ToList();
+        await grain.Revoke("test");
+        var results = await Task.WhenAll(begins);
+
+        Assert.All(results.Where(r => !r.Accepted), r => Assert.Equal(DenialReason.Revoked, r.Denial));
+        var snapshot = (await grain.GetSnapshot())!;
+        Assert.Equal(results.Count(r => r.Accepted), snapshot.Rate!.RequestsLastMinute);
+        Assert.Equal(results.Count(r => r.Accepted), snapshot.InFlight);
+    }
+
+    [Fact]
     public async Task Intent_is_in_the_journal_while_the_request_is_in_flight()
     {
         var grain = await NewKeyAsync(capMicros: 1_000_000);

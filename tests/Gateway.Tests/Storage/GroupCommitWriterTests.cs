@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+using Gateway.Storage;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.Tests.Storage;
+
+/// <summary>
+/// The group-commit writer against Azurite, with a switch in its HTTP pipeline that makes storage
+/// stop answering: every caller of a failed batch must hear of the failure, and later batches go on.
+/// </summary>
+public sealed class GroupCommitWriterTests : IAsyncLifetime
+{
+    private const int Rows = 20;
+    private readonly string _tableName = TestStorage.NewPrefix() + "groupcommit";
+    private readonly StallSwitch _switch = new();
+
+    public async Task InitializeAsync() => await new TableClient(TestStorage.ConnectionString, _tableName).CreateIfNotExistsAsync();
+
+    public async Task DisposeAsync() => await new TableClient(TestStorage.ConnectionString, _tableName).DeleteAsync();
+
+    [Fact]
+    public async Task A_batch_that_times_out_fails_every_caller_and_the_next_batch_commits()
+    {
+        // No retries: the network timeout itself (a TaskCanceledException) reaches the writer.
+        await using var writer = NewWriter(maxRetries: 0);
+
+        _switch.Stalled = true;
+        var failed = await SubmitAllAsync(writer, "stalled");
+        Assert.All(failed, t => Assert.IsAssignableFrom<OperationCanceledException>(t.Exception!.InnerException));
+        Assert.Contains(_switch.Paths, p => p.Contains("$batch", StringComparison.Ordinal));
+
+        _switch.Stalled = false;
+        var committed = await SubmitAllAsync(writer, "after");
+        Assert.All(committed, t => Assert.True(t.IsCompletedSuccessfully));
+        Assert.Equal(Rows, await CountAsync("after"));
+    }
+
+    [Fact]
+    public async Task A_batch_whose_retries_run_out_fails_every_caller_and_the_next_batch_commits()
+    {
+        // Retries on: after the last one the storage client throws an AggregateException of them all.
+        await using var writer = NewWriter(maxRetries: 1);
+
+        _switch.Stalled = true;
+        var failed = await SubmitAllAsync(writer, "stalled");
+        Assert.Contains(failed, t => t.Exception!.InnerException is AggregateException);
+        Assert.Contains(_switch.Paths, p => p.Contains("$batch", StringComparison.Ordinal));
+
+        _switch.Stalled = false;
+        var committed = await SubmitAllAsync(writer, "after");
+        Assert.All(committed, t => Assert.True(t.IsCompletedSuccessfully));
+        Assert.Equal(Rows, await CountAsync("after"));
+    }
+
+    private GroupCommitWriter NewWriter(int maxRetries)
+    {
+        var options = new TableClientOptions { Transport = new HttpClientTransport(new HttpClient(_switch)) };
+        options.Retry.MaxRetries = maxRetries;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(10);
+        options.Retry.NetworkTimeout = TimeSpan.FromMilliseconds(300);
+        return new GroupCommitWriter(new TableClient(TestStorage.ConnectionString, _tableName, options), NullLogger.Instance);
+    }
+
+    /// <summary>Submits a partition's worth of rows at once and waits, with a deadline, for every caller to hear back.</summary>
+    private static async Task<IReadOnlyList<Task>> SubmitAllAsync(GroupCommitWriter writer, string partition)
+    {
+        var tasks = Enumerable.Range(0, Rows)
+            .Select(i => writer.SubmitAsync(new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(partition, $"row-{i:D3}"))))
+            .ToList();
+        try
+        {
+            await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"{tasks.Count(t => !t.IsCompleted)} of {Rows} callers were never answered");
+        }
+        catch (Exception)
+        {
+            // Failures are what some tests expect; each task is inspected by the caller.
+        }
+
+        return tasks;
+    }
+
+    private async Task<int> CountAsync(string partition)
+    {
+        var count = 0;
+        await foreach (var _ in new TableClient(TestStorage.ConnectionString, _tableName).QueryAsync<TableEntity>(e => e.PartitionKey == partition))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Passes requests to Azurite, or, while stalled, holds them until the client gives up.</summary>
+    private sealed class StallSwitch() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        public volatile bool Stalled;
+
+        public ConcurrentQueue<string> Paths { get; } = new();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Paths.Enqueue(request.RequestUri!.AbsolutePath);
+            if (Stalled)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+}
