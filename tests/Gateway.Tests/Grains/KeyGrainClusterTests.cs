@@ -151,7 +151,7 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
         Assert.All(await Task.WhenAll(begins.Zip(results).Select(p => grain.Settle(Settle(p.First, p.Second.Reservation!, 1, 1)))), r => Assert.True(r.AlreadySettled));
         Assert.Equal(0, await grain.SettleAbandoned());
         Assert.Equal(snapshot.SpentMicros, (await grain.GetSnapshot())!.SpentMicros);
-        Assert.Null(await fixture.Ledger.Ledger.VerifyChainAsync(snapshot.KeyId, CancellationToken.None));
+        Assert.True((await fixture.Ledger.Ledger.VerifyChainAsync(snapshot.KeyId, CancellationToken.None)).Ok);
     }
 
     [Fact]
@@ -173,10 +173,15 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
             await fixture.Tables.Journal.CreateIfNotExistsAsync();
         }
 
-        Assert.Equal(DenialReason.AuditUnavailable, refused.Denial);
+        Assert.Equal(DenialReason.StorageUnavailable, refused.Denial);
         var snapshot = (await grain.GetSnapshot())!;
         Assert.Equal((0, 0L), (snapshot.Rate!.RequestsLastMinute, snapshot.ReservedMicros));
         Assert.True((await grain.Begin(Begin(1))).Accepted, "a refused request must not use up the minute");
+
+        // Not sent, never charged: it is on the record as a denial that cost nothing.
+        var rows = await Gateway.Tests.Infrastructure.Poll.UntilAsync(() => fixture.Ledger.RowsAsync(snapshot.KeyId),
+            r => r.Any(x => x.Denial == nameof(DenialReason.StorageUnavailable)), TimeSpan.FromSeconds(10), "the refusal's denial row");
+        Assert.Equal(0, rows.Single(x => x.Denial == nameof(DenialReason.StorageUnavailable)).CostMicros);
     }
 
     [Fact]
