@@ -45,6 +45,13 @@ public interface IApiKeyGrain : IGrainWithStringKey
     [Alias("Admit")]
     Task<BeginResult?> Admit(RequestContext context, string secretHash);
 
+    /// <summary>
+    /// The front-end serving this request is alive: its lease runs on from now (the silo's clock).
+    /// One-way: a lost renewal only shortens the lease, and the next one restores it.
+    /// </summary>
+    [Alias("Renew"), Orleans.Concurrency.OneWay]
+    Task Renew(string requestId);
+
     [Alias("Begin")]
     Task<BeginResult> Begin(BeginRequest request);
 

@@ -22,6 +22,12 @@ public sealed class FrontendOptions
     /// <summary>The longest a proxied request may take end to end; past it the outcome is <c>timeout</c>.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How often a front-end renews the lease of a request it is still serving, so the key's sweep
+    /// never takes a live request for an abandoned one. Must be well inside <c>Gateway:Keys:LeaseTimeout</c>.
+    /// </summary>
+    public TimeSpan LeaseRenewEvery { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Largest non-streamed response kept in memory to read its usage block.</summary>
     public int MaxCapturedResponseBytes { get; set; } = 8 * 1024 * 1024;
 

@@ -30,6 +30,12 @@ public sealed class TimeoutsValidator(IConfiguration configuration) : IValidateO
                 + "the key's sweep would settle requests the front-end is still serving as unknown. Raise MaxRequestDuration or lower RequestTimeout.");
         }
 
+        if (frontend.LeaseRenewEvery <= TimeSpan.Zero || frontend.LeaseRenewEvery * 2 > options.LeaseTimeout)
+        {
+            failures.Add($"{FrontendOptions.Section}:LeaseRenewEvery ({frontend.LeaseRenewEvery}) must be positive and at most half of {KeyGrainOptions.Section}:LeaseTimeout ({options.LeaseTimeout}), "
+                + "so one lost renewal never makes a live request look abandoned.");
+        }
+
         if (options.SweepInterval <= TimeSpan.Zero || options.AbandonGrace < TimeSpan.Zero || options.DenialAggregationWindow < TimeSpan.Zero || options.StorageRetryAfter <= TimeSpan.Zero)
         {
             failures.Add($"{KeyGrainOptions.Section}: SweepInterval and StorageRetryAfter must be positive; AbandonGrace and DenialAggregationWindow cannot be negative.");

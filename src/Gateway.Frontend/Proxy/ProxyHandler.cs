@@ -132,7 +132,13 @@ public sealed partial class ProxyHandler(
         try
         {
             string? responseBody;
-            (outcome, status, error, responseBody) = await ForwardAsync(context, route, request, estimate, usage);
+
+            // While this front-end serves the request, its lease is renewed: the key's sweep never takes it for abandoned.
+            using (RenewLeaseWhileServing(grain, requestId))
+            {
+                (outcome, status, error, responseBody) = await ForwardAsync(context, route, request, estimate, usage);
+            }
+
             if (begin.CaptureContent)
             {
                 // Only because an admin switched capture on for this key, with a recorded reason.
@@ -154,6 +160,23 @@ public sealed partial class ProxyHandler(
                 : EstimateUsage(model, usage, promptTokens, status);
             await SettleAsync(grain, new SettleRequest(requestContext, reservation, price, report, outcome, status, latency, error));
         }
+    }
+
+    private ITimer RenewLeaseWhileServing(IApiKeyGrain grain, string requestId)
+    {
+        var every = options.Value.LeaseRenewEvery;
+        return time.CreateTimer(_ =>
+        {
+            try
+            {
+                // One-way: nothing to wait for; a lost renewal only shortens the lease until the next.
+                _ = grain.Renew(requestId);
+            }
+            catch (Exception ex)
+            {
+                LogRenewFailed(logger, requestId, ex);
+            }
+        }, null, every, every);
     }
 
     private async Task CaptureAsync(string keyId, string requestId, string prompt, string completion)
@@ -431,6 +454,9 @@ public sealed partial class ProxyHandler(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId}: could not begin on the key's grain; refused with 503")]
     private static partial void LogBeginFailed(ILogger logger, string requestId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: renewing its lease failed; the next renewal tries again")]
+    private static partial void LogRenewFailed(ILogger logger, string requestId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: forwarding failed ({Reason})")]
     private static partial void LogForwardFailed(ILogger logger, string requestId, string reason);

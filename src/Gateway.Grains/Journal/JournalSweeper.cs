@@ -35,7 +35,9 @@ public sealed partial class JournalSweeper(
     public async Task<int> SweepOnceAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var before = time.GetUtcNow() - o.MaxRequestDuration - o.AbandonGrace;
+        // Keys whose grain may not be active: any intent older than a lease could be abandoned; its
+        // key's grain judges, re-holding it for a lease first so a live front-end can renew it.
+        var before = time.GetUtcNow() - (o.LeaseTimeout < o.MaxRequestDuration ? o.LeaseTimeout : o.MaxRequestDuration) - o.AbandonGrace;
         var settled = 0;
         try
         {

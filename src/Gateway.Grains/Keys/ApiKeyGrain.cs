@@ -291,6 +291,16 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         return Task.FromResult(models);
     }
 
+    public Task Renew(string requestId)
+    {
+        if (_open.TryGetValue(requestId, out var open))
+        {
+            open.LastAlive = _time.GetUtcNow();
+        }
+
+        return Task.CompletedTask;
+    }
+
     public async Task<BeginResult?> Admit(RequestContext context, string secretHash)
     {
         if (!_state.State.Exists)
@@ -592,9 +602,14 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
     private async Task<int> SettleExpiredAsync()
     {
-        var deadline = _time.GetUtcNow() - _options.MaxRequestDuration - _options.AbandonGrace;
-        // A request whose settlement is in flight is not abandoned: its settler is about to finish it.
-        var expired = _open.Values.Where(o => !_settlements.IsSettledOrInFlight(o.Intent.RequestId) && o.Intent.StartedAt < deadline).ToList();
+        // Abandoned: its front-end stopped renewing its lease, or it outlived any request's longest
+        // life. A request whose settlement is in flight is not abandoned: its settler is about to finish it.
+        var now = _time.GetUtcNow();
+        var outlived = now - _options.MaxRequestDuration - _options.AbandonGrace;
+        var unrenewed = now - _options.LeaseTimeout - _options.AbandonGrace;
+        var expired = _open.Values
+            .Where(o => !_settlements.IsSettledOrInFlight(o.Intent.RequestId) && (o.Intent.StartedAt < outlived || o.LastAlive < unrenewed))
+            .ToList();
         var settled = 0;
         foreach (var open in expired)
         {
@@ -666,7 +681,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             return false;
         }
 
-        _open[intent.RequestId] = new OpenReservation(intent);
+        _open[intent.RequestId] = new OpenReservation(intent, _time.GetUtcNow());
         _reserved += intent.ReservedMicros;
         return true;
     }
@@ -1124,10 +1139,13 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         _ => 503,
     };
 
-    private sealed class OpenReservation(IntentEntry intent)
+    private sealed class OpenReservation(IntentEntry intent, DateTimeOffset heldAt)
     {
         /// <summary>The intent; it gains its team once the budgets above the key have held it.</summary>
         public IntentEntry Intent { get; set; } = intent;
+
+        /// <summary>When its front-end last showed it was alive: the hold (or this activation's re-hold) or a renewal.</summary>
+        public DateTimeOffset LastAlive { get; set; } = heldAt;
     }
 
     private sealed record PendingAppend(AuditRecord Record)

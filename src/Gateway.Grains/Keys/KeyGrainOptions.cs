@@ -42,6 +42,14 @@ public sealed class KeyGrainOptions
     /// </summary>
     public TimeSpan IntentWriteTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// How long a request in flight counts as alive after its front-end last renewed its lease (the
+    /// front-end renews every <c>Gateway:Frontend:LeaseRenewEvery</c> while it streams). Past it, plus
+    /// <see cref="AbandonGrace"/>, with no renewal, the front-end is taken to be gone and the sweep
+    /// settles the request as unknown; a live long stream is never swept. Judged on the silo's clock.
+    /// </summary>
+    public TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>The <c>Retry-After</c> a request refused for want of storage is given.</summary>
     public TimeSpan StorageRetryAfter { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -6,17 +6,24 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.Fleet;
 
 /// <summary>
-/// A stream broken from either end. A front-end killed mid-stream: its client sees the stream cut,
-/// never a finished 200, and the intent it left is settled by the key's sweep as <c>unknown</c> at its
-/// reservation. A client that leaves mid-stream: <c>client_aborted</c>, charged for the output the
+/// A stream broken from either end, and one that is merely long. A front-end killed mid-stream: its
+/// client sees the stream cut, never a finished 200, and once its lease runs out the intent it left
+/// is settled by the key's sweep as <c>unknown</c> at its reservation. A stream longer than a lease,
+/// renewed by its live front-end, is never swept. A client that leaves mid-stream: <c>client_aborted</c>, charged for the output the
 /// upstream produced until then.
 /// </summary>
 public sealed class StreamFaultTests : IAsyncLifetime
 {
+    /// <summary>
+    /// Requests may live a minute, but a front-end that stops renewing (every second) loses its
+    /// request's lease after 3 s: within this test's polls only a lost lease can make a request abandoned.
+    /// </summary>
     private static readonly Dictionary<string, string> FastAbandon = new(FleetSettings.FastFailureDetection)
     {
-        ["Gateway:Keys:MaxRequestDuration"] = "00:00:05",
-        ["Gateway:Frontend:RequestTimeout"] = "00:00:05",
+        ["Gateway:Keys:MaxRequestDuration"] = "00:01:00",
+        ["Gateway:Frontend:RequestTimeout"] = "00:01:00",
+        ["Gateway:Keys:LeaseTimeout"] = "00:00:03",
+        ["Gateway:Frontend:LeaseRenewEvery"] = "00:00:01",
         ["Gateway:Keys:AbandonGrace"] = "00:00:01",
         ["Gateway:Keys:SweepInterval"] = "00:00:01",
     };
@@ -74,6 +81,29 @@ public sealed class StreamFaultTests : IAsyncLifetime
         var state = await Poll.UntilAsync(() => admin.GetKeyAsync(key.KeyId), s => s.GetProperty("reservedMicros").GetInt64() == 0,
             TimeSpan.FromSeconds(10), "nothing held");
         Assert.Equal(row.CostMicros, state.GetProperty("spentMicros").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_live_stream_longer_than_its_lease_is_renewed_and_settled_once_as_completed()
+    {
+        var frontend = _processes.First(p => p.Role == "frontend");
+        using var admin = Admin(frontend);
+        var key = await admin.CreateKeyAsync("stream-long", 1m);
+
+        // About 8 s of stream (40 tokens, 3 a chunk, 600 ms apart): more than twice the 3 s lease plus grace.
+        using var http = new HttpClient { BaseAddress = new Uri(frontend.BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
+        using var request = StreamRequest(key.Key, "Take your time [sim:tokens=40] [sim:chunkdelay=600]");
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("[DONE]", body, StringComparison.Ordinal);
+        var requestId = response.Headers.GetValues("x-gateway-request-id").Single();
+
+        var rows = await Poll.UntilAsync(() => new LedgerQueries(_prefix).RowsAsync(key.KeyId), r => r.Any(x => x.RequestId == requestId),
+            TimeSpan.FromSeconds(20), "the stream settled");
+        var row = Assert.Single(rows);
+        Assert.Equal("completed", row.Outcome);
+        Assert.Equal(40, row.OutputTokens);
     }
 
     [Fact]
