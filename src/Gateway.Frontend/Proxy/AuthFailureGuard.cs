@@ -41,6 +41,10 @@ public sealed partial class AuthFailureGuard(UnattributedAudit audit, TimeProvid
         }
     }
 
+    /// <summary>The refusal an address over its limit gets, in the caller's API format, with how long to wait.</summary>
+    public static Task WriteThrottledAsync(Microsoft.AspNetCore.Http.HttpContext context, ApiDialect dialect, TimeSpan wait) =>
+        ProviderErrors.WriteAsync(context, dialect, 429, "Too many requests with invalid API keys from your address; try again later.", "rate_limit_exceeded", wait);
+
     /// <summary>Counts a failed authentication against the address.</summary>
     public void Failed(string? address)
     {

@@ -30,7 +30,7 @@ public static class ProxyEndpoints
         var client = context.Connection.RemoteIpAddress?.ToString();
         if (guard.RetryAfter(client) is { } wait)
         {
-            await ProviderErrors.WriteAsync(context, ApiDialect.OpenAI, 429, "Too many requests with invalid API keys from your address; try again later.", "rate_limit_exceeded", wait);
+            await AuthFailureGuard.WriteThrottledAsync(context, ApiDialect.OpenAI, wait);
             return;
         }
 

@@ -55,8 +55,7 @@ public sealed partial class ProxyHandler(
         if (guard.RetryAfter(client) is { } wait)
         {
             await RecordUnattributedAsync(context, route, requestId, null, "auth_throttled", null, 429);
-            await ProviderErrors.WriteAsync(context, route.Dialect, 429,
-                "Too many requests with invalid API keys from your address; try again later.", "rate_limit_exceeded", wait);
+            await AuthFailureGuard.WriteThrottledAsync(context, route.Dialect, wait);
             return;
         }
 

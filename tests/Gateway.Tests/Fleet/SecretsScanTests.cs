@@ -21,25 +21,14 @@ public sealed class SecretsScanTests : IAsyncLifetime
         ["Logging:LogLevel:Orleans"] = "Information",
     };
 
-    private readonly string _prefix = TestStorage.NewPrefix();
-    private readonly List<GatewayProcess> _processes = [];
-    private SimulatorServer _simulator = null!;
+    private FleetProcesses _fleet = null!;
 
-    public async Task InitializeAsync()
-    {
-        await TestStorage.CreateTablesAsync(_prefix);
-        _simulator = await SimulatorServer.StartAsync();
-        var cluster = "secrets-" + _prefix;
-        foreach (var role in new[] { "silo", "frontend" })
-        {
-            _processes.Add(await GatewayProcess.StartAsync(new GatewaySettings(_prefix, cluster, _simulator.BaseUrl) { Role = role }, Verbose));
-        }
-    }
+    public async Task InitializeAsync() => _fleet = await FleetProcesses.StartAsync("secrets", Verbose, "silo", "frontend");
 
     [Fact]
     public async Task No_table_row_and_no_line_of_any_process_log_holds_a_secret()
     {
-        var frontend = _processes.Single(p => p.Role == "frontend");
+        var frontend = _fleet.Processes.Single(p => p.Role == "frontend");
         using var admin = new HttpClient { BaseAddress = new Uri(frontend.BaseUrl) };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", GatewayServer.AdminKey);
         using var http = new HttpClient { BaseAddress = new Uri(frontend.BaseUrl) };
@@ -79,7 +68,7 @@ public sealed class SecretsScanTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         }
 
-        await Poll.UntilAsync(async () => (await new LedgerQueries(_prefix).RowsAsync(key.KeyId)).Count >= 7, TimeSpan.FromSeconds(20), "every request in the ledger");
+        await Poll.UntilAsync(async () => (await new LedgerQueries(_fleet.Prefix).RowsAsync(key.KeyId)).Count >= 7, TimeSpan.FromSeconds(20), "every request in the ledger");
 
         var forbidden = new[]
         {
@@ -87,7 +76,7 @@ public sealed class SecretsScanTests : IAsyncLifetime
         };
         var service = new TableServiceClient(TestStorage.ConnectionString);
         var scanned = 0;
-        await foreach (var table in service.QueryAsync($"TableName ge '{_prefix}' and TableName lt '{_prefix}~'"))
+        await foreach (var table in service.QueryAsync($"TableName ge '{_fleet.Prefix}' and TableName lt '{_fleet.Prefix}~'"))
         {
             await foreach (var entity in service.GetTableClient(table.Name).QueryAsync<TableEntity>())
             {
@@ -102,7 +91,7 @@ public sealed class SecretsScanTests : IAsyncLifetime
         }
 
         Assert.True(scanned >= 10, $"expected many rows to scan, found {scanned}");
-        foreach (var process in _processes)
+        foreach (var process in _fleet.Processes)
         {
             var output = process.Output();
             Assert.True(output.Length > 1000, $"{process.Role} logged almost nothing at Information level");
@@ -133,11 +122,9 @@ public sealed class SecretsScanTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var process in Enumerable.Reverse(_processes))
+        if (_fleet is not null)
         {
-            await process.DisposeAsync();
+            await _fleet.DisposeAsync();
         }
-
-        await _simulator.DisposeAsync();
     }
 }

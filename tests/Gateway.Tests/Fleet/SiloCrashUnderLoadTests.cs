@@ -23,30 +23,19 @@ public sealed class SiloCrashUnderLoadTests : IAsyncLifetime
         ["Gateway:Keys:OrphanHoldAge"] = "00:00:10",
     };
 
-    private readonly string _prefix = TestStorage.NewPrefix();
-    private readonly List<GatewayProcess> _processes = [];
-    private SimulatorServer _simulator = null!;
+    private FleetProcesses _fleet = null!;
 
-    public async Task InitializeAsync()
-    {
-        await TestStorage.CreateTablesAsync(_prefix);
-        _simulator = await SimulatorServer.StartAsync();
-        var cluster = "crash-" + _prefix;
-        foreach (var role in new[] { "silo", "silo", "frontend" })
-        {
-            _processes.Add(await GatewayProcess.StartAsync(new GatewaySettings(_prefix, cluster, _simulator.BaseUrl) { Role = role }, FastRecovery));
-        }
-    }
+    public async Task InitializeAsync() => _fleet = await FleetProcesses.StartAsync("crash", FastRecovery, "silo", "silo", "frontend");
 
     [Fact]
     public async Task Spend_equals_the_ledger_and_nothing_is_lost_when_the_hot_keys_silo_dies_mid_load()
     {
-        var frontend = _processes.Single(p => p.Role == "frontend");
+        var frontend = _fleet.Processes.Single(p => p.Role == "frontend");
         using var admin = new HttpClient { BaseAddress = new Uri(frontend.BaseUrl) };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", GatewayServer.AdminKey);
         var key = await admin.CreateKeyAsync("hot-agent", 1000m);
         var host = (await admin.GetKeyAsync(key.KeyId)).GetProperty("silo").GetString()!;
-        var victim = _processes.Single(p => p.Role == "silo" && host.Contains($":{p.SiloPort}:", StringComparison.Ordinal));
+        var victim = _fleet.Processes.Single(p => p.Role == "silo" && host.Contains($":{p.SiloPort}:", StringComparison.Ordinal));
 
         var answered = new ConcurrentBag<(HttpStatusCode Status, string? RequestId)>();
         using var stop = new CancellationTokenSource();
@@ -65,7 +54,7 @@ public sealed class SiloCrashUnderLoadTests : IAsyncLifetime
             TimeSpan.FromSeconds(60), "every reservation to be settled");
         Assert.NotEqual(host, state.GetProperty("silo").GetString());
 
-        var ledger = new LedgerQueries(_prefix);
+        var ledger = new LedgerQueries(_fleet.Prefix);
         var rows = await ledger.RowsAsync(key.KeyId);
         Assert.Equal(state.GetProperty("spentMicros").GetInt64(), rows.Sum(r => r.CostMicros));
         Assert.Equal(rows.Count, rows.Select(r => r.RequestId).Distinct().Count());
@@ -98,11 +87,9 @@ public sealed class SiloCrashUnderLoadTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var process in Enumerable.Reverse(_processes))
+        if (_fleet is not null)
         {
-            await process.DisposeAsync();
+            await _fleet.DisposeAsync();
         }
-
-        await _simulator.DisposeAsync();
     }
 }

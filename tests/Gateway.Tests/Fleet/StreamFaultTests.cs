@@ -28,26 +28,15 @@ public sealed class StreamFaultTests : IAsyncLifetime
         ["Gateway:Keys:SweepInterval"] = "00:00:01",
     };
 
-    private readonly string _prefix = TestStorage.NewPrefix();
-    private readonly List<GatewayProcess> _processes = [];
-    private SimulatorServer _simulator = null!;
+    private FleetProcesses _fleet = null!;
 
-    public async Task InitializeAsync()
-    {
-        await TestStorage.CreateTablesAsync(_prefix);
-        _simulator = await SimulatorServer.StartAsync();
-        var cluster = "streams-" + _prefix;
-        foreach (var role in new[] { "silo", "frontend", "frontend" })
-        {
-            _processes.Add(await GatewayProcess.StartAsync(new GatewaySettings(_prefix, cluster, _simulator.BaseUrl) { Role = role }, FastAbandon));
-        }
-    }
+    public async Task InitializeAsync() => _fleet = await FleetProcesses.StartAsync("streams", FastAbandon, "silo", "frontend", "frontend");
 
     [Fact]
     public async Task A_front_end_killed_mid_stream_cuts_the_stream_and_its_intent_is_settled_unknown()
     {
-        var frontends = _processes.Where(p => p.Role == "frontend").ToList();
-        using var admin = Admin(frontends[1]);
+        var frontends = _fleet.Processes.Where(p => p.Role == "frontend").ToList();
+        using var admin = FleetProcesses.Admin(frontends[1]);
         var key = await admin.CreateKeyAsync("stream-victim", 1m);
 
         using var http = new HttpClient { BaseAddress = new Uri(frontends[0].BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
@@ -73,7 +62,7 @@ public sealed class StreamFaultTests : IAsyncLifetime
         // The client knows the stream broke: an error, or an end without the stream's own end marker.
         Assert.True(cut || !rest.Contains("[DONE]", StringComparison.Ordinal), "the stream looked finished");
 
-        var row = (await Poll.UntilAsync(() => new LedgerQueries(_prefix).RowsAsync(key.KeyId), rows => rows.Any(r => r.RequestId == requestId),
+        var row = (await Poll.UntilAsync(() => new LedgerQueries(_fleet.Prefix).RowsAsync(key.KeyId), rows => rows.Any(r => r.RequestId == requestId),
             TimeSpan.FromSeconds(30), "the abandoned request settled by the sweep")).Single(r => r.RequestId == requestId);
         Assert.Equal("unknown", row.Outcome);
         Assert.True(row.ReservedMicros > 0);
@@ -86,8 +75,8 @@ public sealed class StreamFaultTests : IAsyncLifetime
     [Fact]
     public async Task A_live_stream_longer_than_its_lease_is_renewed_and_settled_once_as_completed()
     {
-        var frontend = _processes.First(p => p.Role == "frontend");
-        using var admin = Admin(frontend);
+        var frontend = _fleet.Processes.First(p => p.Role == "frontend");
+        using var admin = FleetProcesses.Admin(frontend);
         var key = await admin.CreateKeyAsync("stream-long", 1m);
 
         // About 8 s of stream (40 tokens, 3 a chunk, 600 ms apart): more than twice the 3 s lease plus grace.
@@ -99,7 +88,7 @@ public sealed class StreamFaultTests : IAsyncLifetime
         Assert.Contains("[DONE]", body, StringComparison.Ordinal);
         var requestId = response.Headers.GetValues("x-gateway-request-id").Single();
 
-        var rows = await Poll.UntilAsync(() => new LedgerQueries(_prefix).RowsAsync(key.KeyId), r => r.Any(x => x.RequestId == requestId),
+        var rows = await Poll.UntilAsync(() => new LedgerQueries(_fleet.Prefix).RowsAsync(key.KeyId), r => r.Any(x => x.RequestId == requestId),
             TimeSpan.FromSeconds(20), "the stream settled");
         var row = Assert.Single(rows);
         Assert.Equal("completed", row.Outcome);
@@ -109,8 +98,8 @@ public sealed class StreamFaultTests : IAsyncLifetime
     [Fact]
     public async Task A_client_that_leaves_mid_stream_is_charged_for_what_the_upstream_produced()
     {
-        var frontend = _processes.First(p => p.Role == "frontend");
-        using var admin = Admin(frontend);
+        var frontend = _fleet.Processes.First(p => p.Role == "frontend");
+        using var admin = FleetProcesses.Admin(frontend);
         var key = await admin.CreateKeyAsync("stream-leaver", 1m);
 
         string requestId;
@@ -127,7 +116,7 @@ public sealed class StreamFaultTests : IAsyncLifetime
             }
         }
 
-        var row = (await Poll.UntilAsync(() => new LedgerQueries(_prefix).RowsAsync(key.KeyId), rows => rows.Any(r => r.RequestId == requestId),
+        var row = (await Poll.UntilAsync(() => new LedgerQueries(_fleet.Prefix).RowsAsync(key.KeyId), rows => rows.Any(r => r.RequestId == requestId),
             TimeSpan.FromSeconds(30), "the aborted request settled")).Single(r => r.RequestId == requestId);
         Assert.Equal("client_aborted", row.Outcome);
 
@@ -148,20 +137,11 @@ public sealed class StreamFaultTests : IAsyncLifetime
         return request;
     }
 
-    private static HttpClient Admin(GatewayProcess frontend)
-    {
-        var admin = new HttpClient { BaseAddress = new Uri(frontend.BaseUrl) };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", GatewayServer.AdminKey);
-        return admin;
-    }
-
     public async Task DisposeAsync()
     {
-        foreach (var process in Enumerable.Reverse(_processes))
+        if (_fleet is not null)
         {
-            await process.DisposeAsync();
+            await _fleet.DisposeAsync();
         }
-
-        await _simulator.DisposeAsync();
     }
 }
