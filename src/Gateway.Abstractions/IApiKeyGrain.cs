@@ -55,6 +55,16 @@ public interface IApiKeyGrain : IGrainWithStringKey
     [Alias("Begin")]
     Task<BeginResult> Begin(BeginRequest request);
 
+    /// <summary>
+    /// The front-end stopped waiting for this request's <see cref="Begin"/> (past
+    /// <c>Gateway:Frontend:BeginTimeout</c>) and refused it with 503: it will never be sent. Whatever
+    /// the key holds or will hold for it is released, and it is recorded as a denial that charges
+    /// nothing, whether its Begin has run, is running or has yet to arrive. Idempotent: a repeat, in
+    /// this activation or a later one, changes nothing.
+    /// </summary>
+    [Alias("Withdraw")]
+    Task Withdraw(RequestContext context);
+
     [Alias("Settle")]
     Task<SettleResult> Settle(SettleRequest request);
 

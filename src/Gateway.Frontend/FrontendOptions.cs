@@ -28,6 +28,25 @@ public sealed class FrontendOptions
     /// </summary>
     public TimeSpan LeaseRenewEvery { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The longest a request waits on its key's grain to authenticate, reserve and record its intent
+    /// (including activating the grain, which reads storage). Past it the request is refused with 503
+    /// <c>gateway_unavailable</c> and withdrawn from the key, so it is never charged. Longer than
+    /// <c>Gateway:Keys:IntentWriteTimeout</c>, so a stalled intent write is the grain's to answer, and
+    /// inside Orleans' 30-second call timeout.
+    /// </summary>
+    public TimeSpan BeginTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The <c>Retry-After</c> given with a 503 when the cluster did not answer in time.</summary>
+    public TimeSpan UnavailableRetryAfter { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a front-end keeps trying to settle a request whose settlement failed (storage or the
+    /// key's silo down), renewing its lease meanwhile so the sweep does not charge it as unknown. The
+    /// first tries run on the request path; the rest in the background, off the client's connection.
+    /// </summary>
+    public TimeSpan SettleRetryFor { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Largest non-streamed response kept in memory to read its usage block.</summary>
     public int MaxCapturedResponseBytes { get; set; } = 8 * 1024 * 1024;
 

@@ -54,6 +54,8 @@ public static class FrontendServiceCollectionExtensions
         services.AddSingleton<AuthFailureGuard>();
         services.AddHostedService(sp => sp.GetRequiredService<AuthFailureGuard>());
         services.AddSingleton<UpstreamClient>();
+        services.AddSingleton<KeyCallRetries>();
+        services.AddHostedService(sp => sp.GetRequiredService<KeyCallRetries>());
         services.AddSingleton<ProxyHandler>();
         services.AddOptions<AdminAuthOptions>().BindConfiguration(AdminAuthOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AdminAuthOptions>, AdminAuthOptionsValidator>();

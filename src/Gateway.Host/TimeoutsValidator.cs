@@ -24,6 +24,12 @@ public sealed class TimeoutsValidator(IConfiguration configuration) : IValidateO
             failures.Add($"{KeyGrainOptions.Section}:IntentWriteTimeout must be more than 0 and at most {MaxIntentWriteTimeout.TotalSeconds} s (inside Orleans' 30-second call timeout), got {options.IntentWriteTimeout}.");
         }
 
+        if (frontend.BeginTimeout <= options.IntentWriteTimeout)
+        {
+            failures.Add($"{FrontendOptions.Section}:BeginTimeout ({frontend.BeginTimeout}) must be longer than {KeyGrainOptions.Section}:IntentWriteTimeout ({options.IntentWriteTimeout}): "
+                + "a stalled intent write is the key's grain to refuse, with a denial row, before the front-end stops waiting.");
+        }
+
         if (frontend.RequestTimeout > options.MaxRequestDuration)
         {
             failures.Add($"{FrontendOptions.Section}:RequestTimeout ({frontend.RequestTimeout}) is longer than {KeyGrainOptions.Section}:MaxRequestDuration ({options.MaxRequestDuration}): "

@@ -3,6 +3,7 @@ using Gateway.Core.Pricing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Frontend.Proxy;
 
@@ -25,7 +26,7 @@ public static class ProxyEndpoints
         group.MapPost(path, (HttpContext context, ProxyHandler handler) => handler.HandleAsync(context, route));
 
     /// <summary>The models this gateway can price that the key may use, in OpenAI's list format.</summary>
-    private static async Task ListModels(HttpContext context, PriceTable prices, IGrainFactory grains, AuthFailureGuard guard)
+    private static async Task ListModels(HttpContext context, PriceTable prices, IGrainFactory grains, AuthFailureGuard guard, IOptions<FrontendOptions> options, TimeProvider time)
     {
         var client = context.Connection.RemoteIpAddress?.ToString();
         if (guard.RetryAfter(client) is { } wait)
@@ -38,7 +39,16 @@ public static class ProxyEndpoints
         IReadOnlyList<string>? allowed = null;
         if (ApiKeyFormat.TryParse(presented, out var keyId, out var secret))
         {
-            allowed = await grains.GetGrain<IApiKeyGrain>(keyId).Authenticate(ApiKeyFormat.Hash(secret));
+            try
+            {
+                allowed = await grains.GetGrain<IApiKeyGrain>(keyId).Authenticate(ApiKeyFormat.Hash(secret)).WaitAsync(options.Value.BeginTimeout, time);
+            }
+            catch (Exception)
+            {
+                await ProviderErrors.WriteAsync(context, ApiDialect.OpenAI, 503, "The gateway cannot reach its cluster right now. Try again shortly.",
+                    "gateway_unavailable", options.Value.UnavailableRetryAfter);
+                return;
+            }
         }
 
         if (allowed is null)

@@ -30,11 +30,13 @@ public sealed partial class ProxyHandler(
     PromptTokenCounter tokens,
     AuthFailureGuard guard,
     ContentStore content,
+    KeyCallRetries retries,
     TimeProvider time,
     IOptions<FrontendOptions> options,
     ILogger<ProxyHandler> logger)
 {
-    private static readonly int[] SettleBackoffMs = [0, 100, 500, 2000];
+    /// <summary>Quick settlement tries on the request path; after them, <see cref="KeyCallRetries"/> keeps trying.</summary>
+    private static readonly int[] SettleBackoffMs = [0, 100, 500];
 
     public async Task HandleAsync(HttpContext context, ProxyRoute route)
     {
@@ -96,12 +98,17 @@ public sealed partial class ProxyHandler(
         BeginResult begin;
         try
         {
-            begin = await grain.Begin(new BeginRequest(requestContext, secretHash, estimate.Price, estimate.PromptTokens, estimate.Ceiling, estimate.CeilingDefaulted, estimate.ReserveMicros));
+            // Bounded: the grain may be activating against a stalled store.
+            begin = await grain.Begin(new BeginRequest(requestContext, secretHash, estimate.Price, estimate.PromptTokens, estimate.Ceiling, estimate.CeilingDefaulted, estimate.ReserveMicros))
+                .WaitAsync(o.BeginTimeout, time);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex)
         {
+            // Timed out or failed, the call may still be accepted by the grain: it is withdrawn, so
+            // whatever it holds is released and it is recorded as refused, never charged.
+            retries.Withdraw(grain, requestContext);
             LogBeginFailed(logger, requestId, ex);
-            await ProviderErrors.WriteAsync(context, route.Dialect, 503, "The gateway cannot reach its cluster right now; the request was not sent.", "gateway_unavailable");
+            await WriteUnavailableAsync(context, route.Dialect);
             return;
         }
 
@@ -128,15 +135,13 @@ public sealed partial class ProxyHandler(
         var usage = new UsageAccumulator(route.Dialect);
         int status = 0;
         string? error = null;
+
+        // While this front-end serves and settles the request, its lease is renewed: the key's sweep never takes it for abandoned.
+        using var lease = RenewLeaseWhileServing(grain, requestId);
         try
         {
             string? responseBody;
-
-            // While this front-end serves the request, its lease is renewed: the key's sweep never takes it for abandoned.
-            using (RenewLeaseWhileServing(grain, requestId))
-            {
-                (outcome, status, error, responseBody) = await ForwardAsync(context, route, request, estimate, usage);
-            }
+            (outcome, status, error, responseBody) = await ForwardAsync(context, route, request, estimate, usage);
 
             if (begin.CaptureContent)
             {
@@ -299,12 +304,13 @@ public sealed partial class ProxyHandler(
         BeginResult? refused;
         try
         {
-            refused = await grain.Admit(requestContext, secretHash);
+            refused = await grain.Admit(requestContext, secretHash).WaitAsync(options.Value.BeginTimeout, time);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex)
         {
+            // Admit holds nothing: there is nothing to withdraw.
             LogBeginFailed(logger, requestContext.RequestId, ex);
-            await ProviderErrors.WriteAsync(context, route.Dialect, 503, "The gateway cannot reach its cluster right now; the request was not sent.", "gateway_unavailable");
+            await WriteUnavailableAsync(context, route.Dialect);
             return false;
         }
 
@@ -431,9 +437,14 @@ public sealed partial class ProxyHandler(
             }
         }
 
-        // The intent is still in the journal: the sweeper settles it as unknown at the reserved amount.
-        LogSettleGaveUp(logger, request.Context.RequestId);
+        // Off the client's connection from here: the background keeps trying, and renewing the lease.
+        LogSettleDeferred(logger, request.Context.RequestId);
+        retries.Settle(grain, request);
     }
+
+    private Task WriteUnavailableAsync(HttpContext context, ApiDialect dialect) =>
+        ProviderErrors.WriteAsync(context, dialect, 503, "The gateway cannot reach its cluster or storage right now; the request was not sent. Try again shortly.",
+            "gateway_unavailable", options.Value.UnavailableRetryAfter);
 
     private static Task WriteDenialAsync(HttpContext context, ApiDialect dialect, BeginResult begin) => begin.Denial switch
     {
@@ -445,7 +456,7 @@ public sealed partial class ProxyHandler(
         DenialReason.OverBudget => ProviderErrors.WriteAsync(context, dialect, 429, begin.Message ?? "You exceeded your current quota.", "insufficient_quota"),
         DenialReason.RateLimited => ProviderErrors.WriteAsync(context, dialect, 429, begin.Message ?? "Rate limit reached.", "rate_limit_exceeded", begin.RetryAfter),
         DenialReason.StorageUnavailable => ProviderErrors.WriteAsync(context, dialect, 503, begin.Message ?? "The gateway cannot record this request right now; it was not sent.", "gateway_unavailable", begin.RetryAfter),
-        _ => ProviderErrors.WriteAsync(context, dialect, 503, begin.Message ?? "The gateway cannot record this request right now.", "audit_unavailable"),
+        _ => ProviderErrors.WriteAsync(context, dialect, 503, begin.Message ?? "The gateway cannot record this request right now.", "audit_unavailable", begin.RetryAfter),
     };
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId}: content capture could not be stored ({Reason})")]
@@ -463,6 +474,7 @@ public sealed partial class ProxyHandler(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: settlement failed ({Reason}); retrying")]
     private static partial void LogSettleRetry(ILogger logger, string requestId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId}: settlement gave up; the journal sweeper will settle it as unknown")]
-    private static partial void LogSettleGaveUp(ILogger logger, string requestId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: settlement failed on the request path; retrying in the background")]
+    private static partial void LogSettleDeferred(ILogger logger, string requestId);
+
 }

@@ -44,6 +44,11 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private readonly NotSentRequests _notSent = new();
     private bool _recordingNotSent;
 
+    // Requests whose front-end gave up waiting on Begin (it answered 503), with when it said so, and
+    // those whose Begin is running now: a Begin that finishes after its withdrawal is undone.
+    private readonly Dictionary<string, DateTimeOffset> _withdrawn = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _beginning = new(StringComparer.Ordinal);
+
     /// <summary>Spend in the current budget period (the whole lifetime when the key has no period).</summary>
     private long _spent;
     private DateTimeOffset _periodStart;
@@ -319,14 +324,106 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
     public async Task<BeginResult> Begin(BeginRequest request)
     {
-        var s = _state.State;
-        var context = request.Context;
-        if (!s.Exists)
+        var requestId = request.Context.RequestId;
+        if (!_state.State.Exists)
         {
             // Nothing to attribute to and no ledger to write. The empty activation is collected when
             // idle; deactivating it here would race concurrent calls for the same id into errors.
             return Deny(DenialReason.UnknownKey, "Incorrect API key provided.", null);
         }
+
+        if (_withdrawn.ContainsKey(requestId))
+        {
+            // Its front-end already refused it with 503, and Withdraw has recorded that.
+            return Withdrawn();
+        }
+
+        _beginning.Add(requestId);
+        try
+        {
+            var result = await BeginCoreAsync(request);
+            if (result.Accepted && _withdrawn.ContainsKey(requestId))
+            {
+                // Accepted after its front-end stopped waiting: nothing will be sent, so undo it all.
+                NotSent(request.Context, GrainFactory.GetGrain<IUserGrain>(_state.State.UserId), DenialReason.StorageUnavailable, WithdrawnMessage);
+                return Withdrawn();
+            }
+
+            return result;
+        }
+        finally
+        {
+            _beginning.Remove(requestId);
+        }
+    }
+
+    /// <summary>
+    /// The front-end stopped waiting for this request's <see cref="Begin"/> and refused it with 503:
+    /// whatever is held for it is released and it is recorded as a denial, never charged, whether its
+    /// Begin ran already, is running or has yet to arrive.
+    /// </summary>
+    public async Task Withdraw(RequestContext context)
+    {
+        var requestId = context.RequestId;
+        if (!_state.State.Exists || _withdrawn.ContainsKey(requestId) || _settlements.IsSettledOrInFlight(requestId))
+        {
+            return;
+        }
+
+        // From here on no Begin for it is accepted.
+        _withdrawn[requestId] = _time.GetUtcNow();
+        if (_beginning.Contains(requestId))
+        {
+            // Its Begin is still at work (waiting on a budget or the journal) and undoes it when it returns.
+            return;
+        }
+
+        if (!_open.ContainsKey(requestId) && !_notSent.Contains(requestId) && await InLedgerAsync(requestId))
+        {
+            // A repeat after an earlier activation recorded it (or its Begin was refused with a row).
+            _settlements.MarkSettled(requestId);
+            return;
+        }
+
+        // Accepted too late for its front-end (held), or never begun: either way, not sent.
+        NotSent(context, GrainFactory.GetGrain<IUserGrain>(_state.State.UserId), DenialReason.StorageUnavailable, WithdrawnMessage);
+    }
+
+    /// <summary>Whether the ledger holds a row for the request; when it cannot be read, taken as not (at worst a second zero-cost row).</summary>
+    private async Task<bool> InLedgerAsync(string requestId)
+    {
+        try
+        {
+            return await _ledger.ContainsRequestAsync(KeyId, requestId, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogLedgerReadFailed(_logger, KeyId, requestId, ex.Message);
+            return false;
+        }
+    }
+
+    private const string WithdrawnMessage = "The gateway could not admit this request in time; it was refused with 503 and not sent.";
+
+    private BeginResult Withdrawn() => new(DenialReason.StorageUnavailable,
+        "The gateway cannot record this request in its audit trail right now, so it was not sent. Try again shortly.", null, _state.State.UserId, _options.StorageRetryAfter);
+
+    /// <summary>
+    /// A request refused with 503 after it was (or may have been) held: its reservation, rate slot and
+    /// the holds above are released, and it is remembered until its denial row is in the ledger.
+    /// </summary>
+    private void NotSent(RequestContext context, IUserGrain user, DenialReason reason, string message)
+    {
+        Refuse(context.RequestId);
+        _ = ReleaseAboveAsync(user, context.RequestId);
+        _notSent.Add(context, reason, message);
+        _ = RecordNotSentAsync();
+    }
+
+    private async Task<BeginResult> BeginCoreAsync(BeginRequest request)
+    {
+        var s = _state.State;
+        var context = request.Context;
 
         RollPeriod(_time.GetUtcNow());
         DenialReason denial;
@@ -419,9 +516,11 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         }
         catch (Exception ex)
         {
-            Refuse(context.RequestId);
+            // The hold above may have landed: released, and the refusal recorded like any not sent.
             LogBudgetUnavailable(_logger, KeyId, context.RequestId, ex.Message);
-            return Deny(DenialReason.AuditUnavailable, "The gateway cannot check this request against your user's budget right now, so it was not sent.", userId);
+            const string budgetMessage = "The gateway cannot check this request against your user's budget right now, so it was not sent.";
+            NotSent(context, user, DenialReason.AuditUnavailable, budgetMessage);
+            return new BeginResult(DenialReason.AuditUnavailable, budgetMessage, null, userId, _options.StorageRetryAfter);
         }
 
         if (!held.Accepted)
@@ -444,14 +543,11 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         }
         catch (Exception ex)
         {
-            Refuse(context.RequestId);
-            _ = ReleaseAboveAsync(user, context.RequestId);
             LogIntentFailed(_logger, KeyId, context.RequestId, ex);
 
             // The write may still land; the request was not sent, so it is remembered as not sent
             // until its denial row is in the ledger, and never charged.
-            _notSent.Add(context);
-            _ = RecordNotSentAsync();
+            NotSent(context, user, DenialReason.StorageUnavailable, "The intent could not be recorded in time; the request was refused with 503 and not sent.");
             return new BeginResult(DenialReason.StorageUnavailable,
                 "The gateway cannot record this request in its audit trail right now, so it was not sent. Try again shortly.", null, userId, _options.StorageRetryAfter);
         }
@@ -595,6 +691,18 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
     private async Task SweepAbandonedAsync(CancellationToken cancellationToken)
     {
+        var forgetBefore = _time.GetUtcNow() - _options.MaxRequestDuration - _options.AbandonGrace;
+        foreach (var id in _withdrawn.Where(w => w.Value < forgetBefore).Select(w => w.Key).ToList())
+        {
+            _withdrawn.Remove(id);
+        }
+
+        if (_notSent.Count > 0)
+        {
+            // Refusals whose denial rows are not yet written live only here: stay active until they are.
+            DelayDeactivation(_options.SweepInterval * 3);
+        }
+
         await RecordNotSentAsync();
         await FlushDenialsAsync(_time.GetUtcNow());
         await SettleExpiredAsync();
@@ -769,21 +877,29 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         _recordingNotSent = true;
         try
         {
-            foreach (var context in _notSent.Pending())
+            // All queued at once, so they share ledger transactions rather than a round trip each.
+            var pending = _notSent.Pending();
+            var appends = pending.Select(n => AppendAsync(DenialRecord(n.Context, n.Context.StartedAt, n.Reason, n.Message, 1))).ToList();
+            Exception? failure = null;
+            for (var i = 0; i < pending.Count; i++)
             {
                 try
                 {
-                    await AppendAsync(DenialRecord(context, context.StartedAt, DenialReason.StorageUnavailable,
-                        "The intent could not be recorded in time; the request was refused with 503 and not sent.", 1));
+                    await appends[i];
                 }
                 catch (Exception ex)
                 {
-                    LogNotSentPending(_logger, KeyId, _notSent.Count, ex);
-                    return;
+                    failure ??= ex;
+                    continue;
                 }
 
-                _notSent.Remove(context.RequestId);
-                _ = RetireAsync(_journal.Partition, context.RequestId);
+                _notSent.Remove(pending[i].Context.RequestId);
+                _ = RetireAsync(_journal.Partition, pending[i].Context.RequestId);
+            }
+
+            if (failure is not null)
+            {
+                LogNotSentPending(_logger, KeyId, _notSent.Count, failure);
             }
         }
         finally
@@ -902,6 +1018,14 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
                 if (conflict is not null)
                 {
                     var caughtUp = await CatchUpAsync();
+                    if (caughtUp is null)
+                    {
+                        // The rows after ours cannot be read now (storage is failing): the batch fails,
+                        // its callers retry, and the next commit meets the conflict again and reads on.
+                        FailBatch(batch, conflict);
+                        continue;
+                    }
+
                     if (caughtUp.Count == 0)
                     {
                         // A conflict with nothing new to read: reload from storage rather than fork the chain.
@@ -971,9 +1095,9 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     /// <summary>
     /// Counts the ledger rows stored after the last one this activation knows, as activation would:
     /// spend, sequence and hash move on, their reservations are released, and the budgets above hear
-    /// of them. Empty when there are none or they cannot be read now.
+    /// of them. Empty when there are none; null when they cannot be read now.
     /// </summary>
-    private async Task<List<AuditRecord>> CatchUpAsync()
+    private async Task<List<AuditRecord>?> CatchUpAsync()
     {
         var rows = new List<AuditRecord>();
         try
@@ -986,7 +1110,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         catch (Exception ex)
         {
             LogCatchUpFailed(_logger, KeyId, ex);
-            return [];
+            return null;
         }
 
         foreach (var row in rows)
@@ -1194,6 +1318,9 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: denial of request {RequestId} could not be audited ({Reason})")]
     private static partial void LogDenialNotAudited(ILogger logger, string keyId, string requestId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: could not look up request {RequestId} in the ledger ({Reason}); recording its withdrawal anyway")]
+    private static partial void LogLedgerReadFailed(ILogger logger, string keyId, string requestId, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: ledger commit of {Count} rows failed ({Reason})")]
     private static partial void LogLedgerFailed(ILogger logger, string keyId, int count, string reason);

@@ -1,4 +1,5 @@
 using Gateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
 
 namespace Gateway.Tests.EndToEnd;
 
@@ -26,13 +27,15 @@ public class GatewayFixture : IAsyncLifetime
             extra[name] = value;
         }
 
-        Gateway = await GatewayServer.StartAsync(new GatewaySettings(Prefix, "e2e-" + Prefix, Simulator.BaseUrl) { Extra = extra });
+        Gateway = await GatewayServer.StartAsync(new GatewaySettings(Prefix, "e2e-" + Prefix, Simulator.BaseUrl) { Extra = extra }, ConfigureHost);
         Admin = Gateway.CreateAdminClient();
         Ledger = new LedgerQueries(Prefix);
     }
 
-    /// <summary>Where a fixture for tests that need other settings adds them.</summary>
-    protected virtual GatewaySettings Configure(GatewaySettings settings) => settings;
+    /// <summary>Where a fixture adds to the gateway's host (a log capture, say) before it is built.</summary>
+    protected virtual void ConfigureHost(WebApplicationBuilder builder)
+    {
+    }
 
     public virtual async Task DisposeAsync()
     {

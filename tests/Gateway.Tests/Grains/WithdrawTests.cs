@@ -1,0 +1,88 @@
+using Gateway.Core.Keys;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Grains;
+
+/// <summary>
+/// A front-end that stops waiting on Begin refuses the request with 503 and withdraws it: whether the
+/// key's grain accepted it already, has yet to see it, or is asked again later, the request is
+/// recorded once as refused and never charged or held.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class WithdrawTests(ClusterFixture fixture)
+{
+    private static readonly ModelPrice Price = new(1_000_000, 2_000_000, 500_000);
+    private const string Secret = "the-secret";
+
+    private async Task<(IApiKeyGrain Grain, string KeyId)> NewKeyAsync()
+    {
+        var keyId = ApiKeyFormat.NewKeyId();
+        var grain = fixture.Client.GetGrain<IApiKeyGrain>(keyId);
+        await grain.Create(new CreateKeyCommand("user-" + keyId, null, 1_000_000, [], ApiKeyFormat.Hash(Secret), "test"));
+        return (grain, keyId);
+    }
+
+    private static BeginRequest Begin() => new(
+        new RequestContext(Guid.NewGuid().ToString("N"), "m", "openai", "/v1/chat/completions", false, "fe", "r", ClusterFixture.Time.GetUtcNow(), "10.0.0.9"),
+        ApiKeyFormat.Hash(Secret), Price, 100, 100, false, 700);
+
+    private Task<List<Gateway.Storage.Audit.AuditRecord>> RowsAsync(string keyId, int count) =>
+        Poll.UntilAsync(() => fixture.Ledger.RowsAsync(keyId), r => r.Count >= count, TimeSpan.FromSeconds(20), $"{count} ledger rows");
+
+    [Fact]
+    public async Task A_begin_accepted_after_its_front_end_gave_up_is_released_and_recorded_as_refused()
+    {
+        var (grain, keyId) = await NewKeyAsync();
+        var begin = Begin();
+        Assert.True((await grain.Begin(begin)).Accepted);
+        Assert.Equal(700, (await grain.GetSnapshot())!.ReservedMicros);
+
+        await grain.Withdraw(begin.Context);
+
+        var snapshot = (await grain.GetSnapshot())!;
+        Assert.Equal((0L, 0L), (snapshot.ReservedMicros, snapshot.SpentMicros));
+        var row = Assert.Single(await RowsAsync(keyId, 1));
+        Assert.Equal((begin.Context.RequestId, "denied", "StorageUnavailable", 0L), (row.RequestId, row.Outcome, row.Denial, row.CostMicros));
+
+        // Its intent was retired: past every deadline, the sweep finds nothing to charge.
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(15));
+        Assert.Equal(0, await grain.SettleAbandoned());
+        Assert.Equal(0, (await grain.GetSnapshot())!.SpentMicros);
+        Assert.Single(await fixture.Ledger.RowsAsync(keyId));
+    }
+
+    [Fact]
+    public async Task A_begin_that_arrives_after_its_withdrawal_is_refused_and_recorded_once()
+    {
+        var (grain, keyId) = await NewKeyAsync();
+        var begin = Begin();
+
+        await grain.Withdraw(begin.Context);
+        var late = await grain.Begin(begin);
+
+        Assert.False(late.Accepted);
+        Assert.Equal(DenialReason.StorageUnavailable, late.Denial);
+        Assert.Equal(0, (await grain.GetSnapshot())!.ReservedMicros);
+        var row = Assert.Single(await RowsAsync(keyId, 1));
+        Assert.Equal((begin.Context.RequestId, "denied", 0L), (row.RequestId, row.Outcome, row.CostMicros));
+    }
+
+    [Fact]
+    public async Task A_repeated_withdrawal_in_this_or_a_later_activation_writes_no_second_row()
+    {
+        var (grain, keyId) = await NewKeyAsync();
+        var begin = Begin();
+        Assert.True((await grain.Begin(begin)).Accepted);
+
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => grain.Withdraw(begin.Context)));
+        await RowsAsync(keyId, 1);
+        await fixture.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await grain.Withdraw(begin.Context);
+
+        var rows = await fixture.Ledger.RowsAsync(keyId);
+        var row = Assert.Single(rows);
+        Assert.Equal("denied", row.Outcome);
+        Assert.Equal((0L, 0L), ((await grain.GetSnapshot())!.ReservedMicros, (await grain.GetSnapshot())!.SpentMicros));
+        Assert.True((await fixture.Ledger.Ledger.VerifyChainAsync(keyId, CancellationToken.None)).Ok);
+    }
+}
