@@ -22,7 +22,6 @@ public static class GrainsServiceCollectionExtensions
         services.AddAuditChain();
         services.TryAddSingleton<AuditLedger>();
         services.TryAddSingleton<IntentJournal>();
-        services.TryAddSingleton<SiloJournal>();
         services.AddMetrics();
         services.TryAddSingleton<KeyMetrics>();
         services.AddSingleton<JournalSweeper>();

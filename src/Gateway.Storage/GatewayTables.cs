@@ -14,6 +14,13 @@ public sealed class GatewayTables
         clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
         clientOptions.Retry.MaxRetries = 3;
         clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(100);
+
+        // The scan clients carry no guard: what goes through them is meant to read a whole table.
+        var scans = new TableServiceClient(o.ConnectionString, clientOptions);
+        LedgerScan = scans.GetTableClient(o.LedgerTable);
+        ContentScan = scans.GetTableClient(o.ContentTable);
+
+        clientOptions.AddPolicy(new UnscopedQueryGuard(o.UnscopedQueries), Azure.Core.HttpPipelinePosition.PerCall);
         Service = new TableServiceClient(o.ConnectionString, clientOptions);
         Ledger = Service.GetTableClient(o.LedgerTable);
         Journal = Service.GetTableClient(o.JournalTable);
@@ -22,7 +29,17 @@ public sealed class GatewayTables
         Content = Service.GetTableClient(o.ContentTable);
     }
 
+    /// <summary>Every query through these clients must name its partition (<see cref="StorageOptions.UnscopedQueries"/>).</summary>
     public TableServiceClient Service { get; }
+
+    /// <summary>
+    /// The ledger for operators' whole-table reads only: the usage report over a time range and
+    /// "verify all". Never used on a request's path or by a grain.
+    /// </summary>
+    public TableClient LedgerScan { get; }
+
+    /// <summary>Captured content for the retention sweep, which looks for expired rows in every key's partition (hourly, off the request path).</summary>
+    public TableClient ContentScan { get; }
     public TableClient Ledger { get; }
     public TableClient Journal { get; }
     public TableClient AdminKeys { get; }

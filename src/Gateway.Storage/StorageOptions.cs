@@ -18,6 +18,22 @@ public sealed class StorageOptions
     [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{0,20}$", ErrorMessage = "TablePrefix must start with a letter and hold at most 21 letters or digits.")]
     public string TablePrefix { get; set; } = "gw";
 
+    /// <summary>
+    /// Partitions of the intent journal. A key's intents always go to the one its id hashes to, so a
+    /// key's, a user's or a team's open intents are found by reading a known, bounded set of
+    /// partitions, never the table. More shards spread the write load (Table Storage serves about
+    /// 2,000 entities/s per partition); fewer keep more rows in each group commit. Change it only with
+    /// no request in flight: intents recorded under the old count are looked for under the new one.
+    /// </summary>
+    [Range(1, 256)]
+    public int JournalShards { get; set; } = 8;
+
+    /// <summary>
+    /// A query on the gateway's own paths that names no partition: counted (<c>Warn</c>, the default),
+    /// refused (<c>Fail</c>, as the test suite runs) or let be (<c>Allow</c>).
+    /// </summary>
+    public UnscopedQueries UnscopedQueries { get; set; } = UnscopedQueries.Warn;
+
     public string LedgerTable => TablePrefix + "ledger";
     public string JournalTable => TablePrefix + "journal";
     public string AdminKeysTable => TablePrefix + "adminkeys";

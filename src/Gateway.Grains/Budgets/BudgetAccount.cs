@@ -297,7 +297,8 @@ public sealed partial class BudgetAccount
 
     /// <summary>
     /// At activation: counts the rows written since the checkpoint, then re-holds the reservations
-    /// of requests still open in any silo's journal (those not settled by the rows just read).
+    /// of requests still open in the journal (those not settled by the rows just read): for a user,
+    /// the journal partitions of its keys; for a team, every journal partition.
     /// </summary>
     private async Task RestoreAsync(IEnumerable<string> keyIds, CancellationToken cancellationToken)
     {
@@ -308,7 +309,7 @@ public sealed partial class BudgetAccount
             settled.UnionWith(await FillAsync(keyId, cancellationToken));
         }
 
-        var intents = IsTeam ? await _journal.FindByTeamAsync(_id, cancellationToken) : await _journal.FindByUserAsync(_id, cancellationToken);
+        var intents = IsTeam ? await _journal.FindByTeamAsync(_id, cancellationToken) : await _journal.FindByUserAsync(_id, keys, cancellationToken);
         var open = intents.Where(i => !settled.Contains(i.RequestId)).ToList();
         foreach (var intent in open)
         {

@@ -1,5 +1,5 @@
+using Gateway.Storage.Journal;
 using Gateway.Grains.Budgets;
-using Gateway.Grains.Journal;
 using Gateway.Grains.Keys;
 using Gateway.Storage.Audit;
 using Microsoft.Extensions.Logging;
@@ -22,7 +22,7 @@ public sealed class TeamGrain : Grain, ITeamGrain
     public TeamGrain(
         [PersistentState("team", "keys")] IPersistentState<TeamState> state,
         AuditLedger ledger,
-        SiloJournal journal,
+        IntentJournal journal,
         Alerts.BudgetAlerts alerts,
         TimeProvider time,
         IOptions<KeyGrainOptions> options,
@@ -32,7 +32,7 @@ public sealed class TeamGrain : Grain, ITeamGrain
         _time = time;
         var teamId = this.GetPrimaryKeyString();
         _writer = new StateWriter(() => _state.WriteStateAsync());
-        _budget = new BudgetAccount(Alerts.BudgetAlert.TeamScope, teamId, () => _state.State.Budget, _writer, ledger, journal.Journal, alerts, options.Value, time, logger);
+        _budget = new BudgetAccount(Alerts.BudgetAlert.TeamScope, teamId, () => _state.State.Budget, _writer, ledger, journal, alerts, options.Value, time, logger);
     }
 
     private string TeamId => this.GetPrimaryKeyString();

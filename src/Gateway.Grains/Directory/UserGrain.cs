@@ -1,5 +1,5 @@
+using Gateway.Storage.Journal;
 using Gateway.Grains.Budgets;
-using Gateway.Grains.Journal;
 using Gateway.Grains.Keys;
 using Gateway.Storage.Audit;
 using Microsoft.Extensions.Logging;
@@ -30,7 +30,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
         [PersistentState("user", "keys")] IPersistentState<UserState> state,
         IGrainFactory grains,
         AuditLedger ledger,
-        SiloJournal journal,
+        IntentJournal journal,
         Alerts.BudgetAlerts alerts,
         TimeProvider time,
         IOptions<KeyGrainOptions> options,
@@ -41,7 +41,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
         _time = time;
         _logger = logger;
         _writer = new StateWriter(() => _state.WriteStateAsync());
-        _budget = new BudgetAccount(Alerts.BudgetAlert.UserScope, this.GetPrimaryKeyString(), () => _state.State.Budget, _writer, ledger, journal.Journal, alerts, options.Value, time, logger)
+        _budget = new BudgetAccount(Alerts.BudgetAlert.UserScope, this.GetPrimaryKeyString(), () => _state.State.Budget, _writer, ledger, journal, alerts, options.Value, time, logger)
         {
             AlertTeam = () => _state.State.TeamId,
         };

@@ -1,3 +1,4 @@
+using Gateway.Storage.Journal;
 using Gateway.Grains.Keys;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,7 @@ namespace Gateway.Grains.Journal;
 /// runs one; settling is idempotent in the key's grain, so overlap costs only a little work.
 /// </summary>
 public sealed partial class JournalSweeper(
-    SiloJournal journal,
+    IntentJournal journal,
     IGrainFactory grains,
     TimeProvider time,
     IOptions<KeyGrainOptions> options,
@@ -41,7 +42,7 @@ public sealed partial class JournalSweeper(
         var settled = 0;
         try
         {
-            var abandoned = await journal.Journal.FindOpenedBeforeAsync(before, cancellationToken);
+            var abandoned = await journal.FindOpenedBeforeAsync(before, cancellationToken);
             foreach (var keyId in abandoned.Select(i => i.KeyId).Distinct(StringComparer.Ordinal))
             {
                 settled += await grains.GetGrain<IApiKeyGrain>(keyId).SettleAbandoned();

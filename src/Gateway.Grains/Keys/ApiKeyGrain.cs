@@ -1,6 +1,5 @@
 using Gateway.Core;
 using Gateway.Core.Keys;
-using Gateway.Grains.Journal;
 using Gateway.Storage.Audit;
 using Gateway.Storage.Journal;
 using Microsoft.Extensions.Logging;
@@ -21,7 +20,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 {
     private readonly IPersistentState<KeyState> _state;
     private readonly AuditLedger _ledger;
-    private readonly SiloJournal _journal;
+    private readonly IntentJournal _journal;
     private readonly TimeProvider _time;
     private readonly KeyGrainOptions _options;
     private readonly Alerts.BudgetAlerts _alerts;
@@ -61,7 +60,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     public ApiKeyGrain(
         [PersistentState("key", "keys")] IPersistentState<KeyState> state,
         AuditLedger ledger,
-        SiloJournal journal,
+        IntentJournal journal,
         TimeProvider time,
         IOptions<KeyGrainOptions> options,
         Alerts.BudgetAlerts alerts,
@@ -106,7 +105,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         // Intents still open in any silo's journal were reserved by an earlier activation: they are
         // either still in flight or were abandoned by a crash. Hold them as reservations until they
         // are settled by their front-end or, past their deadline, as unknown.
-        foreach (var intent in await _journal.Journal.FindByKeyAsync(KeyId, cancellationToken))
+        foreach (var intent in await _journal.FindByKeyAsync(KeyId, cancellationToken))
         {
             if (_settlements.IsSettled(intent.RequestId))
             {
@@ -477,7 +476,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         var userId = _state.State.UserId;
         var intent = new IntentEntry
         {
-            Partition = _journal.Partition,
+            Partition = _journal.PartitionFor(KeyId),
             RequestId = context.RequestId,
             KeyId = KeyId,
             UserId = userId,
@@ -539,7 +538,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         try
         {
             // Bounded: a stalled store must give the caller a fast 503, not Orleans' 30-second call timeout.
-            await _journal.Journal.RecordAsync(intent).WaitAsync(_options.IntentWriteTimeout);
+            await _journal.RecordAsync(intent).WaitAsync(_options.IntentWriteTimeout);
         }
         catch (Exception ex)
         {
@@ -563,7 +562,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             return Deny(DenialReason.Revoked, "This API key has been revoked.", userId);
         }
 
-        return new BeginResult(DenialReason.None, null, new Reservation(context.RequestId, request.ReserveMicros, _journal.Partition, context.StartedAt), userId,
+        return new BeginResult(DenialReason.None, null, new Reservation(context.RequestId, request.ReserveMicros, _journal.PartitionFor(KeyId), context.StartedAt), userId,
             CaptureContent: _state.State.Capture is not null, Rate: RateUsage.Tightest(RateUsageNow(), held.Rate));
     }
 
@@ -674,7 +673,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         }
 
         // Pick up intents recorded by other activations (say, on a silo that died) as well.
-        foreach (var intent in await _journal.Journal.FindByKeyAsync(KeyId, CancellationToken.None))
+        foreach (var intent in await _journal.FindByKeyAsync(KeyId, CancellationToken.None))
         {
             if (_settlements.IsSettled(intent.RequestId))
             {
@@ -894,7 +893,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
                 }
 
                 _notSent.Remove(pending[i].Context.RequestId);
-                _ = RetireAsync(_journal.Partition, pending[i].Context.RequestId);
+                _ = RetireAsync(_journal.PartitionFor(KeyId), pending[i].Context.RequestId);
             }
 
             if (failure is not null)
@@ -1215,7 +1214,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     {
         try
         {
-            await _journal.Journal.RetireAsync(partition, requestId);
+            await _journal.RetireAsync(partition, requestId);
         }
         catch (Exception ex)
         {

@@ -90,7 +90,7 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey)
     public async IAsyncEnumerable<AuditRecord> ScanAsync(DateTimeOffset from, DateTimeOffset to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var filter = "PartitionKey lt '~' and " + TableClient.CreateQueryFilter($"RecordedAt ge {from} and RecordedAt lt {to}");
-        await foreach (var entity in tables.Ledger.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        await foreach (var entity in tables.LedgerScan.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             yield return AuditRecord.FromEntity(entity);
         }
@@ -153,7 +153,7 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey)
     public async Task<IReadOnlyList<string>> ScanKeyIdsAsync(CancellationToken cancellationToken)
     {
         var keyIds = new SortedSet<string>(StringComparer.Ordinal);
-        await foreach (var entity in tables.Ledger.QueryAsync<TableEntity>("PartitionKey lt '~'", select: ["PartitionKey"], cancellationToken: cancellationToken))
+        await foreach (var entity in tables.LedgerScan.QueryAsync<TableEntity>("PartitionKey lt '~'", select: ["PartitionKey"], cancellationToken: cancellationToken))
         {
             keyIds.Add(entity.PartitionKey);
         }

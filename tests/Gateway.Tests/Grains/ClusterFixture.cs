@@ -78,7 +78,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 o.TableServiceClient = new TableServiceClient(storage.ConnectionString);
                 o.TableName = storage.GrainStateTable;
             });
-            silo.Services.AddOptions<StorageOptions>().Configure(o => (o.ConnectionString, o.TablePrefix) = (storage.ConnectionString, storage.TablePrefix));
+            silo.Services.AddOptions<StorageOptions>().Configure(o => (o.ConnectionString, o.TablePrefix, o.UnscopedQueries) = (storage.ConnectionString, storage.TablePrefix, UnscopedQueries.Fail));
             silo.Services.AddSingleton<TimeProvider>(Time);
             silo.Services.AddGatewayGrains();
             // Declare a killed silo dead in seconds rather than the production default of a minute or so.
