@@ -37,6 +37,7 @@ public static class FrontendServiceCollectionExtensions
         services.TryAddSingleton<AdminAuditLog>();
         services.TryAddSingleton<UnattributedAudit>();
         services.TryAddSingleton<ContentStore>();
+        services.TryAddSingleton<Gateway.Storage.Journal.JournalShards>();
         services.TryAddSingleton<AuditLedger>();
         services.AddSingleton(sp =>
         {

@@ -20,8 +20,10 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GatewayTables>();
         services.AddAuditChain();
+        services.TryAddSingleton<Gateway.Storage.Journal.JournalShards>();
         services.TryAddSingleton<AuditLedger>();
         services.TryAddSingleton<IntentJournal>();
+        services.TryAddSingleton<LedgerCopier>();
         services.AddMetrics();
         services.TryAddSingleton<KeyMetrics>();
         services.AddSingleton<JournalSweeper>();

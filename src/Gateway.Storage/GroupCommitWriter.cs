@@ -9,9 +9,11 @@ namespace Gateway.Storage;
 /// <summary>
 /// Group commit onto one table: whatever operations queue up while earlier commits are in flight
 /// go out together, one Table transaction per partition (up to 100 rows). Round trips per operation
-/// therefore fall as load rises. A batch that storage refuses is retried row by row, so one bad
-/// row fails only itself; a batch that fails any other way (a timeout, retries exhausted, no
-/// connection) fails every one of its callers with that exception. Every caller's task completes.
+/// therefore fall as load rises. An operation may be a group of rows of one partition that must
+/// land together or not at all (<see cref="SubmitGroupAsync"/>): a group is never split across
+/// transactions. A transaction that storage refuses is retried group by group, so one bad row
+/// fails only its own group; a transaction that fails any other way (a timeout, retries exhausted,
+/// no connection) fails every one of its callers with that exception. Every caller's task completes.
 /// </summary>
 public sealed partial class GroupCommitWriter : IAsyncDisposable
 {
@@ -36,9 +38,21 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     public (long Commits, long Rows) Statistics => (Interlocked.Read(ref _commits), Interlocked.Read(ref _rows));
 
     /// <summary>Completes once the operation is committed (alone or in a batch); faults only with its own failure.</summary>
-    public Task SubmitAsync(TableTransactionAction action)
+    public Task SubmitAsync(TableTransactionAction action) => SubmitGroupAsync([action]);
+
+    /// <summary>
+    /// Rows of one partition (at most 100, distinct row keys) that land in one transaction, all or
+    /// none. A failure with a status from storage means none landed; one without (a timeout, a lost
+    /// reply) means the caller cannot know, and may submit the same rows again.
+    /// </summary>
+    public Task SubmitGroupAsync(IReadOnlyList<TableTransactionAction> actions)
     {
-        var pending = new PendingWrite(action);
+        if (actions.Count == 0 || actions.Count > AuditBatch.MaxRows || actions.Select(a => a.Entity.PartitionKey).Distinct(StringComparer.Ordinal).Count() != 1)
+        {
+            throw new ArgumentException("A group is 1 to 100 rows of one partition.", nameof(actions));
+        }
+
+        var pending = new PendingWrite(actions);
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(GroupCommitWriter));
@@ -51,13 +65,30 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     {
         var reader = _queue.Reader;
         var batch = new List<PendingWrite>(AuditBatch.MaxRows);
-        while (await reader.WaitToReadAsync())
+        PendingWrite? carried = null;
+        while (carried is not null || await reader.WaitToReadAsync())
         {
             await _commitSlots.WaitAsync();
             batch.Clear();
-            while (batch.Count < AuditBatch.MaxRows && reader.TryRead(out var item))
+            var rows = 0;
+            if (carried is not null)
             {
+                batch.Add(carried);
+                rows = carried.Actions.Count;
+                carried = null;
+            }
+
+            while (rows < AuditBatch.MaxRows && reader.TryRead(out var item))
+            {
+                if (rows + item.Actions.Count > AuditBatch.MaxRows)
+                {
+                    // Groups are never split: this one starts the next batch.
+                    carried = item;
+                    break;
+                }
+
                 batch.Add(item);
+                rows += item.Actions.Count;
             }
 
             if (batch.Count == 0)
@@ -66,8 +97,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                 continue;
             }
 
-            var copy = batch.ToArray();
-            _ = CommitAsync(copy);
+            _ = CommitAsync([.. batch]);
         }
     }
 
@@ -75,7 +105,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     {
         try
         {
-            foreach (var group in writes.GroupBy(w => w.Action.Entity.PartitionKey))
+            foreach (var group in writes.GroupBy(w => w.Actions[0].Entity.PartitionKey))
             {
                 var items = group.ToArray();
                 try
@@ -86,7 +116,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                 {
                     // Whatever went wrong (a timeout, retries exhausted, storage unreachable), every
                     // caller of the batch hears of it, and the next batch starts afresh.
-                    LogBatchUnanswered(_logger, items.Length, ex);
+                    LogBatchUnanswered(_logger, items.Sum(i => i.Actions.Count), ex);
                     foreach (var item in items)
                     {
                         item.Completion.TrySetException(ex);
@@ -100,18 +130,19 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Commits one partition's rows: in one transaction, or row by row when storage refused the transaction.</summary>
+    /// <summary>Commits one partition's rows: in one transaction, or group by group when storage refused the transaction.</summary>
     private async Task CommitPartitionAsync(PendingWrite[] items)
     {
         // A lone row needs no batch envelope: a plain write is one round trip too, and cheaper to serve.
         // One row per entity per transaction: the same request cannot be both recorded and retired in one batch.
-        if (items.Length > 1 && items.Select(i => i.Action.Entity.RowKey).Distinct().Count() == items.Length)
+        var actions = items.SelectMany(i => i.Actions).ToList();
+        if (items.Length > 1 && actions.Select(a => a.Entity.RowKey).Distinct(StringComparer.Ordinal).Count() == actions.Count)
         {
             try
             {
-                await _table.SubmitTransactionAsync(items.Select(i => i.Action));
+                await _table.SubmitTransactionAsync(actions);
                 Interlocked.Increment(ref _commits);
-                Interlocked.Add(ref _rows, items.Length);
+                Interlocked.Add(ref _rows, actions.Count);
                 foreach (var item in items)
                 {
                     item.Completion.TrySetResult();
@@ -122,9 +153,9 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             catch (RequestFailedException ex) when (ex.Status != 0)
             {
                 // Storage answered and refused: one bad row (say, retiring an intent already retired)
-                // fails the whole transaction, so fall back to one row at a time and it fails only
-                // itself. A failure without an answer is not retried here: it fails the batch.
-                LogBatchFailed(_logger, items.Length, ex);
+                // fails the whole transaction, so fall back to one group at a time and it fails only
+                // its own. A failure without an answer is not retried here: it fails the batch.
+                LogBatchFailed(_logger, actions.Count, ex);
             }
         }
 
@@ -138,21 +169,30 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     {
         try
         {
-            if (item.Action.ActionType == TableTransactionActionType.Delete)
+            if (item.Actions.Count > 1)
             {
-                await _table.DeleteEntityAsync(item.Action.Entity.PartitionKey, item.Action.Entity.RowKey, ETag.All);
+                await _table.SubmitTransactionAsync(item.Actions);
+            }
+            else if (item.Actions[0] is { ActionType: TableTransactionActionType.Delete } delete)
+            {
+                await _table.DeleteEntityAsync(delete.Entity.PartitionKey, delete.Entity.RowKey, delete.ETag);
+            }
+            else if (item.Actions[0].ActionType == TableTransactionActionType.Add)
+            {
+                await _table.AddEntityAsync(item.Actions[0].Entity);
             }
             else
             {
-                await _table.UpsertEntityAsync(item.Action.Entity, TableUpdateMode.Replace);
+                await _table.UpsertEntityAsync(item.Actions[0].Entity, TableUpdateMode.Replace);
             }
 
             Interlocked.Increment(ref _commits);
-            Interlocked.Increment(ref _rows);
+            Interlocked.Add(ref _rows, item.Actions.Count);
             item.Completion.TrySetResult();
         }
-        catch (RequestFailedException ex) when (ex.Status == 404 && item.Action.ActionType == TableTransactionActionType.Delete)
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412 && item.Actions.All(a => a.ActionType == TableTransactionActionType.Delete))
         {
+            // Gone already, or replaced since (a delete names the version it means): nothing to retire.
             item.Completion.TrySetResult();
         }
         catch (Exception ex)
@@ -171,12 +211,12 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         }
     }
 
-    private sealed record PendingWrite(TableTransactionAction Action)
+    private sealed record PendingWrite(IReadOnlyList<TableTransactionAction> Actions)
     {
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch of {Count} rows refused by storage; retrying row by row")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch of {Count} rows refused by storage; retrying group by group")]
     private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Batch of {Count} rows failed; each of its callers gets the failure")]

@@ -34,6 +34,12 @@ public sealed class StorageOptions
     /// </summary>
     public UnscopedQueries UnscopedQueries { get; set; } = UnscopedQueries.Warn;
 
+    /// <summary>
+    /// How long a settled row waits in the journal before it is copied into its key's ledger partition,
+    /// so that one transaction carries many of a key's rows. Readers see the row at once either way.
+    /// </summary>
+    public TimeSpan LedgerCopyLinger { get; set; } = TimeSpan.FromSeconds(1);
+
     public string LedgerTable => TablePrefix + "ledger";
     public string JournalTable => TablePrefix + "journal";
     public string AdminKeysTable => TablePrefix + "adminkeys";

@@ -7,9 +7,11 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Grains.Journal;
 
 /// <summary>
-/// Finds intents that outlived the longest a request may run (their silo or front-end died, or
-/// settlement kept failing) and asks each key's grain to settle them as <c>unknown</c>. Every silo
-/// runs one; settling is idempotent in the key's grain, so overlap costs only a little work.
+/// Finds journal rows older than a lease: intents whose silo or front-end may have died, and settled
+/// rows a dead silo never copied into the ledger. It asks each such key's grain to settle its
+/// abandoned intents as <c>unknown</c>; activating the grain (on a live silo) also copies the settled
+/// rows. Every silo runs one, over every journal shard; settling is idempotent in the key's grain, so
+/// overlap costs only a little work.
 /// </summary>
 public sealed partial class JournalSweeper(
     IntentJournal journal,
@@ -42,8 +44,9 @@ public sealed partial class JournalSweeper(
         var settled = 0;
         try
         {
-            var abandoned = await journal.FindOpenedBeforeAsync(before, cancellationToken);
-            foreach (var keyId in abandoned.Select(i => i.KeyId).Distinct(StringComparer.Ordinal))
+            // Keys with old intents, or old settled rows a dead silo never copied into the ledger:
+            // activating the key's grain copies the rows; SettleAbandoned judges the intents.
+            foreach (var keyId in await journal.FindKeysWithRowsBeforeAsync(before, cancellationToken))
             {
                 settled += await grains.GetGrain<IApiKeyGrain>(keyId).SettleAbandoned();
             }

@@ -21,6 +21,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private readonly IPersistentState<KeyState> _state;
     private readonly AuditLedger _ledger;
     private readonly IntentJournal _journal;
+    private readonly LedgerCopier _copier;
     private readonly TimeProvider _time;
     private readonly KeyGrainOptions _options;
     private readonly Alerts.BudgetAlerts _alerts;
@@ -42,6 +43,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private readonly DenialAggregator _denials;
     private readonly NotSentRequests _notSent = new();
     private bool _recordingNotSent;
+    private bool _notSentRetryScheduled;
 
     // Requests whose front-end gave up waiting on Begin (it answered 503), with when it said so, and
     // those whose Begin is running now: a Begin that finishes after its withdrawal is undone.
@@ -61,6 +63,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         [PersistentState("key", "keys")] IPersistentState<KeyState> state,
         AuditLedger ledger,
         IntentJournal journal,
+        LedgerCopier copier,
         TimeProvider time,
         IOptions<KeyGrainOptions> options,
         Alerts.BudgetAlerts alerts,
@@ -72,6 +75,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         _state = state;
         _ledger = ledger;
         _journal = journal;
+        _copier = copier;
         _time = time;
         _options = options.Value;
         _logger = logger;
@@ -95,21 +99,33 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         _periodStart = s.CheckpointPeriodStart;
         _periodRequests = s.CheckpointPeriodRequests;
 
-        // The ledger is the record of spend: replay whatever was settled after the last checkpoint.
-        await foreach (var row in _ledger.ReadAfterAsync(KeyId, _sequence, cancellationToken))
+        // The key's journal shard first: its settled rows not yet retired (copied or not) and its open
+        // intents. Then the ledger partition, the record of spend: replay what was settled after the
+        // last checkpoint. Read in this order, a row the copier moves meanwhile is still seen.
+        var (intents, settled) = await _journal.ReadKeyAsync(KeyId, cancellationToken);
+        var chain = new Dictionary<long, (string Hash, string? Previous)>();
+        if (s.CheckpointSequence > 0)
+        {
+            chain[s.CheckpointSequence] = (s.CheckpointHash, null);
+        }
+
+        await foreach (var row in _ledger.ReadCopiedAfterAsync(KeyId, _sequence, cancellationToken))
         {
             Apply(row);
             _settlements.MarkSettled(row.RequestId);
+            chain[row.Sequence] = (row.Hash, row.PreviousHash);
         }
 
-        // Intents still open in any silo's journal were reserved by an earlier activation: they are
-        // either still in flight or were abandoned by a crash. Hold them as reservations until they
-        // are settled by their front-end or, past their deadline, as unknown.
-        foreach (var intent in await _journal.FindByKeyAsync(KeyId, cancellationToken))
+        await RecoverSettledAsync(settled, chain, cancellationToken);
+
+        // Intents still open were reserved by an earlier activation: they are either still in flight
+        // or were abandoned by a crash. Hold them as reservations until they are settled by their
+        // front-end or, past their deadline, as unknown.
+        foreach (var intent in intents)
         {
             if (_settlements.IsSettled(intent.RequestId))
             {
-                _ = RetireAsync(intent.Partition, intent.RequestId);
+                _ = RetireIntentAsync(intent);
                 continue;
             }
 
@@ -126,6 +142,75 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         }
 
         StartSweeping();
+    }
+
+    /// <summary>
+    /// Settled rows a previous activation left in the journal, given the chain as far as the
+    /// checkpoint and the ledger know it (sequence → hash and link). Rows that continue the chain
+    /// from its head are counted now. Rows at or below the head that are on the chain (the ledger
+    /// or the chain holds that very row, or the next row links to it) were counted already. All of
+    /// these go to the copier, which copies what is missing and retires them. A row that is on
+    /// neither belongs to a fork (two activations wrote the same sequence): it is a real settlement,
+    /// so unless its request is settled already it is sealed again at the end of the chain.
+    /// </summary>
+    private async Task RecoverSettledAsync(IReadOnlyList<AuditRecord> settled, Dictionary<long, (string Hash, string? Previous)> chain, CancellationToken cancellationToken)
+    {
+        var copy = new List<AuditRecord>();
+        var rest = new List<AuditRecord>();
+        foreach (var row in settled)
+        {
+            if (row.Sequence == _sequence + 1 && row.PreviousHash == _lastHash)
+            {
+                Apply(row);
+                _settlements.MarkSettled(row.RequestId);
+                chain[row.Sequence] = (row.Hash, row.PreviousHash);
+                copy.Add(row);
+            }
+            else
+            {
+                rest.Add(row);
+            }
+        }
+
+        var reseal = new List<AuditRecord>();
+        foreach (var row in rest.OrderByDescending(r => r.Sequence))
+        {
+            var onChain = row.Sequence <= _sequence
+                && ((chain.TryGetValue(row.Sequence, out var at) && at.Hash == row.Hash)
+                    || (chain.TryGetValue(row.Sequence + 1, out var next) && next.Previous == row.Hash)
+                    || await _ledger.HoldsAsync(row, cancellationToken));
+            if (onChain)
+            {
+                chain[row.Sequence] = (row.Hash, row.PreviousHash);
+                _settlements.MarkSettled(row.RequestId);
+                copy.Add(row);
+            }
+            else if (!_settlements.IsSettled(row.RequestId))
+            {
+                reseal.Add(row);
+            }
+        }
+
+        _copier.Copy(KeyId, copy);
+        foreach (var row in reseal)
+        {
+            LogResealed(_logger, KeyId, row.RequestId, row.Sequence);
+            _settlements.MarkSettled(row.RequestId);
+            _ = ResealAsync(row);
+        }
+    }
+
+    private async Task ResealAsync(AuditRecord row)
+    {
+        try
+        {
+            await AppendAsync(row with { Sequence = 0, PreviousHash = "", Hash = "" });
+        }
+        catch (Exception ex)
+        {
+            // Still in the journal under its old sequence: the next activation tries again.
+            LogLedgerFailed(_logger, KeyId, 1, ex.Message);
+        }
     }
 
     /// <summary>The head this activation holds: what audit verification checks the ledger's newest row against.</summary>
@@ -555,10 +640,10 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         {
             // Revoked while this request waited on the budgets or the journal: once a revoke has
             // returned nothing may be accepted, and nothing has gone upstream yet, so undo it all.
+            // Its denial row is written on its own (never folded into a counted one), replacing the intent.
             Refuse(context.RequestId);
             _ = ReleaseAboveAsync(user, context.RequestId);
-            _ = RetireAsync(intent.Partition, context.RequestId);
-            await AuditDenialAsync(context, DenialReason.Revoked, "This API key has been revoked.");
+            await AppendDenialAsync(context, context.StartedAt, DenialReason.Revoked, "This API key has been revoked.", 1);
             return Deny(DenialReason.Revoked, "This API key has been revoked.", userId);
         }
 
@@ -659,8 +744,8 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             RecordedAt = _time.GetUtcNow(),
         };
 
+        // The row replaces the intent in the journal; the copier moves it into the ledger and retires it.
         var committed = await AppendAsync(record);
-        _ = RetireAsync(request.Reservation.JournalPartition, requestId);
         return new SettleResult(cost, _spent, committed.Sequence, AlreadySettled: false);
     }
 
@@ -677,7 +762,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         {
             if (_settlements.IsSettled(intent.RequestId))
             {
-                _ = RetireAsync(intent.Partition, intent.RequestId);
+                _ = RetireIntentAsync(intent);
             }
             else if (!_notSent.Contains(intent.RequestId))
             {
@@ -734,7 +819,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
                 // Settled by an earlier activation whose retirement of the intent was lost: retire it now.
                 Release(i.RequestId);
                 _settlements.MarkSettled(i.RequestId);
-                _ = RetireAsync(i.Partition, i.RequestId);
+                _ = RetireIntentAsync(i);
                 continue;
             }
 
@@ -892,19 +977,41 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
                     continue;
                 }
 
+                // Its row replaced the intent, had it landed: the copier retires it with the row.
                 _notSent.Remove(pending[i].Context.RequestId);
-                _ = RetireAsync(_journal.PartitionFor(KeyId), pending[i].Context.RequestId);
             }
 
             if (failure is not null)
             {
                 LogNotSentPending(_logger, KeyId, _notSent.Count, failure);
+                _ = RecordNotSentSoonAsync();
             }
         }
         finally
         {
             _recordingNotSent = false;
         }
+    }
+
+    /// <summary>Tries the refusals' rows again shortly rather than at the next sweep (one retry scheduled at a time).</summary>
+    private async Task RecordNotSentSoonAsync()
+    {
+        if (_notSentRetryScheduled)
+        {
+            return;
+        }
+
+        _notSentRetryScheduled = true;
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), _time);
+        }
+        finally
+        {
+            _notSentRetryScheduled = false;
+        }
+
+        await RecordNotSentAsync();
     }
 
     /// <summary>Writes the counted rows of denial windows that ended by <paramref name="now"/> (all, when null).</summary>
@@ -999,60 +1106,10 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
                     records.Add(chained);
                 }
 
-                LedgerConflictException? conflict = null;
-                try
+                // Durable in the key's journal shard, in one transaction shared with other keys' rows;
+                // each row replaces its request's intent. The ledger copy follows behind.
+                if (!await WriteToJournalAsync(batch, records))
                 {
-                    await _ledger.AppendAsync(records, CancellationToken.None);
-                }
-                catch (LedgerConflictException ex)
-                {
-                    conflict = ex;
-                }
-                catch (Exception ex)
-                {
-                    FailBatch(batch, ex);
-                    continue;
-                }
-
-                if (conflict is not null)
-                {
-                    var caughtUp = await CatchUpAsync();
-                    if (caughtUp is null)
-                    {
-                        // The rows after ours cannot be read now (storage is failing): the batch fails,
-                        // its callers retry, and the next commit meets the conflict again and reads on.
-                        FailBatch(batch, conflict);
-                        continue;
-                    }
-
-                    if (caughtUp.Count == 0)
-                    {
-                        // A conflict with nothing new to read: reload from storage rather than fork the chain.
-                        DeactivateOnIdle();
-                        FailBatch(batch, conflict);
-                        continue;
-                    }
-
-                    // The chain is longer than this activation knew: an earlier commit whose reply was
-                    // lost did land (or another writer wrote). What landed is counted now, in place, so
-                    // nothing held in memory (reservations, refusals to record) is lost to a reload;
-                    // rows of this batch already stored are done, the others go again after them.
-                    LogCaughtUp(_logger, KeyId, caughtUp.Count, conflict.Sequence);
-                    var stored = caughtUp.ToDictionary(r => r.RequestId, StringComparer.Ordinal);
-                    var again = new List<PendingAppend>();
-                    foreach (var pending in batch)
-                    {
-                        if (stored.TryGetValue(pending.Record.RequestId, out var row))
-                        {
-                            pending.Completion.TrySetResult(row);
-                        }
-                        else
-                        {
-                            again.Add(pending);
-                        }
-                    }
-
-                    _appendQueue.InsertRange(0, again);
                     continue;
                 }
 
@@ -1065,6 +1122,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
                     batch[i].Completion.TrySetResult(records[i]);
                 }
 
+                _copier.Copy(KeyId, records);
                 Forward(records);
                 var s = _state.State;
                 _alerts.Observe(s.Alerts, Alerts.BudgetAlert.KeyScope, KeyId, s.Period == BudgetPeriod.None ? null : _periodStart, s.Period, s.CapMicros, _spent, s.UserId);
@@ -1092,36 +1150,35 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     }
 
     /// <summary>
-    /// Counts the ledger rows stored after the last one this activation knows, as activation would:
-    /// spend, sequence and hash move on, their reservations are released, and the budgets above hear
-    /// of them. Empty when there are none; null when they cannot be read now.
+    /// Writes sealed rows to the journal. Storage refusing them (a client error: nothing landed)
+    /// fails the batch, and its sequence numbers are used again by the next. No answer (a timeout, a
+    /// reset, a server error) leaves it unknown whether they landed, so the very same rows are
+    /// written again, with growing pauses, until storage answers: no other row may take sequence
+    /// numbers these may already hold. Their callers wait (a front-end's repeated settle joins them).
     /// </summary>
-    private async Task<List<AuditRecord>?> CatchUpAsync()
+    private async Task<bool> WriteToJournalAsync(List<PendingAppend> batch, List<AuditRecord> records)
     {
-        var rows = new List<AuditRecord>();
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            await foreach (var row in _ledger.ReadAfterAsync(KeyId, _sequence, CancellationToken.None))
+            try
             {
-                rows.Add(row);
+                await _journal.WriteSettledAsync(records);
+                return true;
+            }
+            catch (Azure.RequestFailedException ex) when (ex.Status is >= 400 and < 500 and not 408 and not 429)
+            {
+                FailBatch(batch, ex);
+                return false;
+            }
+            catch (Exception ex)
+            {
+                LogLedgerInDoubt(_logger, KeyId, records.Count, attempt + 1, ex.Message);
+                await Task.Delay(JournalRetryPauses[Math.Min(attempt, JournalRetryPauses.Length - 1)], _time);
             }
         }
-        catch (Exception ex)
-        {
-            LogCatchUpFailed(_logger, KeyId, ex);
-            return null;
-        }
-
-        foreach (var row in rows)
-        {
-            Apply(row);
-            Release(row.RequestId);
-            _settlements.MarkSettled(row.RequestId);
-        }
-
-        Forward(rows);
-        return rows;
     }
+
+    private static readonly TimeSpan[] JournalRetryPauses = [TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
 
     /// <summary>
     /// Passes committed rows on to the user's budget (which passes them to the team's), in sequence
@@ -1210,16 +1267,17 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         }
     }
 
-    private async Task RetireAsync(string partition, string requestId)
+    /// <summary>Retires an intent whose request is settled already: that version of the row only.</summary>
+    private async Task RetireIntentAsync(IntentEntry intent)
     {
         try
         {
-            await _journal.RetireAsync(partition, requestId);
+            await _journal.RetireIntentAsync(intent);
         }
         catch (Exception ex)
         {
             // The sweeper finds a retired-but-still-present intent and retires it again.
-            LogRetireFailed(_logger, KeyId, requestId, ex.Message);
+            LogRetireFailed(_logger, KeyId, intent.RequestId, ex.Message);
         }
     }
 
@@ -1285,11 +1343,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: intent for request {RequestId} could not be recorded in time; request refused with 503 and not sent")]
     private static partial void LogIntentFailed(ILogger logger, string keyId, string requestId, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: the ledger held {Count} rows from row {Sequence} on that this activation had not counted (a commit whose reply was lost); counted them in place")]
-    private static partial void LogCaughtUp(ILogger logger, string keyId, int count, long sequence);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: reading the ledger's newest rows after a conflict failed; the grain will reload")]
-    private static partial void LogCatchUpFailed(ILogger logger, string keyId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: {Count} requests refused for want of storage still wait for their denial rows; retrying at the next sweep")]
     private static partial void LogNotSentPending(ILogger logger, string keyId, int count, Exception exception);
@@ -1320,6 +1374,12 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: could not look up request {RequestId} in the ledger ({Reason}); recording its withdrawal anyway")]
     private static partial void LogLedgerReadFailed(ILogger logger, string keyId, string requestId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: writing {Count} settled rows to the journal got no answer on try {Attempt} ({Reason}); writing the same rows again")]
+    private static partial void LogLedgerInDoubt(ILogger logger, string keyId, int count, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: request {RequestId}'s row at sequence {Sequence} in the journal is off the chain (a fork); sealing it again at the chain's end")]
+    private static partial void LogResealed(ILogger logger, string keyId, string requestId, long sequence);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: ledger commit of {Count} rows failed ({Reason})")]
     private static partial void LogLedgerFailed(ILogger logger, string keyId, int count, string reason);

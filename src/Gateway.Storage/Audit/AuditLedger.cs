@@ -4,12 +4,16 @@ using Azure.Data.Tables;
 namespace Gateway.Storage.Audit;
 
 /// <summary>
-/// Reads and appends a key's ledger partition. Appends are one Table transaction per call (at most
-/// 100 rows, one partition), so a key's grain commits all the settlements that queued up behind
-/// the previous commit in one round trip. Rows are chained with an HMAC keyed by the deployment's
-/// chain secret (<see cref="Seal"/>), and <see cref="VerifyChainAsync(string, ChainHead?, CancellationToken)"/> checks a chain.
+/// A key's ledger: its rows in the key's own partition of the ledger table, plus the newest rows
+/// that are durable in the journal but not yet copied there (the copy runs behind, many rows per
+/// transaction: <see cref="LedgerCopier"/>). Every read here shows both, in sequence order, so
+/// readers see a row as soon as its settlement is durable. The journal is read first: a row the
+/// copier moves meanwhile is then found in the ledger. Appends (<see cref="AppendAsync"/>) are the
+/// copier's: one Table transaction per call (at most 100 rows, one partition). Rows are chained with
+/// an HMAC keyed by the deployment's chain secret (<see cref="Seal"/>), and
+/// <see cref="VerifyChainAsync(string, ChainHead?, CancellationToken)"/> checks a chain.
 /// </summary>
-public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey)
+public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Journal.JournalShards shards)
 {
     /// <summary>Places a row in its key's chain at <paramref name="sequence"/>, after the row hashed <paramref name="previousHash"/>.</summary>
     public AuditRecord Seal(AuditRecord record, long sequence, string previousHash) => record.Seal(chainKey, sequence, previousHash);
@@ -53,8 +57,34 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey)
         }
     }
 
-    /// <summary>The rows of a key after a sequence number, in order.</summary>
+    /// <summary>Whether the key's ledger partition holds this very row (same sequence, same hash): a point read.</summary>
+    public async Task<bool> HoldsAsync(AuditRecord row, CancellationToken cancellationToken)
+    {
+        var stored = await tables.Ledger.GetEntityIfExistsAsync<TableEntity>(row.KeyId, TableKeys.Sequence(row.Sequence), select: ["Hash"], cancellationToken: cancellationToken);
+        return stored.HasValue && stored.Value?.GetString("Hash") == row.Hash;
+    }
+
+    /// <summary>The rows of a key after a sequence number, in order, copied or still in the journal.</summary>
     public async IAsyncEnumerable<AuditRecord> ReadAfterAsync(string keyId, long afterSequence, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var pending = await PendingAsync(keyId, TableClient.CreateQueryFilter($"Sequence gt {afterSequence}"), cancellationToken);
+        var last = afterSequence;
+        var filter = $"PartitionKey eq {TableKeys.Quote(keyId)} and RowKey gt {TableKeys.Quote(TableKeys.Sequence(afterSequence))}";
+        await foreach (var entity in tables.Ledger.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            var row = AuditRecord.FromEntity(entity);
+            last = row.Sequence;
+            yield return row;
+        }
+
+        foreach (var row in pending.Where(r => r.Sequence > last))
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>The rows of a key's ledger partition after a sequence number, in order: copied rows only, not the journal's.</summary>
+    public async IAsyncEnumerable<AuditRecord> ReadCopiedAfterAsync(string keyId, long afterSequence, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var filter = $"PartitionKey eq {TableKeys.Quote(keyId)} and RowKey gt {TableKeys.Quote(TableKeys.Sequence(afterSequence))}";
         await foreach (var entity in tables.Ledger.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
@@ -63,23 +93,49 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey)
         }
     }
 
+    /// <summary>A key's settled rows still in the journal that match <paramref name="filter"/>, in sequence order: one partition.</summary>
+    private async Task<List<AuditRecord>> PendingAsync(string keyId, string filter, CancellationToken cancellationToken)
+    {
+        var rows = new List<AuditRecord>();
+        var query = $"PartitionKey eq {TableKeys.Quote(shards.PartitionFor(keyId))} and KeyId eq {TableKeys.Quote(keyId)} and {filter}";
+        await foreach (var entity in tables.Journal.QueryAsync<TableEntity>(query, cancellationToken: cancellationToken))
+        {
+            if (AuditRecord.IsSettledJournalRow(entity))
+            {
+                rows.Add(AuditRecord.FromJournalEntity(entity));
+            }
+        }
+
+        rows.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+        return rows;
+    }
+
     /// <summary>A key's rows recorded in [from, to), in sequence order; the time filter runs in storage.</summary>
     public async IAsyncEnumerable<AuditRecord> QueryAsync(string keyId, DateTimeOffset? from, DateTimeOffset? to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var filter = $"PartitionKey eq {TableKeys.Quote(keyId)}";
+        var range = "RecordedAt ge datetime'0001-01-01T00:00:00Z'";
         if (from is { } f)
         {
-            filter += " and " + TableClient.CreateQueryFilter($"RecordedAt ge {f}");
+            range = TableClient.CreateQueryFilter($"RecordedAt ge {f}");
         }
 
         if (to is { } t)
         {
-            filter += " and " + TableClient.CreateQueryFilter($"RecordedAt lt {t}");
+            range += " and " + TableClient.CreateQueryFilter($"RecordedAt lt {t}");
         }
 
-        await foreach (var entity in tables.Ledger.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        var pending = await PendingAsync(keyId, range, cancellationToken);
+        var seen = new HashSet<long>();
+        await foreach (var entity in tables.Ledger.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(keyId)} and {range}", cancellationToken: cancellationToken))
         {
-            yield return AuditRecord.FromEntity(entity);
+            var row = AuditRecord.FromEntity(entity);
+            seen.Add(row.Sequence);
+            yield return row;
+        }
+
+        foreach (var row in pending.Where(r => !seen.Contains(r.Sequence)))
+        {
+            yield return row;
         }
     }
 
@@ -89,10 +145,32 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey)
     /// </summary>
     public async IAsyncEnumerable<AuditRecord> ScanAsync(DateTimeOffset from, DateTimeOffset to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var filter = "PartitionKey lt '~' and " + TableClient.CreateQueryFilter($"RecordedAt ge {from} and RecordedAt lt {to}");
-        await foreach (var entity in tables.LedgerScan.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        // The journal's settled rows first (each shard on its own), then the ledger: a row copied
+        // meanwhile is counted once, by its key and sequence.
+        var range = TableClient.CreateQueryFilter($"RecordedAt ge {from} and RecordedAt lt {to}");
+        var pending = new Dictionary<(string, long), AuditRecord>();
+        foreach (var partition in shards.Partitions)
         {
-            yield return AuditRecord.FromEntity(entity);
+            await foreach (var entity in tables.Journal.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(partition)} and {range}", cancellationToken: cancellationToken))
+            {
+                if (AuditRecord.IsSettledJournalRow(entity))
+                {
+                    var row = AuditRecord.FromJournalEntity(entity);
+                    pending[(row.KeyId, row.Sequence)] = row;
+                }
+            }
+        }
+
+        await foreach (var entity in tables.LedgerScan.QueryAsync<TableEntity>("PartitionKey lt '~' and " + range, cancellationToken: cancellationToken))
+        {
+            var row = AuditRecord.FromEntity(entity);
+            pending.Remove((row.KeyId, row.Sequence));
+            yield return row;
+        }
+
+        foreach (var row in pending.Values)
+        {
+            yield return row;
         }
     }
 
@@ -102,6 +180,13 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey)
     /// <summary>Whether a request already has a row in the key's ledger (used when settling orphans).</summary>
     public async Task<bool> ContainsRequestAsync(string keyId, string requestId, CancellationToken cancellationToken)
     {
+        // Still in the journal (a point read), or copied into the ledger.
+        var journal = await tables.Journal.GetEntityIfExistsAsync<TableEntity>(shards.PartitionFor(keyId), requestId, cancellationToken: cancellationToken);
+        if (journal.HasValue && journal.Value is { } settled && AuditRecord.IsSettledJournalRow(settled) && settled.GetString("KeyId") == keyId)
+        {
+            return true;
+        }
+
         var filter = $"PartitionKey eq {TableKeys.Quote(keyId)} and RequestId eq {TableKeys.Quote(requestId)}";
         await foreach (var _ in tables.Ledger.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken))
         {
@@ -121,9 +206,8 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey)
     {
         var check = new LedgerChainCheck(keyId, chainKey, anchor);
         (string RowKey, AuditRecord Row)? current = null;
-        await foreach (var entity in tables.Ledger.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(keyId)}", cancellationToken: cancellationToken))
+        await foreach (var next in ChainRowsAsync(keyId, cancellationToken))
         {
-            var next = (entity.RowKey, AuditRecord.FromEntity(entity));
             if (current is { } row && !check.Check(row.RowKey, row.Row, next.Item2))
             {
                 return check.Result();
@@ -141,6 +225,24 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey)
         return check.Result();
     }
 
+    /// <summary>Every row of a key's chain with the row key it is stored under: the ledger partition, then the rows not yet copied out of the journal.</summary>
+    private async IAsyncEnumerable<(string RowKey, AuditRecord Row)> ChainRowsAsync(string keyId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var pending = await PendingAsync(keyId, "Sequence ge 0L", cancellationToken);
+        long? last = null;
+        await foreach (var entity in tables.Ledger.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(keyId)}", cancellationToken: cancellationToken))
+        {
+            var row = AuditRecord.FromEntity(entity);
+            last = row.Sequence;
+            yield return (entity.RowKey, row);
+        }
+
+        foreach (var row in pending.Where(r => last is null || r.Sequence > last))
+        {
+            yield return (TableKeys.Sequence(row.Sequence), row);
+        }
+    }
+
     /// <summary>Verifies a key's chain without an anchor: edits, gaps, insertions and re-hashing, but not a truncated tail.</summary>
     public Task<ChainVerification> VerifyChainAsync(string keyId, CancellationToken cancellationToken) =>
         VerifyChainAsync(keyId, null, cancellationToken);
@@ -153,6 +255,17 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey)
     public async Task<IReadOnlyList<string>> ScanKeyIdsAsync(CancellationToken cancellationToken)
     {
         var keyIds = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var partition in shards.Partitions)
+        {
+            await foreach (var entity in tables.Journal.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(partition)}", select: ["KeyId", "Sequence"], cancellationToken: cancellationToken))
+            {
+                if (AuditRecord.IsSettledJournalRow(entity) && entity.GetString("KeyId") is { Length: > 0 } keyId)
+                {
+                    keyIds.Add(keyId);
+                }
+            }
+        }
+
         await foreach (var entity in tables.LedgerScan.QueryAsync<TableEntity>("PartitionKey lt '~'", select: ["PartitionKey"], cancellationToken: cancellationToken))
         {
             keyIds.Add(entity.PartitionKey);

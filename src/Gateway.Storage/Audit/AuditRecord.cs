@@ -141,6 +141,24 @@ public sealed record AuditRecord
         ["OverReservationMicros"] = OverReservationMicros == 0 ? null : OverReservationMicros,
     };
 
+    /// <summary>
+    /// The row as the journal holds it until it is copied into the key's ledger partition: the key's
+    /// journal shard, row key = request id, so it replaces the request's intent in the same write.
+    /// </summary>
+    public TableEntity ToJournalEntity(string partition)
+    {
+        var entity = ToEntity();
+        entity.PartitionKey = partition;
+        entity.RowKey = RequestId;
+        return entity;
+    }
+
+    /// <summary>A settled row read back from the journal (it carries <c>Sequence</c>; an intent does not).</summary>
+    public static AuditRecord FromJournalEntity(TableEntity e) => FromEntity(e) with { KeyId = e.GetString("KeyId") ?? "" };
+
+    /// <summary>Whether a journal row is a settled record rather than an intent.</summary>
+    public static bool IsSettledJournalRow(TableEntity e) => e.TryGetValue("Sequence", out var sequence) && sequence is not null;
+
     public static AuditRecord FromEntity(TableEntity e) => new()
     {
         KeyId = e.PartitionKey,

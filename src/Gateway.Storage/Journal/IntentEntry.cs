@@ -33,6 +33,9 @@ public sealed record IntentEntry
     public string? ClientAddress { get; init; }
     public DateTimeOffset StartedAt { get; init; }
 
+    /// <summary>The row's version when read: retiring it deletes that version only, never a settled row that replaced it.</summary>
+    public Azure.ETag ETag { get; init; } = Azure.ETag.All;
+
     /// <summary>
     /// The row: what the journal is queried by (key, user, team, start) as properties, the rest as one
     /// compact JSON property. An intent is written and deleted for every request, so a small row
@@ -59,6 +62,7 @@ public sealed record IntentEntry
             UserId = e.GetString("UserId") ?? "",
             TeamId = e.GetString("TeamId"),
             StartedAt = e.GetDateTimeOffset("StartedAt") ?? default,
+            ETag = e.ETag,
             Model = d?.M ?? "",
             Provider = d?.P ?? "",
             Endpoint = d?.E ?? "",

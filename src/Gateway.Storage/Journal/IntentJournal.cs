@@ -1,89 +1,154 @@
 using Azure;
 using Azure.Data.Tables;
+using Gateway.Storage.Audit;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Gateway.Storage.Journal;
 
 /// <summary>
-/// The intent journal: every request's intent, written before it goes upstream and retired once it
-/// is settled. The journal is split into <see cref="StorageOptions.JournalShards"/> partitions by
-/// key id, so a key's intents always live in one known partition whichever silo recorded them, and
-/// every look-up reads named partitions only: one for a key, those of its keys for a user, all of
-/// them (a bounded set) for a team or the sweep. Writes from every key's grain on a silo go through
-/// one group-commit writer, one transaction per partition per round trip.
+/// The journal: every request's intent, written before it goes upstream, then its settled ledger
+/// row, which replaces the intent (same row key, the request id) and stays until it has been copied
+/// into the key's ledger partition. The journal is split into <see cref="StorageOptions.JournalShards"/>
+/// partitions by key id, so a key's rows always live in one known partition whichever silo wrote
+/// them, and every look-up reads named partitions only: one for a key, those of its keys for a
+/// user, all of them (a bounded set) for a team or the sweep. Writes from every key's grain on a silo
+/// go through one group-commit writer, one transaction per partition per round trip.
 /// </summary>
 public sealed class IntentJournal : IAsyncDisposable
 {
     private readonly GatewayTables _tables;
+    private readonly JournalShards _shards;
     private readonly GroupCommitWriter _writer;
 
     // Retirements have a writer of their own: nobody waits on them, and a batch of them that fails
-    // (an intent retired twice) falls back to row-by-row without holding up the intents the request
-    // path waits for.
+    // (an intent retired twice) falls back to group-by-group without holding up the intents and
+    // settlements the request path waits for.
     private readonly GroupCommitWriter _retirements;
 
-    public IntentJournal(GatewayTables tables, IOptions<StorageOptions> options, ILogger<IntentJournal> logger)
+    public IntentJournal(GatewayTables tables, JournalShards shards, ILogger<IntentJournal> logger)
     {
         _tables = tables;
+        _shards = shards;
         _writer = new(tables.Journal, logger);
         _retirements = new(tables.Journal, logger);
-        Partitions = [.. Enumerable.Range(0, options.Value.JournalShards).Select(Shard)];
     }
 
     /// <summary>Every partition of the journal.</summary>
-    public IReadOnlyList<string> Partitions { get; }
+    public IReadOnlyList<string> Partitions => _shards.Partitions;
 
-    /// <summary>The partition a key's intents go to: a stable hash of its id (FNV-1a), so every process agrees.</summary>
-    public string PartitionFor(string keyId)
-    {
-        var hash = 2166136261u;
-        foreach (var c in keyId)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
+    /// <summary>The partition a key's rows go to.</summary>
+    public string PartitionFor(string keyId) => _shards.PartitionFor(keyId);
 
-        return Partitions[(int)(hash % (uint)Partitions.Count)];
-    }
-
-    private static string Shard(int index) => "j" + index.ToString("D3", System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>Commits so far and rows in them (intents and retirements): their ratio is the batching achieved.</summary>
+    /// <summary>Commits so far and rows in them (intents, settled rows and retirements): their ratio is the batching achieved.</summary>
     public (long Commits, long Rows) Statistics =>
         (_writer.Statistics.Commits + _retirements.Statistics.Commits, _writer.Statistics.Rows + _retirements.Statistics.Rows);
 
-    /// <summary>Durably records an intent; completes only once the row is committed.</summary>
+    /// <summary>
+    /// Durably records an intent; completes only once the row is committed. An insert, never a
+    /// replace: a write that lands late (after its request was refused and its denial row written in
+    /// its place) fails rather than overwrite that row.
+    /// </summary>
     public Task RecordAsync(IntentEntry entry) =>
-        _writer.SubmitAsync(new TableTransactionAction(TableTransactionActionType.UpsertReplace, entry.ToEntity()));
+        _writer.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, entry.ToEntity()));
 
-    /// <summary>Retires a settled intent. A retirement that fails only leaves work for the sweeper.</summary>
-    public Task RetireAsync(string partition, string requestId) =>
-        _retirements.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, requestId), ETag.All));
+    /// <summary>
+    /// Durably records sealed ledger rows of one key, all in one transaction (at most 100), each
+    /// replacing its request's intent. Writing the same rows again is harmless, so a caller that
+    /// cannot tell whether a failed write landed writes them again.
+    /// </summary>
+    public Task WriteSettledAsync(IReadOnlyList<AuditRecord> rows)
+    {
+        var partition = PartitionFor(rows[0].KeyId);
+        return _writer.SubmitGroupAsync([.. rows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r.ToJournalEntity(partition)))]);
+    }
+
+    /// <summary>Retires an intent that is settled elsewhere: only the version read, never a settled row that replaced it since.</summary>
+    public Task RetireIntentAsync(IntentEntry intent) =>
+        _retirements.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(intent.Partition, intent.RequestId), intent.ETag));
+
+    /// <summary>Removes a settled row once it is in the key's ledger partition.</summary>
+    public Task RetireSettledAsync(AuditRecord row) =>
+        _retirements.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(PartitionFor(row.KeyId), row.RequestId), ETag.All));
 
     /// <summary>Open intents of one key: one partition.</summary>
-    public Task<IReadOnlyList<IntentEntry>> FindByKeyAsync(string keyId, CancellationToken cancellationToken) =>
-        FindAsync([PartitionFor(keyId)], $"KeyId eq {TableKeys.Quote(keyId)}", cancellationToken);
+    public async Task<IReadOnlyList<IntentEntry>> FindByKeyAsync(string keyId, CancellationToken cancellationToken) =>
+        (await ReadKeyAsync(keyId, cancellationToken)).Intents;
+
+    /// <summary>A key's open intents and its settled rows not yet retired (copied or not), from its one partition.</summary>
+    public async Task<(IReadOnlyList<IntentEntry> Intents, IReadOnlyList<AuditRecord> Settled)> ReadKeyAsync(string keyId, CancellationToken cancellationToken)
+    {
+        var intents = new List<IntentEntry>();
+        var settled = new List<AuditRecord>();
+        var filter = $"PartitionKey eq {TableKeys.Quote(PartitionFor(keyId))} and KeyId eq {TableKeys.Quote(keyId)}";
+        await foreach (var entity in _tables.Journal.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            if (AuditRecord.IsSettledJournalRow(entity))
+            {
+                settled.Add(AuditRecord.FromJournalEntity(entity));
+            }
+            else
+            {
+                intents.Add(IntentEntry.FromEntity(entity));
+            }
+        }
+
+        settled.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+        return (intents, settled);
+    }
+
+    /// <summary>A request's settled row while it is still in the journal (a point read), or null.</summary>
+    public async Task<AuditRecord?> FindSettledAsync(string keyId, string requestId, CancellationToken cancellationToken)
+    {
+        var row = await _tables.Journal.GetEntityIfExistsAsync<TableEntity>(PartitionFor(keyId), requestId, cancellationToken: cancellationToken);
+        return row.HasValue && row.Value is { } e && AuditRecord.IsSettledJournalRow(e) && e.GetString("KeyId") == keyId ? AuditRecord.FromJournalEntity(e) : null;
+    }
 
     /// <summary>Open intents of one user, on the keys given (the user's keys): the partitions those keys hash to.</summary>
     public Task<IReadOnlyList<IntentEntry>> FindByUserAsync(string userId, IEnumerable<string> keyIds, CancellationToken cancellationToken) =>
-        FindAsync(keyIds.Select(PartitionFor).Distinct(StringComparer.Ordinal), $"UserId eq {TableKeys.Quote(userId)}", cancellationToken);
+        FindIntentsAsync(keyIds.Select(PartitionFor).Distinct(StringComparer.Ordinal), $"UserId eq {TableKeys.Quote(userId)}", cancellationToken);
 
     /// <summary>Open intents reserved on one team's budget: every partition, each read on its own.</summary>
     public Task<IReadOnlyList<IntentEntry>> FindByTeamAsync(string teamId, CancellationToken cancellationToken) =>
-        FindAsync(Partitions, $"TeamId eq {TableKeys.Quote(teamId)}", cancellationToken);
+        FindIntentsAsync(Partitions, $"TeamId eq {TableKeys.Quote(teamId)}", cancellationToken);
 
     /// <summary>Intents opened before a point in time: every partition, each read on its own.</summary>
     public Task<IReadOnlyList<IntentEntry>> FindOpenedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
-        FindAsync(Partitions, TableClient.CreateQueryFilter($"StartedAt lt {before}"), cancellationToken);
+        FindIntentsAsync(Partitions, TableClient.CreateQueryFilter($"StartedAt lt {before}"), cancellationToken);
 
-    private async Task<IReadOnlyList<IntentEntry>> FindAsync(IEnumerable<string> partitions, string filter, CancellationToken cancellationToken)
+    /// <summary>
+    /// Keys with rows (intents or settled rows) started before a point in time: what the sweep hands
+    /// to their grains, whose activation settles abandoned intents and copies settled rows a dead
+    /// silo left behind. Every partition, each read on its own, key ids only.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> FindKeysWithRowsBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var keys = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var partition in Partitions)
+        {
+            var filter = $"PartitionKey eq {TableKeys.Quote(partition)} and " + TableClient.CreateQueryFilter($"StartedAt lt {before}");
+            await foreach (var entity in _tables.Journal.QueryAsync<TableEntity>(filter, select: ["KeyId"], cancellationToken: cancellationToken))
+            {
+                if (entity.GetString("KeyId") is { Length: > 0 } keyId)
+                {
+                    keys.Add(keyId);
+                }
+            }
+        }
+
+        return [.. keys];
+    }
+
+    private async Task<IReadOnlyList<IntentEntry>> FindIntentsAsync(IEnumerable<string> partitions, string filter, CancellationToken cancellationToken)
     {
         var list = new List<IntentEntry>();
         foreach (var partition in partitions)
         {
             await foreach (var entity in _tables.Journal.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(partition)} and {filter}", cancellationToken: cancellationToken))
             {
-                list.Add(IntentEntry.FromEntity(entity));
+                if (!AuditRecord.IsSettledJournalRow(entity))
+                {
+                    list.Add(IntentEntry.FromEntity(entity));
+                }
             }
         }
 

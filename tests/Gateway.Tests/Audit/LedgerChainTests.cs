@@ -29,7 +29,7 @@ public sealed class LedgerChainTests
     {
         var prefix = TestStorage.NewPrefix();
         var tables = await TestStorage.CreateTablesAsync(prefix);
-        var ledger = new AuditLedger(tables, TestStorage.ChainKey);
+        var ledger = new AuditLedger(tables, TestStorage.ChainKey, TestStorage.Shards);
         var keyId = "legacy" + prefix;
 
         // Rows as the gateway wrote them before the HMAC: plain SHA-256, no scheme.
@@ -53,7 +53,7 @@ public sealed class LedgerChainTests
         Assert.Equal((5L, 3L), (result.Rows, result.LegacyRows));
 
         // The same rows checked with another secret: the first HMAC row is where it breaks.
-        var other = new AuditLedger(tables, new AuditChainKey("another-secret-that-is-long-enough-0123456789"));
+        var other = new AuditLedger(tables, new AuditChainKey("another-secret-that-is-long-enough-0123456789"), TestStorage.Shards);
         var foreign = await other.VerifyChainAsync(keyId, CancellationToken.None);
         Assert.Equal((ChainBreakKind.Edited, 4L), (foreign.Break?.Kind, foreign.Break?.Sequence));
     }

@@ -228,6 +228,7 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
         var keyId = (await grain.GetSnapshot())!.KeyId;
         Assert.True((await fixture.Ledger.Ledger.VerifyChainAsync(keyId, CancellationToken.None)).Ok);
 
+        await fixture.Ledger.CopiedAsync(keyId, 3);
         var row = (await fixture.Tables.Ledger.GetEntityAsync<TableEntity>(keyId, TableKeys.Sequence(2))).Value;
         row["CostMicros"] = 1L;
         await fixture.Tables.Ledger.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);

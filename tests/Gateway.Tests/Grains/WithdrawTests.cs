@@ -83,6 +83,7 @@ public sealed class WithdrawTests(ClusterFixture fixture)
         var row = Assert.Single(rows);
         Assert.Equal("denied", row.Outcome);
         Assert.Equal((0L, 0L), ((await grain.GetSnapshot())!.ReservedMicros, (await grain.GetSnapshot())!.SpentMicros));
-        Assert.True((await fixture.Ledger.Ledger.VerifyChainAsync(keyId, CancellationToken.None)).Ok);
+        var chain = await fixture.Ledger.Ledger.VerifyChainAsync(keyId, CancellationToken.None);
+        Assert.True(chain.Ok, chain.Break?.Detail);
     }
 }

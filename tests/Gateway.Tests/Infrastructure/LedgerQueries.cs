@@ -10,7 +10,7 @@ public sealed class LedgerQueries(string prefix)
     private readonly GatewayTables _tables = new(Options.Create(TestStorage.Options(prefix)));
     private AuditLedger? _ledger;
 
-    public AuditLedger Ledger => _ledger ??= new AuditLedger(_tables, TestStorage.ChainKey);
+    public AuditLedger Ledger => _ledger ??= new AuditLedger(_tables, TestStorage.ChainKey, TestStorage.Shards);
 
     /// <summary>Today's refusals that no key owns, as (presented key id, reason).</summary>
     public async Task<List<(string? KeyId, string Reason)>> UnattributedAsync()
@@ -36,6 +36,32 @@ public sealed class LedgerQueries(string prefix)
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// Waits until the key's ledger partition itself holds <paramref name="count"/> rows (the copy
+    /// from the journal runs behind) and none is left in the journal: what a test that edits stored
+    /// rows must wait for.
+    /// </summary>
+    public async Task CopiedAsync(string keyId, int count)
+    {
+        var journal = TestStorage.Shards.PartitionFor(keyId);
+        await Poll.UntilAsync(async () =>
+        {
+            var copied = 0;
+            await foreach (var _ in _tables.Ledger.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{keyId}'", select: ["RowKey"]))
+            {
+                copied++;
+            }
+
+            var waiting = 0;
+            await foreach (var e in _tables.Journal.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{journal}' and KeyId eq '{keyId}'", select: ["Sequence"]))
+            {
+                waiting += e.GetInt64("Sequence") is null ? 0 : 1;
+            }
+
+            return copied >= count && waiting == 0;
+        }, TimeSpan.FromSeconds(20), $"{count} rows of key {keyId} copied into its ledger partition and retired from the journal");
     }
 
     public async Task<List<AuditRecord>> RowsAsync(string keyId)

@@ -21,6 +21,9 @@ public static class TestStorage
 
     public static AuditChainKey ChainKey { get; } = new(ChainSecret);
 
+    /// <summary>The journal's shards as the gateways under test have them (the default count).</summary>
+    public static Gateway.Storage.Journal.JournalShards Shards { get; } = new(Microsoft.Extensions.Options.Options.Create(new StorageOptions()));
+
     public static StorageOptions Options(string prefix) => new() { ConnectionString = ConnectionString, TablePrefix = prefix };
 
     public static async Task<GatewayTables> CreateTablesAsync(string prefix)

@@ -43,7 +43,7 @@ public sealed class UnscopedQueryGuardTests : IAsyncLifetime
     public async Task A_keys_intents_live_in_the_one_partition_its_id_hashes_to_and_every_look_up_names_partitions()
     {
         var options = Microsoft.Extensions.Options.Options.Create(new StorageOptions { JournalShards = 4 });
-        await using var journal = new IntentJournal(_tables, options, NullLogger<IntentJournal>.Instance);
+        await using var journal = new IntentJournal(_tables, new JournalShards(options), NullLogger<IntentJournal>.Instance);
         Assert.Equal(["j000", "j001", "j002", "j003"], journal.Partitions);
         var keys = Enumerable.Range(0, 40).Select(i => $"key{i}").ToList();
         // Stable across processes (FNV-1a, not string.GetHashCode), and spread over every shard.
@@ -63,7 +63,7 @@ public sealed class UnscopedQueryGuardTests : IAsyncLifetime
         Assert.Equal(20, (await journal.FindByTeamAsync("team-a", CancellationToken.None)).Count);
         Assert.Equal(10, (await journal.FindOpenedBeforeAsync(now.AddMinutes(-29.5), CancellationToken.None)).Count);
 
-        await journal.RetireAsync(journal.PartitionFor("key7"), "r7");
+        await journal.RetireIntentAsync((await journal.FindByKeyAsync("key7", CancellationToken.None)).Single());
         Assert.Empty(await journal.FindByKeyAsync("key7", CancellationToken.None));
     }
 

@@ -1,0 +1,219 @@
+using Gateway.Storage.Journal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Storage.Audit;
+
+/// <summary>
+/// Copies settled rows from the journal into their key's ledger partition, behind the request path.
+/// A key's rows wait <see cref="StorageOptions.LedgerCopyLinger"/> so that one transaction carries
+/// many of them (up to 100), go in sequence order, one transaction at a time per key, and are then
+/// retired from the journal. A copy is idempotent: a row already in the ledger with the same hash
+/// (an earlier copy whose reply was lost, or one made by a silo that died before retiring) counts as
+/// copied. A different row at the same sequence is a fork of the chain: the copy stops for that key,
+/// its rows stay in the journal, and an error is logged. What is not yet copied when a process dies is
+/// still in the journal, where the key's next activation finds it and hands it here again.
+/// </summary>
+public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journal, IOptions<StorageOptions> options, TimeProvider time, ILogger<LedgerCopier> logger) : IAsyncDisposable
+{
+    private static readonly TimeSpan[] Backoff = [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10)];
+
+    private readonly Dictionary<string, KeyQueue> _keys = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private long _copied;
+    private long _transactions;
+
+    /// <summary>Rows copied and ledger transactions used so far: their ratio is the batching achieved.</summary>
+    public (long Rows, long Transactions) Statistics => (Interlocked.Read(ref _copied), Interlocked.Read(ref _transactions));
+
+    /// <summary>Rows waiting to be copied, over all keys.</summary>
+    public int Pending
+    {
+        get
+        {
+            lock (_keys)
+            {
+                return _keys.Values.Sum(k => k.Rows.Count);
+            }
+        }
+    }
+
+    /// <summary>Queues rows of one key for copying (duplicates of rows already queued are ignored).</summary>
+    public void Copy(string keyId, IEnumerable<AuditRecord> rows)
+    {
+        lock (_keys)
+        {
+            if (!_keys.TryGetValue(keyId, out var queue))
+            {
+                queue = new KeyQueue(keyId);
+                _keys[keyId] = queue;
+            }
+
+            foreach (var row in rows)
+            {
+                queue.Rows.TryAdd(row.Sequence, row);
+            }
+
+            if (!queue.Running && queue.Rows.Count > 0)
+            {
+                queue.Running = true;
+                _ = RunAsync(queue);
+            }
+        }
+    }
+
+    /// <summary>Copies everything queued now, without waiting out the linger (shutdown, tests).</summary>
+    public async Task FlushAsync()
+    {
+        List<KeyQueue> queues;
+        lock (_keys)
+        {
+            queues = [.. _keys.Values];
+            foreach (var queue in queues)
+            {
+                queue.Flush = true;
+            }
+        }
+
+        foreach (var queue in queues)
+        {
+            queue.Wake.TrySetResult();
+        }
+
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(30);
+        while (Pending > 0 && time.GetUtcNow() < deadline && !_stopping.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), time);
+        }
+    }
+
+    private async Task RunAsync(KeyQueue queue)
+    {
+        var failures = 0;
+        try
+        {
+            while (true)
+            {
+                if (!queue.Flush && queue.Rows.Count < AuditBatch.MaxRows)
+                {
+                    // Let more of the key's rows gather, so one transaction carries them.
+                    await Task.WhenAny(Task.Delay(options.Value.LedgerCopyLinger, time, _stopping.Token), queue.Wake.Task);
+                }
+
+                List<AuditRecord> batch;
+                lock (_keys)
+                {
+                    queue.Wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                    batch = [.. queue.Rows.Values.Take(AuditBatch.MaxRows)];
+                    if (batch.Count == 0)
+                    {
+                        queue.Running = false;
+                        queue.Flush = false;
+                        _keys.Remove(queue.KeyId);
+                        return;
+                    }
+                }
+
+                try
+                {
+                    await ledger.AppendAsync(batch, CancellationToken.None);
+                    Interlocked.Increment(ref _transactions);
+                    Interlocked.Add(ref _copied, batch.Count);
+                    failures = 0;
+                }
+                catch (LedgerConflictException ex)
+                {
+                    // Another row holds one of these sequences: the chain forked (two activations of one
+                    // key wrote). The rows stay in the journal for the key's next activation to re-seal.
+                    LogFork(logger, queue.KeyId, ex.Sequence, ex);
+                    lock (_keys)
+                    {
+                        queue.Rows.Clear();
+                    }
+
+                    continue;
+                }
+                catch (Exception ex) when (!_stopping.IsCancellationRequested)
+                {
+                    LogCopyFailed(logger, queue.KeyId, batch.Count, ex.Message);
+                    await Task.Delay(Backoff[Math.Min(failures++, Backoff.Length - 1)], time);
+                    continue;
+                }
+                catch (Exception ex)
+                {
+                    // Shutting down: what is left stays in the journal.
+                    LogCopyFailed(logger, queue.KeyId, batch.Count, ex.Message);
+                    lock (_keys)
+                    {
+                        queue.Rows.Clear();
+                    }
+
+                    continue;
+                }
+
+                lock (_keys)
+                {
+                    foreach (var row in batch)
+                    {
+                        queue.Rows.Remove(row.Sequence);
+                    }
+                }
+
+                foreach (var row in batch)
+                {
+                    _ = RetireAsync(row);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            LogCopyFailed(logger, queue.KeyId, queue.Rows.Count, ex.Message);
+            lock (_keys)
+            {
+                queue.Running = false;
+                _keys.Remove(queue.KeyId);
+            }
+        }
+    }
+
+    private async Task RetireAsync(AuditRecord row)
+    {
+        try
+        {
+            await journal.RetireSettledAsync(row);
+        }
+        catch (Exception ex)
+        {
+            // Left in the journal, the row is found copied by the key's next activation, which retires it.
+            LogRetireFailed(logger, row.KeyId, row.Sequence, ex.Message);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await FlushAsync();
+        await _stopping.CancelAsync();
+    }
+
+    private sealed class KeyQueue(string keyId)
+    {
+        public string KeyId { get; } = keyId;
+
+        public SortedDictionary<long, AuditRecord> Rows { get; } = [];
+
+        public bool Running { get; set; }
+
+        public bool Flush { get; set; }
+
+        public TaskCompletionSource Wake { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: the ledger already holds a different row at sequence {Sequence}; its chain forked, and its rows stay in the journal")]
+    private static partial void LogFork(ILogger logger, string keyId, long sequence, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: copying {Count} rows into the ledger failed ({Reason}); retrying")]
+    private static partial void LogCopyFailed(ILogger logger, string keyId, int count, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: retiring copied row {Sequence} from the journal failed ({Reason})")]
+    private static partial void LogRetireFailed(ILogger logger, string keyId, long sequence, string reason);
+}
