@@ -47,6 +47,9 @@ public sealed class SimulatorServer : IAsyncDisposable
     /// <summary>Requests the simulator has received, by endpoint: how tests prove nothing went upstream.</summary>
     public async Task<long> RequestCountAsync() => (await StatsAsync()).GetProperty("requests").GetInt64();
 
+    /// <summary>Requests received that asked for a stream (counted as they arrive, before any stall).</summary>
+    public async Task<long> StreamCountAsync() => (await StatsAsync()).GetProperty("streams").GetInt64();
+
     /// <summary>
     /// Requests that reached the simulator with a credential other than <see cref="ProviderKey"/>
     /// (and were rejected with 401): any at all means the gateway failed to swap a caller's key.
