@@ -1,3 +1,7 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+
 namespace Gateway.Simulator;
 
 /// <summary>
@@ -19,6 +23,11 @@ public sealed class SimulatorStats
     private long _cut;
     private long _promptTokens;
     private long _completionTokens;
+    private long _rejectedCredentials;
+    private readonly ConcurrentDictionary<string, long> _byCredential = new(StringComparer.Ordinal);
+
+    /// <summary>What <see cref="SimulatorStatsSnapshot.RequestsByCredential"/> counts requests without any credential under.</summary>
+    public const string NoCredential = "none";
 
     /// <summary>Every request outside /sim and /health, whatever its outcome.</summary>
     internal void Request() => Interlocked.Increment(ref _requests);
@@ -43,6 +52,20 @@ public sealed class SimulatorStats
 
     internal void Cut() => Interlocked.Increment(ref _cut);
 
+    /// <summary>Counts a request under the fingerprint of the credential it presented (null: none).</summary>
+    internal void Credential(string? credential) =>
+        _byCredential.AddOrUpdate(credential is null ? NoCredential : Fingerprint(credential), 1, (_, count) => count + 1);
+
+    /// <summary>A request that presented a credential other than the configured API key.</summary>
+    internal void RejectedCredential() => Interlocked.Increment(ref _rejectedCredentials);
+
+    /// <summary>
+    /// The first 8 hex digits (lower case) of the SHA-256 of the credential's UTF-8 bytes: enough to
+    /// tell the keys a test uses apart, too little to recover or replay any of them.
+    /// </summary>
+    public static string Fingerprint(string credential) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(credential)))[..8];
+
     /// <summary>Usage the simulator reported (or, for a cut stream, would have reported).</summary>
     internal void Usage(int promptTokens, int completionTokens)
     {
@@ -63,7 +86,9 @@ public sealed class SimulatorStats
         Unauthorized: Interlocked.Read(ref _unauthorized),
         Cut: Interlocked.Read(ref _cut),
         PromptTokens: Interlocked.Read(ref _promptTokens),
-        CompletionTokens: Interlocked.Read(ref _completionTokens));
+        CompletionTokens: Interlocked.Read(ref _completionTokens),
+        RejectedCredentials: Interlocked.Read(ref _rejectedCredentials),
+        RequestsByCredential: new SortedDictionary<string, long>(_byCredential, StringComparer.Ordinal));
 
     public void Reset()
     {
@@ -80,5 +105,7 @@ public sealed class SimulatorStats
         Interlocked.Exchange(ref _cut, 0);
         Interlocked.Exchange(ref _promptTokens, 0);
         Interlocked.Exchange(ref _completionTokens, 0);
+        Interlocked.Exchange(ref _rejectedCredentials, 0);
+        _byCredential.Clear();
     }
 }

@@ -14,6 +14,13 @@ namespace Gateway.Simulator;
 /// <param name="Cut">Streams aborted on purpose by the cut control.</param>
 /// <param name="PromptTokens">Sum of prompt (input) tokens of answered requests.</param>
 /// <param name="CompletionTokens">Sum of completion (output) tokens of answered requests.</param>
+/// <param name="RejectedCredentials">Requests that presented a credential other than the configured API key (a missing one is not counted here, only in <paramref name="Unauthorized"/>).</param>
+/// <param name="RequestsByCredential">
+/// Every request to a provider endpoint, by the <see cref="SimulatorStats.Fingerprint"/> of the
+/// credential it presented (the one that matched the API key, else the first of Bearer and
+/// x-api-key), or under <see cref="SimulatorStats.NoCredential"/> when it presented none. The
+/// credentials themselves are never kept here.
+/// </param>
 public sealed record SimulatorStatsSnapshot(
     long Requests,
     long ChatCompletions,
@@ -27,4 +34,6 @@ public sealed record SimulatorStatsSnapshot(
     long Unauthorized,
     long Cut,
     long PromptTokens,
-    long CompletionTokens);
+    long CompletionTokens,
+    long RejectedCredentials,
+    IReadOnlyDictionary<string, long> RequestsByCredential);

@@ -47,6 +47,10 @@ public sealed class StatsTests : IAsyncLifetime
         Assert.Equal(1, stats["streams"]!.GetValue<long>());
         Assert.Equal(1, stats["errors"]!.GetValue<long>());
 
+        // No key configured: nothing is rejected, and none of these requests presented a credential.
+        Assert.Equal(0, stats["rejectedCredentials"]!.GetValue<long>());
+        Assert.Equal("""{"none":6}""", stats["requestsByCredential"]!.ToJsonString());
+
         var expectedPrompt = chatUsage["prompt_tokens"]!.GetValue<int>() + TestTokens.ChatPrompt(("user", "two", null))
             + messageUsage["input_tokens"]!.GetValue<int>() + TestTokens.Count("four");
         var expectedCompletion = chatUsage["completion_tokens"]!.GetValue<int>() + 32 + messageUsage["output_tokens"]!.GetValue<int>();
@@ -64,6 +68,7 @@ public sealed class StatsTests : IAsyncLifetime
         using var reset = await _simulator.Client.PostAsync("/sim/stats/reset", content: null);
 
         var stats = (await StatsAsync()).AsObject();
-        Assert.All(stats, p => Assert.Equal(0, p.Value!.GetValue<long>()));
+        Assert.Empty(stats["requestsByCredential"]!.AsObject());
+        Assert.All(stats.Where(p => p.Key != "requestsByCredential"), p => Assert.Equal(0, p.Value!.GetValue<long>()));
     }
 }

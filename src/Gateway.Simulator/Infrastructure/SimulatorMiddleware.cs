@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Simulator.Infrastructure;
 
 /// <summary>
-/// Wraps every provider endpoint: counts it, checks the API key, and turns failures into the
-/// provider's error format. A provider never answers with a stack trace, so neither does this.
+/// Wraps every provider endpoint: counts it (also by a fingerprint of the credential it presented),
+/// checks the API key, and turns failures into the provider's error format. A provider never answers with a stack trace, so neither does this.
 /// </summary>
 internal sealed partial class SimulatorMiddleware(
     RequestDelegate next,
@@ -29,15 +29,22 @@ internal sealed partial class SimulatorMiddleware(
         }
 
         stats.Request();
+        var credential = PresentedCredential(request);
+        stats.Credential(credential);
         var format = ProviderErrors.FormatOf(request);
         context.Response.Headers[format == ProviderFormat.Anthropic ? "request-id" : "x-request-id"] = Ids.Request();
         try
         {
             await RecordAsync(context);
-            if (!IsAuthorized(request, out var presented))
+            if (!IsAuthorized(credential))
             {
                 stats.Unauthorized();
-                await WriteUnauthorizedAsync(context, format, presented);
+                if (credential is not null)
+                {
+                    stats.RejectedCredential();
+                }
+
+                await WriteUnauthorizedAsync(context, format, presented: credential is not null);
             }
             else
             {
@@ -105,25 +112,28 @@ internal sealed partial class SimulatorMiddleware(
             Encoding.UTF8.GetString(body.GetBuffer(), 0, kept), body.Length, kept < body.Length));
     }
 
-    /// <returns>True when no key is configured or either header carries it; <paramref name="presented"/> says whether any key came.</returns>
-    private bool IsAuthorized(HttpRequest request, out bool presented)
+    /// <summary>
+    /// The credential the request presented, as Bearer or x-api-key: the one that is the configured
+    /// key when either is, else the first one given; null when it gave none.
+    /// </summary>
+    private string? PresentedCredential(HttpRequest request)
     {
         var bearer = request.Headers.Authorization.ToString();
-        var candidates = new[]
-        {
+        string?[] candidates =
+        [
             bearer.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? bearer["Bearer ".Length..].Trim() : null,
             request.Headers["x-api-key"].ToString(),
-        };
+        ];
 
-        presented = candidates.Any(c => !string.IsNullOrEmpty(c));
-        if (_apiKey is null)
-        {
-            return true;
-        }
-
-        // Constant-time, as a real provider would compare keys.
-        return candidates.Any(c => !string.IsNullOrEmpty(c) && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(c), _apiKey));
+        var presented = candidates.Where(c => !string.IsNullOrEmpty(c)).Cast<string>().ToList();
+        return presented.FirstOrDefault(IsApiKey) ?? presented.FirstOrDefault();
     }
+
+    /// <summary>True when no key is configured or the credential is it.</summary>
+    private bool IsAuthorized(string? credential) => _apiKey is null || (credential is not null && IsApiKey(credential));
+
+    // Constant-time, as a real provider would compare keys.
+    private bool IsApiKey(string credential) => _apiKey is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(credential), _apiKey);
 
     private static Task WriteUnauthorizedAsync(HttpContext context, ProviderFormat format, bool presented)
     {

@@ -11,9 +11,6 @@ namespace Gateway.Tests.EndToEnd;
 /// <summary>The official Anthropic .NET SDK, with only its base URL and key changed, through the gateway.</summary>
 public sealed class AnthropicSdkTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
-    // claude-haiku-4-5 in prices.json: $1 in, $5 out per million tokens.
-    private static readonly ModelPrice HaikuPrice = new(1_000_000, 5_000_000, 100_000);
-
     private AnthropicClient Client(string key) => new(new ClientOptions { BaseUrl = fixture.Gateway.BaseUrl, ApiKey = key, MaxRetries = 0 });
 
     private static MessageCreateParams Params(string text, long maxTokens = 30) => new()
@@ -28,6 +25,7 @@ public sealed class AnthropicSdkTests(GatewayFixture fixture) : IClassFixture<Ga
     {
         var key = await fixture.Admin.CreateKeyAsync("sam", 5m);
         var client = Client(key.Key);
+        var withProviderKey = await fixture.Simulator.RequestsWithProviderKeyAsync();
 
         Message message = await client.Messages.Create(Params("hi"));
         var text = new StringBuilder();
@@ -53,21 +51,39 @@ public sealed class AnthropicSdkTests(GatewayFixture fixture) : IClassFixture<Ga
         // Rows are in settlement order, which need not be request order.
         var plain = Assert.Single(rows, r => !r.Streaming);
         var streamed = Assert.Single(rows, r => r.Streaming);
-        Assert.Equal((message.Usage.InputTokens, message.Usage.OutputTokens), (plain.InputTokens, plain.OutputTokens));
-        Assert.Equal((streamedIn, streamedOut), (streamed.InputTokens, streamed.OutputTokens));
-        Assert.All(rows, r => Assert.Equal(("completed", HaikuPrice.Cost(r.InputTokens, r.OutputTokens)), (r.Outcome, r.CostMicros)));
+        Assert.All(rows, r => Assert.Equal("completed", r.Outcome));
+
+        // The simulator is deterministic for these prompts: "hi" is 8 input tokens and "stream please"
+        // 9, and both answers stop at max_tokens, 30 (its default answer is 32).
+        Assert.Equal((8, 30), (message.Usage.InputTokens, message.Usage.OutputTokens));
+        Assert.Equal((8, 30), (plain.InputTokens, plain.OutputTokens));
+        Assert.Equal((9, 30), (streamedIn, streamedOut));
+        Assert.Equal((9, 30), (streamed.InputTokens, streamed.OutputTokens));
+
+        // claude-haiku-4-5 in prices.json: $1 in, $5 out per million tokens, i.e. 1 and 5 micro-dollars a token.
+        // Plain: 8 x 1 + 30 x 5 = 158. Streamed: 9 x 1 + 30 x 5 = 159.
+        Assert.Equal(158, plain.CostMicros);
+        Assert.Equal(159, streamed.CostMicros);
+
+        // Both reached the provider, each with the provider's key and not the caller's.
+        Assert.Equal(withProviderKey + 2, await fixture.Simulator.RequestsWithProviderKeyAsync());
+        Assert.Equal(0, await fixture.Simulator.RejectedCredentialsAsync());
     }
 
     [Fact]
     public async Task Over_cap_and_revoked_keys_raise_the_sdks_own_exceptions()
     {
         var poor = await fixture.Admin.CreateKeyAsync("tom", 0.00001m);
-        var overCap = await Assert.ThrowsAsync<AnthropicRateLimitException>(() => Client(poor.Key).Messages.Create(Params("too expensive", maxTokens: 1000)));
-        Assert.Equal(HttpStatusCode.TooManyRequests, overCap.StatusCode);
-
         var revoked = await fixture.Admin.CreateKeyAsync("uma", 5m);
         await fixture.Admin.RevokeKeyAsync(revoked.KeyId);
+        var before = await fixture.Simulator.RequestCountAsync();
+
+        var overCap = await Assert.ThrowsAsync<AnthropicRateLimitException>(() => Client(poor.Key).Messages.Create(Params("too expensive", maxTokens: 1000)));
+        Assert.Equal(HttpStatusCode.TooManyRequests, overCap.StatusCode);
         var refused = await Assert.ThrowsAsync<AnthropicUnauthorizedException>(() => Client(revoked.Key).Messages.Create(Params("after revocation")));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        // Neither refusal reached the provider.
+        Assert.Equal(before, await fixture.Simulator.RequestCountAsync());
     }
 }

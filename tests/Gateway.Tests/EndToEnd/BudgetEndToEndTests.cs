@@ -57,8 +57,10 @@ public sealed class BudgetEndToEndTests : IAsyncLifetime
 
         var user = await Poll.UntilAsync(() => _admin.GetJsonAsync("/admin/v1/users/greta"),
             u => u.GetProperty("budget").GetProperty("spentMicros").GetInt64() == 4 * PerRequest, TimeSpan.FromSeconds(20), "the user's spend");
+        var upstream = await _simulator.RequestCountAsync();
         using var refused = await ChatAsync(laptop.Key);
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal(upstream, await _simulator.RequestCountAsync());
         var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
         Assert.Equal("insufficient_quota", error.GetProperty("type").GetString());
         Assert.Contains("user 'greta'", error.GetProperty("message").GetString());
@@ -86,6 +88,10 @@ public sealed class BudgetEndToEndTests : IAsyncLifetime
         Assert.Equal(3, audit.Count);
         Assert.All(audit, row => Assert.Equal("user:greta", row.GetProperty("target").GetString()));
         Assert.Equal(3, _webhook.Calls.Count);
+
+        // The provider saw the four requests served, each with its own key rather than a caller's.
+        Assert.Equal(new Dictionary<string, long> { [SimulatorServer.ProviderKeyFingerprint] = 4 }, await _simulator.RequestsByCredentialAsync());
+        Assert.Equal(0, await _simulator.RejectedCredentialsAsync());
     }
 
     [Fact]
@@ -106,11 +112,17 @@ public sealed class BudgetEndToEndTests : IAsyncLifetime
         var ivo = await _admin.CreateKeyAsync("ivo", 1m);
         using (var first = await ChatAsync(hana.Key))
         using (var second = await ChatAsync(ivo.Key))
+        {
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
+        }
+
+        var upstream = await _simulator.RequestCountAsync();
         using (var third = await ChatAsync(hana.Key))
         {
-            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests), (first.StatusCode, second.StatusCode, third.StatusCode));
+            Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
             var message = JsonDocument.Parse(await third.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("message").GetString();
             Assert.Contains("team 'data'", message);
+            Assert.Equal(upstream, await _simulator.RequestCountAsync());
         }
 
         // Raising the team's cap lets the members go on; removing it (null) lifts it altogether.
@@ -133,6 +145,8 @@ public sealed class BudgetEndToEndTests : IAsyncLifetime
             TimeSpan.FromSeconds(20), "the team's spend");
         Assert.Equal(4 * PerRequest, team.GetProperty("budget").GetProperty("spentMicros").GetInt64());
         Assert.Equal(["hana", "ivo"], team.GetProperty("userIds").EnumerateArray().Select(u => u.GetString()));
+        Assert.Equal(new Dictionary<string, long> { [SimulatorServer.ProviderKeyFingerprint] = 4 }, await _simulator.RequestsByCredentialAsync());
+        Assert.Equal(0, await _simulator.RejectedCredentialsAsync());
     }
 
     [Fact]
@@ -166,6 +180,10 @@ public sealed class BudgetEndToEndTests : IAsyncLifetime
         Assert.Equal("1", Header(anthropic, "anthropic-ratelimit-requests-remaining"));
         Assert.Equal("10000", Header(anthropic, "anthropic-ratelimit-tokens-limit"));
         Assert.Null(Header(anthropic, "x-ratelimit-limit-requests"));
+
+        // Both formats carry the key differently (Bearer, x-api-key); the provider got its own key either way.
+        Assert.Equal(new Dictionary<string, long> { [SimulatorServer.ProviderKeyFingerprint] = 2 }, await _simulator.RequestsByCredentialAsync());
+        Assert.Equal(0, await _simulator.RejectedCredentialsAsync());
     }
 
     private static string? Header(HttpResponseMessage response, string name) =>

@@ -40,10 +40,12 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         // n:2 of 10 tokens: both outputs are billed (the simulator answers 10 tokens each).
         using var accepted = await PostAsync("/v1/chat/completions", key.Key, """{"model":"sim-large","max_tokens":10,"n":2,"messages":[{"role":"user","content":"hi"}]}""");
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal(before + 1, await fixture.Simulator.RequestCountAsync());
         var row = await CompletedRowAsync(key.KeyId);
         Assert.Equal(20, row.OutputTokens);
         Assert.Equal(row.InputTokens * SimLargeIn + 20 * SimLargeOut, row.CostMicros);
         Assert.Equal(row.InputTokens * SimLargeIn + 2 * 10 * SimLargeOut, row.ReservedMicros);
+        await AssertOnlyTheProviderKeyWentUpstreamAsync();
     }
 
     [Fact]
@@ -58,6 +60,7 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         Assert.Equal(15, row.OutputTokens);
         Assert.Equal(row.InputTokens * SimLargeIn + 15 * SimLargeOut, row.ReservedMicros);
         Assert.Equal(row.ReservedMicros, row.CostMicros);
+        await AssertOnlyTheProviderKeyWentUpstreamAsync();
     }
 
     [Theory]
@@ -67,12 +70,14 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
     public async Task Out_of_range_output_counts_are_refused_before_anything_is_reserved(string body, string message)
     {
         var key = await fixture.Admin.CreateKeyAsync("hostile-n-range", 1m);
+        var before = await fixture.Simulator.RequestCountAsync();
 
         using var response = await PostAsync("/v1/chat/completions", key.Key, body);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(message, await ErrorMessageAsync(response), StringComparison.Ordinal);
         Assert.Empty(await fixture.Ledger.RowsAsync(key.KeyId));
+        Assert.Equal(before, await fixture.Simulator.RequestCountAsync());
     }
 
     [Theory]
@@ -83,11 +88,13 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
     public async Task A_model_that_only_starts_like_a_priced_one_is_not_priced_as_it(string model)
     {
         var key = await fixture.Admin.CreateKeyAsync("hostile-prefix", 1m);
+        var before = await fixture.Simulator.RequestCountAsync();
 
         using var response = await PostAsync("/v1/chat/completions", key.Key, $$"""{"model":"{{model}}","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}""");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("model_not_found", await ErrorCodeAsync(response));
+        Assert.Equal(before, await fixture.Simulator.RequestCountAsync());
     }
 
     [Fact]
@@ -102,6 +109,7 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
 
         // gpt-4o-mini: $0.15 in, $0.60 out per million tokens.
         Assert.Equal((150_000, 600_000), (row.PriceInputMicrosPerMTok, row.PriceOutputMicrosPerMTok));
+        await AssertOnlyTheProviderKeyWentUpstreamAsync();
     }
 
     [Fact]
@@ -111,6 +119,7 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         // gateway writes into the forwarded body: 16 x 20 = 320 micro-dollars of output.
         const long cap = 1_000;
         var key = await fixture.Admin.CreateKeyAsync("hostile-legacy", cap / 1_000_000m);
+        var before = await fixture.Simulator.RequestCountAsync();
 
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 6; i++)
@@ -127,6 +136,10 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         Assert.All(completed, r => Assert.Equal(16, r.OutputTokens));
         Assert.All(completed, r => Assert.Equal(r.InputTokens * SimLargeIn + 16 * SimLargeOut, r.ReservedMicros));
         Assert.True(state.GetProperty("spentMicros").GetInt64() <= cap, $"spent {state.GetProperty("spentMicros")} of a {cap} cap");
+
+        // Only the requests answered 200 reached the provider; the refused ones did not.
+        Assert.Equal(before + completed.Count, await fixture.Simulator.RequestCountAsync());
+        await AssertOnlyTheProviderKeyWentUpstreamAsync();
     }
 
     [Fact]
@@ -140,6 +153,7 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var row = await CompletedRowAsync(key.KeyId);
         Assert.Equal(row.InputTokens * SimLargeIn + 8_192 * SimLargeOut, row.ReservedMicros);
+        await AssertOnlyTheProviderKeyWentUpstreamAsync();
     }
 
     [Theory]
@@ -207,6 +221,7 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         // 1 MiB that is not JSON at all: read, it would be a 400; refused on the key alone, a 401.
         var garbage = new byte[1024 * 1024];
         Array.Fill(garbage, (byte)'{');
+        var before = await fixture.Simulator.RequestCountAsync();
 
         using var madeUp = await PostAsync("/v1/chat/completions", "gw_madeupkey001_" + new string('s', 43), garbage);
         Assert.Equal(HttpStatusCode.Unauthorized, madeUp.StatusCode);
@@ -226,6 +241,7 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         var key = await fixture.Admin.CreateKeyAsync("hostile-large", 1m);
         using var real = await PostAsync("/v1/chat/completions", key.Key, garbage);
         Assert.Equal(HttpStatusCode.BadRequest, real.StatusCode);
+        Assert.Equal(before, await fixture.Simulator.RequestCountAsync());
     }
 
     [Fact]
@@ -248,6 +264,7 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
     public async Task An_unknown_key_under_concurrency_is_always_a_401()
     {
         var madeUp = "gw_nosuchkey0042_" + new string('x', 43);
+        var before = await fixture.Simulator.RequestCountAsync();
 
         var statuses = await Task.WhenAll(Enumerable.Range(0, 150).Select(async _ =>
         {
@@ -256,6 +273,7 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         }));
 
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Unauthorized, s));
+        Assert.Equal(before, await fixture.Simulator.RequestCountAsync());
     }
 
     [Theory]
@@ -270,6 +288,7 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
     public async Task Unrouted_paths_and_wrong_methods_answer_in_the_callers_format(string method, string path, string? header, int status, string format)
     {
         using var http = fixture.Gateway.CreateAdminClient();
+        var before = await fixture.Simulator.RequestCountAsync();
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
         if (header is not null)
         {
@@ -295,6 +314,19 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
                 Assert.Equal(status, body.GetProperty("status").GetInt32());
                 break;
         }
+
+        // Answered by the gateway itself: nothing went upstream.
+        Assert.Equal(before, await fixture.Simulator.RequestCountAsync());
+    }
+
+    /// <summary>
+    /// Whatever reached the provider in this class's tests so far (they share the simulator) came with
+    /// the provider's key: none with a caller's key, none with no key.
+    /// </summary>
+    private async Task AssertOnlyTheProviderKeyWentUpstreamAsync()
+    {
+        Assert.Equal(0, await fixture.Simulator.RejectedCredentialsAsync());
+        Assert.Equal([SimulatorServer.ProviderKeyFingerprint], (await fixture.Simulator.RequestsByCredentialAsync()).Keys);
     }
 
     private async Task<Gateway.Storage.Audit.AuditRecord> CompletedRowAsync(string keyId) =>

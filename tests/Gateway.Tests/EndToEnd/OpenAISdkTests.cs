@@ -11,8 +11,8 @@ namespace Gateway.Tests.EndToEnd;
 /// <summary>The official OpenAI .NET SDK, with only its base URL and key changed, through the gateway.</summary>
 public sealed class OpenAISdkTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
-    // gpt-4o-mini in prices.json: $0.15 and $0.60 per million tokens.
-    private static readonly ModelPrice MiniPrice = new(150_000, 600_000, 75_000);
+    // gpt-4o-mini in prices.json: $0.15 and $0.60 per million tokens, 150,000 and 600,000 micro-dollars.
+    private const long MiniInputPerMTok = 150_000, MiniOutputPerMTok = 600_000;
 
     private ChatClient Client(string key, string model = "gpt-4o-mini") => new(model, new ApiKeyCredential(key), new OpenAIClientOptions
     {
@@ -24,21 +24,25 @@ public sealed class OpenAISdkTests(GatewayFixture fixture) : IClassFixture<Gatew
     public async Task Completion_is_answered_and_audited_with_its_exact_tokens_and_cost()
     {
         var key = await fixture.Admin.CreateKeyAsync("alice", 5m);
+        var withProviderKey = await fixture.Simulator.RequestsWithProviderKeyAsync();
 
         ChatCompletion completion = await Client(key.Key).CompleteChatAsync(
             [new UserChatMessage("Say hello to the gateway.")], new ChatCompletionOptions { MaxOutputTokenCount = 40 });
 
+        // The simulator is deterministic for this prompt: 13 prompt tokens, and its default answer
+        // of 32 tokens, within the 40 allowed.
         Assert.False(string.IsNullOrWhiteSpace(completion.Content[0].Text));
+        Assert.Equal((13, 32), (completion.Usage.InputTokenCount, completion.Usage.OutputTokenCount));
         var row = await SingleSettledRowAsync(key.KeyId);
         Assert.Equal("completed", row.Outcome);
         Assert.Equal(200, row.HttpStatus);
         Assert.False(row.Streaming);
         Assert.True(row.UsageReported);
-        Assert.Equal(completion.Usage.InputTokenCount, row.InputTokens);
-        Assert.Equal(completion.Usage.OutputTokenCount, row.OutputTokens);
-        Assert.Equal(MiniPrice.Cost(completion.Usage.InputTokenCount, completion.Usage.OutputTokenCount), row.CostMicros);
-        Assert.True(row.CostMicros > 0);
-        Assert.Equal((MiniPrice.InputMicrosPerMTok, MiniPrice.OutputMicrosPerMTok), (row.PriceInputMicrosPerMTok, row.PriceOutputMicrosPerMTok));
+        Assert.Equal((13, 32), (row.InputTokens, row.OutputTokens));
+
+        // 13 x $0.15/M + 32 x $0.60/M = 1.95 + 19.2 = 21.15 micro-dollars, rounded up to 22.
+        Assert.Equal(22, row.CostMicros);
+        Assert.Equal((MiniInputPerMTok, MiniOutputPerMTok), (row.PriceInputMicrosPerMTok, row.PriceOutputMicrosPerMTok));
         Assert.True(row.ReservedMicros >= row.CostMicros, "the reservation covers the settled cost");
         Assert.Equal("alice", row.UserId);
         Assert.Equal("test-region", row.Region);
@@ -47,12 +51,17 @@ public sealed class OpenAISdkTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Equal(row.CostMicros, state.GetProperty("spentMicros").GetInt64());
         Assert.Equal(0, state.GetProperty("reservedMicros").GetInt64());
         Assert.Equal(0, state.GetProperty("inFlight").GetInt32());
+
+        // The request reached the provider once, with the provider's key and not the caller's.
+        Assert.Equal(withProviderKey + 1, await fixture.Simulator.RequestsWithProviderKeyAsync());
+        Assert.Equal(0, await fixture.Simulator.RejectedCredentialsAsync());
     }
 
     [Fact]
     public async Task Streamed_completion_is_audited_with_the_usage_the_stream_reported()
     {
         var key = await fixture.Admin.CreateKeyAsync("bob", 5m);
+        var withProviderKey = await fixture.Simulator.RequestsWithProviderKeyAsync();
         var text = new StringBuilder();
         ChatTokenUsage? usage = null;
 
@@ -73,11 +82,15 @@ public sealed class OpenAISdkTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Equal("completed", row.Outcome);
         Assert.True(row.Streaming);
         Assert.True(row.UsageReported);
-        Assert.Equal(usage.InputTokenCount, row.InputTokens);
-        Assert.Equal(usage.OutputTokenCount, row.OutputTokens);
-        Assert.Equal(MiniPrice.Cost(usage.InputTokenCount, usage.OutputTokenCount), row.CostMicros);
-        Assert.True(row.CostMicros > 0, "a streamed request is never recorded as $0");
+        // 12 prompt tokens for this prompt, and the simulator's default answer of 32 tokens.
+        Assert.Equal((12, 32), (usage.InputTokenCount, usage.OutputTokenCount));
+        Assert.Equal((12, 32), (row.InputTokens, row.OutputTokens));
+
+        // 12 x $0.15/M + 32 x $0.60/M = 1.8 + 19.2 = 21 micro-dollars exactly: a streamed request is never recorded as $0.
+        Assert.Equal(21, row.CostMicros);
         Assert.Equal(row.CostMicros, (await SettledStateAsync(key.KeyId, row.CostMicros)).GetProperty("spentMicros").GetInt64());
+        Assert.Equal(withProviderKey + 1, await fixture.Simulator.RequestsWithProviderKeyAsync());
+        Assert.Equal(0, await fixture.Simulator.RejectedCredentialsAsync());
     }
 
     [Fact]
@@ -149,12 +162,14 @@ public sealed class OpenAISdkTests(GatewayFixture fixture) : IClassFixture<Gatew
     {
         var key = await fixture.Admin.CreateKeyAsync("frank", 5m, ["gpt-4o-mini*"]);
         await Client(key.Key).CompleteChatAsync([new UserChatMessage("allowed")], new ChatCompletionOptions { MaxOutputTokenCount = 5 });
+        var before = await fixture.Simulator.RequestCountAsync();
 
         var error = await Assert.ThrowsAsync<ClientResultException>(() =>
             Client(key.Key, "gpt-4o").CompleteChatAsync([new UserChatMessage("not allowed")], new ChatCompletionOptions { MaxOutputTokenCount = 5 }));
 
         Assert.Equal(403, error.Status);
         Assert.Contains("gpt-4o", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await fixture.Simulator.RequestCountAsync());
     }
 
     /// <summary>The key's state once its spend has caught up with its ledger (the row is written first).</summary>

@@ -22,10 +22,13 @@ public sealed class OtherRoutesTests(GatewayFixture fixture) : IClassFixture<Gat
         Assert.Equal(2, embeddings.Count);
         var row = Assert.Single(await Poll.UntilAsync(() => fixture.Ledger.RowsAsync(key.KeyId), r => r.Count > 0, TimeSpan.FromSeconds(10), "ledger row"));
         Assert.Equal(("completed", "/v1/embeddings"), (row.Outcome, row.Endpoint));
-        Assert.Equal(embeddings.Usage.InputTokenCount, row.InputTokens);
-        Assert.Equal(0, row.OutputTokens);
-        // text-embedding-3-small: $0.02 per million input tokens.
-        Assert.Equal(new ModelPrice(20_000, 0, 20_000).Cost(row.InputTokens, 0), row.CostMicros);
+        // The simulator counts the two inputs as 5 tokens together.
+        Assert.Equal(5, embeddings.Usage.InputTokenCount);
+        Assert.Equal((5, 0), (row.InputTokens, row.OutputTokens));
+
+        // text-embedding-3-small: $0.02 per million input tokens: 5 x 0.02 = 0.1 micro-dollars,
+        // rounded up to 1 (the gateway never charges a used request less than it cost).
+        Assert.Equal(1, row.CostMicros);
     }
 
     [Fact]

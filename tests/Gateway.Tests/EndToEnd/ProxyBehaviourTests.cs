@@ -47,11 +47,13 @@ public sealed class ProxyBehaviourTests(GatewayFixture fixture) : IClassFixture<
         // Rows are in settlement order, which need not be request order.
         var plainRow = Assert.Single(rows, r => !r.Streaming);
         var streamedRow = Assert.Single(rows, r => r.Streaming);
-        Assert.Equal(usage.GetProperty("input_tokens").GetInt64(), plainRow.InputTokens);
-        Assert.Equal(usage.GetProperty("output_tokens").GetInt64(), plainRow.OutputTokens);
-        Assert.True(streamedRow.OutputTokens > 0 && streamedRow.CostMicros > 0);
-        // claude-haiku-4-5: $1 in, $5 out per million.
-        Assert.All(rows, r => Assert.Equal(new ModelPrice(1_000_000, 5_000_000, 100_000).Cost(r.InputTokens, r.OutputTokens), r.CostMicros));
+        // "hi" is 8 input tokens to the simulator, and both answers stop at max_tokens, 30.
+        Assert.Equal((8, 30), (usage.GetProperty("input_tokens").GetInt64(), usage.GetProperty("output_tokens").GetInt64()));
+        Assert.Equal((8, 30), (plainRow.InputTokens, plainRow.OutputTokens));
+        Assert.Equal((8, 30), (streamedRow.InputTokens, streamedRow.OutputTokens));
+
+        // claude-haiku-4-5: $1 in, $5 out per million, 1 and 5 micro-dollars a token: 8 x 1 + 30 x 5 = 158.
+        Assert.All(rows, r => Assert.Equal(158, r.CostMicros));
     }
 
     [Fact]

@@ -10,9 +10,13 @@ namespace Gateway.Tests.Fleet;
 public sealed class FleetProcesses : IAsyncDisposable
 {
     private readonly List<GatewayProcess> _processes;
+    private readonly string _name;
+    private readonly IReadOnlyDictionary<string, string> _settings;
 
-    private FleetProcesses(string prefix, SimulatorServer simulator, List<GatewayProcess> processes)
+    private FleetProcesses(string name, IReadOnlyDictionary<string, string> settings, string prefix, SimulatorServer simulator, List<GatewayProcess> processes)
     {
+        _name = name;
+        _settings = settings;
         Prefix = prefix;
         Simulator = simulator;
         _processes = processes;
@@ -27,12 +31,12 @@ public sealed class FleetProcesses : IAsyncDisposable
         var prefix = TestStorage.NewPrefix();
         await TestStorage.CreateTablesAsync(prefix);
         var simulator = await SimulatorServer.StartAsync();
-        var fleet = new FleetProcesses(prefix, simulator, []);
+        var fleet = new FleetProcesses(name, settings, prefix, simulator, []);
         try
         {
             foreach (var role in roles)
             {
-                fleet._processes.Add(await GatewayProcess.StartAsync(new GatewaySettings(prefix, $"{name}-{prefix}", simulator.BaseUrl) { Role = role }, settings));
+                await fleet.AddAsync(role, new Dictionary<string, string>());
             }
         }
         catch
@@ -43,6 +47,24 @@ public sealed class FleetProcesses : IAsyncDisposable
         }
 
         return fleet;
+    }
+
+    /// <summary>
+    /// Starts one more process in this fleet's cluster, with the fleet's settings and
+    /// <paramref name="overrides"/> on top (a front-end with a longer request timeout, say).
+    /// The fleet stops it with the others.
+    /// </summary>
+    public async Task<GatewayProcess> AddAsync(string role, IReadOnlyDictionary<string, string> overrides)
+    {
+        var settings = new Dictionary<string, string>(_settings);
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
+        var process = await GatewayProcess.StartAsync(new GatewaySettings(Prefix, $"{_name}-{Prefix}", Simulator.BaseUrl) { Role = role }, settings);
+        _processes.Add(process);
+        return process;
     }
 
     /// <summary>An admin API client on a front-end of this fleet.</summary>

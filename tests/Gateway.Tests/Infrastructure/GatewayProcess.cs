@@ -12,9 +12,10 @@ public sealed class GatewayProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private GatewayProcess(Process process, string baseUrl, string role, int siloPort)
+    private GatewayProcess(Process process, string baseUrl, string role, int siloPort, string instanceId)
     {
         SiloPort = siloPort;
+        InstanceId = instanceId;
         _process = process;
         BaseUrl = baseUrl;
         Role = role;
@@ -27,6 +28,9 @@ public sealed class GatewayProcess : IAsyncDisposable
     public string BaseUrl { get; }
     public string Role { get; }
     public int SiloPort { get; }
+
+    /// <summary>The front-end instance id its ledger rows carry (<c>Gateway:Frontend:InstanceId</c>).</summary>
+    public string InstanceId { get; }
     public bool HasExited => _process.HasExited;
 
     public static async Task<GatewayProcess> StartAsync(GatewaySettings settings, IReadOnlyDictionary<string, string>? extra = null)
@@ -53,7 +57,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the gateway process");
-        var started = new GatewayProcess(process, $"http://127.0.0.1:{port}", settings.Role, settings.SiloPort);
+        var started = new GatewayProcess(process, $"http://127.0.0.1:{port}", settings.Role, settings.SiloPort, settings.InstanceId);
         await started.WaitHealthyAsync(settings.Role == "silo" ? "/healthz" : "/readyz");
         return started;
     }

@@ -1,4 +1,6 @@
 using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Gateway.Simulator;
 using Microsoft.AspNetCore.Builder;
@@ -23,6 +25,12 @@ public sealed class SimulatorServer : IAsyncDisposable
 
     public const string ProviderKey = "sk-sim-provider-key";
 
+    /// <summary>
+    /// How /sim/stats names <see cref="ProviderKey"/>: the first 8 hex digits of its SHA-256, worked
+    /// out here from that definition rather than by the simulator's own code.
+    /// </summary>
+    public static string ProviderKeyFingerprint { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ProviderKey)))[..8];
+
     public static async Task<SimulatorServer> StartAsync(Action<SimulatorOptions>? configure = null)
     {
         var app = SimulatorApp.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"], o =>
@@ -37,11 +45,32 @@ public sealed class SimulatorServer : IAsyncDisposable
     }
 
     /// <summary>Requests the simulator has received, by endpoint: how tests prove nothing went upstream.</summary>
-    public async Task<long> RequestCountAsync()
+    public async Task<long> RequestCountAsync() => (await StatsAsync()).GetProperty("requests").GetInt64();
+
+    /// <summary>Requests received that asked for a stream (counted as they arrive, before any stall).</summary>
+    public async Task<long> StreamCountAsync() => (await StatsAsync()).GetProperty("streams").GetInt64();
+
+    /// <summary>
+    /// Requests that reached the simulator with a credential other than <see cref="ProviderKey"/>
+    /// (and were rejected with 401): any at all means the gateway failed to swap a caller's key.
+    /// </summary>
+    public async Task<long> RejectedCredentialsAsync() => (await StatsAsync()).GetProperty("rejectedCredentials").GetInt64();
+
+    /// <summary>
+    /// Requests received, by the fingerprint of the credential they presented ("none" for none):
+    /// through the gateway, only <see cref="ProviderKeyFingerprint"/> may ever appear.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, long>> RequestsByCredentialAsync() =>
+        (await StatsAsync()).GetProperty("requestsByCredential").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64(), StringComparer.Ordinal);
+
+    /// <summary>Requests received with <see cref="ProviderKey"/>.</summary>
+    public async Task<long> RequestsWithProviderKeyAsync() =>
+        (await RequestsByCredentialAsync()).GetValueOrDefault(ProviderKeyFingerprint);
+
+    private async Task<JsonElement> StatsAsync()
     {
         using var http = new HttpClient();
-        var stats = await http.GetFromJsonAsync<JsonElement>(BaseUrl + "/sim/stats");
-        return stats.GetProperty("requests").GetInt64();
+        return await http.GetFromJsonAsync<JsonElement>(BaseUrl + "/sim/stats");
     }
 
     /// <summary>
