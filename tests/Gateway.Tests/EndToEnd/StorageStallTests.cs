@@ -50,9 +50,10 @@ public sealed class StorageStallTests(StorageStallTests.Fixture fixture, ITestOu
     public Task While_storage_resets_connections_callers_get_a_fast_503_and_nothing_refused_is_charged() => FaultAsync(FaultMode.Reset, 10);
 
     /// <summary>
-    /// A response that finishes while the store resets connections: its settlement fails on the
-    /// request path, the front-end keeps trying in the background (renewing the lease), and once the
-    /// store is back the request has one <c>completed</c> row at its real cost, not an <c>unknown</c>.
+    /// A response that finishes while the store resets connections: its settled row cannot be
+    /// written, the key's grain writes the same row again until the store answers (the front-end's
+    /// settle waits on it, or retries in the background with the lease renewed), and once the store
+    /// is back the request has one <c>completed</c> row at its real cost, not an <c>unknown</c>.
     /// </summary>
     [Fact]
     public async Task A_response_finished_while_storage_fails_is_settled_at_its_cost_once_storage_returns()
@@ -76,8 +77,9 @@ public sealed class StorageStallTests(StorageStallTests.Fixture fixture, ITestOu
                 requestId = RequestId(response);
             }
 
-            await Poll.UntilAsync(() => Task.FromResult(fixture.Logs.Tail(requestId)), t => t.Contains("retrying in the background", StringComparison.Ordinal),
-                TimeSpan.FromSeconds(15), "its settlement handed to the background");
+            // Its settled row could not be written: the key's grain writes the same row again until storage answers.
+            await Poll.UntilAsync(() => Task.FromResult(fixture.Logs.Tail(key.KeyId)), t => t.Contains("got no answer", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(15), "its settlement's journal write failing and repeated");
             fixture.Proxy.Mode = FaultMode.Pass;
 
             var rows = await Poll.UntilAsync(() => fixture.Ledger.RowsAsync(key.KeyId), r => r.Any(x => x.RequestId == requestId),

@@ -262,6 +262,9 @@ public sealed class TamperEvidenceTests(GatewayFixture fixture) : IClassFixture<
 
         // The head the grain holds reaches the last row once it is committed.
         await Poll.UntilAsync(async () => (await VerifyKeyAsync(key.KeyId)).GetProperty("anchoredSequence").GetInt64() == Rows, TimeSpan.FromSeconds(10), "all rows committed");
+
+        // The rows the tests edit are the stored ledger rows: wait until the copy from the journal has put them there.
+        await fixture.Ledger.CopiedAsync(key.KeyId, Rows);
         return key.KeyId;
     }
 
