@@ -18,41 +18,62 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
     /// <summary>Places a row in its key's chain at <paramref name="sequence"/>, after the row hashed <paramref name="previousHash"/>.</summary>
     public AuditRecord Seal(AuditRecord record, long sequence, string previousHash) => record.Seal(chainKey, sequence, previousHash);
 
+    /// <summary>
+    /// Appends rows of one key (at most 100) in one transaction. Rows already stored with the same
+    /// hash (an earlier copy whose reply was lost, or one a dead silo made before retiring them) count
+    /// as appended and the rest are appended after all; a different row stored at one of these
+    /// sequences is a second writer on the chain: <see cref="LedgerConflictException"/>.
+    /// </summary>
     public async Task AppendAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
     {
-        if (records.Count == 0)
-        {
-            return;
-        }
-
-        if (records.Count > AuditBatch.MaxRows || records.Select(r => r.KeyId).Distinct().Count() != 1)
+        if (records.Count > AuditBatch.MaxRows || records.Select(r => r.KeyId).Distinct().Count() > 1)
         {
             throw new ArgumentException("A ledger append is one partition and at most 100 rows.", nameof(records));
         }
 
-        try
+        var remaining = records.ToList();
+        while (remaining.Count > 0)
         {
-            if (records.Count == 1)
+            try
             {
-                // A lone row needs no batch envelope: a plain insert is one round trip too, and cheaper to serve.
-                await tables.Ledger.AddEntityAsync(records[0].ToEntity(), cancellationToken);
-            }
-            else
-            {
-                await tables.Ledger.SubmitTransactionAsync(records.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToEntity())), cancellationToken);
-            }
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            // An earlier attempt may have committed while its reply was lost: that is success only if
-            // every row already stored is exactly ours. Anything else is a second writer on the chain.
-            foreach (var record in records)
-            {
-                var existing = await tables.Ledger.GetEntityIfExistsAsync<TableEntity>(record.KeyId, TableKeys.Sequence(record.Sequence), cancellationToken: cancellationToken);
-                if (!existing.HasValue || existing.Value?.GetString("Hash") != record.Hash)
+                if (remaining.Count == 1)
                 {
-                    throw new LedgerConflictException(record.KeyId, record.Sequence, ex);
+                    // A lone row needs no batch envelope: a plain insert is one round trip too, and cheaper to serve.
+                    await tables.Ledger.AddEntityAsync(remaining[0].ToEntity(), cancellationToken);
                 }
+                else
+                {
+                    await tables.Ledger.SubmitTransactionAsync(remaining.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToEntity())), cancellationToken);
+                }
+
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                var stored = new List<AuditRecord>();
+                foreach (var record in remaining)
+                {
+                    var existing = await tables.Ledger.GetEntityIfExistsAsync<TableEntity>(record.KeyId, TableKeys.Sequence(record.Sequence), select: ["Hash"], cancellationToken: cancellationToken);
+                    if (!existing.HasValue)
+                    {
+                        continue;
+                    }
+
+                    if (existing.Value?.GetString("Hash") != record.Hash)
+                    {
+                        throw new LedgerConflictException(record.KeyId, record.Sequence, ex);
+                    }
+
+                    stored.Add(record);
+                }
+
+                if (stored.Count == 0)
+                {
+                    // A conflict with no row to show for it: nothing to skip, so no progress is possible.
+                    throw;
+                }
+
+                remaining.RemoveAll(stored.Contains);
             }
         }
     }
