@@ -39,6 +39,7 @@ public static class FrontendServiceCollectionExtensions
         services.TryAddSingleton<ContentStore>();
         services.TryAddSingleton<Gateway.Storage.Journal.JournalShards>();
         services.TryAddSingleton<AuditLedger>();
+        services.TryAddSingleton<UsageRollups>();
         services.AddSingleton(sp =>
         {
             var file = sp.GetRequiredService<IOptions<FrontendOptions>>().Value.PriceFile;

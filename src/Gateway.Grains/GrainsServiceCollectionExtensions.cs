@@ -23,6 +23,7 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton<Gateway.Storage.Journal.JournalShards>();
         services.TryAddSingleton<AuditLedger>();
         services.TryAddSingleton<IntentJournal>();
+        services.TryAddSingleton<UsageRollups>();
         services.TryAddSingleton<LedgerCopier>();
         services.AddMetrics();
         services.TryAddSingleton<KeyMetrics>();

@@ -19,6 +19,7 @@ public sealed class GatewayTables
         var scans = new TableServiceClient(o.ConnectionString, clientOptions);
         LedgerScan = scans.GetTableClient(o.LedgerTable);
         ContentScan = scans.GetTableClient(o.ContentTable);
+        UsageScan = scans.GetTableClient(o.UsageTable);
 
         clientOptions.AddPolicy(new UnscopedQueryGuard(o.UnscopedQueries), Azure.Core.HttpPipelinePosition.PerCall);
         Service = new TableServiceClient(o.ConnectionString, clientOptions);
@@ -27,6 +28,7 @@ public sealed class GatewayTables
         AdminKeys = Service.GetTableClient(o.AdminKeysTable);
         AdminAudit = Service.GetTableClient(o.AdminAuditTable);
         Content = Service.GetTableClient(o.ContentTable);
+        Usage = Service.GetTableClient(o.UsageTable);
     }
 
     /// <summary>Every query through these clients must name its partition (<see cref="StorageOptions.UnscopedQueries"/>).</summary>
@@ -46,6 +48,12 @@ public sealed class GatewayTables
     public TableClient AdminAudit { get; }
     public TableClient Content { get; }
 
+    /// <summary>Per-hour usage rollups, one partition per key.</summary>
+    public TableClient Usage { get; }
+
+    /// <summary>The rollups for the usage report over every key: a scan of a table far smaller than the ledger (one row per key, hour, team and model).</summary>
+    public TableClient UsageScan { get; }
+
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         await Ledger.CreateIfNotExistsAsync(cancellationToken);
@@ -53,6 +61,7 @@ public sealed class GatewayTables
         await AdminKeys.CreateIfNotExistsAsync(cancellationToken);
         await AdminAudit.CreateIfNotExistsAsync(cancellationToken);
         await Content.CreateIfNotExistsAsync(cancellationToken);
+        await Usage.CreateIfNotExistsAsync(cancellationToken);
     }
 
     /// <summary>Readiness: one cheap round trip that fails if storage is unreachable.</summary>

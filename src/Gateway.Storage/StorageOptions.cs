@@ -45,6 +45,7 @@ public sealed class StorageOptions
     public string AdminKeysTable => TablePrefix + "adminkeys";
     public string AdminAuditTable => TablePrefix + "adminaudit";
     public string ContentTable => TablePrefix + "content";
+    public string UsageTable => TablePrefix + "usage";
     public string GrainStateTable => TablePrefix + "grainstate";
     public string MembershipTable => TablePrefix + "membership";
 }

@@ -11,10 +11,11 @@ namespace Gateway.Storage.Audit;
 /// retired from the journal. A copy is idempotent: a row already in the ledger with the same hash
 /// (an earlier copy whose reply was lost, or one made by a silo that died before retiring) counts as
 /// copied. A different row at the same sequence is a fork of the chain: the copy stops for that key,
-/// its rows stay in the journal, and an error is logged. What is not yet copied when a process dies is
-/// still in the journal, where the key's next activation finds it and hands it here again.
+/// its rows stay in the journal, and an error is logged. Copied rows are added to their hour's usage
+/// rollups (<see cref="UsageRollups"/>) before they are retired. What is not yet copied when a process
+/// dies is still in the journal, where the key's next activation finds it and hands it here again.
 /// </summary>
-public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journal, IOptions<StorageOptions> options, TimeProvider time, ILogger<LedgerCopier> logger) : IAsyncDisposable
+public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journal, UsageRollups rollups, IOptions<StorageOptions> options, TimeProvider time, ILogger<LedgerCopier> logger) : IAsyncDisposable
 {
     private static readonly TimeSpan[] Backoff = [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10)];
 
@@ -117,6 +118,10 @@ public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journ
                 try
                 {
                     await ledger.AppendAsync(batch, CancellationToken.None);
+
+                    // Then the hour's rollups; a retry of the batch finds the ledger rows stored and
+                    // the rollups past them, so neither counts a row twice. Only then is the journal emptied.
+                    await rollups.ApplyAsync(batch, CancellationToken.None);
                     Interlocked.Increment(ref _transactions);
                     Interlocked.Add(ref _copied, batch.Count);
                     failures = 0;

@@ -1,0 +1,113 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+
+namespace Gateway.Storage.Audit;
+
+/// <summary>
+/// Usage per key, hour, team and model, kept as the ledger copier copies rows: one row per group in
+/// the key's partition of the usage table (row key <c>yyyyMMddHH~team~model</c>), holding the sums
+/// of the key's ledger rows recorded in that hour and the last sequence counted, so applying the
+/// same rows twice (a copy retried) counts them once. The usage report reads these instead of the
+/// ledger, and they equal the ledger to the micro-dollar.
+/// </summary>
+public sealed class UsageRollups(GatewayTables tables)
+{
+    /// <summary>Adds rows of one key (in sequence order) to their hours' rollups; rows counted already are skipped.</summary>
+    public async Task ApplyAsync(IReadOnlyList<AuditRecord> rows, CancellationToken cancellationToken)
+    {
+        foreach (var group in rows.GroupBy(RowKey, StringComparer.Ordinal))
+        {
+            var first = group.First();
+            for (var attempt = 0; ; attempt++)
+            {
+                var stored = await tables.Usage.GetEntityIfExistsAsync<TableEntity>(first.KeyId, group.Key, cancellationToken: cancellationToken);
+                var entity = stored.HasValue && stored.Value is { } e ? e : New(first, group.Key);
+                var last = entity.GetInt64("LastSequence") ?? 0;
+                var fresh = group.Where(r => r.Sequence > last).ToList();
+                if (fresh.Count == 0)
+                {
+                    break;
+                }
+
+                Add(entity, "Requests", fresh.Count(r => !IsDenied(r)));
+                Add(entity, "Denied", fresh.Where(IsDenied).Sum(r => r.Count));
+                Add(entity, "InputTokens", fresh.Sum(r => r.InputTokens));
+                Add(entity, "OutputTokens", fresh.Sum(r => r.OutputTokens));
+                Add(entity, "CachedInputTokens", fresh.Sum(r => r.CachedInputTokens));
+                Add(entity, "CostMicros", fresh.Sum(r => r.CostMicros));
+                entity["LastSequence"] = fresh[^1].Sequence;
+                try
+                {
+                    if (stored.HasValue)
+                    {
+                        await tables.Usage.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+                    }
+                    else
+                    {
+                        await tables.Usage.AddEntityAsync(entity, cancellationToken);
+                    }
+
+                    break;
+                }
+                catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < 5)
+                {
+                    // Another copier of this key (a silo handing over) moved it meanwhile: read again.
+                }
+            }
+        }
+    }
+
+    /// <summary>Every rollup row of the hours in [<paramref name="from"/>, <paramref name="to"/>) over all keys (the scan client: an operator's report).</summary>
+    public async IAsyncEnumerable<UsageRollup> ReadAsync(DateTimeOffset from, DateTimeOffset to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var filter = TableClient.CreateQueryFilter($"Hour ge {from} and Hour lt {to}");
+        await foreach (var e in tables.UsageScan.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            yield return From(e);
+        }
+    }
+
+    /// <summary>One key's rollup rows (one partition).</summary>
+    public async IAsyncEnumerable<UsageRollup> ReadKeyAsync(string keyId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var e in tables.Usage.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(keyId)}", cancellationToken: cancellationToken))
+        {
+            yield return From(e);
+        }
+    }
+
+    /// <summary>The hour a row counts in: the hour it was recorded in, UTC.</summary>
+    public static DateTimeOffset HourOf(DateTimeOffset at)
+    {
+        var utc = at.ToUniversalTime();
+        return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
+    }
+
+    /// <summary>The rollup row a ledger row counts in.</summary>
+    public static string RowKey(AuditRecord row) =>
+        HourOf(row.RecordedAt).ToString("yyyyMMddHH", CultureInfo.InvariantCulture) + "~" + TableKeys.Sanitize(row.TeamId ?? "") + "~" + TableKeys.Sanitize(row.Model);
+
+    private static bool IsDenied(AuditRecord row) => row.Outcome == "denied";
+
+    private static TableEntity New(AuditRecord row, string rowKey) => new(row.KeyId, rowKey)
+    {
+        ["Hour"] = HourOf(row.RecordedAt),
+        ["KeyId"] = row.KeyId,
+        ["UserId"] = row.UserId,
+        ["TeamId"] = row.TeamId,
+        ["Model"] = row.Model,
+    };
+
+    private static void Add(TableEntity entity, string property, long amount) => entity[property] = (entity.GetInt64(property) ?? 0) + amount;
+
+    private static UsageRollup From(TableEntity e) => new(
+        e.PartitionKey, e.RowKey, e.GetDateTimeOffset("Hour") ?? default, e.GetString("UserId") ?? "", e.GetString("TeamId"), e.GetString("Model") ?? "",
+        e.GetInt64("Requests") ?? 0, e.GetInt64("Denied") ?? 0, e.GetInt64("InputTokens") ?? 0, e.GetInt64("OutputTokens") ?? 0,
+        e.GetInt64("CachedInputTokens") ?? 0, e.GetInt64("CostMicros") ?? 0, e.GetInt64("LastSequence") ?? 0);
+}
+
+/// <summary>A key's usage in one hour, for one team and model.</summary>
+public sealed record UsageRollup(
+    string KeyId, string RowKey, DateTimeOffset Hour, string UserId, string? TeamId, string Model,
+    long Requests, long Denied, long InputTokens, long OutputTokens, long CachedInputTokens, long CostMicros, long LastSequence);
