@@ -24,7 +24,8 @@ public sealed record AuditSeed(
     IReadOnlyList<AuditRecord> TeamRows,
     IReadOnlyList<AuditRecord> OutsiderRows,
     DateTimeOffset Before,
-    DateTimeOffset After)
+    DateTimeOffset After,
+    string KeyASecret)
 {
     /// <summary>Creates the team, users, keys and requests (ids prefixed with <paramref name="name"/>) and waits for every row.</summary>
     public static async Task<AuditSeed> CreateAsync(GatewayFixture fixture, string name)
@@ -64,7 +65,7 @@ public sealed record AuditSeed(
             all => string.Join(", ", all.Select(r => r.Count)));
         var after = DateTimeOffset.UtcNow.AddSeconds(1);
         return new AuditSeed(team, first, second, outsider, a.KeyId, b.KeyId, c.KeyId, d.KeyId,
-            InQueryOrder(rows[0].Concat(rows[1]).Concat(rows[2])), rows[3], before, after);
+            InQueryOrder(rows[0].Concat(rows[1]).Concat(rows[2])), rows[3], before, after, a.Key);
     }
 
     /// <summary>The order the query promises within a page: recorded time, then key id, then sequence.</summary>
