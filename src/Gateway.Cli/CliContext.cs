@@ -27,11 +27,44 @@ internal sealed class CliContext(
         RunAsync(parseResult, call, render, _ => ExitCodes.Success, cancellationToken);
 
     /// <summary>As above, with the exit code chosen from the answer (a check that reports a failure exits non-zero).</summary>
-    public async Task<int> RunAsync<T>(
+    public Task<int> RunAsync<T>(
         ParseResult parseResult,
         Func<AdminApiClient, CancellationToken, Task<ApiResponse<T>>> call,
         Action<T, TextWriter> render,
         Func<T, int> exitCode,
+        CancellationToken cancellationToken) =>
+        RunCoreAsync(
+            parseResult,
+            async (client, settings, ct) =>
+            {
+                var response = await call(client, ct);
+                if (settings.Json)
+                {
+                    stdout.WriteLine(JsonText.Indent(response.RawJson));
+                }
+                else
+                {
+                    render(response.Value, stdout);
+                }
+
+                return exitCode(response.Value);
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// Runs a command that writes its output as it goes (an export, page by page) to standard output or
+    /// wherever it chooses, and returns its exit code; configuration, gateway errors and cancellation are
+    /// reported as for every other command. It may throw <see cref="CliUsageException"/> before sending anything (exit 2).
+    /// </summary>
+    public Task<int> RunStreamingAsync(
+        ParseResult parseResult,
+        Func<AdminApiClient, TextWriter, TextWriter, CancellationToken, Task<int>> run,
+        CancellationToken cancellationToken) =>
+        RunCoreAsync(parseResult, (client, _, ct) => run(client, stdout, stderr, ct), cancellationToken);
+
+    private async Task<int> RunCoreAsync(
+        ParseResult parseResult,
+        Func<AdminApiClient, CliSettings, CancellationToken, Task<int>> run,
         CancellationToken cancellationToken)
     {
         CliSettings settings;
@@ -47,17 +80,11 @@ internal sealed class CliContext(
         try
         {
             using var client = new AdminApiClient(settings, handler);
-            var response = await call(client, cancellationToken);
-            if (settings.Json)
-            {
-                stdout.WriteLine(JsonText.Indent(response.RawJson));
-            }
-            else
-            {
-                render(response.Value, stdout);
-            }
-
-            return exitCode(response.Value);
+            return await run(client, settings, cancellationToken);
+        }
+        catch (CliUsageException ex)
+        {
+            return Fail(ExitCodes.Usage, ex.Message);
         }
         catch (AdminApiException ex)
         {

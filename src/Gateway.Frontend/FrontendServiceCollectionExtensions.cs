@@ -40,6 +40,9 @@ public static class FrontendServiceCollectionExtensions
         services.TryAddSingleton<Gateway.Storage.Journal.JournalShards>();
         services.TryAddSingleton<AuditLedger>();
         services.TryAddSingleton<UsageRollups>();
+        services.TryAddSingleton<LedgerPager>();
+        services.TryAddSingleton<AuditContinuation>();
+        services.AddOptions<AuditQueryOptions>().BindConfiguration(AuditQueryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp =>
         {
             var file = sp.GetRequiredService<IOptions<FrontendOptions>>().Value.PriceFile;

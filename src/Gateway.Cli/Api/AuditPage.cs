@@ -1,13 +1,7 @@
 namespace Gateway.Cli.Api;
 
 /// <summary>
-/// Response of <c>GET /admin/v1/audit</c>: the most recent audited requests of a key or a user, newest
-/// first, and the total cost of the requests that matched. <see cref="Matched"/>, when the gateway
-/// sends it, counts every request that matched, including any that <c>limit</c> left out of
-/// <see cref="Items"/>.
+/// Response of <c>GET /admin/v1/audit</c>: one page of audited requests, oldest first. A non-null
+/// <see cref="Next"/>, passed back as <c>continuation</c> with the same scope and filters, fetches the next page.
 /// </summary>
-internal sealed record AuditPage(
-    IReadOnlyList<AuditEntry>? Items,
-    long TotalCostMicros,
-    string? TotalCostUsd,
-    int? Matched);
+internal sealed record AuditPage(IReadOnlyList<AuditEntry>? Items, string? Next);

@@ -10,6 +10,7 @@ namespace Gateway.Cli.Api;
 [JsonSerializable(typeof(AdminKeyDetails))]
 [JsonSerializable(typeof(ApiProblem))]
 [JsonSerializable(typeof(AuditPage))]
+[JsonSerializable(typeof(AuditExportPage))]
 [JsonSerializable(typeof(AuditVerifyReport))]
 [JsonSerializable(typeof(UsageReport))]
 [JsonSerializable(typeof(CreateAdminKeyRequest))]

@@ -6,7 +6,10 @@ using Gateway.Cli.Output;
 
 namespace Gateway.Cli.Commands;
 
-/// <summary>The <c>audit</c> command: the request audit ledger, who did what when and at what cost; <c>audit verify</c> checks its chains.</summary>
+/// <summary>
+/// The <c>audit</c> command: the request audit ledger, who did what when and at what cost, a page at a
+/// time; <c>audit export</c> streams a time range as CSV or JSON Lines; <c>audit verify</c> checks its chains.
+/// </summary>
 internal static class AuditCommands
 {
     private const int DefaultLimit = 100;
@@ -16,48 +19,47 @@ internal static class AuditCommands
     {
         ArgumentNullException.ThrowIfNull(context);
 
-        var key = TextOption.Create("--key", "Show the requests made with this key (its id, not the secret).", "key-id");
-        var user = EntityIdInput.Option("--user", "Show the requests made with any key of this user.", "user-id");
-        var limit = BoundedIntOption.Create("--limit", $"How many of the most recent requests to show, 1 to {MaxLimit}.", "n", 1, MaxLimit, DefaultLimit);
+        var limit = BoundedIntOption.Create("--limit", $"Requests per page, 1 to {MaxLimit}.", "n", 1, MaxLimit, DefaultLimit);
+        var continuation = TextOption.Create("--continuation", "Start where the previous page ended, as printed after 'More:' (with the same scope and filters).", "token");
 
         var command = new Command(
             "audit",
-            "Show the audited requests of a key or of a user, newest first: who made them, with which model, " +
-            "the tokens, cost and outcome, and the total cost. Give exactly one of --key or --user.");
-        command.Options.Add(key);
-        command.Options.Add(user);
-        var range = TimeRangeOptions.AddTo(
+            "Show audited requests, oldest first, one page at a time: who made them, with which model, the tokens, cost and outcome. " +
+            "Give exactly one of --key, --user, --team or --all-keys; filter by model, outcome, request id and time.");
+        var query = AuditQueryOptions.AddTo(
             command,
             "Only requests recorded at or after this time: an ISO-8601 date-time with 'Z' or an offset, or a date (midnight UTC).",
             "Only requests recorded before this time (exclusive): an ISO-8601 date-time with 'Z' or an offset, or a date (midnight UTC).");
         command.Options.Add(limit);
+        command.Options.Add(continuation);
         command.Subcommands.Add(AuditVerifyCommand.Build(context));
+        command.Subcommands.Add(AuditExportCommand.Build(context));
         command.Validators.Add(result =>
         {
-            // 'audit verify' has its own options and checks.
+            // 'audit verify' and 'audit export' have their own options and checks.
             if (result.Children.OfType<System.CommandLine.Parsing.CommandResult>().Any())
             {
                 return;
             }
 
-            if ((result.GetResult(key) is null) == (result.GetResult(user) is null))
+            if (query.ScopeProblem(result) is { } problem)
             {
-                result.AddError("Give exactly one of --key or --user.");
+                result.AddError(problem);
             }
         });
         command.SetAction((parseResult, cancellationToken) =>
         {
-            var keyId = parseResult.GetTrimmed(key);
-            var query = new StringBuilder("audit?")
-                .Append(keyId is not null
-                    ? "keyId=" + Uri.EscapeDataString(keyId)
-                    : "userId=" + Uri.EscapeDataString(parseResult.GetTrimmed(user)!));
-            range.AppendTo(query, parseResult).Append("&limit=").Append(parseResult.GetValue(limit).ToString(CultureInfo.InvariantCulture));
+            var path = new StringBuilder("audit?").Append(query.ToQuery(parseResult))
+                .Append("&limit=").Append(parseResult.GetValue(limit).ToString(CultureInfo.InvariantCulture));
+            if (parseResult.GetTrimmed(continuation) is { } token)
+            {
+                path.Append("&continuation=").Append(Uri.EscapeDataString(token));
+            }
 
-            var path = query.ToString();
+            var url = path.ToString();
             return context.RunAsync(
                 parseResult,
-                (api, ct) => api.GetAsync(path, CliJsonContext.Default.AuditPage, ct),
+                (api, ct) => api.GetAsync(url, CliJsonContext.Default.AuditPage, ct),
                 Render,
                 cancellationToken);
         });
@@ -69,6 +71,12 @@ internal static class AuditCommands
         if (page.Items is not { Count: > 0 } items)
         {
             output.WriteLine("No audited requests.");
+            if (page.Next is { } after)
+            {
+                // Not expected (a page ends only when full or at the end), but a token is never dropped.
+                output.WriteLine(TerminalText.Clean($"More: --continuation {after}"));
+            }
+
             return;
         }
 
@@ -88,10 +96,14 @@ internal static class AuditCommands
 
         table.WriteTo(output);
 
-        // The total covers every request that matched, which --limit may have left out of the table.
-        var requests = page.Matched ?? items.Count;
+        // Money is summed in micro-dollars, exactly, and only over the rows shown.
+        var micros = items.Sum(i => i.CostMicros);
         output.WriteLine(
-            $"Total: {DisplayFormat.Usd(page.TotalCostUsd)} over {DisplayFormat.Count(requests)} {(requests == 1 ? "request" : "requests")}");
+            $"This page: {DisplayFormat.Usd(MicroDollars.Display(micros))} over {DisplayFormat.Count(items.Count)} {(items.Count == 1 ? "request" : "requests")}");
+        if (page.Next is { } next)
+        {
+            output.WriteLine(TerminalText.Clean($"More: --continuation {next}"));
+        }
     }
 
     private static string Time(DateTimeOffset? value) =>

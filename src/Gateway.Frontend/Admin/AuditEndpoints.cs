@@ -1,4 +1,3 @@
-using Gateway.Core;
 using Gateway.Core.Ids;
 using Gateway.Core.Keys;
 using Gateway.Storage.Admin;
@@ -7,10 +6,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Frontend.Admin;
 
-/// <summary>"Who did this, when, at what cost": the request audit ledger by key or by user, over a time range.</summary>
+/// <summary>"Who did this, when, at what cost": the request audit ledger by key, user or team, filtered and paged; and the chains' verification.</summary>
 public static class AuditEndpoints
 {
     public static RouteGroupBuilder MapAuditApi(this RouteGroupBuilder admin)
@@ -20,56 +20,57 @@ public static class AuditEndpoints
         return admin;
     }
 
+    /// <summary>
+    /// One page of audited requests, oldest first. A key, user or team query reads only the partitions
+    /// of the keys concerned (from the directory grains), each from its position in the continuation
+    /// token on, and merges them in time order; <c>all=true</c> is the unscoped report, a scan of the
+    /// ledger table in key order that pages the same way. Scope and filters come from the request on
+    /// every page; the token only says where to start (docs/audit-queries.md).
+    /// </summary>
     private static async Task<Results<Ok<AuditPage>, ProblemHttpResult>> QueryAsync(
-        IGrainFactory grains, AuditLedger ledger, string? keyId, string? userId, DateTimeOffset? from, DateTimeOffset? to, int? limit, CancellationToken cancellationToken)
+        IGrainFactory grains, LedgerPager pager, AuditContinuation continuations, IOptions<AuditQueryOptions> options,
+        [AsParameters] AuditQueryParameters parameters, CancellationToken cancellationToken)
     {
-        if ((keyId is null) == (userId is null))
+        // 1. Check the parameters.
+        var (query, invalid) = AuditQuery.Parse(parameters);
+        if (query is null)
         {
-            return AdminProblems.BadRequest("Give exactly one of keyId or userId.");
+            return AdminProblems.BadRequest(invalid!);
         }
 
-        if (limit is < 1 or > 1000)
+        // 2. The keys whose partitions are read, through the directory; none to name for the unscoped report.
+        IReadOnlyList<string> keyIds = [];
+        if (!query.Scope.IsUnscoped)
         {
-            return AdminProblems.BadRequest("limit must be between 1 and 1000.");
-        }
-
-        if (from is { } f && to is { } t && f >= t)
-        {
-            return AdminProblems.BadRequest("from must be before to.");
-        }
-
-        IReadOnlyList<string> keyIds;
-        if (keyId is not null)
-        {
-            if (!ApiKeyFormat.IsValidKeyId(keyId) || await grains.GetGrain<IApiKeyGrain>(keyId).GetSnapshot() is null)
+            var (resolved, problem) = await query.Scope.ResolveAsync(grains, options.Value.MaxKeys);
+            if (resolved is null)
             {
-                return AdminProblems.NotFound($"No key with id '{AdminText.Echo(keyId)}'.");
+                return problem!;
             }
 
-            keyIds = [keyId];
-        }
-        else if (EntityId.TryNormalize(userId, out var normalized) && await grains.GetGrain<IUserGrain>(normalized).Get() is { } user)
-        {
-            keyIds = user.KeyIds;
-        }
-        else
-        {
-            return AdminProblems.NotFound($"No user with id '{AdminText.Echo(userId)}'.");
+            keyIds = resolved;
         }
 
-        // Each key is one partition: the query touches only the partitions of the keys asked about.
-        var rows = new List<AuditRecord>();
-        foreach (var id in keyIds)
+        // 3. Where this page starts: a token counts only for the query that gave it out.
+        var fingerprint = query.Fingerprint();
+        IReadOnlyList<LedgerPosition> after = [];
+        if (query.Continuation is { } token)
         {
-            await foreach (var row in ledger.QueryAsync(id, from, to, cancellationToken))
+            var decoded = continuations.Decode(token, fingerprint);
+            if (decoded is null || (query.Scope.IsUnscoped && decoded.Count != 1))
             {
-                rows.Add(row);
+                return AdminProblems.BadRequest(AuditQuery.InvalidContinuation);
             }
+
+            after = decoded;
         }
 
-        var total = rows.Sum(r => r.CostMicros);
-        var items = rows.OrderByDescending(r => r.RecordedAt).ThenByDescending(r => r.Sequence).Take(limit ?? 100).Select(AuditItem.From).ToList();
-        return TypedResults.Ok(new AuditPage(items, total, Money.ToUsd(total), rows.Count));
+        // 4. The page, and where the next one starts.
+        var page = query.Scope.IsUnscoped
+            ? await pager.ScanAsync(after.Count == 1 ? after[0] : null, query.Filter, query.Limit, cancellationToken)
+            : await pager.ReadKeysAsync(keyIds, after.ToDictionary(p => p.KeyId, p => p.Sequence, StringComparer.Ordinal), query.Filter, query.Limit, options.Value.ParallelReads, cancellationToken);
+        var next = page.More ? continuations.Encode(fingerprint, page.Positions) : null;
+        return TypedResults.Ok(new AuditPage([.. page.Rows.Select(AuditItem.From)], next));
     }
 
     /// <summary>

@@ -3,7 +3,10 @@ using Gateway.Storage.Audit;
 
 namespace Gateway.Frontend.Admin;
 
-/// <summary>One audited request as the audit query shows it; money as micro-dollars and a USD string.</summary>
+/// <summary>
+/// One audited request as the audit query shows it; money as micro-dollars and a USD string.
+/// <see cref="TeamId"/> is the team whose budget held the request (null for refusals and rows from before team budgets).
+/// </summary>
 public sealed record AuditItem(
     string KeyId,
     long Sequence,
@@ -33,10 +36,13 @@ public sealed record AuditItem(
     DateTimeOffset StartedAt,
     DateTimeOffset RecordedAt,
     long Count,
-    long OverReservationMicros)
+    long OverReservationMicros,
+    string? TeamId,
+    long PriceCachedMicrosPerMTok)
 {
     public static AuditItem From(AuditRecord r) => new(r.KeyId, r.Sequence, r.RequestId, r.UserId, r.Model, r.Provider, r.Endpoint, r.Streaming,
         r.InputTokens, r.OutputTokens, r.CachedInputTokens, r.UsageReported, r.ReservedMicros, r.CostMicros, Money.ToUsd(r.CostMicros),
         r.PriceInputMicrosPerMTok, r.PriceOutputMicrosPerMTok, r.HttpStatus, r.Outcome, r.Denial, r.Error, r.LatencyMs,
-        r.FrontendInstance, r.Region, r.ClientAddress, r.StartedAt, r.RecordedAt, r.Count, r.OverReservationMicros);
+        r.FrontendInstance, r.Region, r.ClientAddress, r.StartedAt, r.RecordedAt, r.Count, r.OverReservationMicros,
+        r.TeamId, r.PriceCachedMicrosPerMTok);
 }

@@ -1,4 +1,7 @@
 namespace Gateway.Frontend.Admin;
 
-/// <summary>Audited requests, newest first, and the total settled cost of every row that matched.</summary>
-public sealed record AuditPage(IReadOnlyList<AuditItem> Items, long TotalCostMicros, string TotalCostUsd, int Matched);
+/// <summary>
+/// A page of audited requests, oldest first; pass <see cref="Next"/> as <c>continuation</c> (with the
+/// same scope and filters) for the next page. Null: there is no more.
+/// </summary>
+public sealed record AuditPage(IReadOnlyList<AuditItem> Items, string? Next);

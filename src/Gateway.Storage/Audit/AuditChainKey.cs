@@ -32,6 +32,13 @@ public sealed class AuditChainKey
     public bool Verifies(string canonical, string? mac) =>
         mac is { Length: 64 } && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Mac(canonical)), Encoding.ASCII.GetBytes(mac));
 
+    /// <summary>
+    /// A key for another use of the deployment's secret (the audit query's continuation tokens), derived
+    /// with a domain-separated HMAC so that a MAC made for one <paramref name="purpose"/> never passes
+    /// for a chain row's or another purpose's.
+    /// </summary>
+    public byte[] DeriveKey(string purpose) => HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes("gateway derived key\n" + purpose));
+
     /// <summary>Plain SHA-256, lower-case hex: the legacy scheme, and what an attacker without the key can compute.</summary>
     public static string Sha256(string canonical) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
 

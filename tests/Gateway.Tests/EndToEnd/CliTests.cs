@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Gateway.Cli;
 using Gateway.Tests.Infrastructure;
@@ -214,6 +215,210 @@ public sealed class CliTests(GatewayFixture fixture) : IClassFixture<GatewayFixt
             Assert.DoesNotContain(lines, l => l.StartsWith("Status:       deactivated", StringComparison.Ordinal));
             Assert.DoesNotContain(lines, l => l.Contains('\r', StringComparison.Ordinal) || l.Contains('\u001b', StringComparison.Ordinal) || l.Contains('\u202e', StringComparison.Ordinal));
             Assert.Single(lines, l => l.Contains("Eve", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task Audit_export_streams_csv_and_jsonl_that_round_trip_to_the_ledger()
+    {
+        var seed = await AuditSeed.CreateAsync(fixture, "export");
+        var range = new[] { "--from", seed.Before.ToString("O"), "--to", seed.After.ToString("O") };
+        var directory = Directory.CreateTempSubdirectory("gatewayctl-export-");
+        try
+        {
+            // CSV of the team, two rows a request so that the export takes five pages, into a file.
+            var file = Path.Combine(directory.FullName, "team.csv");
+            var csv = await RunAsync(GatewayServer.AdminKey, ["audit", "export", "--team", seed.TeamId, .. range, "--format", "csv", "--page-size", "2", "--output", file]);
+            Assert.True(csv.Exit == 0, csv.Err);
+            Assert.Equal("", csv.Out);
+            Assert.Contains("Exported 9 requests", csv.Err, StringComparison.Ordinal);
+            Assert.Equal([file], Directory.GetFiles(directory.FullName));
+            var records = ParseCsv(await File.ReadAllTextAsync(file));
+            var header = records[0];
+            Assert.Equal(header.Count, header.Distinct().Count());
+            var rows = records.Skip(1).Select(r => header.Zip(r).ToDictionary(p => p.First, p => p.Second)).ToList();
+            Assert.All(records, r => Assert.Equal(header.Count, r.Count));
+            Assert.Equal(seed.TeamRows.Select(r => r.RequestId), rows.Select(r => r["requestId"]));
+            Assert.Equal(seed.TeamRows.Sum(r => r.CostMicros), rows.Sum(r => long.Parse(r["costMicros"], CultureInfo.InvariantCulture)));
+            Assert.True(seed.TeamRows.Sum(r => r.CostMicros) > 0);
+            Assert.All(rows, r => Assert.Equal(long.Parse(r["costMicros"], CultureInfo.InvariantCulture), (long)(decimal.Parse(r["costUsd"], CultureInfo.InvariantCulture) * 1_000_000)));
+            Assert.All(rows, r => Assert.Matches(@"^\d+\.\d{6}$", r["costUsd"]));
+            Assert.Equal("denied", rows.Single(r => r["model"] == "gpt-4o")["outcome"]);
+            Assert.Equal(seed.TeamId, rows.First(r => r["outcome"] == "completed")["teamId"]);
+
+            // JSON Lines of one user, to standard output: one object per line, every row once.
+            var jsonl = await RunAsync(GatewayServer.AdminKey, ["audit", "export", "--user", seed.FirstUser, .. range, "--format", "jsonl", "--page-size", "4"]);
+            Assert.True(jsonl.Exit == 0, jsonl.Err);
+            var lines = jsonl.Out.Split('\n');
+            Assert.Equal("", lines[^1]);
+            var objects = lines[..^1].Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            var expected = seed.TeamRows.Where(r => r.UserId == seed.FirstUser).ToList();
+            Assert.Equal(6, objects.Count);
+            Assert.Equal(expected.Select(r => r.RequestId), objects.Select(o => o.GetProperty("requestId").GetString()));
+            Assert.Equal(expected.Sum(r => r.CostMicros), objects.Sum(o => o.GetProperty("costMicros").GetInt64()));
+
+            var denied = await RunAsync(GatewayServer.AdminKey, ["audit", "export", "--team", seed.TeamId, .. range, "--outcome", "denied", "--format", "jsonl"]);
+            Assert.Equal(seed.KeyC, JsonDocument.Parse(denied.Out.Trim()).RootElement.GetProperty("keyId").GetString());
+            var large = await RunAsync(GatewayServer.AdminKey, ["audit", "export", "--key", seed.KeyA, .. range, "--model", "sim-large", "--format", "csv"]);
+            Assert.Equal(2, ParseCsv(large.Out).Count);
+
+            // The listing pages the same way, a token to go on with.
+            var first = await RunAsync(GatewayServer.AdminKey, "audit", "--team", seed.TeamId, "--limit", "5");
+            Assert.Equal(0, first.Exit);
+            var more = first.Out.Split('\n').Single(l => l.StartsWith("More: --continuation ", StringComparison.Ordinal));
+            var second = await RunAsync(GatewayServer.AdminKey, "audit", "--team", seed.TeamId, "--limit", "5", "--continuation", more["More: --continuation ".Length..].Trim());
+            Assert.Equal(0, second.Exit);
+            Assert.Contains("This page: ", second.Out, StringComparison.Ordinal);
+            Assert.Contains(" over 4 requests", second.Out, StringComparison.Ordinal);
+            Assert.DoesNotContain("More:", second.Out, StringComparison.Ordinal);
+
+            // Refused before anything is sent (2), by the gateway (1), or no gateway at all (3); never a file left behind.
+            var failed = Path.Combine(directory.FullName, "failed.csv");
+            foreach (var args in new[]
+            {
+                new[] { "audit", "export", "--team", seed.TeamId, "--from", range[1], "--to", range[3] },
+                ["audit", "export", "--team", seed.TeamId, .. range, "--format", "xml"],
+                ["audit", "export", .. range, "--format", "csv"],
+                ["audit", "export", "--team", seed.TeamId, "--user", seed.FirstUser, .. range, "--format", "csv"],
+                ["audit", "export", "--team", seed.TeamId, "--from", range[1], "--format", "csv"],
+                ["audit", "export", "--team", seed.TeamId, "--from", range[3], "--to", range[1], "--format", "csv"],
+                ["audit", "export", "--team", seed.TeamId, .. range, "--format", "csv", "--page-size", "1001"],
+                ["audit", "export", "--team", seed.TeamId, .. range, "--format", "csv", "--output", Path.Combine(directory.FullName, "no-such-dir", "x.csv")],
+            })
+            {
+                var refused = await RunAsync(GatewayServer.AdminKey, args);
+                Assert.True(refused.Exit == 2, $"{string.Join(' ', args)}: exit {refused.Exit} {refused.Err}");
+            }
+
+            var unknown = await RunAsync(GatewayServer.AdminKey, ["audit", "export", "--team", "no-such-team", .. range, "--format", "csv", "--output", failed]);
+            Assert.Equal(1, unknown.Exit);
+            Assert.Contains("404", unknown.Err, StringComparison.Ordinal);
+            var unreachable = await GatewayCtl.RunAsync(["audit", "export", "--team", seed.TeamId, .. range, "--format", "csv", "--output", failed], new StringWriter(), new StringWriter(),
+                new Dictionary<string, string?> { ["GATEWAY_URL"] = $"http://127.0.0.1:{FreePorts.Next()}", ["GATEWAY_ADMIN_KEY"] = GatewayServer.AdminKey });
+            Assert.Equal(3, unreachable);
+            Assert.Equal([file], Directory.GetFiles(directory.FullName));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Audit_export_follows_every_page_and_quotes_csv_fields_by_rfc_4180()
+    {
+        // Values a spreadsheet or a naive splitter would get wrong, exactly as a gateway could send them.
+        const string Hostile = "a,b \"quoted\"\r\nnext line";
+        const string Formula = "=HYPERLINK(\"http://x\")";
+        string Row(int n, string error, long cost) => JsonSerializer.Serialize(new
+        {
+            recordedAt = "2026-11-27T10:00:0" + n + "+00:00", requestId = "r" + n, keyId = "k1", sequence = n, userId = "zoë ✓", model = "m", outcome = "completed",
+            costMicros = cost, error,
+        });
+        using var handler = new PagedResponses(new Dictionary<string, string>
+        {
+            [""] = $$"""{"items":[{{Row(1, Hostile, 1_234_567)}},{{Row(2, Formula, 0)}}],"next":"t1"}""",
+            ["t1"] = """{"items":[],"next":"t2"}""",
+            ["t2"] = $$"""{"items":[{{Row(3, " leading and trailing ", 999_999)}}],"next":null}""",
+        });
+        var environment = new Dictionary<string, string?> { ["GATEWAY_URL"] = "http://gateway.invalid", ["GATEWAY_ADMIN_KEY"] = "gwadmin_x" };
+        string[] args = ["audit", "export", "--user", "zoe", "--from", "2026-11-27", "--to", "2026-11-28", "--page-size", "2"];
+
+        var stdout = new StringWriter();
+        Assert.Equal(0, await GatewayCtl.RunAsync([.. args, "--format", "csv"], stdout, new StringWriter(), environment, handler));
+        var records = ParseCsv(stdout.ToString());
+        Assert.Equal(4, records.Count);
+        var column = (string name) => records[0].IndexOf(name);
+        Assert.Equal([Hostile, Formula, " leading and trailing "], records.Skip(1).Select(r => r[column("error")]));
+        Assert.Equal(["1.234567", "0.000000", "0.999999"], records.Skip(1).Select(r => r[column("costUsd")]));
+        Assert.Equal("zoë ✓", records[1][column("userId")]);
+        Assert.Equal("", records[1][column("teamId")]);
+        Assert.Equal(["", "t1", "t2"], handler.Continuations);
+        Assert.All(handler.Queries, q => Assert.Contains("limit=2", q, StringComparison.Ordinal));
+        Assert.All(handler.Queries, q => Assert.Contains("userId=zoe", q, StringComparison.Ordinal));
+
+        stdout = new StringWriter();
+        Assert.Equal(0, await GatewayCtl.RunAsync([.. args, "--format", "jsonl"], stdout, new StringWriter(), environment, handler));
+        var lines = stdout.ToString().Split('\n')[..^1];
+        Assert.Equal(3, lines.Length);
+        Assert.Equal(Hostile, JsonDocument.Parse(lines[0]).RootElement.GetProperty("error").GetString());
+        Assert.Equal("zoë ✓", JsonDocument.Parse(lines[2]).RootElement.GetProperty("userId").GetString());
+    }
+
+    /// <summary>Parses CSV strictly by RFC 4180: CRLF after every record, quotes only around whole fields, doubled inside.</summary>
+    private static List<List<string>> ParseCsv(string text)
+    {
+        var records = new List<List<string>>();
+        var record = new List<string>();
+        var field = new System.Text.StringBuilder();
+        var quoted = false;
+        var wasQuoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quoted)
+            {
+                if (c != '"')
+                {
+                    field.Append(c);
+                }
+                else if (i + 1 < text.Length && text[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
+                }
+                else
+                {
+                    quoted = false;
+                }
+            }
+            else if (c == '"')
+            {
+                Assert.True(field.Length == 0 && !wasQuoted, $"a quote inside an unquoted field at {i}");
+                quoted = wasQuoted = true;
+            }
+            else if (c is ',' or '\r')
+            {
+                record.Add(field.ToString());
+                field.Clear();
+                wasQuoted = false;
+                if (c == '\r')
+                {
+                    Assert.True(i + 1 < text.Length && text[i + 1] == '\n', $"CR without LF at {i}");
+                    i++;
+                    records.Add(record);
+                    record = [];
+                }
+            }
+            else
+            {
+                Assert.True(c != '\n' && !wasQuoted, $"a bare LF or text after a closing quote at {i}");
+                field.Append(c);
+            }
+        }
+
+        Assert.False(quoted, "an unterminated quoted field");
+        Assert.True(record.Count == 0 && field.Length == 0, "the last record is not ended by CRLF");
+        return records;
+    }
+
+    /// <summary>Serves the pages of an audit query by their continuation (none for the first), and records what was asked.</summary>
+    private sealed class PagedResponses(IReadOnlyDictionary<string, string> pages) : HttpMessageHandler
+    {
+        public List<string> Continuations { get; } = [];
+
+        public List<string> Queries { get; } = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(request.RequestUri!.Query);
+            var continuation = query.TryGetValue("continuation", out var value) ? value.ToString() : "";
+            Continuations.Add(continuation);
+            Queries.Add(request.RequestUri.Query);
+            return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK)
+            {
+                Content = new StringContent(pages[continuation], System.Text.Encoding.UTF8, "application/json"),
+            });
         }
     }
 
