@@ -8,7 +8,11 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Gateway.Frontend.Admin;
 
-/// <summary>Spend per user, team, model or key for a time range, computed from the audit ledger.</summary>
+/// <summary>
+/// Spend per user, team, model or key for a range of whole UTC hours, from the per-hour usage
+/// rollups (<see cref="UsageRollups"/>) plus the settled rows not yet rolled up (still in the
+/// journal): equal to the ledger to the micro-dollar, without reading the ledger.
+/// </summary>
 public static class UsageEndpoints
 {
     private static readonly string[] Groupings = ["user", "team", "model", "key"];
@@ -20,7 +24,7 @@ public static class UsageEndpoints
     }
 
     private static async Task<Results<Ok<UsageReport>, ProblemHttpResult>> UsageAsync(
-        IGrainFactory grains, AuditLedger ledger, TimeProvider time, string? groupBy, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken)
+        IGrainFactory grains, UsageRollups rollups, AuditLedger ledger, TimeProvider time, string? groupBy, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken)
     {
         groupBy = (groupBy ?? "user").ToLowerInvariant();
         if (!Groupings.Contains(groupBy))
@@ -28,19 +32,34 @@ public static class UsageEndpoints
             return AdminProblems.BadRequest($"groupBy must be one of {string.Join(", ", Groupings)}.");
         }
 
-        // Default range: the current UTC month so far.
+        // Default range: the current UTC month so far. Rollups are per hour: the range widens to whole hours.
         var now = time.GetUtcNow();
-        var start = from ?? BudgetPeriods.StartOf(BudgetPeriod.Monthly, now);
-        var end = to ?? now.AddSeconds(1);
-        if (start >= end)
+        var start = UsageRollups.HourOf(from ?? BudgetPeriods.StartOf(BudgetPeriod.Monthly, now));
+        var requestedEnd = to ?? now;
+        var end = UsageRollups.HourOf(requestedEnd) == requestedEnd ? requestedEnd : UsageRollups.HourOf(requestedEnd).AddHours(1);
+        if (from is { } f && to is { } t && f >= t)
         {
             return AdminProblems.BadRequest("from must be before to.");
         }
 
-        var rows = new List<AuditRecord>();
-        await foreach (var row in ledger.ScanAsync(start, end, cancellationToken))
+        var entries = new List<UsageEntry>();
+        var rolledUp = new Dictionary<(string KeyId, string RowKey), long>();
+        await foreach (var rollup in rollups.ReadAsync(start, end, cancellationToken))
         {
-            rows.Add(row);
+            rolledUp[(rollup.KeyId, rollup.RowKey)] = rollup.LastSequence;
+            entries.Add(new(rollup.KeyId, rollup.UserId, rollup.TeamId, rollup.Model, rollup.Requests, rollup.Denied, rollup.InputTokens, rollup.OutputTokens, rollup.CostMicros));
+        }
+
+        // Rows settled but not yet copied (so not yet in a rollup): each counted unless its rollup is past it.
+        await foreach (var row in ledger.JournalRowsAsync(start, end, cancellationToken))
+        {
+            if (rolledUp.TryGetValue((row.KeyId, UsageRollups.RowKey(row)), out var last) && row.Sequence <= last)
+            {
+                continue;
+            }
+
+            var denied = row.Outcome == "denied";
+            entries.Add(new(row.KeyId, row.UserId, row.TeamId, row.Model, denied ? 0 : 1, denied ? row.Count : 0, row.InputTokens, row.OutputTokens, row.CostMicros));
         }
 
         // A request counts for the team whose budget held it (the row says which); rows without one
@@ -48,29 +67,31 @@ public static class UsageEndpoints
         var teams = new Dictionary<string, string>(StringComparer.Ordinal);
         if (groupBy == "team")
         {
-            foreach (var userId in rows.Where(r => r.TeamId is null).Select(r => r.UserId).Distinct(StringComparer.Ordinal))
+            foreach (var userId in entries.Where(e => e.TeamId is null).Select(e => e.UserId).Distinct(StringComparer.Ordinal))
             {
                 teams[userId] = (await grains.GetGrain<IUserGrain>(userId).Get())?.TeamId ?? "(no team)";
             }
         }
 
-        var grouped = rows
-            .GroupBy(r => groupBy switch
+        var grouped = entries
+            .GroupBy(e => groupBy switch
             {
-                "team" => r.TeamId ?? teams[r.UserId],
-                "model" => r.Model,
-                "key" => r.KeyId,
-                _ => r.UserId,
+                "team" => e.TeamId ?? teams[e.UserId],
+                "model" => e.Model,
+                "key" => e.KeyId,
+                _ => e.UserId,
             })
             .Select(g =>
             {
-                var cost = g.Sum(r => r.CostMicros);
-                return new UsageRow(g.Key, g.Count(r => r.Outcome != "denied"), g.Where(r => r.Outcome == "denied").Sum(r => r.Count),
-                    g.Sum(r => r.InputTokens), g.Sum(r => r.OutputTokens), cost, Money.ToUsd(cost));
+                var cost = g.Sum(e => e.CostMicros);
+                return new UsageRow(g.Key, g.Sum(e => e.Requests), g.Sum(e => e.Denied), g.Sum(e => e.InputTokens), g.Sum(e => e.OutputTokens), cost, Money.ToUsd(cost));
             })
+            .Where(r => r.Requests + r.Denied > 0)
             .OrderByDescending(r => r.CostMicros).ThenBy(r => r.Group, StringComparer.Ordinal)
             .ToList();
         var total = grouped.Sum(r => r.CostMicros);
         return TypedResults.Ok(new UsageReport(groupBy, start, end, grouped, total, Money.ToUsd(total)));
     }
+
+    private sealed record UsageEntry(string KeyId, string UserId, string? TeamId, string Model, long Requests, long Denied, long InputTokens, long OutputTokens, long CostMicros);
 }
