@@ -38,7 +38,9 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
             // The forwarder swaps any key for the provider's, so its callers' keys are placeholders.
             var many = Enumerable.Range(0, options.Keys).Select(i => new BenchKey($"client-{i}", $"sk-client-{i}")).ToList();
             var one = new[] { new BenchKey("client-hot", "sk-client-hot") };
-            foreach (var scenario in scenarios.Where(s => s.Target == ScenarioTarget.BareForwarder))
+            var ofForwarder = scenarios.Where(s => s.Target == ScenarioTarget.BareForwarder).ToList();
+            await WarmUpProcessAsync(runner, ofForwarder, forwarder.Url, s => s.Workload == KeyWorkload.ManyKeys ? many : one, cancellationToken);
+            foreach (var scenario in ofForwarder)
             {
                 await MeasureAsync(runner, scenario, forwarder.Url, scenario.Workload == KeyWorkload.ManyKeys ? many : one, forwarder, cancellationToken);
             }
@@ -58,7 +60,9 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
             }
 
             var one = new[] { await admin.CreateKeyAsync("bench-hot", "bench-hot", cancellationToken) };
-            foreach (var scenario in scenarios.Where(s => s.Target == ScenarioTarget.Gateway))
+            var ofGateway = scenarios.Where(s => s.Target == ScenarioTarget.Gateway).ToList();
+            await WarmUpProcessAsync(runner, ofGateway, gateway.Url, s => s.Workload == KeyWorkload.ManyKeys ? many : one, cancellationToken);
+            foreach (var scenario in ofGateway)
             {
                 var keys = scenario.Workload == KeyWorkload.ManyKeys ? many : (IReadOnlyList<BenchKey>)one;
                 await MeasureAsync(runner, scenario, gateway.Url, keys, gateway, cancellationToken);
@@ -147,6 +151,25 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
         _phases.Add(("measured", result));
         _results.Add(result);
         await progress.WriteLineAsync($"  {result}");
+    }
+
+    /// <summary>
+    /// Each of a fresh process's scenarios once through its warm-up before any is measured: the code
+    /// paths of all of them are then jitted and tiered up, so the first scenario measured does not
+    /// carry the process's start-up (JIT, tiering, heap growth) that the later ones are spared.
+    /// </summary>
+    private async Task WarmUpProcessAsync(LoadRunner runner, IReadOnlyList<Scenario> scenarios, Uri url, Func<Scenario, IReadOnlyList<BenchKey>> keysOf, CancellationToken cancellationToken)
+    {
+        if (options.WarmupRequests == 0)
+        {
+            return;
+        }
+
+        await progress.WriteLineAsync($"  warming up the process: {options.WarmupRequests:N0} requests of each of its scenarios…");
+        foreach (var scenario in scenarios)
+        {
+            _phases.Add(("process warm-up", await runner.RunAsync(scenario, url, keysOf(scenario), options.ConcurrencyOf(scenario), options.WarmupRequests, cancellationToken)));
+        }
     }
 
     /// <summary>The same non-streamed many-keys requests from one client: the latency added when nothing queues.</summary>

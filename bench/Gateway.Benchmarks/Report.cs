@@ -15,6 +15,11 @@ internal static class Report
         output.WriteLine(Invariant($"  {options.Requests:N0} requests per scenario after {options.WarmupRequests:N0} warm-up; {options.Concurrency} clients not streamed, {options.StreamConcurrency} streamed; {options.Keys} keys of {options.Keys} users, or 1 key"));
         output.WriteLine(Invariant($"  chat completions, gpt-4o-mini, max_tokens 16; simulator latency {options.SimulatorLatencyMs} ms; load generator and simulator in this process,"));
         output.WriteLine("  each proxy in a process of its own (CPU and peak memory are the proxy's alone), Azurite in another, all on this machine");
+        if (LoadAverage() is { } load)
+        {
+            // Other work on the machine takes cores from every process of the run; the figures are only comparable at a similar load.
+            output.WriteLine($"  load average (1, 5, 15 min) at the end of the HTTP scenarios: {load}");
+        }
         output.WriteLine();
     }
 
@@ -94,6 +99,18 @@ internal static class Report
         foreach (var sample in result.Errors.Samples)
         {
             output.WriteLine($"    {sample}");
+        }
+    }
+
+    private static string? LoadAverage()
+    {
+        try
+        {
+            return string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 
