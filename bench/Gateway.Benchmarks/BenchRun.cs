@@ -160,15 +160,15 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
     /// </summary>
     private async Task WarmUpProcessAsync(LoadRunner runner, IReadOnlyList<Scenario> scenarios, Uri url, Func<Scenario, IReadOnlyList<BenchKey>> keysOf, CancellationToken cancellationToken)
     {
-        if (options.WarmupRequests == 0)
+        if (options.ProcessWarmupRequests == 0)
         {
             return;
         }
 
-        await progress.WriteLineAsync($"  warming up the process: {options.WarmupRequests:N0} requests of each of its scenarios…");
+        await progress.WriteLineAsync($"  warming up the process: {options.ProcessWarmupRequests:N0} requests of each of its scenarios…");
         foreach (var scenario in scenarios)
         {
-            _phases.Add(("process warm-up", await runner.RunAsync(scenario, url, keysOf(scenario), options.ConcurrencyOf(scenario), options.WarmupRequests, cancellationToken)));
+            _phases.Add(("process warm-up", await runner.RunAsync(scenario, url, keysOf(scenario), options.ConcurrencyOf(scenario), options.ProcessWarmupRequests, cancellationToken)));
         }
     }
 

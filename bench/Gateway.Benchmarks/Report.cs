@@ -12,7 +12,7 @@ internal static class Report
     public static void PrintHeader(BenchOptions options, TextWriter output)
     {
         output.WriteLine(Invariant($"Gateway benchmark: {RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} cores, {(GCSettings.IsServerGC ? "server" : "workstation")} GC"));
-        output.WriteLine(Invariant($"  {options.Requests:N0} requests per scenario after {options.WarmupRequests:N0} warm-up; {options.Concurrency} clients not streamed, {options.StreamConcurrency} streamed; {options.Keys} keys of {options.Keys} users, or 1 key"));
+        output.WriteLine(Invariant($"  {options.Requests:N0} requests per scenario after {options.WarmupRequests:N0} warm-up ({options.ProcessWarmupRequests:N0} of each first, per proxy process); {options.Concurrency} clients not streamed, {options.StreamConcurrency} streamed; {options.Keys} keys of {options.Keys} users, or 1 key"));
         output.WriteLine(Invariant($"  chat completions, gpt-4o-mini, max_tokens 16; simulator latency {options.SimulatorLatencyMs} ms; load generator and simulator in this process,"));
         output.WriteLine("  each proxy in a process of its own (CPU and peak memory are the proxy's alone), Azurite in another, all on this machine");
         if (LoadAverage() is { } load)
