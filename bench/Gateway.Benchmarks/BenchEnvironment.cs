@@ -12,87 +12,83 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gateway.Benchmarks;
 
 /// <summary>
-/// The simulator and an all-in-one gateway in this process, on loopback ports, with the gateway's
-/// tables on Azurite under a prefix of their own that is dropped again at the end.
+/// The simulator in this process, and what the proxies under test are started with: the bare forwarder
+/// and the gateway in processes of their own (<see cref="ProxyProcess"/>), and for the grain figures a
+/// gateway in this process. The gateway's tables live on Azurite under a prefix of their own that is
+/// dropped again at the end.
 /// </summary>
 internal sealed class BenchEnvironment : IAsyncDisposable
 {
     private readonly WebApplication _simulator;
-    private readonly WebApplication? _gateway;
-    private readonly string _storage;
+    private bool _usedStorage;
 
-    private BenchEnvironment(WebApplication simulator, Uri simulatorUrl, WebApplication? gateway, Uri? gatewayUrl, string storage, string tablePrefix, string adminKey)
+    private BenchEnvironment(WebApplication simulator, Uri simulatorUrl)
     {
         _simulator = simulator;
-        _gateway = gateway;
-        _storage = storage;
         SimulatorUrl = simulatorUrl;
-        GatewayUrl = gatewayUrl;
-        TablePrefix = tablePrefix;
-        Admin = gatewayUrl is null ? null : new AdminClient(gatewayUrl, adminKey);
     }
 
     public Uri SimulatorUrl { get; }
 
-    public Uri? GatewayUrl { get; }
+    public string TablePrefix { get; } = "b" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
 
-    public AdminClient? Admin { get; }
+    public string AdminKey { get; } = "gwadmin_bench-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
-    /// <summary>The gateway's services (its silo's grain factory, ledger…), when a gateway runs.</summary>
-    public IServiceProvider? GatewayServices => _gateway?.Services;
-
-    public string TablePrefix { get; }
-
-    /// <summary>What the simulator insists on: the gateway swaps the caller's key for it, and direct calls present it.</summary>
+    /// <summary>What the simulator insists on: the proxies swap the caller's key for it, and direct calls present it.</summary>
     public static string ProviderKey { get; } = "sk-sim-bench-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
     public static string StorageConnectionString =>
         Environment.GetEnvironmentVariable("GATEWAY_TEST_STORAGE") is { Length: > 0 } configured ? configured : StorageOptions.AzuriteDefault;
 
-    public static async Task<BenchEnvironment> StartAsync(BenchOptions options, bool withGateway)
+    public static async Task<BenchEnvironment> StartAsync(BenchOptions options)
     {
-        var simulator = SimulatorApp.Build(["--urls", "http://127.0.0.1:0", .. QuietLogging.SelectMany(kv => new[] { "--" + kv.Key, kv.Value })], o =>
+        var simulator = SimulatorApp.Build(["--urls", "http://127.0.0.1:0", .. Flatten(QuietLogging)], o =>
         {
             o.ApiKey = ProviderKey;
             o.LatencyMs = options.SimulatorLatencyMs;
-            // The request log is for tests; a benchmark measures the gateway, not the simulator's copying.
+            // The request log is for tests; a benchmark measures the proxies, not the simulator's copying.
             o.RecordedRequests = 0;
         });
         await simulator.StartAsync();
-        var simulatorUrl = AddressOf(simulator);
+        return new BenchEnvironment(simulator, AddressOf(simulator));
+    }
 
-        var prefix = "b" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
-        var adminKey = "gwadmin_bench-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        if (!withGateway)
+    public Task<ProxyProcess> StartForwarderAsync(HttpClient http, CancellationToken cancellationToken) =>
+        ProxyProcess.StartAsync(ChildHost.ServeForwarder, Flatten(new Dictionary<string, string>(QuietLogging)
         {
-            return new BenchEnvironment(simulator, simulatorUrl, null, null, StorageConnectionString, prefix, adminKey);
-        }
+            ["urls"] = "http://127.0.0.1:0",
+            ["Upstream"] = SimulatorUrl.ToString().TrimEnd('/'),
+            ["ProviderKey"] = ProviderKey,
+        }), http, cancellationToken);
 
-        WebApplication? gateway = null;
+    public Task<ProxyProcess> StartGatewayAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        _usedStorage = true;
+        return ProxyProcess.StartAsync(ChildHost.ServeGateway, Flatten(GatewaySettings(TablePrefix)), http, cancellationToken);
+    }
+
+    /// <summary>An all-in-one gateway in this process, for driving grains without HTTP; tables under a prefix of its own.</summary>
+    public async Task<WebApplication> StartInProcessGatewayAsync()
+    {
+        _usedStorage = true;
+        var gateway = GatewayHostBuilder.Build([.. Flatten(GatewaySettings(TablePrefix + "g"))]);
         try
         {
-            gateway = GatewayHostBuilder.Build(GatewayArgs(simulatorUrl, prefix, adminKey));
             await gateway.PrepareStorageAsync();
             await gateway.StartAsync();
-            return new BenchEnvironment(simulator, simulatorUrl, gateway, AddressOf(gateway), StorageConnectionString, prefix, adminKey);
+            return gateway;
         }
         catch
         {
-            if (gateway is not null)
-            {
-                await gateway.DisposeAsync();
-            }
-
-            await simulator.StopAsync();
-            await simulator.DisposeAsync();
+            await gateway.DisposeAsync();
             throw;
         }
     }
 
-    private static string[] GatewayArgs(Uri simulatorUrl, string prefix, string adminKey)
+    private Dictionary<string, string> GatewaySettings(string prefix)
     {
-        var upstream = simulatorUrl.ToString().TrimEnd('/');
-        var settings = new Dictionary<string, string>
+        var upstream = SimulatorUrl.ToString().TrimEnd('/');
+        return new Dictionary<string, string>(QuietLogging)
         {
             ["urls"] = "http://127.0.0.1:0",
             ["role"] = "all",
@@ -101,7 +97,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             ["Gateway:Cluster:ClusterId"] = "bench-" + prefix,
             ["Gateway:Cluster:SiloPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
             ["Gateway:Cluster:GatewayPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
-            ["Gateway:AdminKey"] = adminKey,
+            ["Gateway:AdminKey"] = AdminKey,
             ["Gateway:Upstreams:OpenAI:BaseUrl"] = upstream,
             ["Gateway:Upstreams:OpenAI:ApiKey"] = ProviderKey,
             ["Gateway:Upstreams:Anthropic:BaseUrl"] = upstream,
@@ -109,12 +105,6 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             ["Gateway:Frontend:InstanceId"] = "bench-fe",
             ["Gateway:Frontend:Region"] = "bench",
         };
-        foreach (var (key, value) in QuietLogging)
-        {
-            settings[key] = value;
-        }
-
-        return [.. settings.SelectMany(kv => new[] { "--" + kv.Key, kv.Value })];
     }
 
     /// <summary>Warnings and worse only, and on stderr, so that the figures on stdout stay readable.</summary>
@@ -124,16 +114,15 @@ internal sealed class BenchEnvironment : IAsyncDisposable
         ["Logging:Console:LogToStandardErrorThreshold"] = "Trace",
     };
 
+    private static string[] Flatten(Dictionary<string, string> settings) => [.. settings.SelectMany(kv => new[] { "--" + kv.Key, kv.Value })];
+
     private static Uri AddressOf(WebApplication app) =>
         new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
     public async ValueTask DisposeAsync()
     {
-        Admin?.Dispose();
-        if (_gateway is not null)
+        if (_usedStorage)
         {
-            await _gateway.StopAsync();
-            await _gateway.DisposeAsync();
             await DropTablesAsync();
         }
 
@@ -146,7 +135,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
     {
         try
         {
-            var service = new TableServiceClient(_storage);
+            var service = new TableServiceClient(StorageConnectionString);
             await foreach (var table in service.QueryAsync(filter: (string?)null))
             {
                 if (table.Name.StartsWith(TablePrefix, StringComparison.Ordinal))

@@ -66,8 +66,8 @@ internal static class GrainBench
         var journalBefore = journal.Statistics;
         var cycles = await RunAsync(options.Concurrency, requests, Cycle, cancellationToken);
         var journalAfter = journal.Statistics;
-        var begins = new Figures(beginMs[warmup..]);
-        var settles = new Figures(settleMs[warmup..]);
+        var begins = new LatencyFigures(beginMs[warmup..]);
+        var settles = new LatencyFigures(settleMs[warmup..]);
 
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -118,12 +118,12 @@ internal static class GrainBench
         return ok;
     }
 
-    private static void Row(TextWriter output, string step, double? perSecond, Figures figures) =>
+    private static void Row(TextWriter output, string step, double? perSecond, LatencyFigures figures) =>
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {step,-32} {(perSecond is { } rate ? rate.ToString("N0", CultureInfo.InvariantCulture) : ""),10} {figures.P50,9:F2} {figures.P99,9:F2}"));
 
     /// <summary>Runs <paramref name="count"/> calls with <paramref name="concurrency"/> workers; throughput and per-call latencies.</summary>
-    private static async Task<(double PerSecond, Figures Latencies)> RunAsync(int concurrency, int count, Func<Task> call, CancellationToken cancellationToken)
+    private static async Task<(double PerSecond, LatencyFigures Latencies)> RunAsync(int concurrency, int count, Func<Task> call, CancellationToken cancellationToken)
     {
         var latencies = new double[count];
         var next = -1;
@@ -139,17 +139,6 @@ internal static class GrainBench
             }
         }, cancellationToken)));
         cancellationToken.ThrowIfCancellationRequested();
-        return (count / clock.Elapsed.TotalSeconds, new Figures(latencies));
-    }
-
-    private sealed class Figures(double[] latencies)
-    {
-        private readonly double[] _sorted = [.. latencies.Order()];
-
-        public double P50 => At(0.50);
-
-        public double P99 => At(0.99);
-
-        private double At(double fraction) => _sorted.Length == 0 ? double.NaN : _sorted[Math.Clamp((int)Math.Ceiling(fraction * _sorted.Length) - 1, 0, _sorted.Length - 1)];
+        return (count / clock.Elapsed.TotalSeconds, new LatencyFigures(latencies));
     }
 }

@@ -6,7 +6,7 @@ using System.Text;
 namespace Gateway.Benchmarks;
 
 /// <summary>Sends a fixed number of chat completions from a fixed number of workers and times each one to its last byte.</summary>
-internal sealed class LoadRunner(HttpClient http, int concurrency)
+internal sealed class LoadRunner(HttpClient http)
 {
     private const string Prompt = "Say hello to the benchmark in one short sentence.";
 
@@ -18,7 +18,7 @@ internal sealed class LoadRunner(HttpClient http, int concurrency)
     private static readonly byte[] StreamedBody = Encoding.UTF8.GetBytes(
         $$"""{"model":"gpt-4o-mini","max_tokens":16,"stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"{{Prompt}}"}]}""");
 
-    public async Task<ScenarioResult> RunAsync(Scenario scenario, Uri baseUrl, IReadOnlyList<BenchKey> keys, int requests, CancellationToken cancellationToken)
+    public async Task<ScenarioResult> RunAsync(Scenario scenario, Uri baseUrl, IReadOnlyList<BenchKey> keys, int clients, int requests, CancellationToken cancellationToken)
     {
         var url = new Uri(baseUrl, "/v1/chat/completions");
         var body = scenario.Streaming ? StreamedBody : PlainBody;
@@ -38,9 +38,9 @@ internal sealed class LoadRunner(HttpClient http, int concurrency)
         }
 
         var started = Stopwatch.GetTimestamp();
-        await Task.WhenAll(Enumerable.Range(0, Math.Min(concurrency, requests)).Select(_ => Task.Run(WorkerAsync)));
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(clients, requests)).Select(_ => Task.Run(WorkerAsync)));
         var elapsed = Stopwatch.GetElapsedTime(started);
-        return new ScenarioResult(scenario, requests, elapsed, latencies.Where(double.IsFinite), errors);
+        return new ScenarioResult(scenario, clients, requests, elapsed, latencies.Where(double.IsFinite), errors);
     }
 
     /// <returns>The latency in milliseconds, or NaN when the request failed.</returns>

@@ -5,18 +5,21 @@ namespace Gateway.Benchmarks;
 /// <summary>The figures of one measured phase; latencies are of successful requests only.</summary>
 internal sealed class ScenarioResult
 {
-    private readonly double[] _sortedLatenciesMs;
+    private readonly LatencyFigures _latencies;
 
-    public ScenarioResult(Scenario scenario, int requests, TimeSpan elapsed, IEnumerable<double> latenciesMs, ErrorTally errors)
+    public ScenarioResult(Scenario scenario, int clients, int requests, TimeSpan elapsed, IEnumerable<double> latenciesMs, ErrorTally errors)
     {
         Scenario = scenario;
+        Clients = clients;
         Requests = requests;
         Elapsed = elapsed;
         Errors = errors;
-        _sortedLatenciesMs = [.. latenciesMs.Order()];
+        _latencies = new LatencyFigures(latenciesMs);
     }
 
     public Scenario Scenario { get; }
+
+    public int Clients { get; }
 
     public int Requests { get; }
 
@@ -26,23 +29,26 @@ internal sealed class ScenarioResult
 
     public double RequestsPerSecond => Requests / Elapsed.TotalSeconds;
 
-    public double P50Ms => Percentile(0.50);
+    /// <summary>Successful responses per second: the throughput figure, which failed requests do not inflate.</summary>
+    public double ResponsesPerSecond => Responses / Elapsed.TotalSeconds;
 
-    public double P99Ms => Percentile(0.99);
+    /// <summary>Requests answered 200 with a usage block: what the per-response figures divide by.</summary>
+    public int Responses => _latencies.Count;
 
-    /// <summary>Nearest rank: the smallest latency that at least the given fraction of requests did not exceed.</summary>
-    public double Percentile(double fraction)
-    {
-        if (_sortedLatenciesMs.Length == 0)
-        {
-            return double.NaN;
-        }
+    /// <summary>What the proxy process spent on this phase; null for the simulator called directly.</summary>
+    public ProxyUsage? Usage { get; set; }
 
-        var rank = (int)Math.Ceiling(fraction * _sortedLatenciesMs.Length);
-        return _sortedLatenciesMs[Math.Clamp(rank - 1, 0, _sortedLatenciesMs.Length - 1)];
-    }
+    public double CpuMsPerResponse => Usage is { } u && Responses > 0 ? u.Cpu.TotalMilliseconds / Responses : double.NaN;
+
+    public double TransactionsPerRequest => Usage?.Storage is { } s ? s.Transactions / (double)Requests : double.NaN;
+
+    public double EntityWritesPerRequest => Usage?.Storage is { } s ? s.EntityWrites / (double)Requests : double.NaN;
+
+    public double P50Ms => _latencies.P50;
+
+    public double P99Ms => _latencies.P99;
 
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"{Scenario.Name}: {RequestsPerSecond:F0} req/s, p50 {P50Ms:F2} ms, p99 {P99Ms:F2} ms, {Errors.Total} errors");
+        $"{Scenario.Name} ({Clients} clients): {RequestsPerSecond:F0} req/s, p50 {P50Ms:F2} ms, p99 {P99Ms:F2} ms, {Errors.Total} errors");
 }

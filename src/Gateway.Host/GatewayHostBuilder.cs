@@ -7,6 +7,7 @@ using Gateway.Frontend.Proxy;
 using Gateway.Grains;
 using Gateway.Storage;
 using Gateway.Storage.Admin;
+using Gateway.Storage.Metrics;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
@@ -76,7 +77,7 @@ public static partial class GatewayHostBuilder
                 client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
                 client.UseAzureStorageClustering(o =>
                 {
-                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString);
+                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString, new TableClientOptions().WithTransactionCounting());
                     o.TableName = storage.MembershipTable;
                 });
             });
@@ -88,12 +89,12 @@ public static partial class GatewayHostBuilder
                 silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
                 silo.UseAzureStorageClustering(o =>
                 {
-                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString);
+                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString, new TableClientOptions().WithTransactionCounting());
                     o.TableName = storage.MembershipTable;
                 });
                 silo.AddAzureTableGrainStorage("keys", o =>
                 {
-                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString);
+                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString, new TableClientOptions().WithTransactionCounting());
                     o.TableName = storage.GrainStateTable;
                 });
                 // Failure detection can be tuned per deployment (tests shorten it to seconds).

@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Gateway.Storage.Metrics;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Storage;
@@ -10,7 +11,7 @@ public sealed class GatewayTables
     {
         var o = options.Value;
         // A storage call that hangs must fail and be retried, never stall a key's ledger: bound each try.
-        var clientOptions = new TableClientOptions();
+        var clientOptions = new TableClientOptions().WithTransactionCounting();
         clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
         clientOptions.Retry.MaxRetries = 3;
         clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(100);

@@ -1,0 +1,211 @@
+using Microsoft.AspNetCore.Builder;
+
+namespace Gateway.Benchmarks;
+
+/// <summary>
+/// One run, in phases so that only one proxy runs at a time: the simulator directly, then the bare
+/// forwarder, then the gateway (each scenario followed by the ledger check), then the grains in this
+/// process. Then the figures, the ratios to the floor, and the targets.
+/// </summary>
+internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWriter progress)
+{
+    private static readonly TimeSpan StorageQuiet = TimeSpan.FromMilliseconds(300);
+    private static readonly TimeSpan StorageQuietDeadline = TimeSpan.FromSeconds(15);
+    private const int StorageRoundTrips = 500;
+
+    private readonly List<ScenarioResult> _results = [];
+    private readonly List<(string Phase, ScenarioResult Result)> _phases = [];
+    private readonly StringWriter _ledger = new();
+    private bool _ledgerOk = true;
+
+    public async Task<int> RunAsync(BenchEnvironment environment, CancellationToken cancellationToken)
+    {
+        using var http = LoadClient.Create();
+        var runner = new LoadRunner(http);
+        var scenarios = options.Scenarios;
+        var probe = new LatencyProbe(null, null, null);
+
+        var direct = new[] { new BenchKey("provider", BenchEnvironment.ProviderKey) };
+        foreach (var scenario in scenarios.Where(s => s.Target == ScenarioTarget.Direct))
+        {
+            await MeasureAsync(runner, scenario, environment.SimulatorUrl, direct, null, cancellationToken);
+        }
+
+        if (scenarios.Any(s => s.Target == ScenarioTarget.BareForwarder))
+        {
+            await progress.WriteLineAsync("Starting the bare forwarder…");
+            await using var forwarder = await environment.StartForwarderAsync(http, cancellationToken);
+            // The forwarder swaps any key for the provider's, so its callers' keys are placeholders.
+            var many = Enumerable.Range(0, options.Keys).Select(i => new BenchKey($"client-{i}", $"sk-client-{i}")).ToList();
+            var one = new[] { new BenchKey("client-hot", "sk-client-hot") };
+            var ofForwarder = scenarios.Where(s => s.Target == ScenarioTarget.BareForwarder).ToList();
+            await WarmUpProcessAsync(runner, ofForwarder, forwarder.Url, s => s.Workload == KeyWorkload.ManyKeys ? many : one, cancellationToken);
+            foreach (var scenario in ofForwarder)
+            {
+                await MeasureAsync(runner, scenario, forwarder.Url, scenario.Workload == KeyWorkload.ManyKeys ? many : one, forwarder, cancellationToken);
+            }
+
+            probe = probe with { Floor = await OneClientAsync(runner, scenarios.First(s => s.Target == ScenarioTarget.BareForwarder), forwarder.Url, many, cancellationToken) };
+        }
+
+        if (scenarios.Any(s => s.Target == ScenarioTarget.Gateway))
+        {
+            await progress.WriteLineAsync($"Starting the gateway (Azurite at {StorageEndpoint()})…");
+            await using var gateway = await environment.StartGatewayAsync(http, cancellationToken);
+            using var admin = new AdminClient(gateway.Url, environment.AdminKey);
+            var many = new List<BenchKey>();
+            for (var i = 0; i < options.Keys; i++)
+            {
+                many.Add(await admin.CreateKeyAsync($"bench-user-{i}", $"bench-{i}", cancellationToken));
+            }
+
+            var one = new[] { await admin.CreateKeyAsync("bench-hot", "bench-hot", cancellationToken) };
+            var ofGateway = scenarios.Where(s => s.Target == ScenarioTarget.Gateway).ToList();
+            await WarmUpProcessAsync(runner, ofGateway, gateway.Url, s => s.Workload == KeyWorkload.ManyKeys ? many : one, cancellationToken);
+            foreach (var scenario in ofGateway)
+            {
+                var keys = scenario.Workload == KeyWorkload.ManyKeys ? many : (IReadOnlyList<BenchKey>)one;
+                await MeasureAsync(runner, scenario, gateway.Url, keys, gateway, cancellationToken);
+                await CheckLedgerAsync(admin, scenario.Name, keys, cancellationToken);
+            }
+
+            if (await OneClientAsync(runner, scenarios.First(s => s.Target == ScenarioTarget.Gateway), gateway.Url, many, cancellationToken) is { } oneClient)
+            {
+                await CheckLedgerAsync(admin, "1 client", many, cancellationToken);
+                await progress.WriteLineAsync($"  storage round trip: {StorageRoundTrips} point reads…");
+                probe = probe with { Gateway = oneClient, StorageRoundTrip = await StorageRoundTrip.MeasureAsync(environment.TablePrefix, StorageRoundTrips, cancellationToken) };
+            }
+        }
+
+        await output.WriteLineAsync();
+        Report.PrintHeader(options, output);
+        if (_results.Count > 0)
+        {
+            Report.PrintResults(_results, options.Keys, output);
+            Report.PrintRatios(_results, output);
+        }
+
+        if (probe.Floor is not null || probe.Gateway is not null)
+        {
+            Report.PrintLatency(probe, options.Keys, output);
+        }
+
+        foreach (var (phase, result) in _phases)
+        {
+            Report.PrintErrors(phase, result, output);
+        }
+
+        if (_ledger.GetStringBuilder().Length > 0)
+        {
+            await output.WriteLineAsync("  ledger check after each gateway scenario: every key's spend against the sum of its responses' usage x price");
+            await output.WriteAsync(_ledger.ToString());
+        }
+
+        GrainMemoryResult? grains = null;
+        if (options.Grain)
+        {
+            await progress.WriteLineAsync("Starting a gateway in this process for the grain figures…");
+            await using var host = await environment.StartInProcessGatewayAsync();
+            _ledgerOk &= await GrainBench.RunAsync(host.Services, options, output, progress, cancellationToken);
+            if (options.Grains > 0)
+            {
+                grains = await GrainMemory.RunAsync(host.Services, options, output, progress, cancellationToken);
+            }
+
+            await progress.WriteLineAsync("Stopping the grain figures' gateway…");
+        }
+
+        Targets.Print(_results, probe, grains, output);
+        await output.WriteLineAsync();
+        await output.WriteLineAsync(_ledgerOk ? "ledger check: OK" : "ledger check: MISMATCH (see the keys above)");
+        return _ledgerOk ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Warm-up, then the measured phase, with the proxy's CPU time, peak memory and (for the gateway)
+    /// storage traffic over it. For the gateway the phase ends once its storage writes have stopped, so
+    /// the settlements trailing the last responses are charged to it, and the warm-up's are not.
+    /// </summary>
+    private async Task MeasureAsync(LoadRunner runner, Scenario scenario, Uri url, IReadOnlyList<BenchKey> keys, ProxyProcess? proxy, CancellationToken cancellationToken)
+    {
+        var clients = options.ConcurrencyOf(scenario);
+        await progress.WriteLineAsync($"  {scenario.Name}: {clients} clients, warm-up {options.WarmupRequests:N0}, then {options.Requests:N0} measured…");
+        if (options.WarmupRequests > 0)
+        {
+            _phases.Add(("warm-up", await runner.RunAsync(scenario, url, keys, clients, options.WarmupRequests, cancellationToken)));
+        }
+
+        var isGateway = scenario.Target == ScenarioTarget.Gateway;
+        var storageBefore = isGateway ? await proxy!.WaitForStorageQuietAsync(StorageQuiet, StorageQuietDeadline, cancellationToken) : null;
+        var cpuBefore = proxy?.CpuTime ?? TimeSpan.Zero;
+        var peakReset = proxy?.ResetPeakMemory() ?? false;
+
+        var result = await runner.RunAsync(scenario, url, keys, clients, options.Requests, cancellationToken);
+
+        var storageAfter = isGateway ? await proxy!.WaitForStorageQuietAsync(StorageQuiet, StorageQuietDeadline, cancellationToken) : null;
+        if (proxy is not null)
+        {
+            result.Usage = new ProxyUsage(proxy.CpuTime - cpuBefore, proxy.PeakMemoryBytes, !peakReset, storageAfter is null ? null : storageAfter - storageBefore!);
+        }
+
+        _phases.Add(("measured", result));
+        _results.Add(result);
+        await progress.WriteLineAsync($"  {result}");
+    }
+
+    /// <summary>
+    /// Each of a fresh process's scenarios once through its warm-up before any is measured: the code
+    /// paths of all of them are then jitted and tiered up, so the first scenario measured does not
+    /// carry the process's start-up (JIT, tiering, heap growth) that the later ones are spared.
+    /// </summary>
+    private async Task WarmUpProcessAsync(LoadRunner runner, IReadOnlyList<Scenario> scenarios, Uri url, Func<Scenario, IReadOnlyList<BenchKey>> keysOf, CancellationToken cancellationToken)
+    {
+        if (options.ProcessWarmupRequests == 0)
+        {
+            return;
+        }
+
+        await progress.WriteLineAsync($"  warming up the process: {options.ProcessWarmupRequests:N0} requests of each of its scenarios…");
+        foreach (var scenario in scenarios)
+        {
+            _phases.Add(("process warm-up", await runner.RunAsync(scenario, url, keysOf(scenario), options.ConcurrencyOf(scenario), options.ProcessWarmupRequests, cancellationToken)));
+        }
+    }
+
+    /// <summary>The same non-streamed many-keys requests from one client: the latency added when nothing queues.</summary>
+    private async Task<ScenarioResult?> OneClientAsync(LoadRunner runner, Scenario any, Uri url, IReadOnlyList<BenchKey> keys, CancellationToken cancellationToken)
+    {
+        if (options.LatencyRequests == 0)
+        {
+            return null;
+        }
+
+        var scenario = Scenario.All.First(s => s.Target == any.Target && s.Workload == KeyWorkload.ManyKeys && !s.Streaming);
+        await progress.WriteLineAsync($"  {scenario.Name}: 1 client, {options.LatencyRequests:N0} requests…");
+        var result = await runner.RunAsync(scenario, url, keys, 1, options.LatencyRequests, cancellationToken);
+        _phases.Add(("1 client", result));
+        await progress.WriteLineAsync($"  {result}");
+        return result;
+    }
+
+    private async Task CheckLedgerAsync(AdminClient admin, string after, IReadOnlyList<BenchKey> keys, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var ok = await LedgerCheck.RunAsync(admin, $"after {after}, {keys.Count} key{(keys.Count == 1 ? "" : "s")}", keys, _ledger, cancellationToken);
+            _ledgerOk &= ok;
+            await progress.WriteLineAsync($"  ledger after {after}: {(ok ? "OK" : "MISMATCH")}");
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is InvalidOperationException or HttpRequestException or TaskCanceledException)
+        {
+            await _ledger.WriteLineAsync($"  after {after}: could not read the keys back: {ex.Message}");
+            _ledgerOk = false;
+        }
+    }
+
+    public static string StorageEndpoint()
+    {
+        var endpoint = BenchEnvironment.StorageConnectionString.Split(';').FirstOrDefault(p => p.StartsWith("TableEndpoint=", StringComparison.OrdinalIgnoreCase));
+        return endpoint is null ? "the configured storage" : endpoint["TableEndpoint=".Length..];
+    }
+}

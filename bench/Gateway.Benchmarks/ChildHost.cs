@@ -1,0 +1,64 @@
+using Gateway.Host;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Gateway.Benchmarks;
+
+/// <summary>
+/// This program started again as the proxy under test (<c>serve-gateway</c> or <c>serve-forwarder</c>),
+/// so that the proxy's CPU time and memory can be read from /proc apart from the load generator's.
+/// It prints <c>listening URL</c> once it serves, and stops when its standard input closes (the
+/// benchmark finished or died) or on SIGTERM.
+/// </summary>
+internal static class ChildHost
+{
+    public const string ServeGateway = "serve-gateway";
+    public const string ServeForwarder = "serve-forwarder";
+    public const string ListeningPrefix = "listening ";
+
+    /// <summary>Where the gateway under test answers with its storage counters (see <see cref="StorageCounters"/>).</summary>
+    public const string StorageCountsPath = "/bench/storage";
+
+    public static bool IsChild(string[] args) => args.Length > 0 && args[0] is ServeGateway or ServeForwarder;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        if (args[0] == ServeGateway)
+        {
+            var counters = new StorageCounters();
+            app = GatewayHostBuilder.Build(args[1..], builder => builder.Services.AddSingleton(counters));
+            app.MapGet(StorageCountsPath, () => TypedResults.Ok(counters.Read()));
+            await app.PrepareStorageAsync();
+        }
+        else
+        {
+            app = BareForwarder.Build(args[1..]);
+        }
+
+        await using (app)
+        {
+            await app.StartAsync();
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            await Console.Out.WriteLineAsync(ListeningPrefix + address);
+            await Console.Out.FlushAsync();
+
+            var stopping = new TaskCompletionSource();
+            using var registration = app.Lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
+            var inputClosed = Task.Run(async () =>
+            {
+                while (await Console.In.ReadLineAsync() is not null)
+                {
+                }
+            });
+            await Task.WhenAny(inputClosed, stopping.Task);
+            await app.StopAsync();
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,15 @@
+namespace Gateway.Benchmarks;
+
+/// <summary>
+/// The latency a proxy adds when nothing queues: one client through the bare forwarder and through the
+/// gateway, and one storage round trip (a point read of the same Azurite) to judge the difference by.
+/// </summary>
+internal sealed record LatencyProbe(ScenarioResult? Floor, ScenarioResult? Gateway, LatencyFigures? StorageRoundTrip)
+{
+    /// <summary>What the issue allows the gateway to add: one storage round trip and half a millisecond.</summary>
+    public const double AllowanceMs = 0.5;
+
+    public double AddedP50Ms => Floor is { } f && Gateway is { } g ? g.P50Ms - f.P50Ms : double.NaN;
+
+    public double BoundMs => StorageRoundTrip is { } rtt ? rtt.P50 + AllowanceMs : double.NaN;
+}

@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+
+namespace Gateway.Benchmarks;
+
+/// <summary>
+/// A proxy under test in a child process (this program again, see <see cref="ChildHost"/>): its CPU
+/// time and peak memory come from /proc, so they are the proxy's alone and not the load generator's.
+/// </summary>
+internal sealed class ProxyProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
+
+    private readonly Process _process;
+    private readonly HttpClient _http;
+    private readonly Task _output;
+
+    private ProxyProcess(Process process, Uri url, HttpClient http, Task output)
+    {
+        _process = process;
+        Url = url;
+        _http = http;
+        _output = output;
+    }
+
+    public Uri Url { get; }
+
+    public int Id => _process.Id;
+
+    public static async Task<ProxyProcess> StartAsync(string mode, IEnumerable<string> settings, HttpClient http, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        // The apphost when run as one (dotnet run, bench.sh), else `dotnet Gateway.Benchmarks.dll`.
+        var self = Environment.ProcessPath!;
+        start.FileName = self;
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(ChildHost).Assembly.Location);
+        }
+
+        start.ArgumentList.Add(mode);
+        foreach (var setting in settings)
+        {
+            start.ArgumentList.Add(setting);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {self}.");
+        try
+        {
+            var url = await ReadAddressAsync(process, mode, cancellationToken);
+            // Whatever else it prints goes to our standard error, beside its logs.
+            var output = Task.Run(async () =>
+            {
+                while (await process.StandardOutput.ReadLineAsync(CancellationToken.None) is { } line)
+                {
+                    await Console.Error.WriteLineAsync($"[{mode}] {line}");
+                }
+            }, CancellationToken.None);
+            return new ProxyProcess(process, url, http, output);
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            process.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<Uri> ReadAddressAsync(Process process, string mode, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StartTimeout);
+        try
+        {
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                if (line.StartsWith(ChildHost.ListeningPrefix, StringComparison.Ordinal))
+                {
+                    return new Uri(line[ChildHost.ListeningPrefix.Length..]);
+                }
+
+                await Console.Error.WriteLineAsync($"[{mode}] {line}");
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"The {mode} process did not listen within {StartTimeout.TotalSeconds:F0} s.");
+        }
+
+        await process.WaitForExitAsync(cancellationToken);
+        throw new InvalidOperationException($"The {mode} process exited with {process.ExitCode} before it listened (its errors are above).");
+    }
+
+    /// <summary>User + system CPU time of every thread of the process so far.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
+    /// <summary>
+    /// Starts the peak resident set (VmHWM) afresh at the current size, so the next read is this phase's
+    /// peak. Writing 5 to /proc/PID/clear_refs does that (Linux 4.0 on); false where it is refused.
+    /// </summary>
+    public bool ResetPeakMemory()
+    {
+        try
+        {
+            File.WriteAllText($"/proc/{_process.Id}/clear_refs", "5");
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    public long PeakMemoryBytes
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.PeakWorkingSet64;
+        }
+    }
+
+    /// <summary>The gateway's storage counters so far.</summary>
+    public async Task<StorageCount> ReadStorageAsync(CancellationToken cancellationToken) =>
+        await _http.GetFromJsonAsync<StorageCount>(new Uri(Url, ChildHost.StorageCountsPath), cancellationToken)
+        ?? throw new InvalidOperationException("The gateway answered no storage counts.");
+
+    /// <summary>
+    /// Waits until the gateway has written nothing for <paramref name="quiet"/>: settlement, journal
+    /// retirement and ledger copies trail the last response byte, and belong to the phase that caused them.
+    /// </summary>
+    public async Task<StorageCount> WaitForStorageQuietAsync(TimeSpan quiet, TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var last = await ReadStorageAsync(cancellationToken);
+        var lastChange = clock.Elapsed;
+        while (clock.Elapsed < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+            var now = await ReadStorageAsync(cancellationToken);
+            if (now.EntityWrites != last.EntityWrites || now.Batches != last.Batches)
+            {
+                (last, lastChange) = (now, clock.Elapsed);
+            }
+            else if (clock.Elapsed - lastChange >= quiet)
+            {
+                return now;
+            }
+        }
+
+        return last;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                // Closing its input is how it is told to stop (see ChildHost).
+                _process.StandardInput.Close();
+                using var timeout = new CancellationTokenSource(StopTimeout);
+                try
+                {
+                    await _process.WaitForExitAsync(timeout.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    _process.Kill(entireProcessTree: true);
+                    await _process.WaitForExitAsync(CancellationToken.None);
+                }
+            }
+
+            await _output;
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System.Diagnostics.Metrics;
+using Azure.Core;
+using Azure.Data.Tables;
+
+namespace Gateway.Storage.Metrics;
+
+/// <summary>
+/// What the gateway asks of Table Storage, on the meter <c>Gateway.Storage</c>: every HTTP request,
+/// each retry included, is a <b>transaction</b> (what Azure bills, and throttles at about 20,000/s
+/// per account), and every entity it writes is an <b>entity write</b> (a <c>$batch</c> carries up to
+/// 100 of them; the per-partition target is about 2,000 entities/s). Every Table client the gateway
+/// creates, Orleans' clustering and grain-state clients included, counts through
+/// <see cref="WithTransactionCounting"/>.
+/// </summary>
+public static class StorageMetrics
+{
+    public const string MeterName = "Gateway.Storage";
+    public const string TransactionsInstrument = "gateway.storage.transactions";
+    public const string EntityWritesInstrument = "gateway.storage.entity_writes";
+
+    /// <summary>The tag on <see cref="TransactionsInstrument"/>: <c>read</c>, <c>write</c>, <c>batch</c> or <c>table</c> (create or delete a table).</summary>
+    public const string OperationTag = "operation";
+
+    // Static rather than from IMeterFactory: Orleans' storage clients are built while the host is still
+    // being configured, before there is a service provider to ask.
+    private static readonly Meter Meter = new(MeterName);
+
+    internal static Counter<long> Transactions { get; } = Meter.CreateCounter<long>(TransactionsInstrument, "{transaction}",
+        "HTTP requests sent to Table Storage, each retry counted: what storage bills and throttles per account.");
+
+    internal static Counter<long> EntityWrites { get; } = Meter.CreateCounter<long>(EntityWritesInstrument, "{entity}",
+        "Entities inserted, updated or deleted: one per plain write, one per operation inside a $batch.");
+
+    /// <summary>Adds the counting policy, per try, so a retried request counts as the transactions it cost.</summary>
+    public static TableClientOptions WithTransactionCounting(this TableClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.AddPolicy(StorageTransactionPolicy.Instance, HttpPipelinePosition.PerRetry);
+        return options;
+    }
+}
