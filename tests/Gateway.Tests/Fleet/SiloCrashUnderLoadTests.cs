@@ -126,6 +126,22 @@ public sealed class SiloCrashUnderLoadTests(ITestOutputHelper output) : IAsyncLi
                 TimeSpan.FromSeconds(60), "the user's budget to settle to the ledger");
             Assert.Equal(rows.Count(r => r.Outcome != "denied"), user.GetProperty("budget").GetProperty("periodRequests").GetInt64());
             Assert.Equal(0, await _fleet.Simulator.RejectedCredentialsAsync());
+
+            // Every row was copied out of the journal into the ledger, and the usage rollups equal it to the micro-dollar.
+            await ledger.CopiedAsync(key.KeyId, rows.Count);
+            var rollups = new Gateway.Storage.Audit.UsageRollups(new Gateway.Storage.GatewayTables(Microsoft.Extensions.Options.Options.Create(TestStorage.Options(_fleet.Prefix))));
+            var rolled = await Poll.UntilAsync(async () =>
+            {
+                var list = new List<Gateway.Storage.Audit.UsageRollup>();
+                await foreach (var r in rollups.ReadKeyAsync(key.KeyId))
+                {
+                    list.Add(r);
+                }
+
+                return list;
+            }, r => r.Sum(x => x.Requests + x.Denied) == rows.Sum(x => x.Outcome == "denied" ? x.Count : 1), TimeSpan.FromSeconds(30), "rollups covering every row");
+            Assert.Equal(rows.Sum(r => r.CostMicros), rolled.Sum(r => r.CostMicros));
+            Assert.Equal(rows.Sum(r => r.InputTokens + r.OutputTokens), rolled.Sum(r => r.InputTokens + r.OutputTokens));
         }
         finally
         {

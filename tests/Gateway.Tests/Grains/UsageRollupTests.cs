@@ -1,0 +1,71 @@
+using Gateway.Core.Keys;
+using Gateway.Storage.Audit;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Grains;
+
+/// <summary>
+/// The per-hour usage rollups the ledger copier keeps equal the key's ledger rows to the micro-dollar,
+/// by model, with refusals counted apart; applying the same rows again (a copy retried) changes nothing.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class UsageRollupTests(ClusterFixture fixture)
+{
+    private const string Secret = "the-secret";
+
+    [Fact]
+    public async Task Rollups_equal_the_ledger_by_model_and_a_repeated_copy_counts_nothing_twice()
+    {
+        var keyId = ApiKeyFormat.NewKeyId();
+        var grain = fixture.Client.GetGrain<IApiKeyGrain>(keyId);
+        await grain.Create(new CreateKeyCommand("user-" + keyId, null, 10_000, [], ApiKeyFormat.Hash(Secret), "test"));
+
+        // 5 on model a at 100 in × $1/M + 50 out × $2/M = 200 µ$; 3 on model b at 10 in × $3/M + 7 out × $9/M = 30 + 63 = 93 µ$;
+        // then one asking to reserve more than the $0.01 cap: refused, a denied row at 0.
+        await SettleAsync(grain, "model-a", new ModelPrice(1_000_000, 2_000_000, 0), 100, 50, 5);
+        await SettleAsync(grain, "model-b", new ModelPrice(3_000_000, 9_000_000, 0), 10, 7, 3);
+        Assert.Equal(DenialReason.OverBudget, (await grain.Begin(Begin("model-a", new ModelPrice(1_000_000, 2_000_000, 0), 20_000))).Denial);
+
+        await fixture.Ledger.CopiedAsync(keyId, 9);
+        var ledger = await fixture.Ledger.RowsAsync(keyId);
+        var rollups = new UsageRollups(fixture.Tables);
+        var byModel = await Poll.UntilAsync(() => ReadAsync(rollups, keyId), r => r.Sum(x => x.Requests + x.Denied) == 9, TimeSpan.FromSeconds(20), "the rollups");
+
+        Assert.Equal(1_279, ledger.Sum(r => r.CostMicros));
+        Assert.Equal(ledger.Sum(r => r.CostMicros), byModel.Sum(r => r.CostMicros));
+        var a = byModel.Where(r => r.Model == "model-a").ToList();
+        var b = byModel.Where(r => r.Model == "model-b").ToList();
+        Assert.Equal((5L, 1L, 500L, 250L, 1_000L), (a.Sum(r => r.Requests), a.Sum(r => r.Denied), a.Sum(r => r.InputTokens), a.Sum(r => r.OutputTokens), a.Sum(r => r.CostMicros)));
+        Assert.Equal((3L, 0L, 30L, 21L, 279L), (b.Sum(r => r.Requests), b.Sum(r => r.Denied), b.Sum(r => r.InputTokens), b.Sum(r => r.OutputTokens), b.Sum(r => r.CostMicros)));
+
+        // A copy that is retried applies the same rows again: counted once.
+        await rollups.ApplyAsync(ledger, CancellationToken.None);
+        Assert.Equal(1_279, (await ReadAsync(rollups, keyId)).Sum(r => r.CostMicros));
+    }
+
+    private static async Task SettleAsync(IApiKeyGrain grain, string model, ModelPrice price, long input, long output, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var begin = Begin(model, price, 500);
+            var accepted = await grain.Begin(begin);
+            Assert.True(accepted.Accepted);
+            await grain.Settle(new SettleRequest(begin.Context, accepted.Reservation!, price, new UsageReport(input, output, 0, true), RequestOutcome.Completed, 200, 5, null));
+        }
+    }
+
+    private static BeginRequest Begin(string model, ModelPrice price, long reserve) => new(
+        new RequestContext(Guid.NewGuid().ToString("N"), model, "openai", "/v1/chat/completions", false, "fe", "r", ClusterFixture.Time.GetUtcNow(), "10.0.0.7"),
+        ApiKeyFormat.Hash(Secret), price, 100, 100, false, reserve);
+
+    private static async Task<List<UsageRollup>> ReadAsync(UsageRollups rollups, string keyId)
+    {
+        var rows = new List<UsageRollup>();
+        await foreach (var row in rollups.ReadKeyAsync(keyId))
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+}
