@@ -27,10 +27,17 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     private long _commits;
     private long _rows;
 
-    public GroupCommitWriter(TableClient table, ILogger logger)
+    private readonly TimeSpan _linger;
+
+    /// <param name="linger">
+    /// How long a batch waits for more rows once the first is queued: zero for writes a caller waits
+    /// on, a little for writes nobody waits on (retirements), so each transaction carries more rows.
+    /// </param>
+    public GroupCommitWriter(TableClient table, ILogger logger, TimeSpan linger = default)
     {
         _table = table;
         _logger = logger;
+        _linger = linger;
         _pump = Task.Run(PumpAsync);
     }
 
@@ -68,6 +75,11 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         PendingWrite? carried = null;
         while (carried is not null || await reader.WaitToReadAsync())
         {
+            if (_linger > TimeSpan.Zero)
+            {
+                await Task.Delay(_linger);
+            }
+
             await _commitSlots.WaitAsync();
             batch.Clear();
             var rows = 0;

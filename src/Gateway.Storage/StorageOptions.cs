@@ -26,7 +26,7 @@ public sealed class StorageOptions
     /// no request in flight: intents recorded under the old count are looked for under the new one.
     /// </summary>
     [Range(1, 256)]
-    public int JournalShards { get; set; } = 8;
+    public int JournalShards { get; set; } = 2;
 
     /// <summary>
     /// A query on the gateway's own paths that names no partition: counted (<c>Warn</c>, the default),
@@ -38,7 +38,7 @@ public sealed class StorageOptions
     /// How long a settled row waits in the journal before it is copied into its key's ledger partition,
     /// so that one transaction carries many of a key's rows. Readers see the row at once either way.
     /// </summary>
-    public TimeSpan LedgerCopyLinger { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan LedgerCopyLinger { get; set; } = TimeSpan.FromSeconds(2);
 
     public string LedgerTable => TablePrefix + "ledger";
     public string JournalTable => TablePrefix + "journal";

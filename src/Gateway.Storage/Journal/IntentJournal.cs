@@ -25,12 +25,15 @@ public sealed class IntentJournal : IAsyncDisposable
     // settlements the request path waits for.
     private readonly GroupCommitWriter _retirements;
 
+    /// <summary>Nobody waits on a retirement: letting them gather a moment puts many in each transaction.</summary>
+    private static readonly TimeSpan RetirementLinger = TimeSpan.FromMilliseconds(200);
+
     public IntentJournal(GatewayTables tables, JournalShards shards, ILogger<IntentJournal> logger)
     {
         _tables = tables;
         _shards = shards;
         _writer = new(tables.Journal, logger);
-        _retirements = new(tables.Journal, logger);
+        _retirements = new(tables.Journal, logger, RetirementLinger);
     }
 
     /// <summary>Every partition of the journal.</summary>
