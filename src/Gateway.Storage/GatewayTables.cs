@@ -36,7 +36,7 @@ public sealed class GatewayTables
     public TableServiceClient Service { get; }
 
     /// <summary>
-    /// The ledger for operators' whole-table reads only: the usage report over a time range and
+    /// The ledger for operators' whole-table reads only: the unscoped audit report and
     /// "verify all". Never used on a request's path or by a grain.
     /// </summary>
     public TableClient LedgerScan { get; }

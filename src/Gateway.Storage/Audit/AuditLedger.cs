@@ -160,10 +160,6 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
         }
     }
 
-    /// <summary>
-    /// Every key's rows recorded in [from, to), across partitions (refusals that no key owns are
-    /// left out). A scan of the whole ledger table: fine for an operator's report, not a hot path.
-    /// </summary>
     /// <summary>Settled rows still in the journal (not yet copied) recorded in [from, to): every shard, each read on its own.</summary>
     public async IAsyncEnumerable<AuditRecord> JournalRowsAsync(DateTimeOffset from, DateTimeOffset to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -177,37 +173,6 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
                     yield return AuditRecord.FromJournalEntity(entity);
                 }
             }
-        }
-    }
-
-    public async IAsyncEnumerable<AuditRecord> ScanAsync(DateTimeOffset from, DateTimeOffset to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        // The journal's settled rows first (each shard on its own), then the ledger: a row copied
-        // meanwhile is counted once, by its key and sequence.
-        var range = TableClient.CreateQueryFilter($"RecordedAt ge {from} and RecordedAt lt {to}");
-        var pending = new Dictionary<(string, long), AuditRecord>();
-        foreach (var partition in shards.Partitions)
-        {
-            await foreach (var entity in tables.Journal.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(partition)} and {range}", cancellationToken: cancellationToken))
-            {
-                if (AuditRecord.IsSettledJournalRow(entity))
-                {
-                    var row = AuditRecord.FromJournalEntity(entity);
-                    pending[(row.KeyId, row.Sequence)] = row;
-                }
-            }
-        }
-
-        await foreach (var entity in tables.LedgerScan.QueryAsync<TableEntity>("PartitionKey lt '~' and " + range, cancellationToken: cancellationToken))
-        {
-            var row = AuditRecord.FromEntity(entity);
-            pending.Remove((row.KeyId, row.Sequence));
-            yield return row;
-        }
-
-        foreach (var row in pending.Values)
-        {
-            yield return row;
         }
     }
 

@@ -114,10 +114,6 @@ public sealed class IntentJournal : IAsyncDisposable
     public Task<IReadOnlyList<IntentEntry>> FindByTeamAsync(string teamId, CancellationToken cancellationToken) =>
         FindIntentsAsync(Partitions, $"TeamId eq {TableKeys.Quote(teamId)}", cancellationToken);
 
-    /// <summary>Intents opened before a point in time: every partition, each read on its own.</summary>
-    public Task<IReadOnlyList<IntentEntry>> FindOpenedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
-        FindIntentsAsync(Partitions, TableClient.CreateQueryFilter($"StartedAt lt {before}"), cancellationToken);
-
     /// <summary>
     /// Keys with rows (intents or settled rows) started before a point in time: what the sweep hands
     /// to their grains, whose activation settles abandoned intents and copies settled rows a dead
