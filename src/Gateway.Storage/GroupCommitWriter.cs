@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Azure;
 using Azure.Data.Tables;
 using Gateway.Storage.Audit;
+using Gateway.Storage.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Storage;
@@ -152,7 +153,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         {
             try
             {
-                await _table.SubmitTransactionAsync(actions);
+                await _table.SubmitCountedAsync(actions);
                 Interlocked.Increment(ref _commits);
                 Interlocked.Add(ref _rows, actions.Count);
                 foreach (var item in items)
@@ -183,7 +184,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         {
             if (item.Actions.Count > 1)
             {
-                await _table.SubmitTransactionAsync(item.Actions);
+                await _table.SubmitCountedAsync([.. item.Actions]);
             }
             else if (item.Actions[0] is { ActionType: TableTransactionActionType.Delete } delete)
             {

@@ -429,7 +429,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             if (result.Accepted && _withdrawn.ContainsKey(requestId))
             {
                 // Accepted after its front-end stopped waiting: nothing will be sent, so undo it all.
-                NotSent(request.Context, GrainFactory.GetGrain<IUserGrain>(_state.State.UserId), DenialReason.StorageUnavailable, WithdrawnMessage);
+                NotSent(request.Context, GrainFactory.GetGrainFast<IUserGrain>(_state.State.UserId), DenialReason.StorageUnavailable, WithdrawnMessage);
                 return Withdrawn();
             }
 
@@ -470,7 +470,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         }
 
         // Accepted too late for its front-end (held), or never begun: either way, not sent.
-        NotSent(context, GrainFactory.GetGrain<IUserGrain>(_state.State.UserId), DenialReason.StorageUnavailable, WithdrawnMessage);
+        NotSent(context, GrainFactory.GetGrainFast<IUserGrain>(_state.State.UserId), DenialReason.StorageUnavailable, WithdrawnMessage);
     }
 
     /// <summary>Whether the ledger holds a row for the request; when it cannot be read, taken as not (at worst a second zero-cost row).</summary>
@@ -592,7 +592,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 
         // Then the budgets above the key, in a fixed order: the user's grain holds it on the user's
         // budget and then on the team's.
-        var user = GrainFactory.GetGrain<IUserGrain>(userId);
+        var user = GrainFactory.GetGrainFast<IUserGrain>(userId);
         BudgetHoldResult held;
         try
         {
@@ -1199,7 +1199,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     {
         try
         {
-            var user = GrainFactory.GetGrain<IUserGrain>(_state.State.UserId);
+            var user = GrainFactory.GetGrainFast<IUserGrain>(_state.State.UserId);
             while (_forwardQueue.Count > 0)
             {
                 var batch = _forwardQueue.Take(500).ToList();

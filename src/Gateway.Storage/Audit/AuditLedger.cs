@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Gateway.Storage.Metrics;
 
 namespace Gateway.Storage.Audit;
 
@@ -43,7 +44,7 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
                 }
                 else
                 {
-                    await tables.Ledger.SubmitTransactionAsync(remaining.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToEntity())), cancellationToken);
+                    await tables.Ledger.SubmitCountedAsync([.. remaining.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToEntity()))], cancellationToken);
                 }
 
                 return;

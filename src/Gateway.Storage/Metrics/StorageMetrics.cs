@@ -31,6 +31,24 @@ public static class StorageMetrics
     internal static Counter<long> EntityWrites { get; } = Meter.CreateCounter<long>(EntityWritesInstrument, "{entity}",
         "Entities inserted, updated or deleted: one per plain write, one per operation inside a $batch.");
 
+    /// <summary>Rows of the <c>$batch</c> being sent on this async flow, so the policy need not serialize the batch again to count them.</summary>
+    internal static AsyncLocal<int> BatchRows { get; } = new();
+
+    /// <summary>
+    /// <see cref="TableClient.SubmitTransactionAsync"/>, telling the counting policy how many entities
+    /// the batch writes. Without it the policy writes the batch's body out once more to count its
+    /// request lines: profiled under load, that copy was 2% of the gateway's CPU while anyone listened.
+    /// </summary>
+    public static async Task<Azure.Response<IReadOnlyList<Azure.Response>>> SubmitCountedAsync(
+        this TableClient table, IReadOnlyCollection<TableTransactionAction> actions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(actions);
+        // Set inside this async method, so it flows into the pipeline and is gone again when it returns.
+        BatchRows.Value = actions.Count;
+        return await table.SubmitTransactionAsync(actions, cancellationToken);
+    }
+
     /// <summary>Adds the counting policy, per try, so a retried request counts as the transactions it cost.</summary>
     public static TableClientOptions WithTransactionCounting(this TableClientOptions options)
     {

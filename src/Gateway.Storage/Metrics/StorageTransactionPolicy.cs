@@ -37,9 +37,14 @@ internal sealed class StorageTransactionPolicy : HttpPipelinePolicy
         if (resource == "$batch")
         {
             StorageMetrics.Transactions.Add(1, Batch);
-            // Reading the body again costs a copy of it, so only while someone listens for the figure.
-            if (StorageMetrics.EntityWrites.Enabled && request.Content is { } content)
+            if (StorageMetrics.BatchRows.Value is > 0 and var rows)
             {
+                StorageMetrics.EntityWrites.Add(rows);
+            }
+            else if (StorageMetrics.EntityWrites.Enabled && request.Content is { } content)
+            {
+                // A batch sent without saying its size (Orleans' own): reading the body again costs a
+                // copy of it, so only while someone listens for the figure.
                 var operations = new RequestLineCounter();
                 content.WriteTo(operations, CancellationToken.None);
                 StorageMetrics.EntityWrites.Add(operations.Count);
