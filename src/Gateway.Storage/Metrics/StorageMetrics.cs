@@ -21,6 +21,9 @@ public static class StorageMetrics
     /// <summary>The tag on <see cref="TransactionsInstrument"/>: <c>read</c>, <c>write</c>, <c>batch</c> or <c>table</c> (create or delete a table).</summary>
     public const string OperationTag = "operation";
 
+    /// <summary>The tag on both instruments naming the table (with its configured prefix), or <c>Tables</c> for creating or deleting one.</summary>
+    public const string TableTag = "table";
+
     // Static rather than from IMeterFactory: Orleans' storage clients are built while the host is still
     // being configured, before there is a service provider to ask.
     private static readonly Meter Meter = new(MeterName);
@@ -31,8 +34,8 @@ public static class StorageMetrics
     internal static Counter<long> EntityWrites { get; } = Meter.CreateCounter<long>(EntityWritesInstrument, "{entity}",
         "Entities inserted, updated or deleted: one per plain write, one per operation inside a $batch.");
 
-    /// <summary>Rows of the <c>$batch</c> being sent on this async flow, so the policy need not serialize the batch again to count them.</summary>
-    internal static AsyncLocal<int> BatchRows { get; } = new();
+    /// <summary>The <c>$batch</c> being sent on this async flow (its table and rows), which its request line does not name.</summary>
+    internal static AsyncLocal<BatchInfo?> Batch { get; } = new();
 
     /// <summary>
     /// <see cref="TableClient.SubmitTransactionAsync"/>, telling the counting policy how many entities
@@ -45,7 +48,7 @@ public static class StorageMetrics
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(actions);
         // Set inside this async method, so it flows into the pipeline and is gone again when it returns.
-        BatchRows.Value = actions.Count;
+        Batch.Value = new BatchInfo(table.Name, actions.Count);
         return await table.SubmitTransactionAsync(actions, cancellationToken);
     }
 
@@ -56,4 +59,6 @@ public static class StorageMetrics
         options.AddPolicy(StorageTransactionPolicy.Instance, HttpPipelinePosition.PerRetry);
         return options;
     }
+
+    internal sealed record BatchInfo(string Table, int Rows);
 }
