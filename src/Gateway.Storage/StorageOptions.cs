@@ -29,6 +29,14 @@ public sealed class StorageOptions
     public int JournalShards { get; set; } = 2;
 
     /// <summary>
+    /// Journal transactions (intents and settled rows, which a request waits on) in flight at once.
+    /// Rows that arrive meanwhile wait and go out together in the next, so fewer in flight means more
+    /// rows per transaction and fewer transactions, at the price of a wait when storage is slow.
+    /// </summary>
+    [Range(1, 16)]
+    public int JournalCommitsInFlight { get; set; } = 4;
+
+    /// <summary>
     /// A query on the gateway's own paths that names no partition: counted (<c>Warn</c>, the default),
     /// refused (<c>Fail</c>, as the test suite runs) or let be (<c>Allow</c>).
     /// </summary>

@@ -2,6 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using Gateway.Storage.Audit;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Storage.Journal;
 
@@ -28,11 +29,11 @@ public sealed class IntentJournal : IAsyncDisposable
     /// <summary>Nobody waits on a retirement: letting them gather a moment puts many in each transaction.</summary>
     private static readonly TimeSpan RetirementLinger = TimeSpan.FromMilliseconds(200);
 
-    public IntentJournal(GatewayTables tables, JournalShards shards, ILogger<IntentJournal> logger)
+    public IntentJournal(GatewayTables tables, JournalShards shards, IOptions<StorageOptions> options, ILogger<IntentJournal> logger)
     {
         _tables = tables;
         _shards = shards;
-        _writer = new(tables.Journal, logger);
+        _writer = new(tables.Journal, logger, commitsInFlight: options.Value.JournalCommitsInFlight);
         _retirements = new(tables.Journal, logger, RetirementLinger);
     }
 
