@@ -9,10 +9,8 @@ namespace Gateway.Storage.Metrics;
 /// <c>$batch</c> body holds one request line per operation. It counts before sending, as a request
 /// that fails has been paid for all the same.
 /// </summary>
-internal sealed class StorageTransactionPolicy : HttpPipelinePolicy
+internal sealed class StorageTransactionPolicy(string account) : HttpPipelinePolicy
 {
-    public static StorageTransactionPolicy Instance { get; } = new();
-
     private static readonly KeyValuePair<string, object?> Read = new(StorageMetrics.OperationTag, "read");
     private static readonly KeyValuePair<string, object?> Write = new(StorageMetrics.OperationTag, "write");
     private static readonly KeyValuePair<string, object?> Batch = new(StorageMetrics.OperationTag, "batch");
@@ -30,34 +28,36 @@ internal sealed class StorageTransactionPolicy : HttpPipelinePolicy
         return ProcessNextAsync(message, pipeline);
     }
 
-    private static void Count(Azure.Core.Request request)
+    private readonly KeyValuePair<string, object?> _account = new(StorageMetrics.AccountTag, account);
+
+    private void Count(Azure.Core.Request request)
     {
         var path = request.Uri.Path;
         var resource = path[(path.LastIndexOf('/') + 1)..];
         if (resource == "$batch")
         {
-            StorageMetrics.Transactions.Add(1, Batch);
+            StorageMetrics.Transactions.Add(1, Batch, _account);
             // Reading the body again costs a copy of it, so only while someone listens for the figure.
             if (StorageMetrics.EntityWrites.Enabled && request.Content is { } content)
             {
                 var operations = new RequestLineCounter();
                 content.WriteTo(operations, CancellationToken.None);
-                StorageMetrics.EntityWrites.Add(operations.Count);
+                StorageMetrics.EntityWrites.Add(operations.Count, _account);
             }
         }
         else if (request.Method == RequestMethod.Get)
         {
-            StorageMetrics.Transactions.Add(1, Read);
+            StorageMetrics.Transactions.Add(1, Read, _account);
         }
         else if (resource.StartsWith("Tables", StringComparison.Ordinal))
         {
-            StorageMetrics.Transactions.Add(1, Table);
+            StorageMetrics.Transactions.Add(1, Table, _account);
         }
         else
         {
             // Insert (POST), upsert or update (PUT, MERGE, PATCH), delete: one entity each.
-            StorageMetrics.Transactions.Add(1, Write);
-            StorageMetrics.EntityWrites.Add(1);
+            StorageMetrics.Transactions.Add(1, Write, _account);
+            StorageMetrics.EntityWrites.Add(1, _account);
         }
     }
 }
