@@ -10,7 +10,7 @@ namespace Gateway.Storage;
 /// list (account names, in order; never a key) in the main account, and every later start compares
 /// against it and refuses to start on a difference. A deployment from before several accounts existed
 /// has no record; if its main account already holds keys' rows, it is taken to have used the main
-/// account alone.
+/// account alone, and any other list is refused.
 /// </summary>
 public sealed class AccountLayout(GatewayTables tables)
 {
@@ -23,7 +23,7 @@ public sealed class AccountLayout(GatewayTables tables)
         var configured = tables.Accounts.Select(a => a.Name).ToList();
         var stored = await tables.MainLedger.GetEntityIfExistsAsync<TableEntity>(Partition, Row, cancellationToken: cancellationToken);
         IReadOnlyList<string>? recorded = stored.HasValue && stored.Value is { } row ? Parse(row) : null;
-        if (recorded is null && configured.Count > 1 && await MainHoldsKeysAsync(cancellationToken))
+        if (recorded is null && !configured.SequenceEqual([tables.MainAccountName], StringComparer.Ordinal) && await MainHoldsKeysAsync(cancellationToken))
         {
             recorded = [tables.MainAccountName];
         }

@@ -23,10 +23,12 @@ public static class SecondAccount
 
         var azurite = FindAzurite();
         var port = FreePorts.Next();
-        var info = new ProcessStartInfo("sh") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        // Standard input a pipe, not the terminal the tests may run in: a background shell that touches
+        // the terminal is stopped (SIGTTIN), and its watch with it.
+        var info = new ProcessStartInfo("sh") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add("-c");
-        info.ArgumentList.Add("\"$1\" --tableHost 127.0.0.1 --tablePort \"$2\" --skipApiVersionCheck --inMemoryPersistence >/dev/null 2>&1 & a=$!; " +
-            "while kill -0 \"$3\" 2>/dev/null && kill -0 $a 2>/dev/null; do sleep 1; done; kill $a 2>/dev/null");
+        info.ArgumentList.Add("\"$1\" --tableHost 127.0.0.1 --tablePort \"$2\" --skipApiVersionCheck --inMemoryPersistence </dev/null >/dev/null 2>&1 & a=$!; " +
+            "while kill -0 \"$3\" 2>/dev/null && kill -0 $a 2>/dev/null; do sleep 1 </dev/null; done; kill $a 2>/dev/null");
         info.ArgumentList.Add("second-azurite");
         info.ArgumentList.Add(azurite);
         info.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
