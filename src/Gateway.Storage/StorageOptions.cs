@@ -48,6 +48,20 @@ public sealed class StorageOptions
     /// </summary>
     public TimeSpan LedgerCopyLinger { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Storage accounts (connection strings, in order) over which the per-key tables are spread: a
+    /// key's journal rows, ledger partition, usage rollups and captured content live in the account
+    /// its id hashes to (<see cref="KeyHash.Account"/>). For fleets past one account's limits (about
+    /// 20,000 entities/s). Empty, the default: everything in <see cref="ConnectionString"/>'s account.
+    /// The main account may be one of them. Membership, grain state, admin keys and the admin audit
+    /// stay in the main account. The list is fixed for a deployment: keys are placed by their index in
+    /// it, so start-up refuses a list that differs from the one recorded (docs/storage-accounts.md).
+    /// </summary>
+    public List<string> LedgerAccounts { get; set; } = [];
+
+    /// <summary>The connection strings of the accounts per-key rows are spread over: <see cref="LedgerAccounts"/>, or the main account alone.</summary>
+    public IReadOnlyList<string> KeyAccounts => LedgerAccounts.Count > 0 ? LedgerAccounts : [ConnectionString];
+
     public string LedgerTable => TablePrefix + "ledger";
     public string JournalTable => TablePrefix + "journal";
     public string AdminKeysTable => TablePrefix + "adminkeys";

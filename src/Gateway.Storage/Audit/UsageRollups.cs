@@ -7,7 +7,7 @@ namespace Gateway.Storage.Audit;
 
 /// <summary>
 /// Usage per key, hour, team and model, kept as the ledger copier copies rows: one row per group in
-/// the key's partition of the usage table (row key <c>yyyyMMddHH~team~model</c>), holding the sums
+/// the key's partition of the usage table, in the key's account (row key <c>yyyyMMddHH~team~model</c>), holding the sums
 /// of the key's ledger rows recorded in that hour and the last sequence counted, so applying the
 /// same rows twice (a copy retried) counts them once. The usage report reads these instead of the
 /// ledger, and they equal the ledger to the micro-dollar.
@@ -28,6 +28,7 @@ public sealed class UsageRollups(GatewayTables tables)
     {
         foreach (var group in rows.GroupBy(RowKey, StringComparer.Ordinal))
         {
+            var usage = tables.AccountFor(group.First().KeyId).Usage;
             var first = group.First();
             var id = (first.KeyId, group.Key);
             for (var attempt = 0; ; attempt++)
@@ -39,7 +40,7 @@ public sealed class UsageRollups(GatewayTables tables)
                 }
                 else
                 {
-                    var stored = await tables.Usage.GetEntityIfExistsAsync<TableEntity>(first.KeyId, group.Key, cancellationToken: cancellationToken);
+                    var stored = await usage.GetEntityIfExistsAsync<TableEntity>(first.KeyId, group.Key, cancellationToken: cancellationToken);
                     entity = stored.HasValue ? stored.Value : null;
                 }
 
@@ -62,8 +63,8 @@ public sealed class UsageRollups(GatewayTables tables)
                 try
                 {
                     var response = exists
-                        ? await tables.Usage.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken)
-                        : await tables.Usage.AddEntityAsync(entity, cancellationToken);
+                        ? await usage.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken)
+                        : await usage.AddEntityAsync(entity, cancellationToken);
                     entity.ETag = response.Headers.ETag ?? default;
                     Remember(id, entity);
                     break;
@@ -112,20 +113,23 @@ public sealed class UsageRollups(GatewayTables tables)
         return copy;
     }
 
-    /// <summary>Every rollup row of the hours in [<paramref name="from"/>, <paramref name="to"/>) over all keys (the scan client: an operator's report).</summary>
+    /// <summary>Every rollup row of the hours in [<paramref name="from"/>, <paramref name="to"/>) over all keys, of every account (the scan clients: an operator's report).</summary>
     public async IAsyncEnumerable<UsageRollup> ReadAsync(DateTimeOffset from, DateTimeOffset to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var filter = TableClient.CreateQueryFilter($"Hour ge {from} and Hour lt {to}");
-        await foreach (var e in tables.UsageScan.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        foreach (var account in tables.Accounts)
         {
-            yield return From(e);
+            await foreach (var e in account.UsageScan.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+            {
+                yield return From(e);
+            }
         }
     }
 
     /// <summary>One key's rollup rows (one partition).</summary>
     public async IAsyncEnumerable<UsageRollup> ReadKeyAsync(string keyId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var e in tables.Usage.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(keyId)}", cancellationToken: cancellationToken))
+        await foreach (var e in tables.AccountFor(keyId).Usage.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(keyId)}", cancellationToken: cancellationToken))
         {
             yield return From(e);
         }

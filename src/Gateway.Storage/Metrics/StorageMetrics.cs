@@ -24,6 +24,12 @@ public static class StorageMetrics
     /// <summary>The tag on both instruments naming the table (with its configured prefix), or <c>Tables</c> for creating or deleting one.</summary>
     public const string TableTag = "table";
 
+    /// <summary>
+    /// The tag on both instruments naming the account (<see cref="AccountOf"/>): storage throttles per
+    /// account, so with several (<see cref="StorageOptions.LedgerAccounts"/>) each one's share is what to watch.
+    /// </summary>
+    public const string AccountTag = "account";
+
     // Static rather than from IMeterFactory: Orleans' storage clients are built while the host is still
     // being configured, before there is a service provider to ask.
     private static readonly Meter Meter = new(MeterName);
@@ -52,13 +58,26 @@ public static class StorageMetrics
         return await table.SubmitTransactionAsync(actions, cancellationToken);
     }
 
-    /// <summary>Adds the counting policy, per try, so a retried request counts as the transactions it cost.</summary>
-    public static TableClientOptions WithTransactionCounting(this TableClientOptions options)
+    /// <summary>
+    /// Adds the counting policy, per try, so a retried request counts as the transactions it cost,
+    /// tagged with the account the client talks to (<see cref="AccountOf"/> of its connection string).
+    /// </summary>
+    public static TableClientOptions WithTransactionCounting(this TableClientOptions options, string account)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.AddPolicy(StorageTransactionPolicy.Instance, HttpPipelinePosition.PerRetry);
+        options.AddPolicy(new StorageTransactionPolicy(account), HttpPipelinePosition.PerRetry);
         return options;
     }
 
     internal sealed record BatchInfo(string Table, int Rows);
+
+    /// <summary>
+    /// An account's name for the <see cref="AccountTag"/>: its table endpoint without the scheme
+    /// (<c>acct.table.core.windows.net</c>, or <c>127.0.0.1:10002/devstoreaccount1</c> for Azurite), never its key.
+    /// </summary>
+    public static string AccountOf(string connectionString)
+    {
+        var uri = new TableServiceClient(connectionString).Uri;
+        return uri.Authority + uri.AbsolutePath.TrimEnd('/');
+    }
 }

@@ -10,9 +10,9 @@ namespace Gateway.Storage.Metrics;
 /// <c>$batch</c> body holds one request line per operation. It counts before sending, as a request
 /// that fails has been paid for all the same.
 /// </summary>
-internal sealed class StorageTransactionPolicy : HttpPipelinePolicy
+internal sealed class StorageTransactionPolicy(string account) : HttpPipelinePolicy
 {
-    public static StorageTransactionPolicy Instance { get; } = new();
+    private readonly string _account = account;
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
@@ -26,7 +26,8 @@ internal sealed class StorageTransactionPolicy : HttpPipelinePolicy
         return ProcessNextAsync(message, pipeline);
     }
 
-    private static void Count(Azure.Core.Request request)
+
+    private void Count(Azure.Core.Request request)
     {
         var path = request.Uri.Path;
         var resource = path[(path.LastIndexOf('/') + 1)..];
@@ -72,9 +73,10 @@ internal sealed class StorageTransactionPolicy : HttpPipelinePolicy
         return end < 0 ? resource : resource[..end];
     }
 
-    private static TagList Tags(string operation, string table) => new()
+    private TagList Tags(string operation, string table) => new()
     {
         { StorageMetrics.OperationTag, operation },
         { StorageMetrics.TableTag, table },
+        { StorageMetrics.AccountTag, _account },
     };
 }

@@ -30,13 +30,13 @@ public sealed class UnscopedQueryGuardTests : IAsyncLifetime
     [Fact]
     public async Task A_query_that_names_no_partition_is_refused_and_one_that_does_runs()
     {
-        var scan = await Assert.ThrowsAsync<InvalidOperationException>(() => CountAsync(_tables.Ledger, "RequestId eq 'x'"));
+        var scan = await Assert.ThrowsAsync<InvalidOperationException>(() => CountAsync(_tables.Accounts[0].Ledger, "RequestId eq 'x'"));
         Assert.Contains("names no partition", scan.Message);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => CountAsync(_tables.Ledger, "PartitionKey lt '~'"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => CountAsync(_tables.MainLedger, "PartitionKey lt '~'"));
 
-        Assert.Equal(0, await CountAsync(_tables.Ledger, "PartitionKey eq 'k1' and RequestId eq 'x'"));
+        Assert.Equal(0, await CountAsync(_tables.Accounts[0].Ledger, "PartitionKey eq 'k1' and RequestId eq 'x'"));
         // Operators' whole-table reads go through the scan client, which carries no guard.
-        Assert.Equal(0, await CountAsync(_tables.LedgerScan, "RequestId eq 'x'"));
+        Assert.Equal(0, await CountAsync(_tables.Accounts[0].LedgerScan, "RequestId eq 'x'"));
     }
 
     [Fact]
