@@ -122,28 +122,31 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     {
         try
         {
-            foreach (var group in writes.GroupBy(w => w.Actions[0].Entity.PartitionKey))
-            {
-                var items = group.ToArray();
-                try
-                {
-                    await CommitPartitionAsync(items);
-                }
-                catch (Exception ex)
-                {
-                    // Whatever went wrong (a timeout, retries exhausted, storage unreachable), every
-                    // caller of the batch hears of it, and the next batch starts afresh.
-                    LogBatchUnanswered(_logger, items.Sum(i => i.Actions.Count), ex);
-                    foreach (var item in items)
-                    {
-                        item.Completion.TrySetException(ex);
-                    }
-                }
-            }
+            // A batch's partitions go out side by side: a transaction holds one partition only, and
+            // none of them need wait for another.
+            await Task.WhenAll(writes.GroupBy(w => w.Actions[0].Entity.PartitionKey, StringComparer.Ordinal).Select(g => CommitGroupAsync([.. g])));
         }
         finally
         {
             _commitSlots.Release();
+        }
+    }
+
+    private async Task CommitGroupAsync(PendingWrite[] items)
+    {
+        try
+        {
+            await CommitPartitionAsync(items);
+        }
+        catch (Exception ex)
+        {
+            // Whatever went wrong (a timeout, retries exhausted, storage unreachable), every
+            // caller of the batch hears of it, and the next batch starts afresh.
+            LogBatchUnanswered(_logger, items.Sum(i => i.Actions.Count), ex);
+            foreach (var item in items)
+            {
+                item.Completion.TrySetException(ex);
+            }
         }
     }
 

@@ -34,7 +34,7 @@ public sealed class StorageOptions
     /// rows per transaction and fewer transactions, at the price of a wait when storage is slow.
     /// </summary>
     [Range(1, 16)]
-    public int JournalCommitsInFlight { get; set; } = 4;
+    public int JournalCommitsInFlight { get; set; } = 1;
 
     /// <summary>
     /// A query on the gateway's own paths that names no partition: counted (<c>Warn</c>, the default),
@@ -46,7 +46,7 @@ public sealed class StorageOptions
     /// How long a settled row waits in the journal before it is copied into its key's ledger partition,
     /// so that one transaction carries many of a key's rows. Readers see the row at once either way.
     /// </summary>
-    public TimeSpan LedgerCopyLinger { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan LedgerCopyLinger { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Storage accounts (connection strings, in order) over which the per-key tables are spread: a
