@@ -162,7 +162,7 @@ public sealed partial class ProxyHandler(
             var report = usage.HasUsage
                 ? new UsageReport(usage.InputTokens ?? promptTokens, usage.OutputTokens ?? 0, usage.CachedInputTokens, ReportedByProvider: true)
                 : EstimateUsage(model, usage, promptTokens, status);
-            await SettleAsync(grain, new SettleRequest(requestContext, reservation, price, report, outcome, status, latency, error));
+            await SettleAsync(grain, new SettleRequest(requestId, report, outcome, status, latency, error));
         }
     }
 
@@ -433,12 +433,12 @@ public sealed partial class ProxyHandler(
             }
             catch (Exception ex)
             {
-                LogSettleRetry(logger, request.Context.RequestId, ex.Message);
+                LogSettleRetry(logger, request.RequestId, ex.Message);
             }
         }
 
         // Off the client's connection from here: the background keeps trying, and renewing the lease.
-        LogSettleDeferred(logger, request.Context.RequestId);
+        LogSettleDeferred(logger, request.RequestId);
         retries.Settle(grain, request);
     }
 
