@@ -20,16 +20,6 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
     private const string WithdrawnMessage = "The gateway could not admit this request in time; it was refused with 503 and not sent.";
     private const string NotRecordedMessage = "The gateway cannot record this request in its audit trail right now, so it was not sent. Try again shortly.";
 
-    private readonly KeyCredentials _credentials = credentials;
-    private readonly BudgetAccount _budget = budget;
-    private readonly OpenRequests _open = open;
-    private readonly Settlements _settlements = settlements;
-    private readonly DenialRecorder _denials = denials;
-    private readonly Func<IBudgetGrain> _userBudget = userBudget;
-    private readonly IntentJournal _journal = journal;
-    private readonly AuditLedger _ledger = ledger;
-    private readonly KeyGrainOptions _options = options;
-    private readonly ILogger _logger = logger;
     private readonly Withdrawals _withdrawals = new(time);
 
     private string KeyId => keyId;
@@ -39,7 +29,7 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
     private string UserId => State.UserId;
 
     /// <summary>Forgets withdrawals older than any request may live: no Begin of theirs can still arrive.</summary>
-    public void ForgetWithdrawals() => _withdrawals.ForgetBefore(time.GetUtcNow() - _options.MaxRequestDuration - _options.AbandonGrace);
+    public void ForgetWithdrawals() => _withdrawals.ForgetBefore(time.GetUtcNow() - options.MaxRequestDuration - options.AbandonGrace);
 
     public async Task<BeginResult?> AdmitAsync(RequestContext context, string secretHash)
     {
@@ -48,12 +38,12 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
             return Deny(DenialReason.UnknownKey, "Incorrect API key provided.", null);
         }
 
-        if (_credentials.Refusal(secretHash) is not { } refused)
+        if (credentials.Refusal(secretHash) is not { } refused)
         {
             return null;
         }
 
-        await _denials.AuditAsync(context, refused.Denial, refused.Message);
+        await denials.AuditAsync(context, refused.Denial, refused.Message);
         return Deny(refused.Denial, refused.Message, UserId);
     }
 
@@ -100,7 +90,7 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
     public async Task WithdrawAsync(RequestContext context)
     {
         var requestId = context.RequestId;
-        if (!State.Exists || _withdrawals.Contains(requestId) || _settlements.IsSettledOrInFlight(requestId))
+        if (!State.Exists || _withdrawals.Contains(requestId) || settlements.IsSettledOrInFlight(requestId))
         {
             return;
         }
@@ -112,10 +102,10 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
             return;
         }
 
-        if (!_open.Contains(requestId) && !_denials.IsNotSent(requestId) && await InLedgerAsync(requestId))
+        if (!open.Contains(requestId) && !denials.IsNotSent(requestId) && await InLedgerAsync(requestId))
         {
             // A repeat after an earlier activation recorded it (or its Begin was refused with a row).
-            _settlements.MarkSettled(requestId);
+            settlements.MarkSettled(requestId);
             return;
         }
 
@@ -127,7 +117,7 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
     private async Task<BeginResult> BeginCoreAsync(BeginRequest request)
     {
         var context = request.Context;
-        var refused = _credentials.Refusal(request.SecretHash)
+        var refused = credentials.Refusal(request.SecretHash)
             ?? (!ModelPattern.IsAllowed(State.Models, context.Model) ? (DenialReason.ModelNotAllowed, $"This key is not allowed to use the model '{context.Model}'.")
             : request.Price is null ? (DenialReason.ModelNotPriced, $"The model '{context.Model}' has no price configured on this gateway, so its cost cannot be controlled.")
             : null);
@@ -136,7 +126,7 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
             return await ReserveAsync(request);
         }
 
-        await _denials.AuditAsync(context, denial.Denial, denial.Message);
+        await denials.AuditAsync(context, denial.Denial, denial.Message);
         return Deny(denial.Denial, denial.Message, UserId);
     }
 
@@ -151,14 +141,14 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
         var hold = new BudgetHold(KeyId, context.RequestId, request.ReserveMicros, (long)request.EstimatedInputTokens + request.OutputTokenCeiling, context.StartedAt);
 
         // Reserve in this turn, before any await, so concurrent requests see it.
-        if (_budget.TryHold(hold, null) is { } refused)
+        if (budget.TryHold(hold, null) is { } refused)
         {
-            await _denials.AuditAsync(context, refused.Denial, refused.Message!);
+            await denials.AuditAsync(context, refused.Denial, refused.Message!);
             var answer = refused.RetryAfter is { } wait ? $"{refused.Message} Try again in {Math.Ceiling(wait.TotalSeconds)} s." : refused.Message;
             return new BeginResult(refused.Denial, answer, null, userId, refused.RetryAfter);
         }
 
-        if (!_open.TryAdd(IntentFor(request)))
+        if (!open.TryAdd(IntentFor(request)))
         {
             return Deny(DenialReason.AuditUnavailable, "Duplicate request id.", userId);
         }
@@ -168,38 +158,38 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
         BudgetHoldResult held;
         try
         {
-            held = await _userBudget().Reserve(hold);
+            held = await userBudget().Reserve(hold);
         }
         catch (Exception ex)
         {
             // The hold above may have landed: released, and the refusal recorded like any not sent.
-            LogBudgetUnavailable(_logger, KeyId, context.RequestId, ex);
+            LogBudgetUnavailable(logger, KeyId, context.RequestId, ex);
             const string budgetMessage = "The gateway cannot check this request against your user's budget right now, so it was not sent.";
             NotSent(context, DenialReason.AuditUnavailable, budgetMessage);
-            return new BeginResult(DenialReason.AuditUnavailable, budgetMessage, null, userId, _options.StorageRetryAfter);
+            return new BeginResult(DenialReason.AuditUnavailable, budgetMessage, null, userId, options.StorageRetryAfter);
         }
 
         if (!held.Accepted)
         {
             Refuse(context.RequestId);
-            await _denials.AuditAsync(context, held.Denial, held.Message!);
+            await denials.AuditAsync(context, held.Denial, held.Message!);
             return new BeginResult(held.Denial, held.Message, null, userId, held.RetryAfter);
         }
 
-        _open.SetTeam(context.RequestId, held.TeamId);
+        open.SetTeam(context.RequestId, held.TeamId);
         try
         {
             // Bounded: a stalled store must give the caller a fast 503, not Orleans' 30-second call timeout.
-            await _journal.RecordAsync(_open.Find(context.RequestId) ?? IntentFor(request) with { TeamId = held.TeamId }).WaitAsync(_options.IntentWriteTimeout);
+            await journal.RecordAsync(open.Find(context.RequestId) ?? IntentFor(request) with { TeamId = held.TeamId }).WaitAsync(options.IntentWriteTimeout);
         }
         catch (Exception ex)
         {
-            LogIntentFailed(_logger, KeyId, context.RequestId, ex);
+            LogIntentFailed(logger, KeyId, context.RequestId, ex);
 
             // The write may still land; the request was not sent, so it is remembered as not sent
             // until its denial row is in the ledger, and never charged.
             NotSent(context, DenialReason.StorageUnavailable, "The intent could not be recorded in time; the request was refused with 503 and not sent.");
-            return new BeginResult(DenialReason.StorageUnavailable, NotRecordedMessage, null, userId, _options.StorageRetryAfter);
+            return new BeginResult(DenialReason.StorageUnavailable, NotRecordedMessage, null, userId, options.StorageRetryAfter);
         }
 
         if (State.Status == KeyStatus.Revoked)
@@ -209,12 +199,12 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
             // Its denial row is written on its own (never folded into a counted one), replacing the intent.
             Refuse(context.RequestId);
             _ = ReleaseAboveAsync(context.RequestId);
-            await _denials.AppendAsync(context, context.StartedAt, DenialReason.Revoked, "This API key has been revoked.", 1);
+            await denials.AppendAsync(context, context.StartedAt, DenialReason.Revoked, "This API key has been revoked.", 1);
             return Deny(DenialReason.Revoked, "This API key has been revoked.", userId);
         }
 
-        return new BeginResult(DenialReason.None, null, new Reservation(context.RequestId, request.ReserveMicros, _journal.PartitionFor(KeyId), context.StartedAt), userId,
-            CaptureContent: State.Capture is not null, Rate: RateUsage.Tightest(_budget.RateNow(), held.Rate));
+        return new BeginResult(DenialReason.None, null, new Reservation(context.RequestId, request.ReserveMicros, journal.PartitionFor(KeyId), context.StartedAt), userId,
+            CaptureContent: State.Capture is not null, Rate: RateUsage.Tightest(budget.RateNow(), held.Rate));
     }
 
     /// <summary>
@@ -225,7 +215,7 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
     {
         Refuse(context.RequestId);
         _ = ReleaseAboveAsync(context.RequestId);
-        _denials.NotSent(context, reason, message);
+        denials.NotSent(context, reason, message);
     }
 
     /// <summary>
@@ -235,20 +225,20 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
     /// </summary>
     private void Refuse(string requestId)
     {
-        _budget.Release(requestId);
-        _open.Remove(requestId);
+        budget.Release(requestId);
+        open.Remove(requestId);
     }
 
     private async Task ReleaseAboveAsync(string requestId)
     {
         try
         {
-            await _userBudget().Release(KeyId, requestId);
+            await userBudget().Release(KeyId, requestId);
         }
         catch (Exception ex)
         {
             // The user's budget drops holds that have neither a row nor an intent after a while.
-            LogReleaseFailed(_logger, KeyId, requestId, ex);
+            LogReleaseFailed(logger, KeyId, requestId, ex);
         }
     }
 
@@ -257,11 +247,11 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
     {
         try
         {
-            return await _ledger.ContainsRequestAsync(KeyId, requestId, CancellationToken.None);
+            return await ledger.ContainsRequestAsync(KeyId, requestId, CancellationToken.None);
         }
         catch (Exception ex)
         {
-            LogLedgerReadFailed(_logger, KeyId, requestId, ex);
+            LogLedgerReadFailed(logger, KeyId, requestId, ex);
             return false;
         }
     }
@@ -271,7 +261,7 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
         var (context, price) = (request.Context, request.Price!);
         return new IntentEntry
         {
-            Partition = _journal.PartitionFor(KeyId),
+            Partition = journal.PartitionFor(KeyId),
             RequestId = context.RequestId,
             KeyId = KeyId,
             UserId = UserId,
@@ -292,7 +282,7 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
         };
     }
 
-    private BeginResult Withdrawn() => new(DenialReason.StorageUnavailable, NotRecordedMessage, null, UserId, _options.StorageRetryAfter);
+    private BeginResult Withdrawn() => new(DenialReason.StorageUnavailable, NotRecordedMessage, null, UserId, options.StorageRetryAfter);
 
     private static BeginResult Deny(DenialReason reason, string message, string? userId) => new(reason, message, null, userId);
 }

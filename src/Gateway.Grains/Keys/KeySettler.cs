@@ -15,18 +15,6 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
     DenialRecorder denials, LedgerChain chain, Func<long> spent, IntentJournal journal, AuditLedger ledger, KeyMetrics metrics,
     KeyGrainOptions options, TimeProvider time, ILogger logger)
 {
-    private readonly BudgetAccount _budget = budget;
-    private readonly OpenRequests _open = open;
-    private readonly Settlements _settlements = settlements;
-    private readonly DenialRecorder _denials = denials;
-    private readonly LedgerChain _chain = chain;
-    private readonly Func<long> _spent = spent;
-    private readonly IntentJournal _journal = journal;
-    private readonly AuditLedger _ledger = ledger;
-    private readonly KeyMetrics _metrics = metrics;
-    private readonly KeyGrainOptions _options = options;
-    private readonly TimeProvider _time = time;
-    private readonly ILogger _logger = logger;
 
     private string KeyId => keyId;
 
@@ -35,7 +23,7 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
     /// <summary>Picks up intents recorded by other activations (say, on a silo that died) as well, then settles the expired ones.</summary>
     public async Task<int> SettleAbandonedAsync()
     {
-        HoldFound(await _journal.FindByKeyAsync(KeyId, CancellationToken.None));
+        HoldFound(await journal.FindByKeyAsync(KeyId, CancellationToken.None));
         return await SettleExpiredAsync();
     }
 
@@ -45,19 +33,19 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
     /// it gets <see cref="SettleResult.AlreadySettled"/> and charges nothing.
     /// </summary>
     public Task<SettleResult> SettleAsync(SettleRequest request) =>
-        _settlements.IsSettled(request.RequestId)
+        settlements.IsSettled(request.RequestId)
             ? Task.FromResult(AlreadySettled())
-            : _settlements.SettleOnceAsync(request.RequestId, () => SettleOnceAsync(request));
+            : settlements.SettleOnceAsync(request.RequestId, () => SettleOnceAsync(request));
 
     private async Task<SettleResult> SettleOnceAsync(SettleRequest request)
     {
         var requestId = request.RequestId;
-        if (_open.Find(requestId) is not { } intent)
+        if (open.Find(requestId) is not { } intent)
         {
             // Reserved by an activation we know nothing of: settled already, or its intent is in the journal.
-            if (await _ledger.ContainsRequestAsync(KeyId, requestId, CancellationToken.None))
+            if (await ledger.ContainsRequestAsync(KeyId, requestId, CancellationToken.None))
             {
-                _settlements.MarkSettled(requestId);
+                settlements.MarkSettled(requestId);
                 return AlreadySettled();
             }
 
@@ -71,20 +59,20 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
                 .Cost(usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens);
         if (cost == 0 && usage.InputTokens + usage.OutputTokens > 0)
         {
-            LogZeroCost(_logger, KeyId, requestId, intent.Model);
-            _metrics.ZeroCost(intent.Model);
+            LogZeroCost(logger, KeyId, requestId, intent.Model);
+            metrics.ZeroCost(intent.Model);
         }
 
         // Usage is charged as the provider reported it, even past the reservation; the row says so.
         if (cost > intent.ReservedMicros)
         {
-            LogOverReservation(_logger, KeyId, requestId, intent.Model, cost, intent.ReservedMicros);
-            _metrics.OverReservation(intent.Model, cost - intent.ReservedMicros);
+            LogOverReservation(logger, KeyId, requestId, intent.Model, cost, intent.ReservedMicros);
+            metrics.OverReservation(intent.Model, cost - intent.ReservedMicros);
         }
 
         // The row replaces the intent in the journal; the copier moves it into the ledger and retires it.
-        var committed = await _chain.AppendAsync(AuditRows.Settled(intent, request, cost, _time.GetUtcNow()));
-        return new SettleResult(cost, _spent(), committed.Sequence, AlreadySettled: false);
+        var committed = await chain.AppendAsync(AuditRows.Settled(intent, request, cost, time.GetUtcNow()));
+        return new SettleResult(cost, spent(), committed.Sequence, AlreadySettled: false);
     }
 
     /// <summary>
@@ -94,17 +82,17 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
     /// </summary>
     private async Task<IntentEntry> FindIntentAsync(string requestId)
     {
-        HoldFound(await _journal.FindByKeyAsync(KeyId, CancellationToken.None));
-        if (_open.Find(requestId) is { } intent)
+        HoldFound(await journal.FindByKeyAsync(KeyId, CancellationToken.None));
+        if (open.Find(requestId) is { } intent)
         {
             return intent;
         }
 
-        LogSettledWithoutIntent(_logger, KeyId, requestId);
+        LogSettledWithoutIntent(logger, KeyId, requestId);
         return new IntentEntry
         {
-            Partition = _journal.PartitionFor(KeyId), RequestId = requestId, KeyId = KeyId, UserId = UserId,
-            Model = "", Provider = "", Endpoint = "", FrontendInstance = "", Region = "", StartedAt = _time.GetUtcNow(),
+            Partition = journal.PartitionFor(KeyId), RequestId = requestId, KeyId = KeyId, UserId = UserId,
+            Model = "", Provider = "", Endpoint = "", FrontendInstance = "", Region = "", StartedAt = time.GetUtcNow(),
         };
     }
 
@@ -115,15 +103,15 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
     /// </summary>
     public async Task<int> SettleExpiredAsync()
     {
-        var now = _time.GetUtcNow();
-        var expired = _open.Expired(now - _options.MaxRequestDuration - _options.AbandonGrace, now - _options.LeaseTimeout - _options.AbandonGrace)
-            .Where(i => !_settlements.IsSettledOrInFlight(i.RequestId))
+        var now = time.GetUtcNow();
+        var expired = open.Expired(now - options.MaxRequestDuration - options.AbandonGrace, now - options.LeaseTimeout - options.AbandonGrace)
+            .Where(i => !settlements.IsSettledOrInFlight(i.RequestId))
             .ToList();
         var settled = 0;
         foreach (var i in expired)
         {
-            var inLedger = await _ledger.ContainsRequestAsync(KeyId, i.RequestId, CancellationToken.None);
-            if (_settlements.IsSettledOrInFlight(i.RequestId))
+            var inLedger = await ledger.ContainsRequestAsync(KeyId, i.RequestId, CancellationToken.None);
+            if (settlements.IsSettledOrInFlight(i.RequestId))
             {
                 // A late settlement from the front-end arrived while the ledger was read: it wins.
                 continue;
@@ -133,14 +121,14 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
             if (inLedger)
             {
                 // Settled by an earlier activation whose retirement of the intent was lost: retire it now.
-                _budget.Forget(i.RequestId);
-                _open.Remove(i.RequestId);
-                _settlements.MarkSettled(i.RequestId);
+                budget.Forget(i.RequestId);
+                open.Remove(i.RequestId);
+                settlements.MarkSettled(i.RequestId);
                 _ = RetireIntentAsync(i);
                 continue;
             }
 
-            LogAbandoned(_logger, KeyId, i.RequestId, i.ReservedMicros);
+            LogAbandoned(logger, KeyId, i.RequestId, i.ReservedMicros);
             await SettleAsync(new SettleRequest(i.RequestId, new UsageReport(i.EstimatedInputTokens, i.OutputTokenCeiling, 0, false),
                 RequestOutcome.Unknown, 0, 0, "Found unsettled after its deadline; charged at the reserved amount."));
         }
@@ -153,13 +141,13 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
     {
         foreach (var intent in intents)
         {
-            if (_settlements.IsSettled(intent.RequestId))
+            if (settlements.IsSettled(intent.RequestId))
             {
                 _ = RetireIntentAsync(intent);
             }
-            else if (!_denials.IsNotSent(intent.RequestId) && _open.TryAdd(intent))
+            else if (!denials.IsNotSent(intent.RequestId) && open.TryAdd(intent))
             {
-                _budget.Rehold(intent, intent.TeamId);
+                budget.Rehold(intent, intent.TeamId);
             }
         }
     }
@@ -169,14 +157,14 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
     {
         try
         {
-            await _journal.RetireIntentAsync(intent);
+            await journal.RetireIntentAsync(intent);
         }
         catch (Exception ex)
         {
             // The sweeper finds a retired-but-still-present intent and retires it again.
-            LogRetireFailed(_logger, KeyId, intent.RequestId, ex);
+            LogRetireFailed(logger, KeyId, intent.RequestId, ex);
         }
     }
 
-    private SettleResult AlreadySettled() => new(0, _spent(), _chain.Sequence, AlreadySettled: true);
+    private SettleResult AlreadySettled() => new(0, spent(), chain.Sequence, AlreadySettled: true);
 }
