@@ -32,7 +32,8 @@ internal static class ChildHost
         {
             var counters = new StorageCounters();
             app = GatewayHostBuilder.Build(args[1..], builder => builder.Services.AddSingleton(counters));
-            app.MapGet(StorageCountsPath, () => TypedResults.Ok(counters.Read()));
+            var prefix = app.Configuration["Gateway:Storage:TablePrefix"] ?? "";
+            app.MapGet(StorageCountsPath, () => TypedResults.Ok(counters.Read(prefix)));
             await app.PrepareStorageAsync();
         }
         else

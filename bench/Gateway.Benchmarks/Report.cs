@@ -34,6 +34,17 @@ internal static class Report
                 $"  {r.Scenario.Name,-20} {r.Scenario.Describe(keys),-34} {r.Clients,7} {r.Requests,8:N0} {r.Errors.Total,6:N0} {r.ResponsesPerSecond,8:N0} {F(r.P50Ms),7} {F(r.P99Ms),7} {F(r.CpuMsPerResponse, "F3"),11} {peak,8} {F(r.TransactionsPerRequest, "F3"),7} {F(r.EntityWritesPerRequest, "F3"),10}"));
         }
 
+        foreach (var r in results)
+        {
+            if (r.Usage?.Storage is { Transactions: > 0 } storage)
+            {
+                // Where the transactions go: the figure to work on when tx/req is over its target.
+                var tables = storage.TransactionsByTable.Where(t => t.Value > 0).OrderByDescending(t => t.Value)
+                    .Select(t => Invariant($"{t.Key} {t.Value / (double)r.Requests:F3} ({storage.EntityWritesByTable.GetValueOrDefault(t.Key) / (double)r.Requests:F2} writes)"));
+                output.WriteLine(Invariant($"  {r.Scenario.Name,-20} tx/req by table: {string.Join(", ", tables)}"));
+            }
+        }
+
         if (results.Any(r => r.Usage?.PeakIsLifetime == true))
         {
             output.WriteLine("  * the peak could not be reset before the phase (no /proc/PID/clear_refs): the process's peak so far");

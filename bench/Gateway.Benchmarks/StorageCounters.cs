@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Gateway.Storage.Metrics;
 
@@ -14,6 +15,8 @@ internal sealed class StorageCounters : IDisposable
     private long _reads;
     private long _batches;
     private long _entityWrites;
+    private readonly ConcurrentDictionary<string, long> _transactionsByTable = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _entityWritesByTable = new(StringComparer.Ordinal);
 
     public StorageCounters()
     {
@@ -28,17 +31,36 @@ internal sealed class StorageCounters : IDisposable
         _listener.Start();
     }
 
-    public StorageCount Read() => new(Interlocked.Read(ref _transactions), Interlocked.Read(ref _reads), Interlocked.Read(ref _batches), Interlocked.Read(ref _entityWrites));
+    /// <summary>The totals so far; tables named without <paramref name="tablePrefix"/>.</summary>
+    public StorageCount Read(string tablePrefix) => new(Interlocked.Read(ref _transactions), Interlocked.Read(ref _reads), Interlocked.Read(ref _batches), Interlocked.Read(ref _entityWrites))
+    {
+        TransactionsByTable = ByTable(_transactionsByTable, tablePrefix),
+        EntityWritesByTable = ByTable(_entityWritesByTable, tablePrefix),
+    };
+
+    private static Dictionary<string, long> ByTable(ConcurrentDictionary<string, long> counts, string prefix) =>
+        counts.ToDictionary(c => c.Key.StartsWith(prefix, StringComparison.Ordinal) && c.Key.Length > prefix.Length ? c.Key[prefix.Length..] : c.Key, c => c.Value, StringComparer.Ordinal);
 
     private void OnMeasurement(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
     {
+        var table = "?";
+        foreach (var tag in tags)
+        {
+            if (tag.Key == StorageMetrics.TableTag && tag.Value is string name)
+            {
+                table = name;
+            }
+        }
+
         if (instrument.Name == StorageMetrics.EntityWritesInstrument)
         {
             Interlocked.Add(ref _entityWrites, value);
+            _entityWritesByTable.AddOrUpdate(table, value, (_, total) => total + value);
             return;
         }
 
         Interlocked.Add(ref _transactions, value);
+        _transactionsByTable.AddOrUpdate(table, value, (_, total) => total + value);
         foreach (var tag in tags)
         {
             if (tag.Key == StorageMetrics.OperationTag)

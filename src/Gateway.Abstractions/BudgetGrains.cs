@@ -6,7 +6,7 @@ namespace Gateway;
 /// </summary>
 public static class BudgetGrains
 {
-    public static IBudgetGrain UserBudget(this IGrainFactory grains, string userId) => grains.GetGrain<IUserGrain>(userId);
+    public static IBudgetGrain UserBudget(this IGrainFactory grains, string userId) => grains.GetGrainFast<IUserGrain>(userId);
 
-    public static IBudgetGrain TeamBudget(this IGrainFactory grains, string teamId) => grains.GetGrain<ITeamGrain>(teamId);
+    public static IBudgetGrain TeamBudget(this IGrainFactory grains, string teamId) => grains.GetGrainFast<ITeamGrain>(teamId);
 }

@@ -63,6 +63,7 @@ public static partial class GatewayHostBuilder
         };
 
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         builder.Services.AddOptions<GatewayClusterOptions>().BindConfiguration(GatewayClusterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<Gateway.Grains.Keys.KeyGrainOptions>().BindConfiguration(Gateway.Grains.Keys.KeyGrainOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<Gateway.Grains.Keys.KeyGrainOptions>, TimeoutsValidator>();
@@ -77,7 +78,7 @@ public static partial class GatewayHostBuilder
                 client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
                 client.UseAzureStorageClustering(o =>
                 {
-                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString, new TableClientOptions().WithTransactionCounting());
+                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString, new TableClientOptions().WithTransactionCounting(StorageMetrics.AccountOf(storage.ConnectionString)));
                     o.TableName = storage.MembershipTable;
                 });
             });
@@ -89,12 +90,12 @@ public static partial class GatewayHostBuilder
                 silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
                 silo.UseAzureStorageClustering(o =>
                 {
-                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString, new TableClientOptions().WithTransactionCounting());
+                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString, new TableClientOptions().WithTransactionCounting(StorageMetrics.AccountOf(storage.ConnectionString)));
                     o.TableName = storage.MembershipTable;
                 });
                 silo.AddAzureTableGrainStorage("keys", o =>
                 {
-                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString, new TableClientOptions().WithTransactionCounting());
+                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString, new TableClientOptions().WithTransactionCounting(StorageMetrics.AccountOf(storage.ConnectionString)));
                     o.TableName = storage.GrainStateTable;
                 });
                 // Failure detection can be tuned per deployment (tests shorten it to seconds).

@@ -9,13 +9,16 @@ public static partial class StoragePreparation
     public const string AdminKeyFileSetting = "Gateway:AdminKeyFile";
 
     /// <summary>
-    /// Creates the gateway's tables and makes sure an admin key exists, before the process starts
-    /// serving or hosting grains, so nothing ever writes to a table that isn't there yet.
+    /// Creates the gateway's tables (in every account), refuses an account list that differs from the
+    /// one the deployment's keys were placed on, and makes sure an admin key exists, before the process
+    /// starts serving or hosting grains, so nothing ever writes to a table that isn't there yet.
     /// </summary>
     public static async Task PrepareStorageAsync(this WebApplication app, CancellationToken cancellationToken = default)
     {
         var services = app.Services;
-        await services.GetRequiredService<GatewayTables>().EnsureCreatedAsync(cancellationToken);
+        var tables = services.GetRequiredService<GatewayTables>();
+        await tables.EnsureCreatedAsync(cancellationToken);
+        await new AccountLayout(tables).EnsureUnchangedAsync(cancellationToken);
         if (services.GetService<AdminKeyStore>() is { } adminKeys)
         {
             await EnsureAdminKeyAsync(app, adminKeys, cancellationToken);

@@ -4,65 +4,66 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Storage;
 
-/// <summary>The gateway's own tables (Orleans' membership and grain-state tables are configured separately).</summary>
+/// <summary>
+/// The gateway's own tables (Orleans' membership and grain-state tables are configured separately):
+/// the main account's, and those of each account per-key rows are spread over (<see cref="Accounts"/>).
+/// </summary>
 public sealed class GatewayTables
 {
     public GatewayTables(IOptions<StorageOptions> options)
     {
         var o = options.Value;
-        // A storage call that hangs must fail and be retried, never stall a key's ledger: bound each try.
-        var clientOptions = new TableClientOptions().WithTransactionCounting();
-        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
-        clientOptions.Retry.MaxRetries = 3;
-        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(100);
-
-        // The scan clients carry no guard: what goes through them is meant to read a whole table.
-        var scans = new TableServiceClient(o.ConnectionString, clientOptions);
-        LedgerScan = scans.GetTableClient(o.LedgerTable);
-        ContentScan = scans.GetTableClient(o.ContentTable);
-        UsageScan = scans.GetTableClient(o.UsageTable);
-
-        clientOptions.AddPolicy(new UnscopedQueryGuard(o.UnscopedQueries), Azure.Core.HttpPipelinePosition.PerCall);
-        Service = new TableServiceClient(o.ConnectionString, clientOptions);
-        Ledger = Service.GetTableClient(o.LedgerTable);
-        Journal = Service.GetTableClient(o.JournalTable);
-        AdminKeys = Service.GetTableClient(o.AdminKeysTable);
-        AdminAudit = Service.GetTableClient(o.AdminAuditTable);
-        Content = Service.GetTableClient(o.ContentTable);
-        Usage = Service.GetTableClient(o.UsageTable);
+        var main = new TableServiceClient(o.ConnectionString, ClientOptions(o, o.ConnectionString, guarded: true));
+        MainLedger = main.GetTableClient(o.LedgerTable);
+        var mainScans = new TableServiceClient(o.ConnectionString, ClientOptions(o, o.ConnectionString, guarded: false));
+        MainLedgerScan = mainScans.GetTableClient(o.LedgerTable);
+        MainJournalScan = mainScans.GetTableClient(o.JournalTable);
+        MainAccountName = main.AccountName;
+        AdminKeys = main.GetTableClient(o.AdminKeysTable);
+        AdminAudit = main.GetTableClient(o.AdminAuditTable);
+        Accounts = [.. o.KeyAccounts.Select((connection, i) => new LedgerAccount(
+            i,
+            new TableServiceClient(connection).AccountName,
+            new TableServiceClient(connection, ClientOptions(o, connection, guarded: true)),
+            // The scan clients carry no guard: what goes through them is meant to read a whole table.
+            new TableServiceClient(connection, ClientOptions(o, connection, guarded: false)),
+            o))];
     }
 
-    /// <summary>Every query through these clients must name its partition (<see cref="StorageOptions.UnscopedQueries"/>).</summary>
-    public TableServiceClient Service { get; }
+    /// <summary>The accounts per-key rows are spread over, in configured order: the main account alone unless <see cref="StorageOptions.LedgerAccounts"/> names others.</summary>
+    public IReadOnlyList<LedgerAccount> Accounts { get; }
 
     /// <summary>
-    /// The ledger for operators' whole-table reads only: the unscoped audit report and
-    /// "verify all". Never used on a request's path or by a grain.
+    /// The main account's ledger table: refusals no key owns (the <c>~unattributed_</c> partitions)
+    /// and the recorded account layout (<see cref="AccountLayout"/>). Keys' rows are in <see cref="AccountFor"/>'s.
     /// </summary>
-    public TableClient LedgerScan { get; }
+    public TableClient MainLedger { get; }
 
-    /// <summary>Captured content for the retention sweep, which looks for expired rows in every key's partition (hourly, off the request path).</summary>
-    public TableClient ContentScan { get; }
-    public TableClient Ledger { get; }
-    public TableClient Journal { get; }
+    /// <summary>The main account's ledger and journal without the guard: only for the start-up check that looks for keys' rows written before several accounts were configured.</summary>
+    internal TableClient MainLedgerScan { get; }
+
+    /// <inheritdoc cref="MainLedgerScan"/>
+    internal TableClient MainJournalScan { get; }
+
+    /// <summary>The main account's name (<see cref="StorageOptions.ConnectionString"/>'s).</summary>
+    public string MainAccountName { get; }
+
     public TableClient AdminKeys { get; }
     public TableClient AdminAudit { get; }
-    public TableClient Content { get; }
 
-    /// <summary>Per-hour usage rollups, one partition per key.</summary>
-    public TableClient Usage { get; }
-
-    /// <summary>The rollups for the usage report over every key: a scan of a table far smaller than the ledger (one row per key, hour, team and model).</summary>
-    public TableClient UsageScan { get; }
+    /// <summary>The account a key's journal rows, ledger partition, rollups and content live in: one, always the same for a key.</summary>
+    public LedgerAccount AccountFor(string keyId) =>
+        Accounts.Count == 1 ? Accounts[0] : Accounts[KeyHash.Account(keyId, Accounts.Count)];
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
-        await Ledger.CreateIfNotExistsAsync(cancellationToken);
-        await Journal.CreateIfNotExistsAsync(cancellationToken);
+        await MainLedger.CreateIfNotExistsAsync(cancellationToken);
         await AdminKeys.CreateIfNotExistsAsync(cancellationToken);
         await AdminAudit.CreateIfNotExistsAsync(cancellationToken);
-        await Content.CreateIfNotExistsAsync(cancellationToken);
-        await Usage.CreateIfNotExistsAsync(cancellationToken);
+        foreach (var account in Accounts)
+        {
+            await account.EnsureCreatedAsync(cancellationToken);
+        }
     }
 
     /// <summary>Readiness: one cheap round trip that fails if storage is unreachable.</summary>
@@ -81,5 +82,20 @@ public sealed class GatewayTables
         {
             return false;
         }
+    }
+
+    private static TableClientOptions ClientOptions(StorageOptions o, string connectionString, bool guarded)
+    {
+        // A storage call that hangs must fail and be retried, never stall a key's ledger: bound each try.
+        var clientOptions = new TableClientOptions().WithTransactionCounting(StorageMetrics.AccountOf(connectionString));
+        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        clientOptions.Retry.MaxRetries = 3;
+        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(100);
+        if (guarded)
+        {
+            clientOptions.AddPolicy(new UnscopedQueryGuard(o.UnscopedQueries), Azure.Core.HttpPipelinePosition.PerCall);
+        }
+
+        return clientOptions;
     }
 }

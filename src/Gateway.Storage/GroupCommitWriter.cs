@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Azure;
 using Azure.Data.Tables;
 using Gateway.Storage.Audit;
+using Gateway.Storage.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Storage;
@@ -17,12 +18,12 @@ namespace Gateway.Storage;
 /// </summary>
 public sealed partial class GroupCommitWriter : IAsyncDisposable
 {
-    private const int MaxConcurrentCommits = 4;
+    private readonly int _commitsInFlight;
 
     private readonly TableClient _table;
     private readonly ILogger _logger;
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly SemaphoreSlim _commitSlots = new(MaxConcurrentCommits);
+    private readonly SemaphoreSlim _commitSlots;
     private readonly Task _pump;
     private long _commits;
     private long _rows;
@@ -33,11 +34,15 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// How long a batch waits for more rows once the first is queued: zero for writes a caller waits
     /// on, a little for writes nobody waits on (retirements), so each transaction carries more rows.
     /// </param>
-    public GroupCommitWriter(TableClient table, ILogger logger, TimeSpan linger = default)
+    /// <param name="commitsInFlight">Transactions sent at once; what queues meanwhile goes in the next.</param>
+    public GroupCommitWriter(TableClient table, ILogger logger, TimeSpan linger = default, int commitsInFlight = 4)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(commitsInFlight, 1);
         _table = table;
         _logger = logger;
         _linger = linger;
+        _commitsInFlight = commitsInFlight;
+        _commitSlots = new(commitsInFlight);
         _pump = Task.Run(PumpAsync);
     }
 
@@ -152,7 +157,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         {
             try
             {
-                await _table.SubmitTransactionAsync(actions);
+                await _table.SubmitCountedAsync(actions);
                 Interlocked.Increment(ref _commits);
                 Interlocked.Add(ref _rows, actions.Count);
                 foreach (var item in items)
@@ -183,7 +188,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         {
             if (item.Actions.Count > 1)
             {
-                await _table.SubmitTransactionAsync(item.Actions);
+                await _table.SubmitCountedAsync([.. item.Actions]);
             }
             else if (item.Actions[0] is { ActionType: TableTransactionActionType.Delete } delete)
             {
@@ -217,7 +222,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _pump;
-        for (var i = 0; i < MaxConcurrentCommits; i++)
+        for (var i = 0; i < _commitsInFlight; i++)
         {
             await _commitSlots.WaitAsync();
         }

@@ -29,6 +29,14 @@ public sealed class StorageOptions
     public int JournalShards { get; set; } = 2;
 
     /// <summary>
+    /// Journal transactions (intents and settled rows, which a request waits on) in flight at once.
+    /// Rows that arrive meanwhile wait and go out together in the next, so fewer in flight means more
+    /// rows per transaction and fewer transactions, at the price of a wait when storage is slow.
+    /// </summary>
+    [Range(1, 16)]
+    public int JournalCommitsInFlight { get; set; } = 4;
+
+    /// <summary>
     /// A query on the gateway's own paths that names no partition: counted (<c>Warn</c>, the default),
     /// refused (<c>Fail</c>, as the test suite runs) or let be (<c>Allow</c>).
     /// </summary>
@@ -39,6 +47,20 @@ public sealed class StorageOptions
     /// so that one transaction carries many of a key's rows. Readers see the row at once either way.
     /// </summary>
     public TimeSpan LedgerCopyLinger { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Storage accounts (connection strings, in order) over which the per-key tables are spread: a
+    /// key's journal rows, ledger partition, usage rollups and captured content live in the account
+    /// its id hashes to (<see cref="KeyHash.Account"/>). For fleets past one account's limits (about
+    /// 20,000 entities/s). Empty, the default: everything in <see cref="ConnectionString"/>'s account.
+    /// The main account may be one of them. Membership, grain state, admin keys and the admin audit
+    /// stay in the main account. The list is fixed for a deployment: keys are placed by their index in
+    /// it, so start-up refuses a list that differs from the one recorded (docs/storage-accounts.md).
+    /// </summary>
+    public List<string> LedgerAccounts { get; set; } = [];
+
+    /// <summary>The connection strings of the accounts per-key rows are spread over: <see cref="LedgerAccounts"/>, or the main account alone.</summary>
+    public IReadOnlyList<string> KeyAccounts => LedgerAccounts.Count > 0 ? LedgerAccounts : [ConnectionString];
 
     public string LedgerTable => TablePrefix + "ledger";
     public string JournalTable => TablePrefix + "journal";

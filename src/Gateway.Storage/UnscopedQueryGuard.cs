@@ -20,7 +20,7 @@ public enum UnscopedQueries
 /// Watches every query the gateway's table clients send: a query whose filter does not pin
 /// <c>PartitionKey eq '…'</c> reads every partition of the table, which Table Storage serves slowly
 /// and at fleet scale not at all. The few scans that are meant (operators' reports) go through the
-/// separate scan clients of <see cref="GatewayTables"/>, which carry no guard.
+/// separate scan clients of <see cref="LedgerAccount"/>, which carry no guard.
 /// </summary>
 internal sealed class UnscopedQueryGuard(UnscopedQueries mode) : HttpPipelineSynchronousPolicy
 {
@@ -51,7 +51,7 @@ internal sealed class UnscopedQueryGuard(UnscopedQueries mode) : HttpPipelineSyn
         Unscoped.Add(1, new KeyValuePair<string, object?>("table", table));
         if (mode == UnscopedQueries.Fail)
         {
-            throw new InvalidOperationException($"A query on table '{table}' names no partition (filter: {filter ?? "none"}); queries on the gateway's own paths must pin PartitionKey. Operators' scans use GatewayTables' scan clients.");
+            throw new InvalidOperationException($"A query on table '{table}' names no partition (filter: {filter ?? "none"}); queries on the gateway's own paths must pin PartitionKey. Operators' scans use LedgerAccount's scan clients.");
         }
     }
 

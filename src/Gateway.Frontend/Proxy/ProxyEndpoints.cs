@@ -41,7 +41,7 @@ public static class ProxyEndpoints
         {
             try
             {
-                allowed = await grains.GetGrain<IApiKeyGrain>(keyId).Authenticate(ApiKeyFormat.Hash(secret)).WaitAsync(options.Value.BeginTimeout, time);
+                allowed = await grains.GetGrainFast<IApiKeyGrain>(keyId).Authenticate(ApiKeyFormat.Hash(secret)).WaitAsync(options.Value.BeginTimeout, time);
             }
             catch (Exception)
             {

@@ -40,113 +40,157 @@ public sealed partial class ProxyHandler(
 
     public async Task HandleAsync(HttpContext context, ProxyRoute route)
     {
-        var o = options.Value;
-        var startedTimestamp = time.GetTimestamp();
-        var startedAt = time.GetUtcNow();
-        var requestId = Guid.CreateVersion7(startedAt).ToString("N");
-        var client = context.Connection.RemoteIpAddress?.ToString();
-        context.Response.Headers["x-gateway-request-id"] = requestId;
-
-        // Every error from here on is written by this handler or forwarded from the upstream as it came.
-        if (context.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
-        {
-            statusPages.Enabled = false;
-        }
+        var call = Start(context, route);
 
         // 0. An address that keeps failing to authenticate waits, before any work is spent on it.
-        if (guard.RetryAfter(client) is { } wait)
+        if (await RefuseThrottledAsync(call))
         {
-            await RecordUnattributedAsync(context, route, requestId, null, "auth_throttled", null, 429);
-            await AuthFailureGuard.WriteThrottledAsync(context, route.Dialect, wait);
             return;
         }
 
-        // 1. The key: its format is checked here; the grain checks the secret.
-        if (!ApiKeyFormat.TryParse(PresentedCredentials.ApiKey(context.Request, route.Dialect == ApiDialect.Anthropic), out var keyId, out var secret))
+        // 1. The key's format (its grain checks the secret), and headers the gateway will forward.
+        if (await IdentifyAsync(call) is not { } key)
         {
-            guard.Failed(client);
-            await RecordUnattributedAsync(context, route, requestId, null, "malformed_or_missing_key", null, 401);
-            await ProviderErrors.WriteAsync(context, route.Dialect, 401,
-                "Incorrect API key provided. Gateway keys look like gw_<id>_<secret>; pass yours as " + (route.Dialect == ApiDialect.Anthropic ? "x-api-key or " : "") + "a Bearer token.",
-                "invalid_api_key");
             return;
         }
-
-        // Headers the gateway will not forward (a beta not allowed, an unknown version, an encoding it cannot decode): refused before anything is reserved.
-        if (upstreams.Headers.Check(context.Request, route.Dialect) is { } refusal)
-        {
-            await ProviderErrors.WriteAsync(context, route.Dialect, refusal.Status, refusal.Message, refusal.Code);
-            return;
-        }
-
-        var grain = grains.GetGrain<IApiKeyGrain>(keyId);
-        var secretHash = ApiKeyFormat.Hash(secret);
-        var requestContext = new RequestContext(requestId, "", route.Dialect == ApiDialect.Anthropic ? "anthropic" : "openai", route.Endpoint,
-            false, o.InstanceId, o.Region, startedAt, client);
 
         // 2. The body: bounded, strictly parsed, naming a model; 3. its worst-case cost. A large body
         // is read on only for a key its grain admits: a made-up key costs no reading or tokenizing.
-        if (await ReadRequestAsync(context, route, () => AdmitAsync(context, route, grain, keyId, requestContext, secretHash)) is not var (request, estimate))
+        if (await ReadRequestAsync(call, () => AdmitAsync(call, key)) is not var (request, estimate))
         {
             return;
         }
 
         using var requestBody = request;
-        requestContext = requestContext with { Model = estimate.Model, Streaming = estimate.Streaming };
+        call.Request = call.Request with { Model = estimate.Model, Streaming = estimate.Streaming };
 
-        // 4. Authenticate, authorize, reserve and record intent, in one grain call.
+        // 4. Authenticate, authorize, reserve and record intent, in one bounded grain call.
+        if (await BeginAsync(call, key, estimate) is not { } begin)
+        {
+            return;
+        }
+
+        // 5. Forward and capture usage; 6. settle, whatever happened. Meanwhile the request's lease is
+        // renewed, so the key's sweep never takes it for abandoned.
+        using var lease = RenewLeaseWhileServing(key.Grain, call.Request.RequestId);
+        var settle = await ServeAsync(call, key, request, estimate, begin);
+        await SettleAsync(key.Grain, settle);
+    }
+
+    /// <summary>The request's id, clock and caller; every error from here on is written by this handler or forwarded as it came.</summary>
+    private ProxyCall Start(HttpContext context, ProxyRoute route)
+    {
+        var o = options.Value;
+        var startedAt = time.GetUtcNow();
+        var requestId = Guid.CreateVersion7(startedAt).ToString("N");
+        context.Response.Headers["x-gateway-request-id"] = requestId;
+        if (context.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
+        {
+            statusPages.Enabled = false;
+        }
+
+        var request = new RequestContext(requestId, "", route.Dialect == ApiDialect.Anthropic ? "anthropic" : "openai", route.Endpoint,
+            false, o.InstanceId, o.Region, startedAt, context.Connection.RemoteIpAddress?.ToString());
+        return new ProxyCall(context, route, time.GetTimestamp()) { Request = request };
+    }
+
+    private async Task<bool> RefuseThrottledAsync(ProxyCall call)
+    {
+        if (guard.RetryAfter(call.Request.ClientAddress) is not { } wait)
+        {
+            return false;
+        }
+
+        await RecordUnattributedAsync(call, null, "auth_throttled", null, 429);
+        await AuthFailureGuard.WriteThrottledAsync(call.Context, call.Route.Dialect, wait);
+        return true;
+    }
+
+    /// <summary>The presented key, parsed, and the request's headers checked; null when refused (the refusal is written).</summary>
+    private async Task<PresentedKey?> IdentifyAsync(ProxyCall call)
+    {
+        var (context, dialect) = (call.Context, call.Route.Dialect);
+        if (!ApiKeyFormat.TryParse(PresentedCredentials.ApiKey(context.Request, dialect == ApiDialect.Anthropic), out var keyId, out var secret))
+        {
+            guard.Failed(call.Request.ClientAddress);
+            await RecordUnattributedAsync(call, null, "malformed_or_missing_key", null, 401);
+            await ProviderErrors.WriteAsync(context, dialect, 401,
+                "Incorrect API key provided. Gateway keys look like gw_<id>_<secret>; pass yours as " + (dialect == ApiDialect.Anthropic ? "x-api-key or " : "") + "a Bearer token.",
+                "invalid_api_key");
+            return null;
+        }
+
+        // Headers the gateway will not forward (a beta not allowed, an unknown version, an encoding it cannot decode): refused before anything is reserved.
+        if (upstreams.Headers.Check(context.Request, dialect) is { } refusal)
+        {
+            await ProviderErrors.WriteAsync(context, dialect, refusal.Status, refusal.Message, refusal.Code);
+            return null;
+        }
+
+        return new PresentedKey(keyId, ApiKeyFormat.Hash(secret), grains.GetGrainFast<IApiKeyGrain>(keyId));
+    }
+
+    /// <summary>Step 4 on the key's grain, bounded by <c>BeginTimeout</c>; null when refused (the refusal is written).</summary>
+    private async Task<BeginResult?> BeginAsync(ProxyCall call, PresentedKey key, CostEstimate estimate)
+    {
         BeginResult begin;
         try
         {
             // Bounded: the grain may be activating against a stalled store.
-            begin = await grain.Begin(new BeginRequest(requestContext, secretHash, estimate.Price, estimate.PromptTokens, estimate.Ceiling, estimate.CeilingDefaulted, estimate.ReserveMicros))
-                .WaitAsync(o.BeginTimeout, time);
+            begin = await key.Grain.Begin(new BeginRequest(call.Request, key.SecretHash, estimate.Price, estimate.PromptTokens, estimate.Ceiling, estimate.CeilingDefaulted, estimate.ReserveMicros))
+                .WaitAsync(options.Value.BeginTimeout, time);
         }
         catch (Exception ex)
         {
             // Timed out or failed, the call may still be accepted by the grain: it is withdrawn, so
             // whatever it holds is released and it is recorded as refused, never charged.
-            retries.Withdraw(grain, requestContext);
-            LogBeginFailed(logger, requestId, ex);
-            await WriteUnavailableAsync(context, route.Dialect);
-            return;
+            retries.Withdraw(key.Grain, call.Request);
+            LogBeginFailed(logger, call.Request.RequestId, ex);
+            await WriteUnavailableAsync(call.Context, call.Route.Dialect);
+            return null;
         }
 
         if (!begin.Accepted)
         {
-            await RefuseAsync(context, route, keyId, requestContext, begin);
-            return;
+            await RefuseAsync(call, key.KeyId, begin);
+            return null;
         }
 
         if (begin.Rate is { HasLimits: true } rate)
         {
             // The caller's limits are the gateway's, not those of the provider account behind it.
+            var (context, dialect) = (call.Context, call.Route.Dialect);
             context.Response.OnStarting(() =>
             {
-                RateLimitHeaders.Write(context.Response.Headers, route.Dialect, rate);
+                RateLimitHeaders.Write(context.Response.Headers, dialect, rate);
                 return Task.CompletedTask;
             });
         }
 
-        // 5. Forward and capture usage; 6. settle, whatever happened.
-        var reservation = begin.Reservation!;
-        var (model, streaming, price, promptTokens) = (estimate.Model, estimate.Streaming, estimate.Price!, estimate.PromptTokens);
+        return begin;
+    }
+
+    /// <summary>
+    /// Steps 5 and 6: forwards, captures usage (and content, where an admin switched capture on),
+    /// ends the client's response, and states what happened for settlement. Never throws.
+    /// </summary>
+    private async Task<SettleRequest> ServeAsync(ProxyCall call, PresentedKey key, ProxyRequestBody request, CostEstimate estimate, BeginResult begin)
+    {
+        var context = call.Context;
+        var requestId = call.Request.RequestId;
         var outcome = RequestOutcome.UpstreamError;
-        var usage = new UsageAccumulator(route.Dialect);
+        var usage = new UsageAccumulator(call.Route.Dialect);
         int status = 0;
         string? error = null;
-
-        // While this front-end serves and settles the request, its lease is renewed: the key's sweep never takes it for abandoned.
-        using var lease = RenewLeaseWhileServing(grain, requestId);
         try
         {
             string? responseBody;
-            (outcome, status, error, responseBody) = await ForwardAsync(context, route, request, estimate, usage);
+            (outcome, status, error, responseBody) = await ForwardAsync(context, call.Route, request, estimate, usage);
 
             if (begin.CaptureContent)
             {
                 // Only because an admin switched capture on for this key, with a recorded reason.
-                await CaptureAsync(keyId, requestId, request.Root.GetRawText(), streaming ? usage.GeneratedText : responseBody ?? "");
+                await CaptureAsync(key.KeyId, requestId, request.Root.GetRawText(), estimate.Streaming ? usage.GeneratedText : responseBody ?? "");
             }
         }
         catch (Exception ex)
@@ -155,15 +199,13 @@ public sealed partial class ProxyHandler(
             outcome = context.RequestAborted.IsCancellationRequested ? RequestOutcome.ClientAborted : RequestOutcome.UpstreamError;
             LogForwardFailed(logger, requestId, ex.Message);
         }
-        finally
-        {
-            var latency = (long)time.GetElapsedTime(startedTimestamp).TotalMilliseconds;
-            await CompleteResponseAsync(context);
-            var report = usage.HasUsage
-                ? new UsageReport(usage.InputTokens ?? promptTokens, usage.OutputTokens ?? 0, usage.CachedInputTokens, ReportedByProvider: true)
-                : EstimateUsage(model, usage, promptTokens, status);
-            await SettleAsync(grain, new SettleRequest(requestId, report, outcome, status, latency, error));
-        }
+
+        var latency = (long)time.GetElapsedTime(call.StartedTimestamp).TotalMilliseconds;
+        await CompleteResponseAsync(context);
+        var report = usage.HasUsage
+            ? new UsageReport(usage.InputTokens ?? estimate.PromptTokens, usage.OutputTokens ?? 0, usage.CachedInputTokens, ReportedByProvider: true)
+            : EstimateUsage(estimate.Model, usage, estimate.PromptTokens, status);
+        return new SettleRequest(call.Request.RequestId, report, outcome, status, latency, error);
     }
 
     private ITimer RenewLeaseWhileServing(IApiKeyGrain grain, string requestId)
@@ -291,32 +333,32 @@ public sealed partial class ProxyHandler(
         return (RequestOutcome.UpstreamError, context.Response.HasStarted ? status : 502, detail, responseBody);
     }
 
-    private Task RecordUnattributedAsync(HttpContext context, ProxyRoute route, string requestId, string? keyId, string reason, string? model, int status)
+    private Task RecordUnattributedAsync(ProxyCall call, string? keyId, string reason, string? model, int status)
     {
         var o = options.Value;
-        return guard.RecordAsync(new UnattributedDenial(requestId, keyId, reason, route.Endpoint, model, status,
-            o.InstanceId, o.Region, context.Connection.RemoteIpAddress?.ToString(), time.GetUtcNow()));
+        return guard.RecordAsync(new UnattributedDenial(call.Request.RequestId, keyId, reason, call.Route.Endpoint, model, status,
+            o.InstanceId, o.Region, call.Request.ClientAddress, time.GetUtcNow()));
     }
 
     /// <summary>Asks the key's grain whether the key may be used at all; writes the refusal when not.</summary>
-    private async Task<bool> AdmitAsync(HttpContext context, ProxyRoute route, IApiKeyGrain grain, string keyId, RequestContext requestContext, string secretHash)
+    private async Task<bool> AdmitAsync(ProxyCall call, PresentedKey key)
     {
         BeginResult? refused;
         try
         {
-            refused = await grain.Admit(requestContext, secretHash).WaitAsync(options.Value.BeginTimeout, time);
+            refused = await key.Grain.Admit(call.Request, key.SecretHash).WaitAsync(options.Value.BeginTimeout, time);
         }
         catch (Exception ex)
         {
             // Admit holds nothing: there is nothing to withdraw.
-            LogBeginFailed(logger, requestContext.RequestId, ex);
-            await WriteUnavailableAsync(context, route.Dialect);
+            LogBeginFailed(logger, call.Request.RequestId, ex);
+            await WriteUnavailableAsync(call.Context, call.Route.Dialect);
             return false;
         }
 
         if (refused is not null)
         {
-            await RefuseAsync(context, route, keyId, requestContext, refused);
+            await RefuseAsync(call, key.KeyId, refused);
             return false;
         }
 
@@ -328,28 +370,29 @@ public sealed partial class ProxyHandler(
     /// the address as a guess; a revoked or expired key does not (it is a real key, audited in its own
     /// ledger, and a forgotten agent looping on it must not lock out everyone behind the same address).
     /// </summary>
-    private async Task RefuseAsync(HttpContext context, ProxyRoute route, string keyId, RequestContext requestContext, BeginResult refused)
+    private async Task RefuseAsync(ProxyCall call, string keyId, BeginResult refused)
     {
         if (refused.Denial == DenialReason.UnknownKey)
         {
-            guard.Failed(requestContext.ClientAddress);
+            guard.Failed(call.Request.ClientAddress);
         }
 
         if (refused.Denial == DenialReason.UnknownKey && refused.UserId is null)
         {
             // No such key: its grain has no ledger to write to.
-            await RecordUnattributedAsync(context, route, requestContext.RequestId, keyId, "unknown_key", requestContext.Model is { Length: > 0 } m ? m : null, 401);
+            await RecordUnattributedAsync(call, keyId, "unknown_key", call.Request.Model is { Length: > 0 } m ? m : null, 401);
         }
 
-        await WriteDenialAsync(context, route.Dialect, refused);
+        await WriteDenialAsync(call.Context, call.Route.Dialect, refused);
     }
 
     /// <summary>
     /// Steps 2 and 3: reads the body and works out what the request may cost at most. Null when the
     /// request was refused (the refusal is written); nothing has been reserved or audited then.
     /// </summary>
-    private async Task<(ProxyRequestBody Body, CostEstimate Estimate)?> ReadRequestAsync(HttpContext context, ProxyRoute route, Func<Task<bool>> admit)
+    private async Task<(ProxyRequestBody Body, CostEstimate Estimate)?> ReadRequestAsync(ProxyCall call, Func<Task<bool>> admit)
     {
+        var (context, route) = (call.Context, call.Route);
         var o = options.Value;
         var (body, status, bodyError) = await ProxyRequestBody.ReadAsync(context, o.MaxRequestBodyBytes, o.AuthenticateFirstBytes, admit);
         if (body is null)
@@ -477,4 +520,19 @@ public sealed partial class ProxyHandler(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: settlement failed on the request path; retrying in the background")]
     private static partial void LogSettleDeferred(ILogger logger, string requestId);
 
+    /// <summary>One request on its way through the handler: what every step needs to know of it.</summary>
+    private sealed class ProxyCall(HttpContext context, ProxyRoute route, long startedTimestamp)
+    {
+        public HttpContext Context { get; } = context;
+
+        public ProxyRoute Route { get; } = route;
+
+        public long StartedTimestamp { get; } = startedTimestamp;
+
+        /// <summary>What the key's grain is told of the request; the model and streaming are known from step 3 on.</summary>
+        public required RequestContext Request { get; set; }
+    }
+
+    /// <summary>The key a request presented: its id, the hash of its secret, and its grain.</summary>
+    private sealed record PresentedKey(string KeyId, string SecretHash, IApiKeyGrain Grain);
 }

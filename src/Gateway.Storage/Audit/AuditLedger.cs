@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Gateway.Storage.Metrics;
 
 namespace Gateway.Storage.Audit;
 
@@ -11,10 +12,15 @@ namespace Gateway.Storage.Audit;
 /// copier moves meanwhile is then found in the ledger. Appends (<see cref="AppendAsync"/>) are the
 /// copier's: one Table transaction per call (at most 100 rows, one partition). Rows are chained with
 /// an HMAC keyed by the deployment's chain secret (<see cref="Seal"/>), and
-/// <see cref="VerifyChainAsync(string, ChainHead?, CancellationToken)"/> checks a chain.
+/// <see cref="VerifyChainAsync(string, ChainHead?, CancellationToken)"/> checks a chain. A key's
+/// partition and journal rows are in its account (<see cref="GatewayTables.AccountFor"/>); the reads
+/// across keys go to every account.
 /// </summary>
 public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Journal.JournalShards shards)
 {
+    /// <summary>The ledger table of the account a key's partition is in.</summary>
+    private TableClient LedgerOf(string keyId) => tables.AccountFor(keyId).Ledger;
+
     /// <summary>Places a row in its key's chain at <paramref name="sequence"/>, after the row hashed <paramref name="previousHash"/>.</summary>
     public AuditRecord Seal(AuditRecord record, long sequence, string previousHash) => record.Seal(chainKey, sequence, previousHash);
 
@@ -39,11 +45,11 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
                 if (remaining.Count == 1)
                 {
                     // A lone row needs no batch envelope: a plain insert is one round trip too, and cheaper to serve.
-                    await tables.Ledger.AddEntityAsync(remaining[0].ToEntity(), cancellationToken);
+                    await LedgerOf(remaining[0].KeyId).AddEntityAsync(remaining[0].ToEntity(), cancellationToken);
                 }
                 else
                 {
-                    await tables.Ledger.SubmitTransactionAsync(remaining.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToEntity())), cancellationToken);
+                    await LedgerOf(remaining[0].KeyId).SubmitCountedAsync([.. remaining.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToEntity()))], cancellationToken);
                 }
 
                 return;
@@ -53,7 +59,7 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
                 var stored = new List<AuditRecord>();
                 foreach (var record in remaining)
                 {
-                    var existing = await tables.Ledger.GetEntityIfExistsAsync<TableEntity>(record.KeyId, TableKeys.Sequence(record.Sequence), select: ["Hash"], cancellationToken: cancellationToken);
+                    var existing = await LedgerOf(record.KeyId).GetEntityIfExistsAsync<TableEntity>(record.KeyId, TableKeys.Sequence(record.Sequence), select: ["Hash"], cancellationToken: cancellationToken);
                     if (!existing.HasValue)
                     {
                         continue;
@@ -81,7 +87,7 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
     /// <summary>Whether the key's ledger partition holds this very row (same sequence, same hash): a point read.</summary>
     public async Task<bool> HoldsAsync(AuditRecord row, CancellationToken cancellationToken)
     {
-        var stored = await tables.Ledger.GetEntityIfExistsAsync<TableEntity>(row.KeyId, TableKeys.Sequence(row.Sequence), select: ["Hash"], cancellationToken: cancellationToken);
+        var stored = await LedgerOf(row.KeyId).GetEntityIfExistsAsync<TableEntity>(row.KeyId, TableKeys.Sequence(row.Sequence), select: ["Hash"], cancellationToken: cancellationToken);
         return stored.HasValue && stored.Value?.GetString("Hash") == row.Hash;
     }
 
@@ -91,7 +97,7 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
         var pending = await PendingAsync(keyId, TableClient.CreateQueryFilter($"Sequence gt {afterSequence}"), cancellationToken);
         var last = afterSequence;
         var filter = $"PartitionKey eq {TableKeys.Quote(keyId)} and RowKey gt {TableKeys.Quote(TableKeys.Sequence(afterSequence))}";
-        await foreach (var entity in tables.Ledger.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        await foreach (var entity in LedgerOf(keyId).QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             var row = AuditRecord.FromEntity(entity);
             last = row.Sequence;
@@ -108,7 +114,7 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
     public async IAsyncEnumerable<AuditRecord> ReadCopiedAfterAsync(string keyId, long afterSequence, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var filter = $"PartitionKey eq {TableKeys.Quote(keyId)} and RowKey gt {TableKeys.Quote(TableKeys.Sequence(afterSequence))}";
-        await foreach (var entity in tables.Ledger.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        await foreach (var entity in LedgerOf(keyId).QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             yield return AuditRecord.FromEntity(entity);
         }
@@ -119,7 +125,7 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
     {
         var rows = new List<AuditRecord>();
         var query = $"PartitionKey eq {TableKeys.Quote(shards.PartitionFor(keyId))} and KeyId eq {TableKeys.Quote(keyId)} and {filter}";
-        await foreach (var entity in tables.Journal.QueryAsync<TableEntity>(query, cancellationToken: cancellationToken))
+        await foreach (var entity in tables.AccountFor(keyId).Journal.QueryAsync<TableEntity>(query, cancellationToken: cancellationToken))
         {
             if (AuditRecord.IsSettledJournalRow(entity))
             {
@@ -147,7 +153,7 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
 
         var pending = await PendingAsync(keyId, range, cancellationToken);
         var seen = new HashSet<long>();
-        await foreach (var entity in tables.Ledger.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(keyId)} and {range}", cancellationToken: cancellationToken))
+        await foreach (var entity in LedgerOf(keyId).QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(keyId)} and {range}", cancellationToken: cancellationToken))
         {
             var row = AuditRecord.FromEntity(entity);
             seen.Add(row.Sequence);
@@ -160,13 +166,13 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
         }
     }
 
-    /// <summary>Settled rows still in the journal (not yet copied) recorded in [from, to): every shard, each read on its own.</summary>
+    /// <summary>Settled rows still in the journal (not yet copied) recorded in [from, to): every shard of every account, each read on its own.</summary>
     public async IAsyncEnumerable<AuditRecord> JournalRowsAsync(DateTimeOffset from, DateTimeOffset to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var range = TableClient.CreateQueryFilter($"RecordedAt ge {from} and RecordedAt lt {to}");
-        foreach (var partition in shards.Partitions)
+        foreach (var (account, partition) in shards.AcrossAccounts(tables))
         {
-            await foreach (var entity in tables.Journal.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(partition)} and {range}", cancellationToken: cancellationToken))
+            await foreach (var entity in account.Journal.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(partition)} and {range}", cancellationToken: cancellationToken))
             {
                 if (AuditRecord.IsSettledJournalRow(entity))
                 {
@@ -183,14 +189,14 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
     public async Task<bool> ContainsRequestAsync(string keyId, string requestId, CancellationToken cancellationToken)
     {
         // Still in the journal (a point read), or copied into the ledger.
-        var journal = await tables.Journal.GetEntityIfExistsAsync<TableEntity>(shards.PartitionFor(keyId), requestId, cancellationToken: cancellationToken);
+        var journal = await tables.AccountFor(keyId).Journal.GetEntityIfExistsAsync<TableEntity>(shards.PartitionFor(keyId), requestId, cancellationToken: cancellationToken);
         if (journal.HasValue && journal.Value is { } settled && AuditRecord.IsSettledJournalRow(settled) && settled.GetString("KeyId") == keyId)
         {
             return true;
         }
 
         var filter = $"PartitionKey eq {TableKeys.Quote(keyId)} and RequestId eq {TableKeys.Quote(requestId)}";
-        await foreach (var _ in tables.Ledger.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken))
+        await foreach (var _ in LedgerOf(keyId).QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken))
         {
             return true;
         }
@@ -232,7 +238,7 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
     {
         var pending = await PendingAsync(keyId, "Sequence ge 0L", cancellationToken);
         long? last = null;
-        await foreach (var entity in tables.Ledger.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(keyId)}", cancellationToken: cancellationToken))
+        await foreach (var entity in LedgerOf(keyId).QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(keyId)}", cancellationToken: cancellationToken))
         {
             var row = AuditRecord.FromEntity(entity);
             last = row.Sequence;
@@ -252,14 +258,14 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
     /// <summary>
     /// The key ids that have rows in the ledger. It reads the partition key of every row of the table:
     /// a scan, acceptable only on the admin path ("verify all"); a key whose every row was deleted is
-    /// not found here, which verifying by key or by user does catch.
+    /// not found here, which verifying by key or by user does catch. Every account, each on its own.
     /// </summary>
     public async Task<IReadOnlyList<string>> ScanKeyIdsAsync(CancellationToken cancellationToken)
     {
         var keyIds = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var partition in shards.Partitions)
+        foreach (var (account, partition) in shards.AcrossAccounts(tables))
         {
-            await foreach (var entity in tables.Journal.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(partition)}", select: ["KeyId", "Sequence"], cancellationToken: cancellationToken))
+            await foreach (var entity in account.Journal.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(partition)}", select: ["KeyId", "Sequence"], cancellationToken: cancellationToken))
             {
                 if (AuditRecord.IsSettledJournalRow(entity) && entity.GetString("KeyId") is { Length: > 0 } keyId)
                 {
@@ -268,9 +274,12 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
             }
         }
 
-        await foreach (var entity in tables.LedgerScan.QueryAsync<TableEntity>("PartitionKey lt '~'", select: ["PartitionKey"], cancellationToken: cancellationToken))
+        foreach (var account in tables.Accounts)
         {
-            keyIds.Add(entity.PartitionKey);
+            await foreach (var entity in account.LedgerScan.QueryAsync<TableEntity>("PartitionKey lt '~'", select: ["PartitionKey"], cancellationToken: cancellationToken))
+            {
+                keyIds.Add(entity.PartitionKey);
+            }
         }
 
         return [.. keyIds];

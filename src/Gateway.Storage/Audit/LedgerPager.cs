@@ -38,7 +38,7 @@ public sealed class LedgerPager(GatewayTables tables, JournalShards shards)
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         var conditions = filter.Conditions();
         var cursors = keyIds.Distinct(StringComparer.Ordinal)
-            .Select(k => new KeyCursor(tables, shards.PartitionFor(k), k, after.TryGetValue(k, out var position) ? position : -1, conditions))
+            .Select(k => new KeyCursor(tables.AccountFor(k), shards.PartitionFor(k), k, after.TryGetValue(k, out var position) ? position : -1, conditions))
             .ToList();
         if (cursors.Count == 0)
         {
@@ -81,13 +81,32 @@ public sealed class LedgerPager(GatewayTables tables, JournalShards shards)
     /// One page of every key's rows that match <paramref name="filter"/>, in key id then sequence order
     /// (the table's own order), after <paramref name="after"/>. This reads across partitions, a scan of
     /// the ledger table: only the explicit unscoped report of the admin path calls it. Refusals that no
-    /// key owns (the <c>~unattributed_</c> partitions) are left out.
+    /// key owns (the <c>~unattributed_</c> partitions) are left out. With several accounts, each is read
+    /// from the same position (a key's rows are all in one account, so the order is one order over
+    /// them all) and the first <paramref name="limit"/> rows of their union make the page: the position
+    /// of its last row is where every account resumes, so the continuation stays one position.
     /// </summary>
     public async Task<LedgerPage> ScanAsync(LedgerPosition? after, LedgerFilter filter, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         var conditions = filter.Conditions();
+        // Each account's list is complete up to its last row; an account cut short holds more than a
+        // page before its cut, so no row past a cut can make it into the page.
+        var lists = await Task.WhenAll(tables.Accounts.Select(account => ScanAccountAsync(account, after, conditions, limit, cancellationToken)));
+        var rows = lists.SelectMany(list => list).ToList();
+        rows.Sort(ScanOrder.Instance);
+        var more = rows.Count > limit;
+        if (more)
+        {
+            rows.RemoveRange(limit, rows.Count - limit);
+        }
 
+        return new LedgerPage(rows, more ? [new LedgerPosition(rows[^1].KeyId, rows[^1].Sequence)] : [], more);
+    }
+
+    /// <summary>One account's share of <see cref="ScanAsync"/>: its rows after the position in key and sequence order, more than <paramref name="limit"/> when it has more.</summary>
+    private async Task<List<AuditRecord>> ScanAccountAsync(LedgerAccount account, LedgerPosition? after, string conditions, int limit, CancellationToken cancellationToken)
+    {
         // The journal's settled rows after the position, each shard on its own: the journal holds only
         // what the copier has not moved yet, so this is small whatever the size of the ledger.
         var pending = new List<AuditRecord>();
@@ -96,7 +115,7 @@ public sealed class LedgerPager(GatewayTables tables, JournalShards shards)
             : " and " + TableClient.CreateQueryFilter($"Sequence ge {0L}");
         foreach (var partition in shards.Partitions)
         {
-            await foreach (var entity in tables.Journal.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(partition)}{journalAfter}{conditions}", cancellationToken: cancellationToken))
+            await foreach (var entity in account.Journal.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(partition)}{journalAfter}{conditions}", cancellationToken: cancellationToken))
             {
                 if (AuditRecord.IsSettledJournalRow(entity))
                 {
@@ -114,7 +133,7 @@ public sealed class LedgerPager(GatewayTables tables, JournalShards shards)
         }
 
         var copied = new List<AuditRecord>(Math.Min(limit + 1, MaxRowsPerRead));
-        await foreach (var entity in tables.LedgerScan.QueryAsync<TableEntity>(query + conditions, maxPerPage: Math.Min(limit + 1, MaxRowsPerRead), cancellationToken: cancellationToken))
+        await foreach (var entity in account.LedgerScan.QueryAsync<TableEntity>(query + conditions, maxPerPage: Math.Min(limit + 1, MaxRowsPerRead), cancellationToken: cancellationToken))
         {
             copied.Add(AuditRecord.FromEntity(entity));
             if (copied.Count > limit)
@@ -124,14 +143,7 @@ public sealed class LedgerPager(GatewayTables tables, JournalShards shards)
         }
 
         // Rows of the journal past the last ledger row read wait for a later page, where the ledger rows before them come first.
-        var rows = Merge(copied, pending, copied.Count > limit ? copied[^1] : null, ScanOrder.Instance);
-        var more = rows.Count > limit;
-        if (more)
-        {
-            rows.RemoveRange(limit, rows.Count - limit);
-        }
-
-        return new LedgerPage(rows, more ? [new LedgerPosition(rows[^1].KeyId, rows[^1].Sequence)] : [], more);
+        return Merge(copied, pending, copied.Count > limit ? copied[^1] : null, ScanOrder.Instance);
     }
 
     /// <summary>
@@ -182,7 +194,7 @@ public sealed class LedgerPager(GatewayTables tables, JournalShards shards)
     /// its rows still in the journal), holding the rows read but not yet handed out.
     /// <see cref="Position"/> moves only when a row is taken.
     /// </summary>
-    private sealed class KeyCursor(GatewayTables tables, string shard, string keyId, long position, string conditions)
+    private sealed class KeyCursor(LedgerAccount account, string shard, string keyId, long position, string conditions)
     {
         private readonly Queue<AuditRecord> _buffered = new();
         private long _readUpTo = position;
@@ -213,7 +225,7 @@ public sealed class LedgerPager(GatewayTables tables, JournalShards shards)
         {
             var pending = new List<AuditRecord>();
             var journal = $"PartitionKey eq {TableKeys.Quote(shard)} and KeyId eq {TableKeys.Quote(KeyId)} and {TableClient.CreateQueryFilter($"Sequence gt {_readUpTo}")}{conditions}";
-            await foreach (var entity in tables.Journal.QueryAsync<TableEntity>(journal, cancellationToken: cancellationToken))
+            await foreach (var entity in account.Journal.QueryAsync<TableEntity>(journal, cancellationToken: cancellationToken))
             {
                 if (AuditRecord.IsSettledJournalRow(entity))
                 {
@@ -226,7 +238,7 @@ public sealed class LedgerPager(GatewayTables tables, JournalShards shards)
                 + conditions;
             IReadOnlyList<AuditRecord> copied = [];
             var more = false;
-            await foreach (var page in tables.Ledger.QueryAsync<TableEntity>(filter, maxPerPage: count, cancellationToken: cancellationToken).AsPages())
+            await foreach (var page in account.Ledger.QueryAsync<TableEntity>(filter, maxPerPage: count, cancellationToken: cancellationToken).AsPages())
             {
                 if (page.Values.Count > 0)
                 {

@@ -14,7 +14,7 @@ public sealed class UnattributedAudit(GatewayTables tables, ILogger<Unattributed
 {
     public const string PartitionPrefix = "~unattributed_";
 
-    private readonly GroupCommitWriter _writer = new(tables.Ledger, logger);
+    private readonly GroupCommitWriter _writer = new(tables.MainLedger, logger);
 
     public static string PartitionFor(DateTimeOffset at) => PartitionPrefix + at.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
@@ -6,23 +7,45 @@ namespace Gateway.Storage.Audit;
 
 /// <summary>
 /// Usage per key, hour, team and model, kept as the ledger copier copies rows: one row per group in
-/// the key's partition of the usage table (row key <c>yyyyMMddHH~team~model</c>), holding the sums
+/// the key's partition of the usage table, in the key's account (row key <c>yyyyMMddHH~team~model</c>), holding the sums
 /// of the key's ledger rows recorded in that hour and the last sequence counted, so applying the
 /// same rows twice (a copy retried) counts them once. The usage report reads these instead of the
 /// ledger, and they equal the ledger to the micro-dollar.
 /// </summary>
 public sealed class UsageRollups(GatewayTables tables)
 {
+    // Far more than the rollups of one hour of a large fleet's active keys; past it the cache starts
+    // again, which costs each key one read.
+    private const int MaxKnown = 50_000;
+
+    // The rollup rows this process wrote last, with their versions: the next copy of the same key
+    // and hour updates its row without reading it first, which halves the copier's transactions.
+    // A row another process changed since fails its version check and is read again.
+    private readonly ConcurrentDictionary<(string KeyId, string RowKey), TableEntity> _known = new();
+
     /// <summary>Adds rows of one key (in sequence order) to their hours' rollups; rows counted already are skipped.</summary>
     public async Task ApplyAsync(IReadOnlyList<AuditRecord> rows, CancellationToken cancellationToken)
     {
         foreach (var group in rows.GroupBy(RowKey, StringComparer.Ordinal))
         {
+            var usage = tables.AccountFor(group.First().KeyId).Usage;
             var first = group.First();
+            var id = (first.KeyId, group.Key);
             for (var attempt = 0; ; attempt++)
             {
-                var stored = await tables.Usage.GetEntityIfExistsAsync<TableEntity>(first.KeyId, group.Key, cancellationToken: cancellationToken);
-                var entity = stored.HasValue && stored.Value is { } e ? e : New(first, group.Key);
+                TableEntity? entity = null;
+                if (attempt == 0 && _known.TryGetValue(id, out var known))
+                {
+                    entity = Copy(known);
+                }
+                else
+                {
+                    var stored = await usage.GetEntityIfExistsAsync<TableEntity>(first.KeyId, group.Key, cancellationToken: cancellationToken);
+                    entity = stored.HasValue ? stored.Value : null;
+                }
+
+                var exists = entity is not null;
+                entity ??= New(first, group.Key);
                 var last = entity.GetInt64("LastSequence") ?? 0;
                 var fresh = group.Where(r => r.Sequence > last).ToList();
                 if (fresh.Count == 0)
@@ -39,39 +62,74 @@ public sealed class UsageRollups(GatewayTables tables)
                 entity["LastSequence"] = fresh[^1].Sequence;
                 try
                 {
-                    if (stored.HasValue)
-                    {
-                        await tables.Usage.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
-                    }
-                    else
-                    {
-                        await tables.Usage.AddEntityAsync(entity, cancellationToken);
-                    }
-
+                    var response = exists
+                        ? await usage.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken)
+                        : await usage.AddEntityAsync(entity, cancellationToken);
+                    entity.ETag = response.Headers.ETag ?? default;
+                    Remember(id, entity);
                     break;
                 }
                 catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < 5)
                 {
                     // Another copier of this key (a silo handing over) moved it meanwhile: read again.
+                    _known.TryRemove(id, out _);
+                }
+                catch
+                {
+                    _known.TryRemove(id, out _);
+                    throw;
                 }
             }
         }
     }
 
-    /// <summary>Every rollup row of the hours in [<paramref name="from"/>, <paramref name="to"/>) over all keys (the scan client: an operator's report).</summary>
+    private void Remember((string KeyId, string RowKey) id, TableEntity entity)
+    {
+        if (entity.ETag == default)
+        {
+            _known.TryRemove(id, out _);
+            return;
+        }
+
+        if (_known.Count >= MaxKnown)
+        {
+            _known.Clear();
+        }
+
+        _known[id] = entity;
+    }
+
+    private static TableEntity Copy(TableEntity entity)
+    {
+        var copy = new TableEntity(entity.PartitionKey, entity.RowKey) { ETag = entity.ETag };
+        foreach (var (name, value) in entity)
+        {
+            if (name is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag"))
+            {
+                copy[name] = value;
+            }
+        }
+
+        return copy;
+    }
+
+    /// <summary>Every rollup row of the hours in [<paramref name="from"/>, <paramref name="to"/>) over all keys, of every account (the scan clients: an operator's report).</summary>
     public async IAsyncEnumerable<UsageRollup> ReadAsync(DateTimeOffset from, DateTimeOffset to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var filter = TableClient.CreateQueryFilter($"Hour ge {from} and Hour lt {to}");
-        await foreach (var e in tables.UsageScan.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        foreach (var account in tables.Accounts)
         {
-            yield return From(e);
+            await foreach (var e in account.UsageScan.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+            {
+                yield return From(e);
+            }
         }
     }
 
     /// <summary>One key's rollup rows (one partition).</summary>
     public async IAsyncEnumerable<UsageRollup> ReadKeyAsync(string keyId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var e in tables.Usage.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(keyId)}", cancellationToken: cancellationToken))
+        await foreach (var e in tables.AccountFor(keyId).Usage.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(keyId)}", cancellationToken: cancellationToken))
         {
             yield return From(e);
         }

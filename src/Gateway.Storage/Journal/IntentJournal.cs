@@ -2,6 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using Gateway.Storage.Audit;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Storage.Journal;
 
@@ -11,29 +12,33 @@ namespace Gateway.Storage.Journal;
 /// into the key's ledger partition. The journal is split into <see cref="StorageOptions.JournalShards"/>
 /// partitions by key id, so a key's rows always live in one known partition whichever silo wrote
 /// them, and every look-up reads named partitions only: one for a key, those of its keys for a
-/// user, all of them (a bounded set) for a team or the sweep. Writes from every key's grain on a silo
-/// go through one group-commit writer, one transaction per partition per round trip.
+/// user, all of them (a bounded set) for a team or the sweep. With several accounts
+/// (<see cref="StorageOptions.LedgerAccounts"/>) each has its own journal table with the same shards,
+/// and a key's rows are in its account's (<see cref="GatewayTables.AccountFor"/>): a key is still one
+/// partition, a team or the sweep every shard of every account. Writes from every key's grain on a
+/// silo go through one group-commit writer per account, one transaction per partition per round trip.
 /// </summary>
 public sealed class IntentJournal : IAsyncDisposable
 {
     private readonly GatewayTables _tables;
     private readonly JournalShards _shards;
-    private readonly GroupCommitWriter _writer;
+    // Per account, by its index.
+    private readonly GroupCommitWriter[] _writers;
 
-    // Retirements have a writer of their own: nobody waits on them, and a batch of them that fails
+    // Retirements have writers of their own: nobody waits on them, and a batch of them that fails
     // (an intent retired twice) falls back to group-by-group without holding up the intents and
     // settlements the request path waits for.
-    private readonly GroupCommitWriter _retirements;
+    private readonly GroupCommitWriter[] _retirements;
 
     /// <summary>Nobody waits on a retirement: letting them gather a moment puts many in each transaction.</summary>
     private static readonly TimeSpan RetirementLinger = TimeSpan.FromMilliseconds(200);
 
-    public IntentJournal(GatewayTables tables, JournalShards shards, ILogger<IntentJournal> logger)
+    public IntentJournal(GatewayTables tables, JournalShards shards, IOptions<StorageOptions> options, ILogger<IntentJournal> logger)
     {
         _tables = tables;
         _shards = shards;
-        _writer = new(tables.Journal, logger);
-        _retirements = new(tables.Journal, logger, RetirementLinger);
+        _writers = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, commitsInFlight: options.Value.JournalCommitsInFlight))];
+        _retirements = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, RetirementLinger))];
     }
 
     /// <summary>Every partition of the journal.</summary>
@@ -44,7 +49,7 @@ public sealed class IntentJournal : IAsyncDisposable
 
     /// <summary>Commits so far and rows in them (intents, settled rows and retirements): their ratio is the batching achieved.</summary>
     public (long Commits, long Rows) Statistics =>
-        (_writer.Statistics.Commits + _retirements.Statistics.Commits, _writer.Statistics.Rows + _retirements.Statistics.Rows);
+        (_writers.Concat(_retirements).Sum(w => w.Statistics.Commits), _writers.Concat(_retirements).Sum(w => w.Statistics.Rows));
 
     /// <summary>
     /// Durably records an intent; completes only once the row is committed. An insert, never a
@@ -52,7 +57,7 @@ public sealed class IntentJournal : IAsyncDisposable
     /// its place) fails rather than overwrite that row.
     /// </summary>
     public Task RecordAsync(IntentEntry entry) =>
-        _writer.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, entry.ToEntity()));
+        WriterFor(entry.KeyId).SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, entry.ToEntity()));
 
     /// <summary>
     /// Durably records sealed ledger rows of one key, all in one transaction (at most 100), each
@@ -62,16 +67,16 @@ public sealed class IntentJournal : IAsyncDisposable
     public Task WriteSettledAsync(IReadOnlyList<AuditRecord> rows)
     {
         var partition = PartitionFor(rows[0].KeyId);
-        return _writer.SubmitGroupAsync([.. rows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r.ToJournalEntity(partition)))]);
+        return WriterFor(rows[0].KeyId).SubmitGroupAsync([.. rows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r.ToJournalEntity(partition)))]);
     }
 
     /// <summary>Retires an intent that is settled elsewhere: only the version read, never a settled row that replaced it since.</summary>
     public Task RetireIntentAsync(IntentEntry intent) =>
-        _retirements.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(intent.Partition, intent.RequestId), intent.ETag));
+        _retirements[_tables.AccountFor(intent.KeyId).Index].SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(intent.Partition, intent.RequestId), intent.ETag));
 
     /// <summary>Removes a settled row once it is in the key's ledger partition.</summary>
     public Task RetireSettledAsync(AuditRecord row) =>
-        _retirements.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(PartitionFor(row.KeyId), row.RequestId), ETag.All));
+        _retirements[_tables.AccountFor(row.KeyId).Index].SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(PartitionFor(row.KeyId), row.RequestId), ETag.All));
 
     /// <summary>Open intents of one key: one partition.</summary>
     public async Task<IReadOnlyList<IntentEntry>> FindByKeyAsync(string keyId, CancellationToken cancellationToken) =>
@@ -83,7 +88,7 @@ public sealed class IntentJournal : IAsyncDisposable
         var intents = new List<IntentEntry>();
         var settled = new List<AuditRecord>();
         var filter = $"PartitionKey eq {TableKeys.Quote(PartitionFor(keyId))} and KeyId eq {TableKeys.Quote(keyId)}";
-        await foreach (var entity in _tables.Journal.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        await foreach (var entity in _tables.AccountFor(keyId).Journal.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             if (AuditRecord.IsSettledJournalRow(entity))
             {
@@ -102,30 +107,30 @@ public sealed class IntentJournal : IAsyncDisposable
     /// <summary>A request's settled row while it is still in the journal (a point read), or null.</summary>
     public async Task<AuditRecord?> FindSettledAsync(string keyId, string requestId, CancellationToken cancellationToken)
     {
-        var row = await _tables.Journal.GetEntityIfExistsAsync<TableEntity>(PartitionFor(keyId), requestId, cancellationToken: cancellationToken);
+        var row = await _tables.AccountFor(keyId).Journal.GetEntityIfExistsAsync<TableEntity>(PartitionFor(keyId), requestId, cancellationToken: cancellationToken);
         return row.HasValue && row.Value is { } e && AuditRecord.IsSettledJournalRow(e) && e.GetString("KeyId") == keyId ? AuditRecord.FromJournalEntity(e) : null;
     }
 
-    /// <summary>Open intents of one user, on the keys given (the user's keys): the partitions those keys hash to.</summary>
+    /// <summary>Open intents of one user, on the keys given (the user's keys): the partitions those keys hash to, in their accounts.</summary>
     public Task<IReadOnlyList<IntentEntry>> FindByUserAsync(string userId, IEnumerable<string> keyIds, CancellationToken cancellationToken) =>
-        FindIntentsAsync(keyIds.Select(PartitionFor).Distinct(StringComparer.Ordinal), $"UserId eq {TableKeys.Quote(userId)}", cancellationToken);
+        FindIntentsAsync(keyIds.Select(k => (_tables.AccountFor(k), PartitionFor(k))).Distinct(), $"UserId eq {TableKeys.Quote(userId)}", cancellationToken);
 
-    /// <summary>Open intents reserved on one team's budget: every partition, each read on its own.</summary>
+    /// <summary>Open intents reserved on one team's budget: every partition of every account, each read on its own.</summary>
     public Task<IReadOnlyList<IntentEntry>> FindByTeamAsync(string teamId, CancellationToken cancellationToken) =>
-        FindIntentsAsync(Partitions, $"TeamId eq {TableKeys.Quote(teamId)}", cancellationToken);
+        FindIntentsAsync(_shards.AcrossAccounts(_tables), $"TeamId eq {TableKeys.Quote(teamId)}", cancellationToken);
 
     /// <summary>
     /// Keys with rows (intents or settled rows) started before a point in time: what the sweep hands
     /// to their grains, whose activation settles abandoned intents and copies settled rows a dead
-    /// silo left behind. Every partition, each read on its own, key ids only.
+    /// silo left behind. Every partition of every account, each read on its own, key ids only.
     /// </summary>
     public async Task<IReadOnlyList<string>> FindKeysWithRowsBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
         var keys = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var partition in Partitions)
+        foreach (var (account, partition) in _shards.AcrossAccounts(_tables))
         {
             var filter = $"PartitionKey eq {TableKeys.Quote(partition)} and " + TableClient.CreateQueryFilter($"StartedAt lt {before}");
-            await foreach (var entity in _tables.Journal.QueryAsync<TableEntity>(filter, select: ["KeyId"], cancellationToken: cancellationToken))
+            await foreach (var entity in account.Journal.QueryAsync<TableEntity>(filter, select: ["KeyId"], cancellationToken: cancellationToken))
             {
                 if (entity.GetString("KeyId") is { Length: > 0 } keyId)
                 {
@@ -137,12 +142,14 @@ public sealed class IntentJournal : IAsyncDisposable
         return [.. keys];
     }
 
-    private async Task<IReadOnlyList<IntentEntry>> FindIntentsAsync(IEnumerable<string> partitions, string filter, CancellationToken cancellationToken)
+    private GroupCommitWriter WriterFor(string keyId) => _writers[_tables.AccountFor(keyId).Index];
+
+    private async Task<IReadOnlyList<IntentEntry>> FindIntentsAsync(IEnumerable<(LedgerAccount Account, string Partition)> shards, string filter, CancellationToken cancellationToken)
     {
         var list = new List<IntentEntry>();
-        foreach (var partition in partitions)
+        foreach (var (account, partition) in shards)
         {
-            await foreach (var entity in _tables.Journal.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(partition)} and {filter}", cancellationToken: cancellationToken))
+            await foreach (var entity in account.Journal.QueryAsync<TableEntity>($"PartitionKey eq {TableKeys.Quote(partition)} and {filter}", cancellationToken: cancellationToken))
             {
                 if (!AuditRecord.IsSettledJournalRow(entity))
                 {
@@ -156,7 +163,9 @@ public sealed class IntentJournal : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _writer.DisposeAsync();
-        await _retirements.DisposeAsync();
+        foreach (var writer in _writers.Concat(_retirements))
+        {
+            await writer.DisposeAsync();
+        }
     }
 }

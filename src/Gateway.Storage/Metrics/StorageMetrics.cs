@@ -21,6 +21,15 @@ public static class StorageMetrics
     /// <summary>The tag on <see cref="TransactionsInstrument"/>: <c>read</c>, <c>write</c>, <c>batch</c> or <c>table</c> (create or delete a table).</summary>
     public const string OperationTag = "operation";
 
+    /// <summary>The tag on both instruments naming the table (with its configured prefix), or <c>Tables</c> for creating or deleting one.</summary>
+    public const string TableTag = "table";
+
+    /// <summary>
+    /// The tag on both instruments naming the account (<see cref="AccountOf"/>): storage throttles per
+    /// account, so with several (<see cref="StorageOptions.LedgerAccounts"/>) each one's share is what to watch.
+    /// </summary>
+    public const string AccountTag = "account";
+
     // Static rather than from IMeterFactory: Orleans' storage clients are built while the host is still
     // being configured, before there is a service provider to ask.
     private static readonly Meter Meter = new(MeterName);
@@ -31,11 +40,44 @@ public static class StorageMetrics
     internal static Counter<long> EntityWrites { get; } = Meter.CreateCounter<long>(EntityWritesInstrument, "{entity}",
         "Entities inserted, updated or deleted: one per plain write, one per operation inside a $batch.");
 
-    /// <summary>Adds the counting policy, per try, so a retried request counts as the transactions it cost.</summary>
-    public static TableClientOptions WithTransactionCounting(this TableClientOptions options)
+    /// <summary>The <c>$batch</c> being sent on this async flow (its table and rows), which its request line does not name.</summary>
+    internal static AsyncLocal<BatchInfo?> Batch { get; } = new();
+
+    /// <summary>
+    /// <see cref="TableClient.SubmitTransactionAsync"/>, telling the counting policy how many entities
+    /// the batch writes. Without it the policy writes the batch's body out once more to count its
+    /// request lines: profiled under load, that copy was 2% of the gateway's CPU while anyone listened.
+    /// </summary>
+    public static async Task<Azure.Response<IReadOnlyList<Azure.Response>>> SubmitCountedAsync(
+        this TableClient table, IReadOnlyCollection<TableTransactionAction> actions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(actions);
+        // Set inside this async method, so it flows into the pipeline and is gone again when it returns.
+        Batch.Value = new BatchInfo(table.Name, actions.Count);
+        return await table.SubmitTransactionAsync(actions, cancellationToken);
+    }
+
+    /// <summary>
+    /// Adds the counting policy, per try, so a retried request counts as the transactions it cost,
+    /// tagged with the account the client talks to (<see cref="AccountOf"/> of its connection string).
+    /// </summary>
+    public static TableClientOptions WithTransactionCounting(this TableClientOptions options, string account)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.AddPolicy(StorageTransactionPolicy.Instance, HttpPipelinePosition.PerRetry);
+        options.AddPolicy(new StorageTransactionPolicy(account), HttpPipelinePosition.PerRetry);
         return options;
+    }
+
+    internal sealed record BatchInfo(string Table, int Rows);
+
+    /// <summary>
+    /// An account's name for the <see cref="AccountTag"/>: its table endpoint without the scheme
+    /// (<c>acct.table.core.windows.net</c>, or <c>127.0.0.1:10002/devstoreaccount1</c> for Azurite), never its key.
+    /// </summary>
+    public static string AccountOf(string connectionString)
+    {
+        var uri = new TableServiceClient(connectionString).Uri;
+        return uri.Authority + uri.AbsolutePath.TrimEnd('/');
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Azure.Core;
 using Azure.Core.Pipeline;
 
@@ -9,14 +10,9 @@ namespace Gateway.Storage.Metrics;
 /// <c>$batch</c> body holds one request line per operation. It counts before sending, as a request
 /// that fails has been paid for all the same.
 /// </summary>
-internal sealed class StorageTransactionPolicy : HttpPipelinePolicy
+internal sealed class StorageTransactionPolicy(string account) : HttpPipelinePolicy
 {
-    public static StorageTransactionPolicy Instance { get; } = new();
-
-    private static readonly KeyValuePair<string, object?> Read = new(StorageMetrics.OperationTag, "read");
-    private static readonly KeyValuePair<string, object?> Write = new(StorageMetrics.OperationTag, "write");
-    private static readonly KeyValuePair<string, object?> Batch = new(StorageMetrics.OperationTag, "batch");
-    private static readonly KeyValuePair<string, object?> Table = new(StorageMetrics.OperationTag, "table");
+    private readonly string _account = account;
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
@@ -30,34 +26,57 @@ internal sealed class StorageTransactionPolicy : HttpPipelinePolicy
         return ProcessNextAsync(message, pipeline);
     }
 
-    private static void Count(Azure.Core.Request request)
+
+    private void Count(Azure.Core.Request request)
     {
         var path = request.Uri.Path;
         var resource = path[(path.LastIndexOf('/') + 1)..];
         if (resource == "$batch")
         {
-            StorageMetrics.Transactions.Add(1, Batch);
-            // Reading the body again costs a copy of it, so only while someone listens for the figure.
-            if (StorageMetrics.EntityWrites.Enabled && request.Content is { } content)
+            var batch = StorageMetrics.Batch.Value;
+            var tags = Tags("batch", batch?.Table ?? resource);
+            StorageMetrics.Transactions.Add(1, tags);
+            if (batch is not null)
             {
+                StorageMetrics.EntityWrites.Add(batch.Rows, tags);
+            }
+            else if (StorageMetrics.EntityWrites.Enabled && request.Content is { } content)
+            {
+                // A batch sent without saying its size (Orleans' own): reading the body again costs a
+                // copy of it, so only while someone listens for the figure.
                 var operations = new RequestLineCounter();
                 content.WriteTo(operations, CancellationToken.None);
-                StorageMetrics.EntityWrites.Add(operations.Count);
+                StorageMetrics.EntityWrites.Add(operations.Count, tags);
             }
         }
         else if (request.Method == RequestMethod.Get)
         {
-            StorageMetrics.Transactions.Add(1, Read);
+            StorageMetrics.Transactions.Add(1, Tags("read", TableOf(resource)));
         }
         else if (resource.StartsWith("Tables", StringComparison.Ordinal))
         {
-            StorageMetrics.Transactions.Add(1, Table);
+            StorageMetrics.Transactions.Add(1, Tags("table", "Tables"));
         }
         else
         {
             // Insert (POST), upsert or update (PUT, MERGE, PATCH), delete: one entity each.
-            StorageMetrics.Transactions.Add(1, Write);
-            StorageMetrics.EntityWrites.Add(1);
+            var tags = Tags("write", TableOf(resource));
+            StorageMetrics.Transactions.Add(1, tags);
+            StorageMetrics.EntityWrites.Add(1, tags);
         }
     }
+
+    /// <summary>The table a request names: <c>name</c>, <c>name()</c> or <c>name(PartitionKey='…',RowKey='…')</c>.</summary>
+    private static string TableOf(string resource)
+    {
+        var end = resource.IndexOf('(', StringComparison.Ordinal);
+        return end < 0 ? resource : resource[..end];
+    }
+
+    private TagList Tags(string operation, string table) => new()
+    {
+        { StorageMetrics.OperationTag, operation },
+        { StorageMetrics.TableTag, table },
+        { StorageMetrics.AccountTag, _account },
+    };
 }

@@ -10,6 +10,9 @@ public class GatewayFixture : IAsyncLifetime
     protected virtual IReadOnlyDictionary<string, string> Extra { get; } = new Dictionary<string, string>();
 
     public string Prefix { get; } = TestStorage.NewPrefix();
+
+    /// <summary>The storage this fixture's gateway is given (one account unless a fixture says otherwise, in <see cref="Extra"/> too).</summary>
+    public virtual Gateway.Storage.StorageOptions Storage => TestStorage.Options(Prefix);
     public SimulatorServer Simulator { get; private set; } = null!;
     public GatewayServer Gateway { get; private set; } = null!;
     public HttpClient Admin { get; private set; } = null!;
@@ -17,7 +20,7 @@ public class GatewayFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await TestStorage.CreateTablesAsync(Prefix);
+        await TestStorage.CreateTablesAsync(Storage);
         Simulator = await SimulatorServer.StartAsync();
         // Test classes make many refused admin calls on purpose, all from 127.0.0.1; the limit on
         // failed attempts has tests of its own (AdminAuthLimitTests).
@@ -29,7 +32,7 @@ public class GatewayFixture : IAsyncLifetime
 
         Gateway = await GatewayServer.StartAsync(new GatewaySettings(Prefix, "e2e-" + Prefix, Simulator.BaseUrl) { Extra = extra }, ConfigureHost);
         Admin = Gateway.CreateAdminClient();
-        Ledger = new LedgerQueries(Prefix);
+        Ledger = new LedgerQueries(Storage);
     }
 
     /// <summary>Where a fixture adds to the gateway's host (a log capture, say) before it is built.</summary>

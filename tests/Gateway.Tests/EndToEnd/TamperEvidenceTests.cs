@@ -40,7 +40,7 @@ public sealed class TamperEvidenceTests(GatewayFixture fixture) : IClassFixture<
         var keyId = await KeyWithRowsAsync("tamper-edit");
         var row = await LedgerRowAsync(keyId, 3);
         row["CostMicros"] = 0L;
-        await _tables.Ledger.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Replace);
+        await _tables.AccountFor(keyId).Ledger.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Replace);
 
         await AssertBrokenAsync(keyId, "edited", 3, TableKeys.Sequence(3));
     }
@@ -49,7 +49,7 @@ public sealed class TamperEvidenceTests(GatewayFixture fixture) : IClassFixture<
     public async Task A_row_deleted_from_the_middle_is_reported_as_deleted_naming_the_missing_sequence()
     {
         var keyId = await KeyWithRowsAsync("tamper-delete");
-        await _tables.Ledger.DeleteEntityAsync(keyId, TableKeys.Sequence(2));
+        await _tables.AccountFor(keyId).Ledger.DeleteEntityAsync(keyId, TableKeys.Sequence(2));
 
         await AssertBrokenAsync(keyId, "deleted", 2, null);
     }
@@ -58,8 +58,8 @@ public sealed class TamperEvidenceTests(GatewayFixture fixture) : IClassFixture<
     public async Task Deleting_the_newest_rows_is_reported_as_truncated_against_the_head_the_grain_holds()
     {
         var keyId = await KeyWithRowsAsync("tamper-tail");
-        await _tables.Ledger.DeleteEntityAsync(keyId, TableKeys.Sequence(Rows));
-        await _tables.Ledger.DeleteEntityAsync(keyId, TableKeys.Sequence(Rows - 1));
+        await _tables.AccountFor(keyId).Ledger.DeleteEntityAsync(keyId, TableKeys.Sequence(Rows));
+        await _tables.AccountFor(keyId).Ledger.DeleteEntityAsync(keyId, TableKeys.Sequence(Rows - 1));
 
         var chain = await AssertBrokenAsync(keyId, "truncated", Rows - 1, null);
         Assert.Equal((Rows - 2, Rows), (chain.GetProperty("lastSequence").GetInt64(), chain.GetProperty("anchoredSequence").GetInt64()));
@@ -74,13 +74,13 @@ public sealed class TamperEvidenceTests(GatewayFixture fixture) : IClassFixture<
         for (var seq = Rows; seq >= 3; seq--)
         {
             var moved = await LedgerRowAsync(keyId, seq);
-            await _tables.Ledger.UpsertEntityAsync(Copy(moved, TableKeys.Sequence(seq + 1)), TableUpdateMode.Replace);
+            await _tables.AccountFor(keyId).Ledger.UpsertEntityAsync(Copy(moved, TableKeys.Sequence(seq + 1)), TableUpdateMode.Replace);
         }
 
         var genuine = AuditRecord.FromEntity(await LedgerRowAsync(keyId, 3));
         var forged = genuine with { RequestId = "req_forged", CostMicros = 1 };
         forged = forged with { Hash = forged.ComputeHash() };
-        await _tables.Ledger.UpsertEntityAsync(forged.ToEntity(), TableUpdateMode.Replace);
+        await _tables.AccountFor(keyId).Ledger.UpsertEntityAsync(forged.ToEntity(), TableUpdateMode.Replace);
 
         await AssertBrokenAsync(keyId, "inserted", 3, TableKeys.Sequence(3));
     }
@@ -92,7 +92,7 @@ public sealed class TamperEvidenceTests(GatewayFixture fixture) : IClassFixture<
         var last = AuditRecord.FromEntity(await LedgerRowAsync(keyId, Rows));
         var forged = last with { Sequence = Rows + 1, PreviousHash = last.Hash, RequestId = "req_forged" };
         forged = forged with { Hash = forged.ComputeHash() };
-        await _tables.Ledger.AddEntityAsync(forged.ToEntity());
+        await _tables.AccountFor(keyId).Ledger.AddEntityAsync(forged.ToEntity());
 
         await AssertBrokenAsync(keyId, "inserted", Rows + 1, TableKeys.Sequence(Rows + 1));
     }
@@ -103,8 +103,8 @@ public sealed class TamperEvidenceTests(GatewayFixture fixture) : IClassFixture<
         var keyId = await KeyWithRowsAsync("tamper-swap");
         var second = await LedgerRowAsync(keyId, 2);
         var third = await LedgerRowAsync(keyId, 3);
-        await _tables.Ledger.UpsertEntityAsync(Copy(third, second.RowKey), TableUpdateMode.Replace);
-        await _tables.Ledger.UpsertEntityAsync(Copy(second, third.RowKey), TableUpdateMode.Replace);
+        await _tables.AccountFor(keyId).Ledger.UpsertEntityAsync(Copy(third, second.RowKey), TableUpdateMode.Replace);
+        await _tables.AccountFor(keyId).Ledger.UpsertEntityAsync(Copy(second, third.RowKey), TableUpdateMode.Replace);
 
         await AssertBrokenAsync(keyId, "reordered", 2, TableKeys.Sequence(2));
     }
@@ -116,11 +116,11 @@ public sealed class TamperEvidenceTests(GatewayFixture fixture) : IClassFixture<
         var keyId = await KeyWithRowsAsync("tamper-rehash");
         var original = AuditRecord.FromEntity(await LedgerRowAsync(keyId, Rows));
         var rewritten = original with { CostMicros = 0 };
-        await _tables.Ledger.UpsertEntityAsync((rewritten with { Hash = rewritten.ComputeHash() }).ToEntity(), TableUpdateMode.Replace);
+        await _tables.AccountFor(keyId).Ledger.UpsertEntityAsync((rewritten with { Hash = rewritten.ComputeHash() }).ToEntity(), TableUpdateMode.Replace);
         await AssertBrokenAsync(keyId, "rehashed", Rows, TableKeys.Sequence(Rows));
 
         // Claiming the legacy scheme for it does not help: a plain SHA-256 row after HMAC rows is a rewrite.
-        await _tables.Ledger.UpsertEntityAsync((rewritten with { Hash = rewritten.ComputeHash(), HashScheme = null }).ToEntity(), TableUpdateMode.Replace);
+        await _tables.AccountFor(keyId).Ledger.UpsertEntityAsync((rewritten with { Hash = rewritten.ComputeHash(), HashScheme = null }).ToEntity(), TableUpdateMode.Replace);
         await AssertBrokenAsync(keyId, "rehashed", Rows, TableKeys.Sequence(Rows));
     }
 
@@ -269,7 +269,7 @@ public sealed class TamperEvidenceTests(GatewayFixture fixture) : IClassFixture<
     }
 
     private async Task<TableEntity> LedgerRowAsync(string keyId, long sequence) =>
-        (await _tables.Ledger.GetEntityAsync<TableEntity>(keyId, TableKeys.Sequence(sequence))).Value;
+        (await _tables.AccountFor(keyId).Ledger.GetEntityAsync<TableEntity>(keyId, TableKeys.Sequence(sequence))).Value;
 
     private async Task<List<TableEntity>> AdminRowsAsync()
     {

@@ -45,14 +45,14 @@ public sealed class JournalRecoveryTests(ClusterFixture fixture)
         var row4 = Sealed(keyId, userId, "req-journal-only", cost: 20_000, 4, row3.Hash);
         var fork = Sealed(keyId, userId, "req-fork", cost: 500, 4, row3.Hash);
         var shard = TestStorage.Shards.PartitionFor(keyId);
-        await fixture.Tables.Ledger.AddEntityAsync(row3.ToEntity());
+        await fixture.Tables.AccountFor(keyId).Ledger.AddEntityAsync(row3.ToEntity());
         foreach (var row in new[] { row3, row4, fork })
         {
-            await fixture.Tables.Journal.UpsertEntityAsync(row.ToJournalEntity(shard), TableUpdateMode.Replace);
+            await fixture.Tables.AccountFor(keyId).Journal.UpsertEntityAsync(row.ToJournalEntity(shard), TableUpdateMode.Replace);
         }
 
         var inFlight = Begin();
-        await fixture.Tables.Journal.AddEntityAsync(new IntentEntry
+        await fixture.Tables.AccountFor(keyId).Journal.AddEntityAsync(new IntentEntry
         {
             Partition = shard, RequestId = inFlight.Context.RequestId, KeyId = keyId, UserId = userId, Model = "m", Provider = "openai",
             Endpoint = "/v1/chat/completions", FrontendInstance = "fe", Region = "r", StartedAt = inFlight.Context.StartedAt, ReservedMicros = 700,

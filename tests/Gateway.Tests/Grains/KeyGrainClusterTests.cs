@@ -162,7 +162,7 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
 
         // The journal's table gone: the intent cannot be recorded, so the request is refused unsent.
         // (Grain tests run one at a time, so no other test sees the table missing.)
-        await fixture.Tables.Journal.DeleteAsync();
+        await fixture.Tables.AccountFor(grain.GetPrimaryKeyString()).Journal.DeleteAsync();
         BeginResult refused;
         try
         {
@@ -170,7 +170,7 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
         }
         finally
         {
-            await fixture.Tables.Journal.CreateIfNotExistsAsync();
+            await fixture.Tables.AccountFor(grain.GetPrimaryKeyString()).Journal.CreateIfNotExistsAsync();
         }
 
         Assert.Equal(DenialReason.StorageUnavailable, refused.Denial);
@@ -229,9 +229,9 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
         Assert.True((await fixture.Ledger.Ledger.VerifyChainAsync(keyId, CancellationToken.None)).Ok);
 
         await fixture.Ledger.CopiedAsync(keyId, 3);
-        var row = (await fixture.Tables.Ledger.GetEntityAsync<TableEntity>(keyId, TableKeys.Sequence(2))).Value;
+        var row = (await fixture.Tables.AccountFor(keyId).Ledger.GetEntityAsync<TableEntity>(keyId, TableKeys.Sequence(2))).Value;
         row["CostMicros"] = 1L;
-        await fixture.Tables.Ledger.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
+        await fixture.Tables.AccountFor(keyId).Ledger.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
 
         Assert.Equal(2, (await fixture.Ledger.Ledger.VerifyChainAsync(keyId, CancellationToken.None)).Break?.Sequence);
     }
@@ -399,7 +399,7 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
     private async Task<int> JournalRowsAsync(string keyId)
     {
         var count = 0;
-        await foreach (var _ in fixture.Tables.Journal.QueryAsync<TableEntity>($"KeyId eq '{keyId}'"))
+        await foreach (var _ in fixture.Tables.AccountFor(keyId).Journal.QueryAsync<TableEntity>($"KeyId eq '{keyId}'"))
         {
             count++;
         }

@@ -43,6 +43,33 @@ public sealed class UsageRollupTests(ClusterFixture fixture)
         Assert.Equal(1_279, (await ReadAsync(rollups, keyId)).Sum(r => r.CostMicros));
     }
 
+    [Fact]
+    public async Task Two_copiers_of_one_key_each_remembering_its_last_write_still_count_every_row_once()
+    {
+        var keyId = ApiKeyFormat.NewKeyId();
+        var grain = fixture.Client.GetGrain<IApiKeyGrain>(keyId);
+        await grain.Create(new CreateKeyCommand("user-" + keyId, null, 10_000, [], ApiKeyFormat.Hash(Secret), "test"));
+        await SettleAsync(grain, "model-a", new ModelPrice(1_000_000, 2_000_000, 0), 100, 50, 6);
+        await fixture.Ledger.CopiedAsync(keyId, 6);
+
+        // The same rows under a key no copier of the cluster touches, applied by two processes in
+        // turn (a silo handing a key over and back): each one's remembered version of the rollup row
+        // goes stale when the other writes, and must be read again rather than overwritten.
+        var other = ApiKeyFormat.NewKeyId();
+        var rows = (await fixture.Ledger.RowsAsync(keyId)).Select(r => r with { KeyId = other }).ToList();
+        var first = new UsageRollups(fixture.Tables);
+        var second = new UsageRollups(fixture.Tables);
+        await first.ApplyAsync(rows[..2], CancellationToken.None);
+        await second.ApplyAsync(rows[..4], CancellationToken.None);
+        await first.ApplyAsync(rows[..5], CancellationToken.None);
+        await second.ApplyAsync(rows, CancellationToken.None);
+        await first.ApplyAsync(rows, CancellationToken.None);
+
+        // 6 × (100 in × $1/M + 50 out × $2/M) = 6 × 200 µ$.
+        var rollup = Assert.Single(await ReadAsync(first, other));
+        Assert.Equal((6L, 1_200L, rows[^1].Sequence), (rollup.Requests, rollup.CostMicros, rollup.LastSequence));
+    }
+
     private static async Task SettleAsync(IApiKeyGrain grain, string model, ModelPrice price, long input, long output, int count)
     {
         for (var i = 0; i < count; i++)

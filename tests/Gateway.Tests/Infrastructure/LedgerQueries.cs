@@ -5,9 +5,14 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Tests.Infrastructure;
 
 /// <summary>Reads the audit ledger straight from Table Storage, as an auditor would.</summary>
-public sealed class LedgerQueries(string prefix)
+public sealed class LedgerQueries(StorageOptions options)
 {
-    private readonly GatewayTables _tables = new(Options.Create(TestStorage.Options(prefix)));
+    private readonly GatewayTables _tables = new(Options.Create(options));
+
+    public LedgerQueries(string prefix)
+        : this(TestStorage.Options(prefix))
+    {
+    }
     private AuditLedger? _ledger;
 
     public AuditLedger Ledger => _ledger ??= new AuditLedger(_tables, TestStorage.ChainKey, TestStorage.Shards);
@@ -17,7 +22,7 @@ public sealed class LedgerQueries(string prefix)
     {
         var rows = new List<(string?, string)>();
         var partition = UnattributedAudit.PartitionFor(DateTimeOffset.UtcNow);
-        await foreach (var e in _tables.Ledger.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{partition}'"))
+        await foreach (var e in _tables.MainLedger.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{partition}'"))
         {
             rows.Add((e.GetString("PresentedKeyId"), e.GetString("Reason") ?? ""));
         }
@@ -30,7 +35,7 @@ public sealed class LedgerQueries(string prefix)
     {
         var rows = new List<(string?, string, long, int, string?)>();
         var partition = UnattributedAudit.PartitionFor(DateTimeOffset.UtcNow);
-        await foreach (var e in _tables.Ledger.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{partition}'"))
+        await foreach (var e in _tables.MainLedger.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{partition}'"))
         {
             rows.Add((e.GetString("PresentedKeyId"), e.GetString("Reason") ?? "", e.GetInt64("Count") ?? 1, e.GetInt32("HttpStatus") ?? 0, e.GetString("ClientAddress")));
         }
@@ -49,13 +54,13 @@ public sealed class LedgerQueries(string prefix)
         await Poll.UntilAsync(async () =>
         {
             var copied = 0;
-            await foreach (var _ in _tables.Ledger.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{keyId}'", select: ["RowKey"]))
+            await foreach (var _ in _tables.AccountFor(keyId).Ledger.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{keyId}'", select: ["RowKey"]))
             {
                 copied++;
             }
 
             var waiting = 0;
-            await foreach (var e in _tables.Journal.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{journal}' and KeyId eq '{keyId}'", select: ["Sequence"]))
+            await foreach (var e in _tables.AccountFor(keyId).Journal.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{journal}' and KeyId eq '{keyId}'", select: ["Sequence"]))
             {
                 waiting += e.GetInt64("Sequence") is null ? 0 : 1;
             }

@@ -26,9 +26,24 @@ public static class TestStorage
 
     public static StorageOptions Options(string prefix) => new() { ConnectionString = ConnectionString, TablePrefix = prefix };
 
-    public static async Task<GatewayTables> CreateTablesAsync(string prefix)
+    /// <summary>Per-key rows spread over two accounts: the suite's Azurite (also the main account) and a second one (<see cref="SecondAccount"/>).</summary>
+    public static StorageOptions TwoAccountOptions(string prefix) => new()
     {
-        var tables = new GatewayTables(Microsoft.Extensions.Options.Options.Create(Options(prefix)));
+        ConnectionString = ConnectionString, TablePrefix = prefix, LedgerAccounts = [ConnectionString, SecondAccount.ConnectionString],
+    };
+
+    /// <summary>The settings that give a test gateway <see cref="TwoAccountOptions"/>.</summary>
+    public static Dictionary<string, string> TwoAccountSettings() => new()
+    {
+        [$"{StorageOptions.Section}:LedgerAccounts:0"] = ConnectionString,
+        [$"{StorageOptions.Section}:LedgerAccounts:1"] = SecondAccount.ConnectionString,
+    };
+
+    public static Task<GatewayTables> CreateTablesAsync(string prefix) => CreateTablesAsync(Options(prefix));
+
+    public static async Task<GatewayTables> CreateTablesAsync(StorageOptions options)
+    {
+        var tables = new GatewayTables(Microsoft.Extensions.Options.Options.Create(options));
         try
         {
             await tables.EnsureCreatedAsync(CancellationToken.None);

@@ -11,7 +11,7 @@ namespace Gateway.Tests.Storage;
 /// </summary>
 public sealed class StorageTransactionCountingTests : IAsyncLifetime, IDisposable
 {
-    private readonly TableClient _table = new(TestStorage.ConnectionString, TestStorage.NewPrefix() + "counting", new TableClientOptions().WithTransactionCounting());
+    private readonly TableClient _table = new(TestStorage.ConnectionString, TestStorage.NewPrefix() + "counting", new TableClientOptions().WithTransactionCounting(StorageMetrics.AccountOf(TestStorage.ConnectionString)));
     private readonly MeterListener _listener = new();
     private long _transactions;
     private long _entityWrites;

@@ -30,20 +30,20 @@ public sealed class UnscopedQueryGuardTests : IAsyncLifetime
     [Fact]
     public async Task A_query_that_names_no_partition_is_refused_and_one_that_does_runs()
     {
-        var scan = await Assert.ThrowsAsync<InvalidOperationException>(() => CountAsync(_tables.Ledger, "RequestId eq 'x'"));
+        var scan = await Assert.ThrowsAsync<InvalidOperationException>(() => CountAsync(_tables.Accounts[0].Ledger, "RequestId eq 'x'"));
         Assert.Contains("names no partition", scan.Message);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => CountAsync(_tables.Ledger, "PartitionKey lt '~'"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => CountAsync(_tables.MainLedger, "PartitionKey lt '~'"));
 
-        Assert.Equal(0, await CountAsync(_tables.Ledger, "PartitionKey eq 'k1' and RequestId eq 'x'"));
+        Assert.Equal(0, await CountAsync(_tables.Accounts[0].Ledger, "PartitionKey eq 'k1' and RequestId eq 'x'"));
         // Operators' whole-table reads go through the scan client, which carries no guard.
-        Assert.Equal(0, await CountAsync(_tables.LedgerScan, "RequestId eq 'x'"));
+        Assert.Equal(0, await CountAsync(_tables.Accounts[0].LedgerScan, "RequestId eq 'x'"));
     }
 
     [Fact]
     public async Task A_keys_intents_live_in_the_one_partition_its_id_hashes_to_and_every_look_up_names_partitions()
     {
         var options = Microsoft.Extensions.Options.Options.Create(new StorageOptions { JournalShards = 4 });
-        await using var journal = new IntentJournal(_tables, new JournalShards(options), NullLogger<IntentJournal>.Instance);
+        await using var journal = new IntentJournal(_tables, new JournalShards(options), options, NullLogger<IntentJournal>.Instance);
         Assert.Equal(["j000", "j001", "j002", "j003"], journal.Partitions);
         var keys = Enumerable.Range(0, 40).Select(i => $"key{i}").ToList();
         // Stable across processes (FNV-1a, not string.GetHashCode), and spread over every shard.

@@ -1,0 +1,74 @@
+using Azure.Data.Tables;
+using Gateway.Storage;
+using Gateway.Storage.Journal;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Tests.Storage;
+
+/// <summary>How keys are placed on accounts, and what start-up refuses: a bad list, and a list that differs from the one the keys were placed on.</summary>
+public sealed class StorageAccountsLayoutTests
+{
+    [Fact]
+    public void Account_and_shard_are_chosen_independently_so_every_account_uses_every_shard()
+    {
+        var shards = new JournalShards(Options.Create(new StorageOptions { JournalShards = 2 }));
+        var keys = Enumerable.Range(0, 4000).Select(i => $"k{i:x8}").ToList();
+        var cells = keys.GroupBy(k => (KeyHash.Account(k, 2), shards.PartitionFor(k))).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(4, cells.Count);
+        Assert.All(cells.Values, n => Assert.InRange(n, 850, 1150));
+        Assert.Equal(KeyHash.Account("key7", 3), KeyHash.Account("key7", 3));
+    }
+
+    [Fact]
+    public void A_duplicate_or_unparsable_account_is_refused_naming_the_setting_and_never_the_key()
+    {
+        var validator = new StorageOptionsValidator();
+        var second = SecondEndpoint();
+        Assert.True(validator.Validate(null, new StorageOptions { ConnectionString = TestStorage.ConnectionString, LedgerAccounts = [TestStorage.ConnectionString, second] }).Succeeded);
+
+        var duplicate = validator.Validate(null, new StorageOptions { ConnectionString = TestStorage.ConnectionString, LedgerAccounts = [TestStorage.ConnectionString, second, TestStorage.ConnectionString] });
+        Assert.Contains("Gateway:Storage:LedgerAccounts:2 names the account", duplicate.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("LedgerAccounts:0", duplicate.FailureMessage, StringComparison.Ordinal);
+
+        var garbage = validator.Validate(null, new StorageOptions { LedgerAccounts = ["AccountKey=c2VjcmV0LWtleQ==;nonsense", ""] });
+        Assert.Contains("Gateway:Storage:LedgerAccounts:0 is not a storage connection string", garbage.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Gateway:Storage:LedgerAccounts:1 is not a storage connection string", garbage.FailureMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain("c2VjcmV0LWtleQ==", garbage.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_changed_account_list_is_refused_at_start_up()
+    {
+        var prefix = TestStorage.NewPrefix();
+        var two = await TestStorage.CreateTablesAsync(TestStorage.TwoAccountOptions(prefix));
+        await new AccountLayout(two).EnsureUnchangedAsync(CancellationToken.None);
+        await new AccountLayout(two).EnsureUnchangedAsync(CancellationToken.None);
+
+        var one = await TestStorage.CreateTablesAsync(prefix);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => new AccountLayout(one).EnsureUnchangedAsync(CancellationToken.None));
+        Assert.Contains("LedgerAccounts", refused.Message, StringComparison.Ordinal);
+
+        var reordered = TestStorage.TwoAccountOptions(prefix);
+        reordered.LedgerAccounts.Reverse();
+        reordered.LedgerAccounts.Add(reordered.LedgerAccounts[0].Replace("devstoreaccount1", "otheraccount", StringComparison.Ordinal));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => new AccountLayout(new GatewayTables(Options.Create(reordered))).EnsureUnchangedAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_deployment_with_keys_from_before_several_accounts_is_refused_a_second_account()
+    {
+        // Rows written by a version that recorded no layout: keys in the main account alone.
+        var prefix = TestStorage.NewPrefix();
+        var legacy = await TestStorage.CreateTablesAsync(prefix);
+        await legacy.Accounts[0].Ledger.AddEntityAsync(new TableEntity("some-key", TableKeys.Sequence(1)));
+
+        var two = await TestStorage.CreateTablesAsync(TestStorage.TwoAccountOptions(prefix));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => new AccountLayout(two).EnsureUnchangedAsync(CancellationToken.None));
+        await new AccountLayout(legacy).EnsureUnchangedAsync(CancellationToken.None);
+    }
+
+    /// <summary>A second account's connection string without starting it: validation only parses.</summary>
+    private static string SecondEndpoint() =>
+        System.Text.RegularExpressions.Regex.Replace(TestStorage.ConnectionString, @"TableEndpoint=http://[^/]+/", "TableEndpoint=http://127.0.0.1:1/");
+}
