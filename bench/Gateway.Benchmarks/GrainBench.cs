@@ -55,7 +55,7 @@ internal static class GrainBench
                 throw new InvalidOperationException($"refused: {begun.Denial} {begun.Message}");
             }
 
-            var settled = await key.Settle(new SettleRequest(context, begun.Reservation!, Price, new UsageReport(InputTokens, OutputTokens, 0, true), RequestOutcome.Completed, 200, 1, null));
+            var settled = await key.Settle(new SettleRequest(context.RequestId, new UsageReport(InputTokens, OutputTokens, 0, true), RequestOutcome.Completed, 200, 1, null));
             beginMs[slot] = Stopwatch.GetElapsedTime(started, reserved).TotalMilliseconds;
             settleMs[slot] = Stopwatch.GetElapsedTime(reserved).TotalMilliseconds;
             Interlocked.Add(ref charged, settled.CostMicros);

@@ -1,10 +1,8 @@
-using Orleans.Concurrency;
-
 namespace Gateway;
 
-/// <summary>One grain per team: its name and its members.</summary>
+/// <summary>One grain per team: its name, its members, and the team's budget (<see cref="IBudgetGrain"/>).</summary>
 [Alias("Gateway.ITeamGrain")]
-public interface ITeamGrain : IGrainWithStringKey
+public interface ITeamGrain : IBudgetGrain
 {
     /// <summary>Creates the team; null when a team with this id already exists.</summary>
     [Alias("Create")]
@@ -31,15 +29,4 @@ public interface ITeamGrain : IGrainWithStringKey
     /// <summary>Changes the team's budget limits; null when there is no such team.</summary>
     [Alias("SetBudget")]
     Task<TeamSnapshot?> SetBudget(BudgetChanges changes);
-
-    /// <summary>Holds a request's reservation on the team's budget (called by the user's grain, after its own check).</summary>
-    [Alias("Reserve"), AlwaysInterleave]
-    Task<BudgetHoldResult> Reserve(BudgetHold hold);
-
-    [Alias("Release"), AlwaysInterleave]
-    Task Release(string keyId, string requestId);
-
-    /// <summary>Rows of a member's key; only rows reserved on this team (their TeamId) count towards its spend.</summary>
-    [Alias("Settled"), AlwaysInterleave]
-    Task Settled(string keyId, IReadOnlyList<LedgerEntry> entries);
 }

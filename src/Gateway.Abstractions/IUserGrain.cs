@@ -1,10 +1,8 @@
-using Orleans.Concurrency;
-
 namespace Gateway;
 
-/// <summary>One grain per user: profile, team, status, and the ids of the user's keys.</summary>
+/// <summary>One grain per user: profile, team, status, the ids of the user's keys, and the user's budget (<see cref="IBudgetGrain"/>).</summary>
 [Alias("Gateway.IUserGrain")]
-public interface IUserGrain : IGrainWithStringKey
+public interface IUserGrain : IBudgetGrain
 {
     /// <summary>Creates the user; null when a user with this id already exists.</summary>
     [Alias("Create")]
@@ -30,19 +28,4 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>Changes the user's budget limits (cap, period, rpm, tpm); null when there is no such user.</summary>
     [Alias("SetBudget")]
     Task<UserSnapshot?> SetBudget(BudgetChanges changes);
-
-    /// <summary>
-    /// Holds a request's reservation on the user's budget and then on the team's. Called by the key's
-    /// grain after its own check; interleaves with everything, and decides in one turn.
-    /// </summary>
-    [Alias("Reserve"), AlwaysInterleave]
-    Task<BudgetHoldResult> Reserve(BudgetHold hold);
-
-    /// <summary>Drops a reservation whose request never went out (and on the team's budget too).</summary>
-    [Alias("Release"), AlwaysInterleave]
-    Task Release(string keyId, string requestId);
-
-    /// <summary>Rows committed to one of the user's keys' ledgers, in sequence order: spend rises and reservations fall.</summary>
-    [Alias("Settled"), AlwaysInterleave]
-    Task Settled(string keyId, IReadOnlyList<LedgerEntry> entries);
 }

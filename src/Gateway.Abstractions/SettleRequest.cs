@@ -1,12 +1,20 @@
 namespace Gateway;
 
-[GenerateSerializer, Immutable, Alias("Gateway.SettleRequest")]
+/// <summary>
+/// How a request the key's grain accepted ended: only what the grain could not know. Its model,
+/// price, reservation and the front-end's details are in the grain's hold and in the intent row
+/// written at Begin, so a later activation (after a silo died) settles it from the journal alike.
+/// </summary>
+/// <remarks>
+/// A new wire type (alias <c>Gateway.SettleRequest.V2</c>) rather than the old one with fields
+/// dropped: the old one's serializer ids are positional, and a front-end of the previous version
+/// must fail loudly against a new silo, not settle with its fields read as others.
+/// </remarks>
+[GenerateSerializer, Immutable, Alias("Gateway.SettleRequest.V2")]
 public sealed record SettleRequest(
-    [property: Id(0)] RequestContext Context,
-    [property: Id(1)] Reservation Reservation,
-    [property: Id(2)] ModelPrice Price,
-    [property: Id(3)] UsageReport Usage,
-    [property: Id(4)] RequestOutcome Outcome,
-    [property: Id(5)] int HttpStatus,
-    [property: Id(6)] long LatencyMs,
-    [property: Id(7)] string? Error);
+    [property: Id(0)] string RequestId,
+    [property: Id(1)] UsageReport Usage,
+    [property: Id(2)] RequestOutcome Outcome,
+    [property: Id(3)] int HttpStatus,
+    [property: Id(4)] long LatencyMs,
+    [property: Id(5)] string? Error);

@@ -35,7 +35,6 @@ public static class FrontendServiceCollectionExtensions
         services.AddAuditChain();
         services.TryAddSingleton<AdminKeyStore>();
         services.TryAddSingleton<AdminAuditLog>();
-        services.TryAddSingleton<UnattributedAudit>();
         services.TryAddSingleton<ContentStore>();
         services.TryAddSingleton<Gateway.Storage.Journal.JournalShards>();
         services.TryAddSingleton<AuditLedger>();

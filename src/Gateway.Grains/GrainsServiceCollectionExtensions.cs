@@ -22,6 +22,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddAuditChain();
         services.TryAddSingleton<Gateway.Storage.Journal.JournalShards>();
         services.TryAddSingleton<AuditLedger>();
+        services.TryAddSingleton<UnattributedAudit>();
         services.TryAddSingleton<IntentJournal>();
         services.TryAddSingleton<UsageRollups>();
         services.TryAddSingleton<LedgerCopier>();

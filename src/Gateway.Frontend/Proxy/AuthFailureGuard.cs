@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Gateway.Storage.Audit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,7 +13,7 @@ namespace Gateway.Frontend.Proxy;
 /// of each window, so a flood costs a few rows rather than one per request. Per front-end, in memory:
 /// a fleet of N front-ends admits at most N times the limit.
 /// </summary>
-public sealed partial class AuthFailureGuard(UnattributedAudit audit, TimeProvider time, IOptions<FrontendOptions> options, ILogger<AuthFailureGuard> logger)
+public sealed partial class AuthFailureGuard(IGrainFactory grains, TimeProvider time, IOptions<FrontendOptions> options, ILogger<AuthFailureGuard> logger)
     : BackgroundService
 {
     /// <summary>Addresses tracked at once; a flood from more addresses than this is recorded one row each.</summary>
@@ -171,7 +170,8 @@ public sealed partial class AuthFailureGuard(UnattributedAudit audit, TimeProvid
     {
         try
         {
-            await audit.RecordAsync(denial);
+            // Written on the grain side: front-ends write no ledger rows.
+            await grains.GetGrain<IUnattributedDenialsGrain>(0).Record(denial);
         }
         catch (Exception ex)
         {

@@ -26,7 +26,7 @@ public sealed partial class KeyCallRetries(TimeProvider time, IOptions<FrontendO
 
     /// <summary>Settles the request, renewing its lease until it is settled.</summary>
     public void Settle(IApiKeyGrain grain, SettleRequest request) =>
-        Start("settlement", request.Context.RequestId, () => grain.Settle(request), grain);
+        Start("settlement", request.RequestId, () => grain.Settle(request), grain);
 
     /// <summary>Withdraws a request refused with 503 from its key, so it is recorded as not sent and never charged.</summary>
     public void Withdraw(IApiKeyGrain grain, RequestContext context) =>

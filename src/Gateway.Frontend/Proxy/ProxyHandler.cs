@@ -205,7 +205,7 @@ public sealed partial class ProxyHandler(
         var report = usage.HasUsage
             ? new UsageReport(usage.InputTokens ?? estimate.PromptTokens, usage.OutputTokens ?? 0, usage.CachedInputTokens, ReportedByProvider: true)
             : EstimateUsage(estimate.Model, usage, estimate.PromptTokens, status);
-        return new SettleRequest(call.Request, begin.Reservation!, estimate.Price!, report, outcome, status, latency, error);
+        return new SettleRequest(call.Request.RequestId, report, outcome, status, latency, error);
     }
 
     private ITimer RenewLeaseWhileServing(IApiKeyGrain grain, string requestId)
@@ -476,12 +476,12 @@ public sealed partial class ProxyHandler(
             }
             catch (Exception ex)
             {
-                LogSettleRetry(logger, request.Context.RequestId, ex.Message);
+                LogSettleRetry(logger, request.RequestId, ex.Message);
             }
         }
 
         // Off the client's connection from here: the background keeps trying, and renewing the lease.
-        LogSettleDeferred(logger, request.Context.RequestId);
+        LogSettleDeferred(logger, request.RequestId);
         retries.Settle(grain, request);
     }
 

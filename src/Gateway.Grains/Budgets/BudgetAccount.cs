@@ -8,8 +8,11 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Grains.Budgets;
 
 /// <summary>
-/// The budget of a user or a team, owned by that grain: live spend for the period, reservations of
-/// requests in flight under any of its keys, and rate windows across them.
+/// The budget of a key, a user or a team, owned by that grain: live spend for the period,
+/// reservations of requests in flight (under any of its keys, for a user or a team), and rate windows
+/// across them. A key's grain counts its own rows as it commits them (<see cref="CountOwn"/>) and
+/// restores itself from its checkpoint and chain; users and teams use the rest (activation, filling
+/// gaps from the ledger, sweeping).
 /// <para>
 /// Every check-and-hold happens in one synchronous call, so concurrent requests from several keys
 /// can't slip past the cap together. Spend rises only from ledger rows, applied per key in sequence
@@ -34,7 +37,7 @@ public sealed partial class BudgetAccount
     private long _reserved;
     private int _appliedSinceCheckpoint;
 
-    /// <param name="scope"><see cref="BudgetAlert.UserScope"/> or <see cref="BudgetAlert.TeamScope"/>: which rows count and which intents are this budget's follow from it.</param>
+    /// <param name="scope"><see cref="BudgetAlert.KeyScope"/>, <see cref="BudgetAlert.UserScope"/> or <see cref="BudgetAlert.TeamScope"/>: which rows count and which intents are this budget's follow from it.</param>
     /// <param name="state">The persisted budget state; a function, since the grain may replace its state object.</param>
     /// <param name="writer">Writes the grain's whole state, the budget in it; the account checkpoints through it.</param>
     public BudgetAccount(string scope, string id, Func<BudgetState> state, StateWriter writer,
@@ -55,11 +58,19 @@ public sealed partial class BudgetAccount
     /// <summary>The team an alert of this budget names: a user's current team (a team's own alerts name the team anyway).</summary>
     public Func<string?> AlertTeam { get; init; } = () => null;
 
+    /// <summary>The user an alert of this budget names: a key's owner (a user's own alerts name the user anyway).</summary>
+    public Func<string?> AlertUser { get; init; } = () => null;
+
+    /// <summary>Called when a period closes: a key checkpoints at once, so its history is durable without a replay.</summary>
+    public Action? PeriodClosed { get; init; }
+
     private IGrainTimer? _sweepTimer;
 
     private BudgetState State => _state();
 
     private bool IsTeam => _scope == BudgetAlert.TeamScope;
+
+    private bool IsKey => _scope == BudgetAlert.KeyScope;
 
     /// <summary>A user counts every row of its keys; a team only the rows whose reservation it held.</summary>
     private bool Counts(LedgerEntry entry) => !IsTeam || entry.TeamId == _id;
@@ -154,17 +165,22 @@ public sealed partial class BudgetAccount
             return null;
         }
 
-        if (s.Tpm is { } tpm && hold.RateTokens > tpm)
+        // A key tells a caller to wait before telling it its request is too large; users and teams the other way round.
+        var wait = _rate.WaitFor(now, s.Rpm, s.Tpm, hold.RateTokens);
+        if (s.Tpm is { } tpm && hold.RateTokens > tpm && !(IsKey && wait > TimeSpan.Zero))
         {
-            return new BudgetHoldResult(DenialReason.RateLimited,
-                $"This request may use {hold.RateTokens} tokens, more than {_scope} '{_id}' may use in a minute ({tpm}); lower max_tokens.", null);
+            return new BudgetHoldResult(DenialReason.RateLimited, IsKey
+                ? $"This request may use {hold.RateTokens} tokens, more than the key's limit of {tpm} tokens per minute; lower max_tokens."
+                : $"This request may use {hold.RateTokens} tokens, more than {_scope} '{_id}' may use in a minute ({tpm}); lower max_tokens.", null);
         }
 
-        if (_rate.WaitFor(now, s.Rpm, s.Tpm, hold.RateTokens) is var wait && wait > TimeSpan.Zero)
+        if (wait > TimeSpan.Zero)
         {
+            // A key's message leaves out the wait: the key audits it as it is, and adds the wait to its answer.
             var limit = s.Rpm is { } rpm && _rate.Requests >= rpm ? $"{rpm} requests per minute" : $"{s.Tpm} tokens per minute";
-            return new BudgetHoldResult(DenialReason.RateLimited,
-                $"Rate limit reached: {_scope} '{_id}' allows {limit}. Try again in {Math.Ceiling(wait.TotalSeconds)} s.", null, wait);
+            return new BudgetHoldResult(DenialReason.RateLimited, IsKey
+                ? $"Rate limit reached: this key allows {limit}."
+                : $"Rate limit reached: {_scope} '{_id}' allows {limit}. Try again in {Math.Ceiling(wait.TotalSeconds)} s.", null, wait);
         }
 
         if (s.CapMicros is { } cap && s.SpentMicros + _reserved + hold.ReserveMicros > cap)
@@ -172,13 +188,14 @@ public sealed partial class BudgetAccount
             var remaining = Math.Max(0, cap - s.SpentMicros - _reserved);
             // With nothing in flight the refusal is final for this period: the cap is as good as reached
             // (what is left is less than a request costs), and the alerts up to 100% say so.
-            if (_reserved == 0 && _alerts.Refused(s.Alerts, _scope, _id, PeriodStartOrNull, s.Period, cap, s.SpentMicros, teamId: AlertTeam()))
+            if (_reserved == 0 && _alerts.Refused(s.Alerts, _scope, _id, PeriodStartOrNull, s.Period, cap, s.SpentMicros, AlertUser(), AlertTeam()))
             {
                 _appliedSinceCheckpoint++;
             }
 
+            var holder = IsKey ? "the key" : $"{_scope} '{_id}'";
             return new BudgetHoldResult(DenialReason.OverBudget,
-                $"You exceeded your current quota: this request may cost up to ${Money.ToUsd(hold.ReserveMicros)} and {_scope} '{_id}' has ${Money.ToUsd(remaining)} left of its ${Money.ToUsd(cap)} {PeriodWord(s.Period)}cap.", null);
+                $"You exceeded your current quota: this request may cost up to ${Money.ToUsd(hold.ReserveMicros)} and {holder} has ${Money.ToUsd(remaining)} left of its ${Money.ToUsd(cap)} {(IsKey ? "" : PeriodWord(s.Period))}cap.", null);
         }
 
         _holds[hold.RequestId] = new Hold(hold.KeyId, hold.ReserveMicros, teamId, hold.StartedAt);
@@ -206,6 +223,25 @@ public sealed partial class BudgetAccount
     {
         _rate.Remove(requestId);
         return Unhold(requestId)?.TeamId;
+    }
+
+    /// <summary>
+    /// A request settled by an earlier activation of its key, whose row this budget has counted or
+    /// will not count: its reservation falls, and its rate-window slot stays (it did go out).
+    /// </summary>
+    public void Forget(string requestId) => Unhold(requestId);
+
+    /// <summary>Refills the rate windows after a reactivation (see <see cref="RateWindow.LastMinuteAsync"/>).</summary>
+    public void RestoreRate(IEnumerable<(string RequestId, DateTimeOffset At, long Tokens)> requests) => _rate.Restore(requests);
+
+    /// <summary>
+    /// A key's own row, just committed or replayed at activation, counted without looking for gaps:
+    /// the key's chain hands its rows over in sequence order, once each.
+    /// </summary>
+    public void CountOwn(string keyId, LedgerEntry entry)
+    {
+        State.Applied[keyId] = entry.Sequence;
+        Count(entry);
     }
 
     /// <summary>Re-holds an intent still open in a journal (at activation, or when a sweep finds one).</summary>
@@ -251,7 +287,7 @@ public sealed partial class BudgetAccount
             return;
         }
 
-        if (_alerts.Observe(s.Alerts, _scope, _id, PeriodStartOrNull, s.Period, cap, s.SpentMicros, teamId: AlertTeam()))
+        if (_alerts.Observe(s.Alerts, _scope, _id, PeriodStartOrNull, s.Period, cap, s.SpentMicros, AlertUser(), AlertTeam()))
         {
             _appliedSinceCheckpoint++;
         }
@@ -349,6 +385,13 @@ public sealed partial class BudgetAccount
 
     public string? TeamOf(string requestId) => _holds.TryGetValue(requestId, out var hold) ? hold.TeamId : null;
 
+    /// <summary>Requests and tokens in the rate windows that end now, against the limits.</summary>
+    public RateUsage RateNow()
+    {
+        var (requests, tokens) = _rate.Usage(_time.GetUtcNow());
+        return new RateUsage(State.Rpm, State.Tpm, requests, tokens);
+    }
+
     public BudgetSnapshot Snapshot()
     {
         var s = State;
@@ -377,7 +420,7 @@ public sealed partial class BudgetAccount
     }
 
     public static LedgerEntry ToEntry(AuditRecord row) =>
-        new(row.Sequence, row.RequestId, row.CostMicros, row.InputTokens + row.OutputTokens, row.Outcome == ApiKeyGrain.OutcomeName(RequestOutcome.Denied), row.TeamId, row.RecordedAt);
+        new(row.Sequence, row.RequestId, row.CostMicros, row.InputTokens + row.OutputTokens, row.Outcome == AuditRows.OutcomeName(RequestOutcome.Denied), row.TeamId, row.RecordedAt);
 
     /// <summary>Applies rows while they follow on from the last one counted; returns the index of the first that doesn't.</summary>
     private int ApplyInOrder(string keyId, IReadOnlyList<LedgerEntry> entries)
@@ -463,6 +506,7 @@ public sealed partial class BudgetAccount
         s.SpentMicros = 0;
         s.PeriodRequests = 0;
         _appliedSinceCheckpoint++;
+        PeriodClosed?.Invoke();
     }
 
     private DateTimeOffset? PeriodStartOrNull => State.Period == BudgetPeriod.None ? null : State.PeriodStart;

@@ -189,7 +189,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
         BudgetHoldResult team;
         try
         {
-            team = await _grains.GetGrainFast<ITeamGrain>(teamId).Reserve(hold);
+            team = await _grains.TeamBudget(teamId).Reserve(hold);
         }
         catch
         {
@@ -211,7 +211,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
     {
         if (_budget.Release(requestId) is { } teamId)
         {
-            await _grains.GetGrainFast<ITeamGrain>(teamId).Release(keyId, requestId);
+            await _grains.TeamBudget(teamId).Release(keyId, requestId);
         }
     }
 
@@ -224,7 +224,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
             await _budget.SettledAsync(keyId, entries);
         }
 
-        await Task.WhenAll(teams.Select(t => _grains.GetGrainFast<ITeamGrain>(t).Settled(keyId, entries)));
+        await Task.WhenAll(teams.Select(t => _grains.TeamBudget(t).Settled(keyId, entries)));
     }
 
     private UserSnapshot Snapshot()

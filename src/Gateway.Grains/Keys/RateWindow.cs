@@ -87,7 +87,7 @@ public sealed class RateWindow
         var recent = new List<(string, DateTimeOffset, long)>();
         await foreach (var row in ledger.QueryAsync(keyId, since, null, cancellationToken))
         {
-            if (row.Outcome != ApiKeyGrain.OutcomeName(RequestOutcome.Denied) && row.StartedAt >= since && counts(row))
+            if (row.Outcome != AuditRows.OutcomeName(RequestOutcome.Denied) && row.StartedAt >= since && counts(row))
             {
                 recent.Add((row.RequestId, row.StartedAt, row.InputTokens + row.OutputTokens));
             }

@@ -47,7 +47,7 @@ public sealed class BudgetGrainClusterTests(ClusterFixture fixture)
         ApiKeyFormat.Hash(Secret), Price, 100, 100, false, reserve);
 
     private static SettleRequest Settle(BeginRequest begin, Reservation reservation) => new(
-        begin.Context, reservation, Price, new UsageReport(100, 100, 0, true), RequestOutcome.Completed, 200, 5, null);
+        begin.Context.RequestId, new UsageReport(100, 100, 0, true), RequestOutcome.Completed, 200, 5, null);
 
     /// <summary>Begins every request on its key at once, settles the accepted ones (each costs its 300 reservation), and returns the results.</summary>
     private static async Task<BeginResult[]> RunAsync(IReadOnlyList<IApiKeyGrain> keys, int requests)

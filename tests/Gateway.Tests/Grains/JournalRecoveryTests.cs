@@ -32,7 +32,7 @@ public sealed class JournalRecoveryTests(ClusterFixture fixture)
         {
             var begin = Begin();
             var accepted = await grain.Begin(begin);
-            await grain.Settle(new SettleRequest(begin.Context, accepted.Reservation!, Price, new UsageReport(100, 100, 0, true), RequestOutcome.Completed, 200, 5, null));
+            await grain.Settle(new SettleRequest(begin.Context.RequestId, new UsageReport(100, 100, 0, true), RequestOutcome.Completed, 200, 5, null));
         }
 
         await fixture.Ledger.CopiedAsync(keyId, 2);
@@ -74,8 +74,8 @@ public sealed class JournalRecoveryTests(ClusterFixture fixture)
         Assert.True((await fixture.Ledger.Ledger.VerifyChainAsync(keyId, new ChainHead(5, rows[^1].Hash, 0), CancellationToken.None)).Ok);
 
         // The in-flight request settles through the new activation, as its front-end would.
-        var settled = await grain.Settle(new SettleRequest(inFlight.Context, new Reservation(inFlight.Context.RequestId, 700, shard, inFlight.Context.StartedAt),
-            Price, new UsageReport(100, 100, 0, true), RequestOutcome.Completed, 200, 5, null));
+        var settled = await grain.Settle(new SettleRequest(inFlight.Context.RequestId,
+            new UsageReport(100, 100, 0, true), RequestOutcome.Completed, 200, 5, null));
         Assert.Equal((300L, 22_400L, false), (settled.CostMicros, settled.SpentMicros, settled.AlreadySettled));
         await fixture.Ledger.CopiedAsync(keyId, 6);
         Assert.Equal(0, (await grain.GetSnapshot())!.ReservedMicros);

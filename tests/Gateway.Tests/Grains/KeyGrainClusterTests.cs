@@ -27,7 +27,7 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
         ApiKeyFormat.Hash(Secret), Price, 100, 100, false, reserve);
 
     private static SettleRequest Settle(BeginRequest begin, Reservation reservation, long inputTokens, long outputTokens) => new(
-        begin.Context, reservation, Price, new UsageReport(inputTokens, outputTokens, 0, true), RequestOutcome.Completed, 200, 5, null);
+        begin.Context.RequestId, new UsageReport(inputTokens, outputTokens, 0, true), RequestOutcome.Completed, 200, 5, null);
 
     [Fact]
     public async Task Concurrent_reservations_never_take_spend_past_the_cap()

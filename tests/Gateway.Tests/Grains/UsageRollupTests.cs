@@ -77,7 +77,7 @@ public sealed class UsageRollupTests(ClusterFixture fixture)
             var begin = Begin(model, price, 500);
             var accepted = await grain.Begin(begin);
             Assert.True(accepted.Accepted);
-            await grain.Settle(new SettleRequest(begin.Context, accepted.Reservation!, price, new UsageReport(input, output, 0, true), RequestOutcome.Completed, 200, 5, null));
+            await grain.Settle(new SettleRequest(begin.Context.RequestId, new UsageReport(input, output, 0, true), RequestOutcome.Completed, 200, 5, null));
         }
     }
 
