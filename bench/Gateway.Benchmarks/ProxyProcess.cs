@@ -45,6 +45,12 @@ internal sealed class ProxyProcess : IAsyncDisposable
         }
 
         start.ArgumentList.Add(mode);
+        if (mode == ChildHost.ServeGateway)
+        {
+            // The gateway runs as Gateway.Host is configured (its RuntimeHostConfigurationOption): this
+            // program's own runtimeconfig is the load generator's and the bare forwarder's.
+            start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
+        }
         foreach (var setting in settings)
         {
             start.ArgumentList.Add(setting);
