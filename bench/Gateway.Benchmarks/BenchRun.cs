@@ -72,8 +72,13 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
             if (await OneClientAsync(runner, scenarios.First(s => s.Target == ScenarioTarget.Gateway), gateway.Url, many, cancellationToken) is { } oneClient)
             {
                 await CheckLedgerAsync(admin, "1 client", many, cancellationToken);
-                await progress.WriteLineAsync($"  storage round trip: {StorageRoundTrips} point reads…");
-                probe = probe with { Gateway = oneClient, StorageRoundTrip = await StorageRoundTrip.MeasureAsync(environment.TablePrefix, StorageRoundTrips, cancellationToken) };
+                await progress.WriteLineAsync($"  storage round trip: {StorageRoundTrips} point reads, then {StorageRoundTrips} inserts…");
+                probe = probe with
+                {
+                    Gateway = oneClient,
+                    StorageRoundTrip = await StorageRoundTrip.MeasureAsync(environment.TablePrefix, StorageRoundTrips, cancellationToken),
+                    StorageInsert = await StorageRoundTrip.MeasureInsertsAsync(environment.TablePrefix, StorageRoundTrips, cancellationToken),
+                };
             }
         }
 

@@ -6,6 +6,9 @@ namespace Gateway.Benchmarks;
 /// </summary>
 internal sealed record LatencyProbe(ScenarioResult? Floor, ScenarioResult? Gateway, LatencyFigures? StorageRoundTrip)
 {
+    /// <summary>Inserts of an intent-sized entity, one at a time: shown beside the read, not judged by.</summary>
+    public LatencyFigures? StorageInsert { get; init; }
+
     /// <summary>What the issue allows the gateway to add: one storage round trip and half a millisecond.</summary>
     public const double AllowanceMs = 0.5;
 

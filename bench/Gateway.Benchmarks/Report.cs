@@ -90,6 +90,11 @@ internal static class Report
             output.WriteLine(Invariant($"    storage round trip   p50 {F(rtt.P50)} ms   p99 {F(rtt.P99)} ms   (point reads of one entity on the same Azurite, one at a time, {rtt.Count:N0})"));
         }
 
+        if (probe.StorageInsert is { } insert)
+        {
+            output.WriteLine(Invariant($"    storage insert       p50 {F(insert.P50)} ms   p99 {F(insert.P99)} ms   (new entities of an intent's size, one at a time, {insert.Count:N0}: what the intent costs)"));
+        }
+
         if (double.IsFinite(probe.AddedP50Ms))
         {
             output.WriteLine(Invariant($"    added p50 {Delta(probe.AddedP50Ms)} ms   beside one storage round trip + {LatencyProbe.AllowanceMs} ms = {F(probe.BoundMs)} ms"));
