@@ -14,22 +14,9 @@ internal static class StorageRoundTrip
 
     public static async Task<LatencyFigures> MeasureAsync(string tablePrefix, int reads, CancellationToken cancellationToken)
     {
-        var table = new TableServiceClient(BenchEnvironment.StorageConnectionString).GetTableClient(tablePrefix + "roundtrip");
-        await table.CreateIfNotExistsAsync(cancellationToken);
+        var table = await TableAsync(tablePrefix, cancellationToken);
         await table.UpsertEntityAsync(new TableEntity("probe", "probe") { ["Payload"] = new string('x', 256) }, cancellationToken: cancellationToken);
-
-        var latencies = new double[reads];
-        for (var i = -Warmup; i < reads; i++)
-        {
-            var started = Stopwatch.GetTimestamp();
-            await table.GetEntityAsync<TableEntity>("probe", "probe", cancellationToken: cancellationToken);
-            if (i >= 0)
-            {
-                latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            }
-        }
-
-        return new LatencyFigures(latencies);
+        return await TimeAsync(reads, _ => table.GetEntityAsync<TableEntity>("probe", "probe", cancellationToken: cancellationToken));
     }
 
     /// <summary>
@@ -38,18 +25,30 @@ internal static class StorageRoundTrip
     /// </summary>
     public static async Task<LatencyFigures> MeasureInsertsAsync(string tablePrefix, int inserts, CancellationToken cancellationToken)
     {
+        var table = await TableAsync(tablePrefix, cancellationToken);
+        var payload = new string('x', 512);
+        return await TimeAsync(inserts, i => table.AddEntityAsync(
+            new TableEntity("insert", i.ToString("D8", System.Globalization.CultureInfo.InvariantCulture)) { ["D"] = payload }, cancellationToken));
+    }
+
+    private static async Task<TableClient> TableAsync(string tablePrefix, CancellationToken cancellationToken)
+    {
         var table = new TableServiceClient(BenchEnvironment.StorageConnectionString).GetTableClient(tablePrefix + "roundtrip");
         await table.CreateIfNotExistsAsync(cancellationToken);
-        var payload = new string('x', 512);
-        var latencies = new double[inserts];
-        for (var i = -Warmup; i < inserts; i++)
+        return table;
+    }
+
+    /// <summary>Runs <paramref name="count"/> operations one at a time after a warm-up, timing each (the warm-up's too, but unrecorded).</summary>
+    private static async Task<LatencyFigures> TimeAsync(int count, Func<int, Task> operation)
+    {
+        var latencies = new double[count];
+        for (var i = 0; i < Warmup + count; i++)
         {
-            var entity = new TableEntity("insert", (i + Warmup).ToString("D8", System.Globalization.CultureInfo.InvariantCulture)) { ["D"] = payload };
             var started = Stopwatch.GetTimestamp();
-            await table.AddEntityAsync(entity, cancellationToken);
-            if (i >= 0)
+            await operation(i);
+            if (i >= Warmup)
             {
-                latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                latencies[i - Warmup] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             }
         }
 

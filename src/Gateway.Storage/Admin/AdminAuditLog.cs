@@ -4,6 +4,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Gateway.Storage.Audit;
+using Gateway.Storage.Metrics;
 
 namespace Gateway.Storage.Admin;
 
@@ -72,7 +73,7 @@ public sealed class AdminAuditLog(GatewayTables tables, AuditChainKey chainKey)
                 ];
                 try
                 {
-                    var response = await tables.AdminAudit.SubmitTransactionAsync(actions, cancellationToken);
+                    var response = await tables.AdminAudit.SubmitCountedAsync(actions, cancellationToken);
                     _head = (next, nextLink, response.Value[1].Headers.ETag ?? default);
                     _lastWritten = next;
                     return rowKey;

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Azure;
 using Azure.Data.Tables;
 using Gateway.Core.Keys;
+using Gateway.Storage.Metrics;
 
 namespace Gateway.Storage.Admin;
 
@@ -61,7 +62,7 @@ public sealed class AdminKeyStore(GatewayTables tables)
         var hash = ApiKeyFormat.Hash(key);
         try
         {
-            await tables.AdminKeys.SubmitTransactionAsync(
+            await tables.AdminKeys.SubmitCountedAsync(
             [
                 new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(Partition, BootstrapMarker) { ["KeyHash"] = hash, ["CreatedAt"] = now }),
                 new TableTransactionAction(TableTransactionActionType.Add, NewRow(hash, "bootstrap (generated)", now)),

@@ -28,8 +28,8 @@ public sealed class UsageRollups(GatewayTables tables)
     {
         foreach (var group in rows.GroupBy(RowKey, StringComparer.Ordinal))
         {
-            var usage = tables.AccountFor(group.First().KeyId).Usage;
             var first = group.First();
+            var usage = tables.AccountFor(first.KeyId).Usage;
             var id = (first.KeyId, group.Key);
             for (var attempt = 0; ; attempt++)
             {

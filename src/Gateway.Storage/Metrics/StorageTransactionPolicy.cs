@@ -42,7 +42,8 @@ internal sealed class StorageTransactionPolicy(string account) : HttpPipelinePol
             }
             else if (StorageMetrics.EntityWrites.Enabled && request.Content is { } content)
             {
-                // A batch sent without saying its size (Orleans' own): reading the body again costs a
+                // A batch sent without saying its size (Orleans' own; the gateway's go through
+                // StorageMetrics.SubmitCountedAsync): reading the body again costs a
                 // copy of it, so only while someone listens for the figure.
                 var operations = new RequestLineCounter();
                 content.WriteTo(operations, CancellationToken.None);
