@@ -3,6 +3,10 @@ namespace Gateway;
 /// <summary>
 /// A request's reservation, asked of each budget above its key in a fixed order (key, then user,
 /// then team): the worst-case cost and the tokens it counts against tokens-per-minute.
+/// <see cref="Settling"/> carries, for the budgets above, what the key's earlier requests cost now
+/// that their settlements have arrived but are not yet durable: each of those holds shrinks (or
+/// grows) to its request's actual cost before this one is checked, so a request that follows
+/// another's settlement is judged as exactly as the key judges it.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Gateway.BudgetHold")]
 public sealed record BudgetHold(
@@ -10,7 +14,14 @@ public sealed record BudgetHold(
     [property: Id(1)] string RequestId,
     [property: Id(2)] long ReserveMicros,
     [property: Id(3)] long RateTokens,
-    [property: Id(4)] DateTimeOffset StartedAt);
+    [property: Id(4)] DateTimeOffset StartedAt,
+    [property: Id(5)] IReadOnlyList<SettlingCost>? Settling = null);
+
+/// <summary>A request whose settlement has arrived at its key: what it costs, while its row is being made durable.</summary>
+[GenerateSerializer, Immutable, Alias("Gateway.SettlingCost")]
+public sealed record SettlingCost(
+    [property: Id(0)] string RequestId,
+    [property: Id(1)] long CostMicros);
 
 /// <summary>
 /// Held on every level (then <see cref="TeamId"/> says which team holds it), or refused by one of

@@ -6,10 +6,10 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Frontend.Proxy;
 
 /// <summary>
-/// Calls to a key's grain that must happen but could not on the request path (storage or the key's
-/// silo was down): a settlement, or the withdrawal of a request the front-end refused with 503 after
-/// giving up on its Begin. Each is retried in the background, off the client's connection, with
-/// growing pauses for up to <see cref="FrontendOptions.SettleRetryFor"/>. A settlement's lease is
+/// Calls to a key's grain that must happen off the client's connection: every settlement (sent as
+/// the response ends, waited for here), and the withdrawal of a request the front-end refused with
+/// 503 after giving up on its Begin. A call that fails is retried in the background with growing
+/// pauses for up to <see cref="FrontendOptions.SettleRetryFor"/>. A settlement's lease is
 /// renewed all the while, so the key's sweep does not take a request this front-end served for an
 /// abandoned one and charge it at its reservation. Both calls are idempotent per request id on the
 /// grain, so a retry whose first try did land changes nothing. On shutdown each gets one last try.
@@ -18,15 +18,59 @@ public sealed partial class KeyCallRetries(TimeProvider time, IOptions<FrontendO
 {
     private static readonly TimeSpan[] Pauses = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)];
 
+    /// <summary>The pause before a failed settlement's first retry: long enough for a silo's restart to be noticed.</summary>
+    private static readonly TimeSpan FirstRetryPause = TimeSpan.FromMilliseconds(100);
+
     private readonly ConcurrentDictionary<string, Task> _pending = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
 
-    /// <summary>Calls still being retried.</summary>
+    /// <summary>Calls still being waited for or retried.</summary>
     public int Count => _pending.Count;
 
-    /// <summary>Settles the request, renewing its lease until it is settled.</summary>
-    public void Settle(IApiKeyGrain grain, SettleRequest request) =>
-        Start("settlement", request.RequestId, () => grain.Settle(request), grain);
+    /// <summary>
+    /// Settles a served request. The call leaves before this returns, so it reaches the key's grain
+    /// ahead of anything the client sends next on the same connection (Kestrel reads a connection's
+    /// next request only once the handler has returned, and calls to one grain keep their order);
+    /// its answer, the durable row, is waited for here. <paramref name="lease"/> (the request's lease
+    /// renewal) runs until then; a failed call goes on to the retries, which renew the lease themselves.
+    /// </summary>
+    public void Settle(IApiKeyGrain grain, SettleRequest request, IDisposable lease)
+    {
+        Task sent;
+        try
+        {
+            sent = grain.Settle(request);
+        }
+        catch (Exception ex)
+        {
+            sent = Task.FromException(ex);
+        }
+
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var id = "settlement:" + request.RequestId;
+        _pending[id] = done.Task;
+        _ = AwaitSettledAsync(sent, grain, request, lease, id, done);
+    }
+
+    private async Task AwaitSettledAsync(Task sent, IApiKeyGrain grain, SettleRequest request, IDisposable lease, string id, TaskCompletionSource done)
+    {
+        try
+        {
+            await sent;
+            _pending.TryRemove(id, out _);
+        }
+        catch (Exception ex)
+        {
+            LogFirstTryFailed(logger, request.RequestId, ex.Message);
+            _pending.TryRemove(id, out _);
+            Start("settlement", request.RequestId, () => grain.Settle(request), grain, FirstRetryPause);
+        }
+        finally
+        {
+            lease.Dispose();
+            done.TrySetResult();
+        }
+    }
 
     /// <summary>Withdraws a request refused with 503 from its key, so it is recorded as not sent and never charged.</summary>
     public void Withdraw(IApiKeyGrain grain, RequestContext context) =>
@@ -109,6 +153,9 @@ public sealed partial class KeyCallRetries(TimeProvider time, IOptions<FrontendO
             LogAbandonedAtShutdown(logger, _pending.Count);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: settlement failed ({Reason}); retrying")]
+    private static partial void LogFirstTryFailed(ILogger logger, string requestId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId}: {What} done on try {Attempt} in the background")]
     private static partial void LogDone(ILogger logger, string what, string requestId, int attempt);

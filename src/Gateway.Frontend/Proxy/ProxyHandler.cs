@@ -35,9 +35,6 @@ public sealed partial class ProxyHandler(
     IOptions<FrontendOptions> options,
     ILogger<ProxyHandler> logger)
 {
-    /// <summary>Quick settlement tries on the request path; after them, <see cref="KeyCallRetries"/> keeps trying.</summary>
-    private static readonly int[] SettleBackoffMs = [0, 100, 500];
-
     public async Task HandleAsync(HttpContext context, ProxyRoute route)
     {
         var call = Start(context, route);
@@ -71,10 +68,11 @@ public sealed partial class ProxyHandler(
         }
 
         // 5. Forward and capture usage; 6. settle, whatever happened. Meanwhile the request's lease is
-        // renewed, so the key's sweep never takes it for abandoned.
-        using var lease = RenewLeaseWhileServing(key.Grain, call.Request.RequestId);
+        // renewed, so the key's sweep never takes it for abandoned. The settlement leaves before the
+        // handler returns and is waited for off the client's connection.
+        var lease = RenewLeaseWhileServing(key.Grain, call.Request.RequestId);
         var settle = await ServeAsync(call, key, request, estimate, begin);
-        await SettleAsync(key.Grain, settle);
+        retries.Settle(key.Grain, settle, lease);
     }
 
     /// <summary>The request's id, clock and caller; every error from here on is written by this handler or forwarded as it came.</summary>
@@ -460,31 +458,6 @@ public sealed partial class ProxyHandler(
         return new UsageReport(upstreamRefused ? 0 : promptTokens, output, 0, ReportedByProvider: false);
     }
 
-    private async Task SettleAsync(IApiKeyGrain grain, SettleRequest request)
-    {
-        foreach (var delay in SettleBackoffMs)
-        {
-            if (delay > 0)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(delay), time);
-            }
-
-            try
-            {
-                await grain.Settle(request);
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogSettleRetry(logger, request.RequestId, ex.Message);
-            }
-        }
-
-        // Off the client's connection from here: the background keeps trying, and renewing the lease.
-        LogSettleDeferred(logger, request.RequestId);
-        retries.Settle(grain, request);
-    }
-
     private Task WriteUnavailableAsync(HttpContext context, ApiDialect dialect) =>
         ProviderErrors.WriteAsync(context, dialect, 503, "The gateway cannot reach its cluster or storage right now; the request was not sent. Try again shortly.",
             "gateway_unavailable", options.Value.UnavailableRetryAfter);
@@ -513,12 +486,6 @@ public sealed partial class ProxyHandler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: forwarding failed ({Reason})")]
     private static partial void LogForwardFailed(ILogger logger, string requestId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: settlement failed ({Reason}); retrying")]
-    private static partial void LogSettleRetry(ILogger logger, string requestId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: settlement failed on the request path; retrying in the background")]
-    private static partial void LogSettleDeferred(ILogger logger, string requestId);
 
     /// <summary>One request on its way through the handler: what every step needs to know of it.</summary>
     private sealed class ProxyCall(HttpContext context, ProxyRoute route, long startedTimestamp)

@@ -209,6 +209,34 @@ public sealed partial class BudgetAccount
         return null;
     }
 
+    /// <summary>
+    /// A held request's settlement has arrived: its hold becomes what it actually costs, until the
+    /// row is durable and counted. Spend plus holds then equals what the period will have cost once
+    /// everything in flight settles, never less. A request this budget does not hold is left alone.
+    /// </summary>
+    public void Resize(string requestId, long costMicros)
+    {
+        if (_holds.TryGetValue(requestId, out var hold) && hold.Amount != costMicros)
+        {
+            _reserved += costMicros - hold.Amount;
+            _holds[requestId] = hold with { Amount = costMicros };
+        }
+    }
+
+    /// <summary>The settlements a key has seen since its last reservation here (see <see cref="BudgetHold.Settling"/>).</summary>
+    public void Resize(IReadOnlyList<SettlingCost>? settling)
+    {
+        if (settling is null)
+        {
+            return;
+        }
+
+        foreach (var s in settling)
+        {
+            Resize(s.RequestId, s.CostMicros);
+        }
+    }
+
     /// <summary>Records which team holds a request's reservation as well, once the team has said yes.</summary>
     public void SetTeam(string requestId, string? teamId)
     {

@@ -125,6 +125,7 @@ public sealed class TeamGrain : Grain, ITeamGrain
             return Task.FromResult(BudgetHoldResult.Held(null));
         }
 
+        _budget.Resize(hold.Settling);
         return Task.FromResult(_budget.TryHold(hold, TeamId, out var rate) ?? BudgetHoldResult.Held(TeamId, rate));
     }
 

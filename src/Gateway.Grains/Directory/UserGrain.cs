@@ -175,6 +175,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
             return BudgetHoldResult.Held(null);
         }
 
+        _budget.Resize(hold.Settling);
         if (_budget.TryHold(hold, null, out var rate) is { } refused)
         {
             return refused;

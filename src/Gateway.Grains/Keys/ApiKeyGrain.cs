@@ -35,6 +35,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private readonly BudgetAccount _budget;
     private readonly OpenRequests _open;
     private readonly Settlements _settlements = new();
+    private readonly SettlingCosts _settling = new();
     private readonly KeyAdmission _admission;
     private readonly KeySettler _settler;
     private readonly LedgerChain _chain;
@@ -70,9 +71,9 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         };
         _forwarder = new SettledForwarder(keyId, () => GrainFactory.UserBudget(_state.State.UserId), logger);
         _denials = new DenialRecorder(keyId, () => _state.State, _chain, _options, time, logger);
-        _admission = new KeyAdmission(keyId, () => _state.State, _credentials, _budget, _open, _settlements, _denials,
+        _admission = new KeyAdmission(keyId, () => _state.State, _credentials, _budget, _open, _settlements, _settling, _denials,
             () => GrainFactory.UserBudget(_state.State.UserId), journal, ledger, _options, time, logger);
-        _settler = new KeySettler(keyId, () => _state.State, _budget, _open, _settlements, _denials, _chain, () => _checkpoint.Budget.SpentMicros,
+        _settler = new KeySettler(keyId, () => _state.State, _budget, _open, _settlements, _settling, _denials, _chain, () => _checkpoint.Budget.SpentMicros,
             journal, ledger, metrics, _options, time, logger);
     }
 

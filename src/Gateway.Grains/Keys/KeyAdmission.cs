@@ -14,7 +14,7 @@ namespace Gateway.Grains.Keys;
 /// is never accepted, whether its Begin ran before, runs during or arrives after the withdrawal.
 /// </summary>
 public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, KeyCredentials credentials, BudgetAccount budget, OpenRequests open,
-    Settlements settlements, DenialRecorder denials, Func<IBudgetGrain> userBudget, IntentJournal journal, AuditLedger ledger,
+    Settlements settlements, SettlingCosts settling, DenialRecorder denials, Func<IBudgetGrain> userBudget, IntentJournal journal, AuditLedger ledger,
     KeyGrainOptions options, TimeProvider time, ILogger logger)
 {
     private const string WithdrawnMessage = "The gateway could not admit this request in time; it was refused with 503 and not sent.";
@@ -158,7 +158,7 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
         BudgetHoldResult held;
         try
         {
-            held = await userBudget().Reserve(hold);
+            held = await userBudget().Reserve(hold with { Settling = settling.Take() });
         }
         catch (Exception ex)
         {

@@ -11,7 +11,7 @@ namespace Gateway.Grains.Keys;
 /// the journal (at activation, by the sweep, for a settle this activation did not begin) are held
 /// here until then.
 /// </summary>
-public sealed partial class KeySettler(string keyId, Func<KeyState> state, BudgetAccount budget, OpenRequests open, Settlements settlements,
+public sealed partial class KeySettler(string keyId, Func<KeyState> state, BudgetAccount budget, OpenRequests open, Settlements settlements, SettlingCosts settling,
     DenialRecorder denials, LedgerChain chain, Func<long> spent, IntentJournal journal, AuditLedger ledger, KeyMetrics metrics,
     KeyGrainOptions options, TimeProvider time, ILogger logger)
 {
@@ -69,6 +69,11 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
             LogOverReservation(logger, KeyId, requestId, intent.Model, cost, intent.ReservedMicros);
             metrics.OverReservation(intent.Model, cost - intent.ReservedMicros);
         }
+
+        // From now on the request holds what it costs, here at once and above with the next reservation:
+        // a request that follows this settlement is judged on it, before the row is durable.
+        budget.Resize(requestId, cost);
+        settling.Add(requestId, cost);
 
         // The row replaces the intent in the journal; the copier moves it into the ledger and retires it.
         var committed = await chain.AppendAsync(AuditRows.Settled(intent, request, cost, time.GetUtcNow()));

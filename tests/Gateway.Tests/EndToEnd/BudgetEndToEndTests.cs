@@ -150,6 +150,48 @@ public sealed class BudgetEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_request_after_a_settled_one_on_the_same_connection_is_judged_on_what_that_one_cost_at_every_level()
+    {
+        // Each request may cost up to ~$0.0024 (max_tokens 4000) and costs ~$0.00002 (32 tokens
+        // answered). Key, user and team each allow $0.003: one worst case fits, two do not. The
+        // settlement is waited for off the client's connection, yet a client sending its next request
+        // on the same connection is judged on what the previous one cost, not on its reservation.
+        const decimal Cap = 0.003m;
+        using (var created = await _admin.PostAsJsonAsync("/admin/v1/teams", new { id = "seq", name = "Sequential", capUsd = Cap }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        using (var created = await _admin.PostAsJsonAsync("/admin/v1/users", new { id = "lena", teamId = "seq", capUsd = Cap }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var key = await _admin.CreateKeyAsync("lena", Cap);
+        using var client = new HttpClient { BaseAddress = new Uri(_gateway.BaseUrl) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key.Key);
+        const int Requests = 10;
+        for (var i = 0; i < Requests; i++)
+        {
+            using var response = await client.PostAsJsonAsync("/v1/chat/completions",
+                new { model = "gpt-4o-mini", max_tokens = 4000, messages = new[] { new { role = "user", content = "x" } } });
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"request {i + 1}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        // Everything settles: nothing stays reserved, and each level counted every request at its cost.
+        var spent = (await Poll.UntilAsync(() => _admin.GetKeyAsync(key.KeyId),
+            k => k.GetProperty("reservedMicros").GetInt64() == 0 && k.GetProperty("requestCount").GetInt64() == Requests, TimeSpan.FromSeconds(20), "the key's settlements"))
+            .GetProperty("spentMicros").GetInt64();
+        Assert.InRange(spent, Requests, 3000 - 2402);
+        foreach (var path in new[] { "/admin/v1/users/lena", "/admin/v1/teams/seq" })
+        {
+            var budget = (await Poll.UntilAsync(() => _admin.GetJsonAsync(path), b => b.GetProperty("budget").GetProperty("reservedMicros").GetInt64() == 0,
+                TimeSpan.FromSeconds(20), path)).GetProperty("budget");
+            Assert.Equal(spent, budget.GetProperty("spentMicros").GetInt64());
+        }
+    }
+
+    [Fact]
     public async Task Responses_carry_the_tighter_of_the_keys_and_the_users_rate_limits_in_each_providers_headers()
     {
         using (var created = await _admin.PostAsJsonAsync("/admin/v1/users", new { id = "kai", rpm = 5, tpm = 10_000 }))
