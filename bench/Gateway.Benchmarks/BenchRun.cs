@@ -143,6 +143,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
         var isGateway = scenario.Target == ScenarioTarget.Gateway;
         var storageBefore = isGateway ? await proxy!.WaitForStorageQuietAsync(StorageQuiet, StorageQuietDeadline, cancellationToken) : null;
         var cpuBefore = proxy?.CpuTime ?? TimeSpan.Zero;
+        var storageCpuBefore = StorageProcess.CpuTime;
         var peakReset = proxy?.ResetPeakMemory() ?? false;
 
         var result = await runner.RunAsync(scenario, url, keys, clients, options.Requests, cancellationToken);
@@ -150,7 +151,8 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
         var storageAfter = isGateway ? await proxy!.WaitForStorageQuietAsync(StorageQuiet, StorageQuietDeadline, cancellationToken) : null;
         if (proxy is not null)
         {
-            result.Usage = new ProxyUsage(proxy.CpuTime - cpuBefore, proxy.PeakMemoryBytes, !peakReset, storageAfter is null ? null : storageAfter - storageBefore!);
+            result.Usage = new ProxyUsage(proxy.CpuTime - cpuBefore, proxy.PeakMemoryBytes, !peakReset, storageAfter is null ? null : storageAfter - storageBefore!,
+                isGateway ? StorageProcess.CpuTime - storageCpuBefore : null);
         }
 
         _phases.Add(("measured", result));

@@ -25,13 +25,13 @@ internal static class Report
 
     public static void PrintResults(IReadOnlyList<ScenarioResult> results, int keys, TextWriter output)
     {
-        output.WriteLine(Invariant($"  {"scenario",-20} {"what",-34} {"clients",7} {"requests",8} {"errors",6} {"resp/s",8} {"p50 ms",7} {"p99 ms",7} {"CPU ms/resp",11} {"peak MiB",8} {"tx/req",7} {"writes/req",10}"));
-        output.WriteLine("  " + new string('-', 144));
+        output.WriteLine(Invariant($"  {"scenario",-20} {"what",-34} {"clients",7} {"requests",8} {"errors",6} {"resp/s",8} {"p50 ms",7} {"p99 ms",7} {"CPU ms/resp",11} {"peak MiB",8} {"tx/req",7} {"writes/req",10} {"Azurite CPU ms/resp",19}"));
+        output.WriteLine("  " + new string('-', 164));
         foreach (var r in results)
         {
             var peak = r.Usage is { } u ? (u.PeakBytes / Mib).ToString("F0", CultureInfo.InvariantCulture) + (u.PeakIsLifetime ? "*" : "") : "-";
             output.WriteLine(Invariant(
-                $"  {r.Scenario.Name,-20} {r.Scenario.Describe(keys),-34} {r.Clients,7} {r.Requests,8:N0} {r.Errors.Total,6:N0} {r.ResponsesPerSecond,8:N0} {F(r.P50Ms),7} {F(r.P99Ms),7} {F(r.CpuMsPerResponse, "F3"),11} {peak,8} {F(r.TransactionsPerRequest, "F3"),7} {F(r.EntityWritesPerRequest, "F3"),10}"));
+                $"  {r.Scenario.Name,-20} {r.Scenario.Describe(keys),-34} {r.Clients,7} {r.Requests,8:N0} {r.Errors.Total,6:N0} {r.ResponsesPerSecond,8:N0} {F(r.P50Ms),7} {F(r.P99Ms),7} {F(r.CpuMsPerResponse, "F3"),11} {peak,8} {F(r.TransactionsPerRequest, "F3"),7} {F(r.EntityWritesPerRequest, "F3"),10} {F(r.StorageCpuMsPerResponse, "F3"),19}"));
         }
 
         foreach (var r in results)

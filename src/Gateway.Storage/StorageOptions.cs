@@ -29,9 +29,10 @@ public sealed class StorageOptions
     public int JournalShards { get; set; } = 2;
 
     /// <summary>
-    /// Journal transactions (intents and settled rows, which a request waits on) in flight at once.
-    /// Rows that arrive meanwhile wait and go out together in the next, so fewer in flight means more
-    /// rows per transaction and fewer transactions, at the price of a wait when storage is slow.
+    /// Journal transactions in flight at once per account, for intents (which a request waits on
+    /// before it goes upstream) and for settled rows, each on their own. Rows that arrive meanwhile
+    /// wait and go out together in the next, so fewer in flight means more rows per transaction and
+    /// fewer transactions, at the price of a wait when storage is slow.
     /// </summary>
     [Range(1, 16)]
     public int JournalCommitsInFlight { get; set; } = 1;
@@ -41,6 +42,14 @@ public sealed class StorageOptions
     /// refused (<c>Fail</c>, as the test suite runs) or let be (<c>Allow</c>).
     /// </summary>
     public UnscopedQueries UnscopedQueries { get; set; } = UnscopedQueries.Warn;
+
+    /// <summary>
+    /// How long settled rows gather before their journal transaction goes out. Nobody's response waits
+    /// on them (settlement is off the client's path), so a short wait puts more rows in each
+    /// transaction and keeps them from landing on storage at the very moment the next request's
+    /// intent, which its caller does wait on, is being written. Zero sends each at once.
+    /// </summary>
+    public TimeSpan JournalSettledLinger { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>
     /// How long a settled row waits in the journal before it is copied into its key's ledger partition,

@@ -7,7 +7,8 @@ namespace Gateway.Storage;
 /// Refuses, at start-up, storage settings that would fail later or misplace keys: a connection
 /// string that does not parse, and an account listed twice in <see cref="StorageOptions.LedgerAccounts"/>
 /// (the same table endpoint: keys hashed to either would share one account's limits while the
-/// gateway counted them as two). Messages name the setting and the entry, never a key.
+/// gateway counted them as two), and a settled-row linger that is negative or longer than a second.
+/// Messages name the setting and the entry, never a key.
 /// </summary>
 public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
 {
@@ -31,6 +32,11 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             {
                 failures.Add($"{setting} names the account {endpoint} again (as {StorageOptions.Section}:LedgerAccounts:{seen[endpoint]}); list each account once.");
             }
+        }
+
+        if (options.JournalSettledLinger < TimeSpan.Zero || options.JournalSettledLinger > TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{StorageOptions.Section}:JournalSettledLinger must be between 00:00:00 and 00:00:01 (a settlement waits for it before its row is durable).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -16,14 +16,17 @@ namespace Gateway.Storage.Journal;
 /// (<see cref="StorageOptions.LedgerAccounts"/>) each has its own journal table with the same shards,
 /// and a key's rows are in its account's (<see cref="GatewayTables.AccountFor"/>): a key is still one
 /// partition, a team or the sweep every shard of every account. Writes from every key's grain on a
-/// silo go through one group-commit writer per account, one transaction per partition per round trip.
+/// silo go through group-commit writers per account, one transaction per partition per round trip:
+/// intents through one, settled rows through another, so an intent (which its request waits on before
+/// it goes upstream) never queues behind the settled rows of requests already answered.
 /// </summary>
 public sealed class IntentJournal : IAsyncDisposable
 {
     private readonly GatewayTables _tables;
     private readonly JournalShards _shards;
-    // Per account, by its index.
-    private readonly GroupCommitWriter[] _writers;
+    // Per account, by its index: intents, and settled rows.
+    private readonly GroupCommitWriter[] _intents;
+    private readonly GroupCommitWriter[] _settled;
 
     // Retirements have writers of their own: nobody waits on them, and a batch of them that fails
     // (an intent retired twice) falls back to group-by-group without holding up the intents and
@@ -37,7 +40,8 @@ public sealed class IntentJournal : IAsyncDisposable
     {
         _tables = tables;
         _shards = shards;
-        _writers = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, commitsInFlight: options.Value.JournalCommitsInFlight))];
+        _intents = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, commitsInFlight: options.Value.JournalCommitsInFlight))];
+        _settled = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, options.Value.JournalSettledLinger, options.Value.JournalCommitsInFlight))];
         _retirements = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, RetirementLinger))];
     }
 
@@ -49,7 +53,7 @@ public sealed class IntentJournal : IAsyncDisposable
 
     /// <summary>Commits so far and rows in them (intents, settled rows and retirements): their ratio is the batching achieved.</summary>
     public (long Commits, long Rows) Statistics =>
-        (_writers.Concat(_retirements).Sum(w => w.Statistics.Commits), _writers.Concat(_retirements).Sum(w => w.Statistics.Rows));
+        (Writers.Sum(w => w.Statistics.Commits), Writers.Sum(w => w.Statistics.Rows));
 
     /// <summary>
     /// Durably records an intent; completes only once the row is committed. An insert, never a
@@ -57,7 +61,7 @@ public sealed class IntentJournal : IAsyncDisposable
     /// its place) fails rather than overwrite that row.
     /// </summary>
     public Task RecordAsync(IntentEntry entry) =>
-        WriterFor(entry.KeyId).SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, entry.ToEntity()));
+        _intents[_tables.AccountFor(entry.KeyId).Index].SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, entry.ToEntity()));
 
     /// <summary>
     /// Durably records sealed ledger rows of one key, all in one transaction (at most 100), each
@@ -67,7 +71,7 @@ public sealed class IntentJournal : IAsyncDisposable
     public Task WriteSettledAsync(IReadOnlyList<AuditRecord> rows)
     {
         var partition = PartitionFor(rows[0].KeyId);
-        return WriterFor(rows[0].KeyId).SubmitGroupAsync([.. rows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r.ToJournalEntity(partition)))]);
+        return _settled[_tables.AccountFor(rows[0].KeyId).Index].SubmitGroupAsync([.. rows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r.ToJournalEntity(partition)))]);
     }
 
     /// <summary>Retires an intent that is settled elsewhere: only the version read, never a settled row that replaced it since.</summary>
@@ -142,7 +146,7 @@ public sealed class IntentJournal : IAsyncDisposable
         return [.. keys];
     }
 
-    private GroupCommitWriter WriterFor(string keyId) => _writers[_tables.AccountFor(keyId).Index];
+    private IEnumerable<GroupCommitWriter> Writers => _intents.Concat(_settled).Concat(_retirements);
 
     private async Task<IReadOnlyList<IntentEntry>> FindIntentsAsync(IEnumerable<(LedgerAccount Account, string Partition)> shards, string filter, CancellationToken cancellationToken)
     {
@@ -163,7 +167,7 @@ public sealed class IntentJournal : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var writer in _writers.Concat(_retirements))
+        foreach (var writer in Writers)
         {
             await writer.DisposeAsync();
         }

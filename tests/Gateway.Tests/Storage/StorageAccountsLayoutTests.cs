@@ -37,6 +37,22 @@ public sealed class StorageAccountsLayoutTests
         Assert.DoesNotContain("c2VjcmV0LWtleQ==", garbage.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(-1, false)]
+    [InlineData(0, true)]
+    [InlineData(20, true)]
+    [InlineData(1000, true)]
+    [InlineData(1001, false)]
+    public void The_settled_rows_linger_is_between_zero_and_a_second(int milliseconds, bool valid)
+    {
+        var result = new StorageOptionsValidator().Validate(null, new StorageOptions { JournalSettledLinger = TimeSpan.FromMilliseconds(milliseconds) });
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("Gateway:Storage:JournalSettledLinger", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task A_changed_account_list_is_refused_at_start_up()
     {
