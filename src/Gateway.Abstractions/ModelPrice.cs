@@ -7,6 +7,9 @@ public sealed record ModelPrice(
     [property: Id(1)] long OutputMicrosPerMTok,
     [property: Id(2)] long CachedInputMicrosPerMTok)
 {
+    /// <summary>What a request the provider does not charge for (token counting) is priced at.</summary>
+    public static ModelPrice Free { get; } = new(0, 0, 0);
+
     /// <summary>
     /// Cost of a request in micro-dollars, rounded up so that a reservation made with the same
     /// function is never smaller than the settlement of a request that stayed within its ceiling.

@@ -25,6 +25,11 @@ public sealed class CostEstimator(PriceTable prices, PromptTokenCounter tokens, 
 
         var model = modelElement.GetString()!;
         var streaming = route.CanStream && root.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
+        if (route.Free)
+        {
+            return (Free(route, model, root), null, null);
+        }
+
         if (!prices.TryGet(model, out var entry))
         {
             return (new CostEstimate(model, streaming, null, 0, 0, false, 0, null), null, null);
@@ -61,5 +66,26 @@ public sealed class CostEstimator(PriceTable prices, PromptTokenCounter tokens, 
         var ceiling = (int)Math.Min(int.MaxValue, (long)perOutput * outputs);
         var price = entry.Price;
         return (new CostEstimate(model, streaming, price, promptTokens, ceiling, stated is null && injected is null, price.Cost(promptTokens, ceiling), injected), null, null);
+    }
+
+    /// <summary>
+    /// A request the provider does not charge for: nothing reserved, a zero price on the row, and the
+    /// prompt counted for the row only (past the model's context window it is counted to the window:
+    /// counting tokens is how a caller finds out its prompt is too long).
+    /// </summary>
+    private CostEstimate Free(ProxyRoute route, string model, JsonElement root)
+    {
+        var window = prices.TryGet(model, out var entry) ? entry.ContextWindow ?? options.Value.DefaultContextWindow : options.Value.DefaultContextWindow;
+        int promptTokens;
+        try
+        {
+            promptTokens = route.CountPrompt(tokens, model, root, window);
+        }
+        catch (PromptTooLongException ex)
+        {
+            promptTokens = ex.Limit;
+        }
+
+        return new CostEstimate(model, false, ModelPrice.Free, promptTokens, 0, false, 0, null);
     }
 }

@@ -18,21 +18,67 @@ public static class ProxyEndpoints
         Map(v1, ProxyRoute.Embeddings, "embeddings");
         Map(v1, ProxyRoute.Responses, "responses");
         Map(v1, ProxyRoute.Messages, "messages");
+        Map(v1, ProxyRoute.CountTokens, "messages/count_tokens");
         v1.MapGet("models", ListModels);
+        v1.MapGet("models/{id}", GetModel);
         return app;
     }
 
     private static void Map(RouteGroupBuilder group, ProxyRoute route, string path) =>
         group.MapPost(path, (HttpContext context, ProxyHandler handler) => handler.HandleAsync(context, route));
 
-    /// <summary>The models this gateway can price that the key may use, in OpenAI's list format.</summary>
+    /// <summary>
+    /// The models this gateway can price that the key may use: in Anthropic's list format when the
+    /// caller speaks Anthropic's headers (<c>x-api-key</c> or <c>anthropic-version</c>), else OpenAI's.
+    /// </summary>
     private static async Task ListModels(HttpContext context, PriceTable prices, IGrainFactory grains, AuthFailureGuard guard, IOptions<FrontendOptions> options, TimeProvider time)
+    {
+        var dialect = ErrorBodies.DialectOf(context.Request);
+        if (await AllowedModelsAsync(context, dialect, grains, guard, options.Value, time) is not { } allowed)
+        {
+            return;
+        }
+
+        var ids = prices.Models.Where(id => ModelPattern.IsAllowed(allowed, id)).Order(StringComparer.Ordinal).ToList();
+        object body = dialect == ApiDialect.Anthropic
+            ? new { data = ids.Select(AnthropicModel), has_more = false, first_id = ids.FirstOrDefault(), last_id = ids.LastOrDefault() }
+            : new { @object = "list", data = ids.Select(OpenAIModel) };
+        await context.Response.WriteAsJsonAsync(body, context.RequestAborted);
+    }
+
+    /// <summary>One model, in the caller's format; 404 in that format when it is not priced here or the key may not use it.</summary>
+    private static async Task GetModel(HttpContext context, string id, PriceTable prices, IGrainFactory grains, AuthFailureGuard guard, IOptions<FrontendOptions> options, TimeProvider time)
+    {
+        var dialect = ErrorBodies.DialectOf(context.Request);
+        if (await AllowedModelsAsync(context, dialect, grains, guard, options.Value, time) is not { } allowed)
+        {
+            return;
+        }
+
+        if (!prices.TryGet(id, out _) || !ModelPattern.IsAllowed(allowed, id))
+        {
+            await ProviderErrors.WriteAsync(context, dialect, 404, $"The model '{id}' does not exist or you do not have access to it.", "model_not_found");
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(dialect == ApiDialect.Anthropic ? AnthropicModel(id) : OpenAIModel(id), context.RequestAborted);
+    }
+
+    private static object OpenAIModel(string id) => new { id, @object = "model", created = 0, owned_by = "gateway" };
+
+    private static object AnthropicModel(string id) => new { type = "model", id, display_name = id, created_at = DateTimeOffset.UnixEpoch };
+
+    /// <summary>
+    /// The model patterns the presented key may use, checked by its grain; null when the caller was
+    /// refused (throttled, no valid key, cluster unreachable), with the refusal written in <paramref name="dialect"/>.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>?> AllowedModelsAsync(HttpContext context, ApiDialect dialect, IGrainFactory grains, AuthFailureGuard guard, FrontendOptions options, TimeProvider time)
     {
         var client = context.Connection.RemoteIpAddress?.ToString();
         if (guard.RetryAfter(client) is { } wait)
         {
-            await AuthFailureGuard.WriteThrottledAsync(context, ApiDialect.OpenAI, wait);
-            return;
+            await AuthFailureGuard.WriteThrottledAsync(context, dialect, wait);
+            return null;
         }
 
         var presented = PresentedCredentials.ApiKey(context.Request, allowXApiKey: true);
@@ -41,27 +87,22 @@ public static class ProxyEndpoints
         {
             try
             {
-                allowed = await grains.GetGrainFast<IApiKeyGrain>(keyId).Authenticate(ApiKeyFormat.Hash(secret)).WaitAsync(options.Value.BeginTimeout, time);
+                allowed = await grains.GetGrainFast<IApiKeyGrain>(keyId).Authenticate(ApiKeyFormat.Hash(secret)).WaitAsync(options.BeginTimeout, time);
             }
             catch (Exception)
             {
-                await ProviderErrors.WriteAsync(context, ApiDialect.OpenAI, 503, "The gateway cannot reach its cluster right now. Try again shortly.",
-                    "gateway_unavailable", options.Value.UnavailableRetryAfter);
-                return;
+                await ProviderErrors.WriteAsync(context, dialect, 503, "The gateway cannot reach its cluster right now. Try again shortly.",
+                    "gateway_unavailable", options.UnavailableRetryAfter);
+                return null;
             }
         }
 
         if (allowed is null)
         {
             guard.Failed(client);
-            await ProviderErrors.WriteAsync(context, ApiDialect.OpenAI, 401, "Incorrect API key provided.", "invalid_api_key");
-            return;
+            await ProviderErrors.WriteAsync(context, dialect, 401, "Incorrect API key provided.", "invalid_api_key");
         }
 
-        var data = prices.Models
-            .Where(id => ModelPattern.IsAllowed(allowed, id))
-            .Order(StringComparer.Ordinal)
-            .Select(id => new { id, @object = "model", created = 0, owned_by = "gateway" });
-        await context.Response.WriteAsJsonAsync(new { @object = "list", data }, context.RequestAborted);
+        return allowed;
     }
 }

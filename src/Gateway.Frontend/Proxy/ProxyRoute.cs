@@ -16,6 +16,10 @@ namespace Gateway.Frontend.Proxy;
 /// The API's own output ceiling when a request states none, where it is smaller than the model's
 /// maximum; the gateway writes it into the forwarded body so the reservation holds exactly.
 /// </param>
+/// <param name="Free">
+/// The provider generates nothing and charges nothing (token counting): the request is still
+/// authenticated, authorized and audited like any other, at a price of zero, whatever the model's.
+/// </param>
 public sealed record ProxyRoute(
     string Endpoint,
     ApiDialect Dialect,
@@ -24,7 +28,8 @@ public sealed record ProxyRoute(
     bool CanStream,
     bool ForceStreamUsage,
     string[] ChoiceFields,
-    int? ApiDefaultOutputTokens = null)
+    int? ApiDefaultOutputTokens = null,
+    bool Free = false)
 {
     /// <summary>The field that states the output ceiling of the routes that take <see cref="ApiDefaultOutputTokens"/>.</summary>
     public const string MaxTokensField = "max_tokens";
@@ -68,6 +73,13 @@ public sealed record ProxyRoute(
         (c, model, body, limit) => c.CountAnthropic(model, body, limit),
         body => ReadInt(body, MaxTokensField),
         CanStream: true, ForceStreamUsage: false, ChoiceFields: []);
+
+    /// <summary>Anthropic's token counting: free at the provider, so reserved and charged at zero, and audited.</summary>
+    public static readonly ProxyRoute CountTokens = new(
+        "/v1/messages/count_tokens", ApiDialect.Anthropic,
+        (c, model, body, limit) => c.CountAnthropic(model, body, limit),
+        _ => 0,
+        CanStream: false, ForceStreamUsage: false, ChoiceFields: [], Free: true);
 
     /// <summary>
     /// How many outputs the request asks the upstream to generate: the largest of its choice fields,

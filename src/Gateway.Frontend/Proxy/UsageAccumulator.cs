@@ -70,6 +70,13 @@ public sealed class UsageAccumulator(ApiDialect dialect, int maxTextChars = 1 <<
                 ReadUsage(usage);
                 SawEnd = true;
             }
+            else if (dialect == ApiDialect.Anthropic && document.RootElement.ValueKind == JsonValueKind.Object && TryLong(document.RootElement, "input_tokens") is { } counted)
+            {
+                // Token counting answers with the count alone: that is the request's input.
+                InputTokens = counted;
+                OutputTokens = 0;
+                SawEnd = true;
+            }
         }
         catch (JsonException)
         {

@@ -10,6 +10,7 @@ namespace Gateway.Frontend.Upstreams;
 /// allow-list of <see cref="HeaderPolicy"/>, then the upstream's own key, organisation and project
 /// from configuration. The gateway key never leaves the gateway, and no caller header chooses who pays.
 /// No <c>Accept-Encoding</c> is sent, so the response is uncompressed and usage can be read as it streams past.
+/// The path and query string are forwarded as the caller sent them.
 /// </summary>
 public sealed class UpstreamTransformer(UpstreamOptions upstream, ApiDialect dialect, HeaderPolicy headers) : HttpTransformer
 {
@@ -41,7 +42,8 @@ public sealed class UpstreamTransformer(UpstreamOptions upstream, ApiDialect dia
             proxyRequest.Headers.TryAddWithoutValidation("OpenAI-Project", upstream.Project);
         }
 
-        proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, httpContext.Request.Path, QueryString.Empty);
+        // The query string goes as it came: Claude Code's ?beta=true, Azure OpenAI's api-version.
+        proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, httpContext.Request.Path, httpContext.Request.QueryString);
         return ValueTask.CompletedTask;
     }
 }
