@@ -8,6 +8,9 @@
 #   GATEWAY_PORT       gateway HTTP port                  (default 8080)
 #   SIMULATOR_PORT     model simulator port               (default 8090)
 #   AZURITE_PORT       Azurite table port                 (default 10002)
+#   SILO_PORT          Orleans silo-to-silo port          (default 11111)
+#   ORLEANS_GATEWAY_PORT  Orleans client gateway port     (default 30000)
+#   A second instance beside the first needs all five ports (and GATEWAY_DATA_DIR) of its own.
 #   GATEWAY_DATA_DIR   Azurite data folder                (default ./.data); also holds the generated
 #                      audit chain secret (audit-chain.secret) unless Gateway__Audit__ChainSecret is set
 #   GATEWAY_ADMIN_KEY  admin key to accept; otherwise one is generated at first start, shown once
@@ -20,6 +23,8 @@ source scripts/azurite.sh
 GATEWAY_PORT="${GATEWAY_PORT:-8080}"
 SIMULATOR_PORT="${SIMULATOR_PORT:-8090}"
 AZURITE_PORT="${AZURITE_PORT:-10002}"
+SILO_PORT="${SILO_PORT:-11111}"
+ORLEANS_GATEWAY_PORT="${ORLEANS_GATEWAY_PORT:-30000}"
 DATA_DIR="${GATEWAY_DATA_DIR:-.data}"
 mkdir -p "$DATA_DIR"
 DATA_DIR="$(cd "$DATA_DIR" && pwd)"
@@ -44,6 +49,19 @@ cleanup() {
   done
 }
 trap cleanup INT TERM EXIT
+
+# Every port this run listens on must be free: a silo on a taken Orleans port would fail, or find
+# another instance's cluster, instead of starting one of its own.
+for setting in GATEWAY_PORT SILO_PORT ORLEANS_GATEWAY_PORT; do
+  if port_open "${!setting}"; then
+    echo "error: port ${!setting} ($setting) is already in use, perhaps by another ./run.sh; set $setting to a free port" >&2
+    exit 1
+  fi
+done
+if { [ -z "${OPENAI_API_KEY:-}" ] || [ -z "${ANTHROPIC_API_KEY:-}" ]; } && port_open "$SIMULATOR_PORT"; then
+  echo "error: port $SIMULATOR_PORT (SIMULATOR_PORT) is already in use, perhaps by another ./run.sh; set SIMULATOR_PORT to a free port" >&2
+  exit 1
+fi
 
 ensure_node_modules
 echo "==> Building (Release)"
@@ -79,6 +97,7 @@ fi
 echo "==> Starting the gateway (all-in-one) on http://127.0.0.1:$GATEWAY_PORT"
 GATEWAY_STORAGE="$GATEWAY_STORAGE_CONNECTION" dotnet src/Gateway.Host/bin/Release/net10.0/Gateway.Host.dll \
   --urls "http://127.0.0.1:$GATEWAY_PORT" --role all --Gateway:AdminKeyFile "$key_file" "${upstream_args[@]}" \
+  --Gateway:Cluster:SiloPort "$SILO_PORT" --Gateway:Cluster:GatewayPort "$ORLEANS_GATEWAY_PORT" \
   --Gateway:Audit:ChainSecretFile "$DATA_DIR/audit-chain.secret" \
   > >(tee "$DATA_DIR/gateway.log") 2>&1 &
 pids+=("$!")
