@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 
 namespace Gateway.Benchmarks;
@@ -11,6 +13,22 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
 {
     private static readonly TimeSpan StorageQuiet = TimeSpan.FromMilliseconds(300);
     private static readonly TimeSpan StorageQuietDeadline = TimeSpan.FromSeconds(15);
+
+    /// <summary>Requests of each scenario per warm-up round after the first pass.</summary>
+    private const int JitRoundRequests = 1_000;
+
+    /// <summary>The JIT has settled once compiling takes less than this share of a warm-up round.</summary>
+    private const double JitSettledShare = 0.02;
+
+    /// <summary>
+    /// Rounds in a row under <see cref="JitSettledShare"/>: the tiered compiler works in bursts (it
+    /// waits for a quiet spell in new methods before it promotes the hot ones), so one quiet round
+    /// can be the lull before one.
+    /// </summary>
+    private const int JitQuietRounds = 3;
+
+    /// <summary>Warm-up rounds stop here even if the JIT is still busy; the phases then say how much it compiled.</summary>
+    private static readonly TimeSpan JitSettleDeadline = TimeSpan.FromSeconds(120);
     private const int StorageRoundTrips = 500;
 
     private readonly List<ScenarioResult> _results = [];
@@ -39,7 +57,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
             var many = Enumerable.Range(0, options.Keys).Select(i => new BenchKey($"client-{i}", $"sk-client-{i}")).ToList();
             var one = new[] { new BenchKey("client-hot", "sk-client-hot") };
             var ofForwarder = scenarios.Where(s => s.Target == ScenarioTarget.BareForwarder).ToList();
-            await WarmUpProcessAsync(runner, ofForwarder, forwarder.Url, s => s.Workload == KeyWorkload.ManyKeys ? many : one, cancellationToken);
+            await WarmUpProcessAsync(runner, ofForwarder, forwarder, s => s.Workload == KeyWorkload.ManyKeys ? many : one, cancellationToken);
             foreach (var scenario in ofForwarder)
             {
                 await MeasureAsync(runner, scenario, forwarder.Url, scenario.Workload == KeyWorkload.ManyKeys ? many : one, forwarder, cancellationToken);
@@ -61,7 +79,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
 
             var one = new[] { await admin.CreateKeyAsync("bench-hot", "bench-hot", cancellationToken) };
             var ofGateway = scenarios.Where(s => s.Target == ScenarioTarget.Gateway).ToList();
-            await WarmUpProcessAsync(runner, ofGateway, gateway.Url, s => s.Workload == KeyWorkload.ManyKeys ? many : one, cancellationToken);
+            await WarmUpProcessAsync(runner, ofGateway, gateway, s => s.Workload == KeyWorkload.ManyKeys ? many : one, cancellationToken);
             foreach (var scenario in ofGateway)
             {
                 var keys = scenario.Workload == KeyWorkload.ManyKeys ? many : (IReadOnlyList<BenchKey>)one;
@@ -143,6 +161,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
         var isGateway = scenario.Target == ScenarioTarget.Gateway;
         var storageBefore = isGateway ? await proxy!.WaitForStorageQuietAsync(StorageQuiet, StorageQuietDeadline, cancellationToken) : null;
         var cpuBefore = proxy?.CpuTime ?? TimeSpan.Zero;
+        var jitBefore = proxy is null ? null : await proxy.ReadJitAsync(cancellationToken);
         var storageCpuBefore = StorageProcess.CpuTime;
         var peakReset = proxy?.ResetPeakMemory() ?? false;
 
@@ -152,7 +171,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
         if (proxy is not null)
         {
             result.Usage = new ProxyUsage(proxy.CpuTime - cpuBefore, proxy.PeakMemoryBytes, !peakReset, storageAfter is null ? null : storageAfter - storageBefore!,
-                isGateway ? StorageProcess.CpuTime - storageCpuBefore : null);
+                isGateway ? StorageProcess.CpuTime - storageCpuBefore : null, await proxy.ReadJitAsync(cancellationToken) - jitBefore!);
         }
 
         _phases.Add(("measured", result));
@@ -161,21 +180,46 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
     }
 
     /// <summary>
-    /// Each of a fresh process's scenarios once through its warm-up before any is measured: the code
-    /// paths of all of them are then jitted and tiered up, so the first scenario measured does not
-    /// carry the process's start-up (JIT, tiering, heap growth) that the later ones are spared.
+    /// Each of a fresh process's scenarios once through its warm-up before any is measured, then again
+    /// in rounds until the JIT has settled: the tiered compiler recompiles hot methods in the
+    /// background (twice each with dynamic PGO), and on two loaded cores it lags minutes behind, so a
+    /// phase measured before it settles charges the proxy with start-up compilation (it was half the
+    /// gateway's CPU in a streamed phase profiled with perf). Settled: a round in which compiling took
+    /// under <see cref="JitSettledShare"/> of the round's time, or <see cref="JitSettleDeadline"/> passed.
     /// </summary>
-    private async Task WarmUpProcessAsync(LoadRunner runner, IReadOnlyList<Scenario> scenarios, Uri url, Func<Scenario, IReadOnlyList<BenchKey>> keysOf, CancellationToken cancellationToken)
+    private async Task WarmUpProcessAsync(LoadRunner runner, IReadOnlyList<Scenario> scenarios, ProxyProcess proxy, Func<Scenario, IReadOnlyList<BenchKey>> keysOf, CancellationToken cancellationToken)
     {
-        if (options.ProcessWarmupRequests == 0)
+        if (options.ProcessWarmupRequests == 0 || scenarios.Count == 0)
         {
             return;
         }
 
-        await progress.WriteLineAsync($"  warming up the process: {options.ProcessWarmupRequests:N0} requests of each of its scenarios…");
+        await progress.WriteLineAsync($"  warming up the process: {options.ProcessWarmupRequests:N0} requests of each of its scenarios, then rounds until the JIT settles…");
         foreach (var scenario in scenarios)
         {
-            _phases.Add(("process warm-up", await runner.RunAsync(scenario, url, keysOf(scenario), options.ConcurrencyOf(scenario), options.ProcessWarmupRequests, cancellationToken)));
+            _phases.Add(("process warm-up", await runner.RunAsync(scenario, proxy.Url, keysOf(scenario), options.ConcurrencyOf(scenario), options.ProcessWarmupRequests, cancellationToken)));
+        }
+
+        var clock = Stopwatch.StartNew();
+        var quietRounds = 0;
+        for (var round = 1; ; round++)
+        {
+            var before = await proxy.ReadJitAsync(cancellationToken);
+            var started = clock.Elapsed;
+            foreach (var scenario in scenarios)
+            {
+                _phases.Add(("process warm-up", await runner.RunAsync(scenario, proxy.Url, keysOf(scenario), options.ConcurrencyOf(scenario), JitRoundRequests, cancellationToken)));
+            }
+
+            var compiled = await proxy.ReadJitAsync(cancellationToken) - before;
+            var share = compiled.CompileMs / (clock.Elapsed - started).TotalMilliseconds;
+            quietRounds = share < JitSettledShare ? quietRounds + 1 : 0;
+            if (quietRounds == JitQuietRounds || clock.Elapsed > JitSettleDeadline)
+            {
+                await progress.WriteLineAsync(Invariant(
+                    $"  JIT {(quietRounds == JitQuietRounds ? "settled" : "still busy")} after {round} more round{(round == 1 ? "" : "s")} ({clock.Elapsed.TotalSeconds:F0} s): the last compiled {compiled.Methods:N0} methods in {compiled.CompileMs:F0} ms, {share:P1} of its time"));
+                return;
+            }
         }
     }
 
@@ -215,4 +259,6 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
         var endpoint = BenchEnvironment.StorageConnectionString.Split(';').FirstOrDefault(p => p.StartsWith("TableEndpoint=", StringComparison.OrdinalIgnoreCase));
         return endpoint is null ? "the configured storage" : endpoint["TableEndpoint=".Length..];
     }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

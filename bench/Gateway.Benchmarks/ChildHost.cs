@@ -23,6 +23,9 @@ internal static class ChildHost
     /// <summary>Where the gateway under test answers with its storage counters (see <see cref="StorageCounters"/>).</summary>
     public const string StorageCountsPath = "/bench/storage";
 
+    /// <summary>Where either proxy answers with the JIT's work so far (<see cref="JitCount"/>), so warm-up can run until it has settled.</summary>
+    public const string JitPath = "/bench/jit";
+
     public static bool IsChild(string[] args) => args.Length > 0 && args[0] is ServeGateway or ServeForwarder;
 
     public static async Task<int> RunAsync(string[] args)
@@ -41,6 +44,8 @@ internal static class ChildHost
             app = BareForwarder.Build(args[1..]);
         }
 
+        app.MapGet(JitPath, () => TypedResults.Ok(new JitCount(
+            System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: false), System.Runtime.JitInfo.GetCompilationTime(currentThread: false).TotalMilliseconds)));
         await using (app)
         {
             await app.StartAsync();

@@ -139,6 +139,11 @@ internal sealed class ProxyProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The process's JIT work so far.</summary>
+    public async Task<JitCount> ReadJitAsync(CancellationToken cancellationToken) =>
+        await _http.GetFromJsonAsync<JitCount>(new Uri(Url, ChildHost.JitPath), cancellationToken)
+        ?? throw new InvalidOperationException("The proxy answered no JIT counts.");
+
     /// <summary>The gateway's storage counters so far.</summary>
     public async Task<StorageCount> ReadStorageAsync(CancellationToken cancellationToken) =>
         await _http.GetFromJsonAsync<StorageCount>(new Uri(Url, ChildHost.StorageCountsPath), cancellationToken)

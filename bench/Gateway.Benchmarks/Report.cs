@@ -14,7 +14,8 @@ internal static class Report
         output.WriteLine(Invariant($"Gateway benchmark: {RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} cores, {(GCSettings.IsServerGC ? "server" : "workstation")} GC"));
         output.WriteLine(Invariant($"  {options.Requests:N0} requests per scenario after {options.WarmupRequests:N0} warm-up ({options.ProcessWarmupRequests:N0} of each first, per proxy process); {options.Concurrency} clients not streamed, {options.StreamConcurrency} streamed; {options.Keys} keys of {options.Keys} users, or 1 key"));
         output.WriteLine(Invariant($"  chat completions, gpt-4o-mini, max_tokens 16; simulator latency {options.SimulatorLatencyMs} ms; load generator and simulator in this process,"));
-        output.WriteLine("  each proxy in a process of its own (CPU and peak memory are the proxy's alone), Azurite in another, all on this machine");
+        output.WriteLine("  each proxy in a process of its own (CPU and peak memory are the proxy's alone), Azurite in another, all on this machine;");
+        output.WriteLine("  each proxy warmed until its JIT settled (JIT ms: compiling during the phase); Azurite CPU ms/resp: what storage spent serving the gateway");
         if (LoadAverage() is { } load)
         {
             // Other work on the machine takes cores from every process of the run; the figures are only comparable at a similar load.
@@ -25,13 +26,13 @@ internal static class Report
 
     public static void PrintResults(IReadOnlyList<ScenarioResult> results, int keys, TextWriter output)
     {
-        output.WriteLine(Invariant($"  {"scenario",-20} {"what",-34} {"clients",7} {"requests",8} {"errors",6} {"resp/s",8} {"p50 ms",7} {"p99 ms",7} {"CPU ms/resp",11} {"peak MiB",8} {"tx/req",7} {"writes/req",10} {"Azurite CPU ms/resp",19}"));
-        output.WriteLine("  " + new string('-', 164));
+        output.WriteLine(Invariant($"  {"scenario",-20} {"what",-34} {"clients",7} {"requests",8} {"errors",6} {"resp/s",8} {"p50 ms",7} {"p99 ms",7} {"CPU ms/resp",11} {"JIT ms",6} {"peak MiB",8} {"tx/req",7} {"writes/req",10} {"Azurite CPU ms/resp",19}"));
+        output.WriteLine("  " + new string('-', 171));
         foreach (var r in results)
         {
             var peak = r.Usage is { } u ? (u.PeakBytes / Mib).ToString("F0", CultureInfo.InvariantCulture) + (u.PeakIsLifetime ? "*" : "") : "-";
             output.WriteLine(Invariant(
-                $"  {r.Scenario.Name,-20} {r.Scenario.Describe(keys),-34} {r.Clients,7} {r.Requests,8:N0} {r.Errors.Total,6:N0} {r.ResponsesPerSecond,8:N0} {F(r.P50Ms),7} {F(r.P99Ms),7} {F(r.CpuMsPerResponse, "F3"),11} {peak,8} {F(r.TransactionsPerRequest, "F3"),7} {F(r.EntityWritesPerRequest, "F3"),10} {F(r.StorageCpuMsPerResponse, "F3"),19}"));
+                $"  {r.Scenario.Name,-20} {r.Scenario.Describe(keys),-34} {r.Clients,7} {r.Requests,8:N0} {r.Errors.Total,6:N0} {r.ResponsesPerSecond,8:N0} {F(r.P50Ms),7} {F(r.P99Ms),7} {F(r.CpuMsPerResponse, "F3"),11} {F(r.JitMs, "F0"),6} {peak,8} {F(r.TransactionsPerRequest, "F3"),7} {F(r.EntityWritesPerRequest, "F3"),10} {F(r.StorageCpuMsPerResponse, "F3"),19}"));
         }
 
         foreach (var r in results)

@@ -43,6 +43,9 @@ internal sealed class ScenarioResult
     /// <summary>Azurite's CPU time over the phase per response; NaN when unknown (storage not started by the benchmark, or not a gateway scenario).</summary>
     public double StorageCpuMsPerResponse => Usage?.StorageCpu is { } c && Responses > 0 ? c.TotalMilliseconds / Responses : double.NaN;
 
+    /// <summary>Milliseconds the proxy's JIT spent compiling during the phase (near zero when the process was warm).</summary>
+    public double JitMs => Usage?.Jit?.CompileMs ?? double.NaN;
+
     public double TransactionsPerRequest => Usage?.Storage is { } s ? s.Transactions / (double)Requests : double.NaN;
 
     public double EntityWritesPerRequest => Usage?.Storage is { } s ? s.EntityWrites / (double)Requests : double.NaN;
