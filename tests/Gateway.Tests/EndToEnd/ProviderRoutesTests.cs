@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Gateway.Tests.Infrastructure;
 
@@ -12,26 +10,8 @@ namespace Gateway.Tests.EndToEnd;
 /// </summary>
 public sealed class ProviderRoutesTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
-    private static HttpRequestMessage Request(HttpMethod method, string path, string key, bool anthropic, string? body = null)
-    {
-        var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
-        }
-
-        if (anthropic)
-        {
-            request.Headers.Add("x-api-key", key);
-            request.Headers.Add("anthropic-version", "2023-06-01");
-        }
-        else
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
-
-        return request;
-    }
+    private static HttpRequestMessage Request(HttpMethod method, string path, string key, bool anthropic, string? body = null) =>
+        ProviderRequest.Create(method, path, key, anthropic, body);
 
     private HttpClient Http() => new() { BaseAddress = new Uri(fixture.Gateway.BaseUrl) };
 

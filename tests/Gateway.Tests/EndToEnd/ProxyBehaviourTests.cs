@@ -9,21 +9,8 @@ namespace Gateway.Tests.EndToEnd;
 /// <summary>The proxy over raw HTTP: both wire formats, bad input, cut streams, hidden usage chunks.</summary>
 public sealed class ProxyBehaviourTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
-    private static HttpRequestMessage Post(string path, string key, string body, bool anthropic = false)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        if (anthropic)
-        {
-            request.Headers.Add("x-api-key", key);
-            request.Headers.Add("anthropic-version", "2023-06-01");
-        }
-        else
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
-
-        return request;
-    }
+    private static HttpRequestMessage Post(string path, string key, string body, bool anthropic = false) =>
+        ProviderRequest.Create(HttpMethod.Post, path, key, anthropic, body);
 
     private HttpClient Http() => new() { BaseAddress = new Uri(fixture.Gateway.BaseUrl) };
 
