@@ -60,6 +60,7 @@ public static class SimulatorApp
         builder.Services.AddSingleton<RequestLog>();
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<ChatCompletionsEndpoint>();
+        builder.Services.AddSingleton<ResponsesEndpoint>();
         builder.Services.AddSingleton<MessagesEndpoint>();
         builder.Services.AddSingleton<CompletionsEndpoint>();
         builder.Services.AddSingleton<EmbeddingsEndpoint>();
@@ -71,6 +72,7 @@ public static class SimulatorApp
         app.UseMiddleware<SimulatorMiddleware>();
 
         app.MapPost("/v1/chat/completions", context => Endpoint<ChatCompletionsEndpoint>(context).HandleAsync(context));
+        app.MapPost("/v1/responses", context => Endpoint<ResponsesEndpoint>(context).HandleAsync(context));
         app.MapPost("/v1/messages", context => Endpoint<MessagesEndpoint>(context).HandleAsync(context));
         app.MapPost("/v1/messages/count_tokens", context => Endpoint<MessagesEndpoint>(context).CountTokensAsync(context));
         app.MapPost("/v1/completions", context => Endpoint<CompletionsEndpoint>(context).HandleAsync(context));

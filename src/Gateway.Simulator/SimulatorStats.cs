@@ -12,6 +12,7 @@ public sealed class SimulatorStats
 {
     private long _requests;
     private long _chatCompletions;
+    private long _responses;
     private long _messages;
     private long _countTokens;
     private long _completions;
@@ -33,6 +34,8 @@ public sealed class SimulatorStats
     internal void Request() => Interlocked.Increment(ref _requests);
 
     internal void ChatCompletion() => Interlocked.Increment(ref _chatCompletions);
+
+    internal void Response() => Interlocked.Increment(ref _responses);
 
     internal void Message() => Interlocked.Increment(ref _messages);
 
@@ -76,6 +79,7 @@ public sealed class SimulatorStats
     public SimulatorStatsSnapshot Snapshot() => new(
         Requests: Interlocked.Read(ref _requests),
         ChatCompletions: Interlocked.Read(ref _chatCompletions),
+        Responses: Interlocked.Read(ref _responses),
         Messages: Interlocked.Read(ref _messages),
         CountTokens: Interlocked.Read(ref _countTokens),
         Completions: Interlocked.Read(ref _completions),
@@ -94,6 +98,7 @@ public sealed class SimulatorStats
     {
         Interlocked.Exchange(ref _requests, 0);
         Interlocked.Exchange(ref _chatCompletions, 0);
+        Interlocked.Exchange(ref _responses, 0);
         Interlocked.Exchange(ref _messages, 0);
         Interlocked.Exchange(ref _countTokens, 0);
         Interlocked.Exchange(ref _completions, 0);

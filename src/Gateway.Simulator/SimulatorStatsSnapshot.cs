@@ -3,6 +3,7 @@ namespace Gateway.Simulator;
 /// <summary>The counters of <see cref="SimulatorStats"/> at one moment; the body of GET /sim/stats (camelCase).</summary>
 /// <param name="Requests">Every request to a provider endpoint, including rejected ones.</param>
 /// <param name="ChatCompletions">POST /v1/chat/completions.</param>
+/// <param name="Responses">POST /v1/responses.</param>
 /// <param name="Messages">POST /v1/messages.</param>
 /// <param name="CountTokens">POST /v1/messages/count_tokens.</param>
 /// <param name="Completions">POST /v1/completions.</param>
@@ -24,6 +25,7 @@ namespace Gateway.Simulator;
 public sealed record SimulatorStatsSnapshot(
     long Requests,
     long ChatCompletions,
+    long Responses,
     long Messages,
     long CountTokens,
     long Completions,

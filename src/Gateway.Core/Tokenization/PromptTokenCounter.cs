@@ -59,6 +59,39 @@ public sealed class PromptTokenCounter
         return total;
     }
 
+    /// <summary>
+    /// Input tokens of a Responses API body, by the chat accounting: <c>instructions</c> as a system
+    /// message, a string <c>input</c> as a user message, each input item as a message (its fields'
+    /// values, the item's type and ids aside), and the tools as their JSON.
+    /// </summary>
+    /// <exception cref="PromptTooLongException">The prompt has more than <paramref name="limit"/> tokens.</exception>
+    public int CountResponses(string model, JsonElement body, int limit = int.MaxValue)
+    {
+        var budget = new Budget(limit);
+        var total = budget.Add(ReplyPriming);
+        if (body.TryGetProperty("instructions", out var instructions) && instructions.ValueKind != JsonValueKind.Null)
+        {
+            total += budget.Add(TokensPerMessage) + CountBounded(model, "system", budget) + CountValue(model, instructions, budget);
+        }
+
+        if (body.TryGetProperty("input", out var input))
+        {
+            if (input.ValueKind == JsonValueKind.String)
+            {
+                total += budget.Add(TokensPerMessage) + CountBounded(model, "user", budget) + CountBounded(model, input.GetString(), budget);
+            }
+            else if (input.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in input.EnumerateArray())
+                {
+                    total += budget.Add(TokensPerMessage) + (item.ValueKind == JsonValueKind.Object ? CountPart(model, item, budget) : CountValue(model, item, budget));
+                }
+            }
+        }
+
+        return total + CountJsonIfPresent(model, body, "tools", budget) + CountJsonIfPresent(model, body, "text", budget);
+    }
+
     /// <summary>Input tokens of an Anthropic messages body, with the margin Claude's tokenizer needs.</summary>
     /// <exception cref="PromptTooLongException">The prompt has more than <paramref name="limit"/> tokens.</exception>
     public int CountAnthropic(string model, JsonElement body, int limit = int.MaxValue)
@@ -129,7 +162,7 @@ public sealed class PromptTokenCounter
         var sum = 0;
         foreach (var p in part.EnumerateObject())
         {
-            sum += p.Name is "type" or "id" or "tool_call_id" or "tool_use_id" or "cache_control" ? 0 : CountValue(model, p.Value, budget);
+            sum += p.Name is "type" or "id" or "tool_call_id" or "tool_use_id" or "call_id" or "cache_control" ? 0 : CountValue(model, p.Value, budget);
         }
 
         return sum;

@@ -59,11 +59,8 @@ public sealed record ProxyRoute(
 
     public static readonly ProxyRoute Responses = new(
         "/v1/responses", ApiDialect.OpenAI,
-        (c, model, body, limit) =>
-        {
-            var input = body.TryGetProperty("input", out var i) ? c.CountInput(model, i, limit) : 0;
-            return input + (body.TryGetProperty("instructions", out var s) ? c.CountInput(model, s, limit - input) : 0);
-        },
+        (c, model, body, limit) => c.CountResponses(model, body, limit),
+        // Reasoning tokens are output tokens and count against it too.
         body => ReadInt(body, "max_output_tokens"),
         // The Responses API reports usage in its completed event without being asked.
         CanStream: true, ForceStreamUsage: false, ChoiceFields: []);

@@ -91,9 +91,15 @@ public sealed class UsageAccumulator(ApiDialect dialect, int maxTextChars = 1 <<
             // Responses API events.
             switch (type.GetString())
             {
-                case "response.output_text.delta" when root.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.String:
+                // A function call's arguments are output like text: what a cut stream is charged for.
+                case "response.output_text.delta" or "response.function_call_arguments.delta"
+                    when root.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.String:
                     AppendText(delta.GetString());
                     break;
+
+                // An incomplete response (max_output_tokens reached) ended properly and is billed
+                // like a chat answer cut by max_tokens: completed, with its usage. A failed one is
+                // an upstream error, charged for the usage it reports.
                 case "response.completed" or "response.incomplete" or "response.failed":
                     if (root.TryGetProperty("response", out var response) && response.TryGetProperty("usage", out var u))
                     {

@@ -10,6 +10,8 @@ namespace Gateway.Simulator.Infrastructure;
 /// headers let a test drive the simulator through a gateway that forwards them, directives let it do
 /// so through one that does not. Cut applies to streams only; stall delays a whole response like latency.
 /// <see cref="IgnoreMaxTokens"/> is a flag: header value 1, or the directive <c>[sim:ignore-max-tokens]</c>.
+/// <see cref="CachedTokens"/>, <see cref="ReasoningTokens"/> and <see cref="Tool"/> are read by /v1/responses only;
+/// <see cref="Tool"/> names a function (<c>x-sim-tool</c>, <c>[sim:tool=name]</c>), not a number.
 /// </summary>
 internal sealed partial record SimControls(
     int LatencyMs,
@@ -18,7 +20,10 @@ internal sealed partial record SimControls(
     int? Tokens,
     int StallMs,
     int ChunkDelayMs,
-    bool IgnoreMaxTokens)
+    bool IgnoreMaxTokens,
+    int CachedTokens,
+    int ReasoningTokens,
+    string? Tool)
 {
     public const string LatencyHeader = "x-sim-latency-ms";
     public const string ErrorHeader = "x-sim-error";
@@ -28,6 +33,9 @@ internal sealed partial record SimControls(
     public const string ChunkDelayHeader = "x-sim-chunk-delay-ms";
     public const string IgnoreMaxTokensHeader = "x-sim-ignore-max-tokens";
     public const string IgnoreMaxTokensDirective = "[sim:ignore-max-tokens]";
+    public const string CachedTokensHeader = "x-sim-cached-tokens";
+    public const string ReasoningTokensHeader = "x-sim-reasoning-tokens";
+    public const string ToolHeader = "x-sim-tool";
 
     /// <summary>An hour: long enough for any timeout test, short enough that a typo cannot hang a run forever.</summary>
     private const int MaxDelayMs = 3_600_000;
@@ -57,7 +65,24 @@ internal sealed partial record SimControls(
             ChunkDelayMs: Pick(ChunkDelayHeader, "chunkdelay", MaxDelayMs) ?? Math.Max(0, options.ChunkDelayMs),
             IgnoreMaxTokens: request.Headers.TryGetValue(IgnoreMaxTokensHeader, out var ignore)
                 ? ignore.ToString() == "1"
-                : prompt?.Contains(IgnoreMaxTokensDirective, StringComparison.OrdinalIgnoreCase) == true);
+                : prompt?.Contains(IgnoreMaxTokensDirective, StringComparison.OrdinalIgnoreCase) == true,
+            CachedTokens: Pick(CachedTokensHeader, "cached", CompletionText.MaxTokens) ?? 0,
+            ReasoningTokens: Pick(ReasoningTokensHeader, "reasoning", CompletionText.MaxTokens) ?? 0,
+            Tool: request.Headers.TryGetValue(ToolHeader, out var tool) && tool.ToString() is { Length: > 0 } toolName
+                ? toolName
+                : ToolDirective(prompt));
+    }
+
+    /// <summary>The function named by the last <c>[sim:tool=name]</c> in the prompt, if any.</summary>
+    private static string? ToolDirective(string? prompt)
+    {
+        if (string.IsNullOrEmpty(prompt) || !prompt.Contains("[sim:tool=", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var matches = ToolPattern().Matches(prompt);
+        return matches.Count == 0 ? null : matches[^1].Groups["name"].Value;
     }
 
     private static Dictionary<string, int> ParseDirectives(string? prompt)
@@ -82,4 +107,8 @@ internal sealed partial record SimControls(
 
     [GeneratedRegex(@"\[sim:(?<name>[a-z_-]+)=(?<value>\d{1,10})\]", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DirectivePattern();
+
+    // Function names as the API allows them: letters, digits, underscores and dashes, up to 64.
+    [GeneratedRegex(@"\[sim:tool=(?<name>[A-Za-z0-9_-]{1,64})\]", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ToolPattern();
 }

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Gateway.Simulator.Anthropic;
 using Gateway.Simulator.OpenAi;
+using Gateway.Simulator.OpenAi.Responses;
 
 namespace Gateway.Simulator.Infrastructure;
 
@@ -15,6 +16,8 @@ internal static class WireJson
     public static OpenAiJsonContext OpenAi { get; } = new(Relaxed(OpenAiJsonContext.Default.Options));
 
     public static OpenAiUsageStreamJsonContext OpenAiUsageStream { get; } = new(Relaxed(OpenAiUsageStreamJsonContext.Default.Options));
+
+    public static ResponsesJsonContext Responses { get; } = new(Relaxed(ResponsesJsonContext.Default.Options));
 
     public static AnthropicJsonContext Anthropic { get; } = new(Relaxed(AnthropicJsonContext.Default.Options));
 

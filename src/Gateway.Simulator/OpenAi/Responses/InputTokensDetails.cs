@@ -1,0 +1,3 @@
+namespace Gateway.Simulator.OpenAi.Responses;
+
+internal sealed record InputTokensDetails(int CachedTokens);
