@@ -146,7 +146,12 @@ public sealed partial class KeyCallRetries(TimeProvider time, IOptions<FrontendO
         await _stopping.CancelAsync();
         try
         {
-            await Task.WhenAll(_pending.Values).WaitAsync(cancellationToken);
+            // Again until none is left: a settlement whose first try fails meanwhile starts its retry
+            // (its last try, now) after the snapshot the previous wait was taken of.
+            while (!_pending.IsEmpty)
+            {
+                await Task.WhenAll(_pending.Values).WaitAsync(cancellationToken);
+            }
         }
         catch (OperationCanceledException)
         {

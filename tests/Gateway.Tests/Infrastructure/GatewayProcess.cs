@@ -99,6 +99,19 @@ public sealed class GatewayProcess : IAsyncDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>Asks the process to stop as an orchestrator does (SIGTERM), and waits for it to exit; its exit code.</summary>
+    public async Task<int> StopGracefullyAsync(TimeSpan deadline)
+    {
+        using (var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            ?? throw new InvalidOperationException("could not run kill"))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(deadline);
+        return _process.ExitCode;
+    }
+
     public string Output() => string.Join('\n', _output);
 
     private void Keep(string? line)
