@@ -1,5 +1,6 @@
 using Gateway.Storage.Audit;
 using Gateway.Tests.Infrastructure;
+using Microsoft.ML.Tokenizers;
 using Xunit.Abstractions;
 
 namespace Gateway.Tests.EndToEnd;
@@ -16,6 +17,9 @@ public sealed class CodingAgentsTests(GatewayFixture fixture, ITestOutputHelper 
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
 
     private const string Prompt = "Say hello in one short sentence.";
+
+    /// <summary>The simulator's tokenizer: its reported output tokens are this count of the text it returned.</summary>
+    private static readonly Tokenizer O200k = TiktokenTokenizer.CreateForModel("gpt-4o");
 
     [Fact]
     public async Task Claude_code_answers_through_the_gateway_and_every_call_is_audited()
@@ -38,7 +42,7 @@ public sealed class CodingAgentsTests(GatewayFixture fixture, ITestOutputHelper 
         output.WriteLine(run.ToString());
         Assert.True(run.ExitCode == 0, $"claude failed: {run}");
         Assert.False(string.IsNullOrWhiteSpace(run.Stdout), $"claude printed no answer: {run}");
-        await AssertAuditedAsync(key.KeyId, "/v1/messages", "claude-haiku-4-5");
+        await AssertAuditedAsync(key.KeyId, "/v1/messages", "claude-haiku-4-5", run.Stdout);
     }
 
     [Fact]
@@ -61,7 +65,7 @@ public sealed class CodingAgentsTests(GatewayFixture fixture, ITestOutputHelper 
         output.WriteLine(run.ToString());
         Assert.True(run.ExitCode == 0, $"codex failed: {run}");
         Assert.False(string.IsNullOrWhiteSpace(run.Stdout), $"codex printed no answer: {run}");
-        await AssertAuditedAsync(key.KeyId, "/v1/responses", "gpt-4o-mini");
+        await AssertAuditedAsync(key.KeyId, "/v1/responses", "gpt-4o-mini", run.Stdout);
     }
 
     /// <summary>The gateway as a custom provider speaking the Responses API, its key read from an environment variable; no update check, no analytics.</summary>
@@ -83,9 +87,10 @@ public sealed class CodingAgentsTests(GatewayFixture fixture, ITestOutputHelper 
 
     /// <summary>
     /// At least one completed, priced row on the agent's endpoint and model, and no other outcome
-    /// for the key: whatever else the agent called must have been answered and accounted too.
+    /// for the key: whatever else the agent called must have been answered and accounted too. The
+    /// answer the agent printed is the one a row accounts for.
     /// </summary>
-    private async Task AssertAuditedAsync(string keyId, string endpoint, string model)
+    private async Task AssertAuditedAsync(string keyId, string endpoint, string model, string answer)
     {
         // The CLI can exit a moment before settlement commits: poll, with a deadline.
         var rows = await Poll.UntilAsync(
@@ -106,6 +111,8 @@ public sealed class CodingAgentsTests(GatewayFixture fixture, ITestOutputHelper 
             Assert.True(row.InputTokens > 0 && row.OutputTokens > 0, $"tokens on the row: {Describe([row])}");
             Assert.True(row.CostMicros > 0, $"a cost on the row: {Describe([row])}");
         });
+        var printed = O200k.CountTokens(answer.Trim());
+        Assert.True(answered.Any(r => r.OutputTokens == printed), $"a row's output tokens are the {printed} tokens of the printed answer: {Describe(answered)}");
     }
 
     private static string Describe(List<AuditRecord> rows) =>
