@@ -116,5 +116,5 @@ public sealed class CodingAgentsTests(GatewayFixture fixture, ITestOutputHelper 
     }
 
     private static string Describe(List<AuditRecord> rows) =>
-        string.Join("; ", rows.Select(r => $"{r.Endpoint} {r.Model} {r.Outcome} {r.HttpStatus} {r.Denial}{r.Error} in={r.InputTokens} out={r.OutputTokens} cost={r.CostMicros}"));
+        string.Join("; ", rows.Select(r => $"{r.Endpoint} {r.Model}{(r.Streaming ? " streamed" : "")} {r.Outcome} {r.HttpStatus} {r.Denial}{r.Error} in={r.InputTokens} out={r.OutputTokens} cost={r.CostMicros}"));
 }

@@ -105,7 +105,7 @@ public sealed class AgentCli : IDisposable
         {
             _root.Delete(recursive: true);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // A CLI's leftover child may still hold a file; the folder is under the system's temp.
         }
