@@ -1,12 +1,28 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh clone: installs Azurite, starts it on a free port with a
 # throw-away data folder, builds everything (warnings are errors), runs every test project, and
-# prints one summary line: "N passed, N failed".
+# prints one summary line: "N passed, N failed". It also installs the coding-agent CLIs that
+# tests/agents/package-lock.json pins (Claude Code, Codex), once, and again only when the lock changes.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/azurite.sh
 
+# The CLIs the coding-agent tests drive through the gateway. The install is cached in
+# tests/agents/node_modules; a copy of the lock it was made from says when it is stale. Claude Code
+# declares node>=22 but runs as a native binary, so the engine check must not stop Node 20.
+ensure_agent_clis() {
+  local dir=tests/agents
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.installed-package-lock.json"; then
+    echo "==> Installing the coding-agent CLIs (npm ci in $dir)"
+    npm ci --prefix "$dir" --no-audit --no-fund --engine-strict=false --loglevel=error
+    cp "$dir/package-lock.json" "$dir/node_modules/.installed-package-lock.json"
+  fi
+  export GATEWAY_TEST_CLAUDE="$PWD/$dir/node_modules/.bin/claude"
+  export GATEWAY_TEST_CODEX="$PWD/$dir/node_modules/.bin/codex"
+}
+
 ensure_node_modules
+ensure_agent_clis
 data="$(mktemp -d)"
 results="$(mktemp -d)"
 cleanup() {
