@@ -122,7 +122,14 @@ public static class PriceEndpoints
     /// </summary>
     private static Task ApplyHereAsync(PriceCatalog catalog) => catalog.RefreshAsync(CancellationToken.None);
 
-    private static string? IfMatch(HttpContext context) => context.Request.Headers.IfMatch is [{ Length: > 0 } version] && version != "*" ? version : null;
+    /// <summary>
+    /// The version a change is made over, if the caller gave one. Table Storage's ETags are weak
+    /// (<c>W/"…"</c>) and many HTTP clients hand back only the quoted part, so that is accepted too.
+    /// </summary>
+    private static string? IfMatch(HttpContext context) =>
+        context.Request.Headers.IfMatch is [{ Length: > 0 } version] && version != "*"
+            ? version.StartsWith("W/", StringComparison.Ordinal) ? version : "W/" + version
+            : null;
 
     private static ProblemHttpResult NotFound(string model) =>
         AdminProblems.NotFound($"No price for model '{AdminText.Echo(model)}'. Set one with PUT /admin/v1/prices/{{model}} (gatewayctl prices set).");

@@ -42,7 +42,8 @@ public sealed class PriceTests(PriceFixture fixture) : IClassFixture<PriceFixtur
             Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         }
 
-        var row = Assert.Single(await RowsAsync(key.KeyId, 1));
+        // The refusal before the price was set has its row too; the accepted request is the one answered 200.
+        var row = Assert.Single(await RowsAsync(key.KeyId, 2), r => r.HttpStatus == 200);
         Assert.Equal((3_000_000L, 7_500_000L), (row.PriceInputMicrosPerMTok, row.PriceOutputMicrosPerMTok));
         Assert.True(row.InputTokens > 0 && row.OutputTokens > 0);
         Assert.Equal(CostAt(row, 3_000_000, 7_500_000), row.CostMicros);
@@ -177,12 +178,26 @@ public sealed class PriceTests(PriceFixture fixture) : IClassFixture<PriceFixtur
     {
         using var first = await PutAsync("acme-audit-etag", """{"input": "1", "output": "1"}""");
         var version = first.Headers.ETag!.Tag;
-        (await PutAsync("acme-audit-etag", """{"input": "2", "output": "2"}""")).Dispose();
+        using (var second = await PutAsync("acme-audit-etag", """{"input": "2", "output": "2"}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        }
+
+        // Over the current version (as the response header gave it, weak prefix and all) a change is made.
+        using var current = await fixture.Admin.GetAsync("/admin/v1/prices/acme-audit-etag");
+        using var fresh = new HttpRequestMessage(HttpMethod.Put, "/admin/v1/prices/acme-audit-etag") { Content = new StringContent("""{"input": "2", "output": "2.5"}""", Encoding.UTF8, "application/json") };
+        fresh.Headers.TryAddWithoutValidation("If-Match", current.Headers.GetValues("ETag").Single());
+        using (var accepted = await fixture.Admin.SendAsync(fresh))
+        {
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Put, "/admin/v1/prices/acme-audit-etag") { Content = new StringContent("""{"input": "3", "output": "3"}""", Encoding.UTF8, "application/json") };
         request.Headers.TryAddWithoutValidation("If-Match", version);
         using var stale = await fixture.Admin.SendAsync(request);
         Assert.Equal(HttpStatusCode.PreconditionFailed, stale.StatusCode);
-        Assert.Equal(2_000_000, (await fixture.Admin.GetJsonAsync("/admin/v1/prices/acme-audit-etag")).GetProperty("inputMicrosPerMTok").GetInt64());
+        var after = await fixture.Admin.GetJsonAsync("/admin/v1/prices/acme-audit-etag");
+        Assert.Equal((2_000_000L, 2_500_000L), (after.GetProperty("inputMicrosPerMTok").GetInt64(), after.GetProperty("outputMicrosPerMTok").GetInt64()));
     }
 
     [Fact]
