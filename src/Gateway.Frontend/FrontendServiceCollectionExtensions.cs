@@ -1,12 +1,13 @@
-using Gateway.Core.Pricing;
 using Gateway.Core.Tokenization;
 using Gateway.Frontend.Admin;
+using Gateway.Frontend.Pricing;
 using Gateway.Frontend.Proxy;
 using Gateway.Frontend.Upstreams;
 using Gateway.Storage;
 using Gateway.Storage.Admin;
 using Gateway.Storage.Audit;
 using Gateway.Storage.Content;
+using Gateway.Storage.Pricing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -42,17 +43,11 @@ public static class FrontendServiceCollectionExtensions
         services.TryAddSingleton<LedgerPager>();
         services.TryAddSingleton<AuditContinuation>();
         services.AddOptions<AuditQueryOptions>().BindConfiguration(AuditQueryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(sp =>
-        {
-            var file = sp.GetRequiredService<IOptions<FrontendOptions>>().Value.PriceFile;
-            var path = Path.IsPathRooted(file) ? file : Path.Combine(AppContext.BaseDirectory, file);
-            if (!File.Exists(path))
-            {
-                throw new OptionsValidationException(FrontendOptions.Section, typeof(FrontendOptions), [$"Price file '{path}' does not exist ({FrontendOptions.Section}:PriceFile)."]);
-            }
-
-            return PriceTable.Load(path);
-        });
+        services.AddOptions<PriceOptions>().BindConfiguration(PriceOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PriceOptions>, PriceOptionsValidator>();
+        services.TryAddSingleton<PriceStore>();
+        services.AddSingleton<PriceCatalog>();
+        services.AddHostedService<PriceRefresher>();
         services.AddSingleton<PromptTokenCounter>();
         services.AddSingleton<CostEstimator>();
         services.AddSingleton<AuthFailureGuard>();

@@ -1,3 +1,4 @@
+using Gateway.Frontend.Pricing;
 using Gateway.Storage;
 using Gateway.Storage.Admin;
 
@@ -10,7 +11,8 @@ public static partial class StoragePreparation
 
     /// <summary>
     /// Creates the gateway's tables (in every account), refuses an account list that differs from the
-    /// one the deployment's keys were placed on, and makes sure an admin key exists, before the process
+    /// one the deployment's keys were placed on, makes sure an admin key exists, and seeds and reads the
+    /// prices table (front-ends), before the process
     /// starts serving or hosting grains, so nothing ever writes to a table that isn't there yet.
     /// </summary>
     public static async Task PrepareStorageAsync(this WebApplication app, CancellationToken cancellationToken = default)
@@ -22,6 +24,12 @@ public static partial class StoragePreparation
         if (services.GetService<AdminKeyStore>() is { } adminKeys)
         {
             await EnsureAdminKeyAsync(app, adminKeys, cancellationToken);
+        }
+
+        if (services.GetService<PriceCatalog>() is { } prices)
+        {
+            // Seeded on the deployment's first start, then read: a front-end never serves without prices.
+            await prices.PrepareAsync(cancellationToken);
         }
     }
 

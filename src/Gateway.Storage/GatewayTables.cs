@@ -21,6 +21,7 @@ public sealed class GatewayTables
         MainAccountName = main.AccountName;
         AdminKeys = main.GetTableClient(o.AdminKeysTable);
         AdminAudit = main.GetTableClient(o.AdminAuditTable);
+        Prices = main.GetTableClient(o.PricesTable);
         Accounts = [.. o.KeyAccounts.Select((connection, i) => new LedgerAccount(
             i,
             new TableServiceClient(connection).AccountName,
@@ -51,6 +52,9 @@ public sealed class GatewayTables
     public TableClient AdminKeys { get; }
     public TableClient AdminAudit { get; }
 
+    /// <summary>Model prices (<see cref="Pricing.PriceStore"/>), in the main account.</summary>
+    public TableClient Prices { get; }
+
     /// <summary>The account a key's journal rows, ledger partition, rollups and content live in: one, always the same for a key.</summary>
     public LedgerAccount AccountFor(string keyId) =>
         Accounts.Count == 1 ? Accounts[0] : Accounts[KeyHash.Account(keyId, Accounts.Count)];
@@ -60,6 +64,7 @@ public sealed class GatewayTables
         await MainLedger.CreateIfNotExistsAsync(cancellationToken);
         await AdminKeys.CreateIfNotExistsAsync(cancellationToken);
         await AdminAudit.CreateIfNotExistsAsync(cancellationToken);
+        await Prices.CreateIfNotExistsAsync(cancellationToken);
         foreach (var account in Accounts)
         {
             await account.EnsureCreatedAsync(cancellationToken);

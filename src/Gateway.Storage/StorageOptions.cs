@@ -77,6 +77,7 @@ public sealed class StorageOptions
     public string AdminAuditTable => TablePrefix + "adminaudit";
     public string ContentTable => TablePrefix + "content";
     public string UsageTable => TablePrefix + "usage";
+    public string PricesTable => TablePrefix + "prices";
     public string GrainStateTable => TablePrefix + "grainstate";
     public string MembershipTable => TablePrefix + "membership";
 }

@@ -41,6 +41,9 @@ internal sealed class AdminApiClient : IDisposable
     /// <summary>Escapes a caller-supplied identifier for use as one path segment.</summary>
     public static string Segment(string value) => Uri.EscapeDataString(value);
 
+    /// <summary>Escapes a caller-supplied path that may hold slashes (a model such as <c>meta-llama/Llama-3.1-8B</c>), each part on its own.</summary>
+    public static string Segments(string value) => string.Join('/', value.Split('/').Select(Uri.EscapeDataString));
+
     /// <param name="path">Relative to <c>/admin/v1/</c>, with identifiers already passed through <see cref="Segment"/>.</param>
     public Task<ApiResponse<T>> GetAsync<T>(string path, JsonTypeInfo<T> responseType, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, path, content: null, responseType, cancellationToken);
@@ -72,6 +75,22 @@ internal sealed class AdminApiClient : IDisposable
         var content = new StringContent(JsonSerializer.Serialize(body, requestType), Encoding.UTF8, "application/json");
         return SendAsync(HttpMethod.Patch, path, content, responseType, cancellationToken);
     }
+
+    /// <summary>PUT with a JSON body: the resource is replaced by the body (or created).</summary>
+    public Task<ApiResponse<TResponse>> PutAsync<TRequest, TResponse>(
+        string path,
+        TRequest body,
+        JsonTypeInfo<TRequest> requestType,
+        JsonTypeInfo<TResponse> responseType,
+        CancellationToken cancellationToken)
+    {
+        var content = new StringContent(JsonSerializer.Serialize(body, requestType), Encoding.UTF8, "application/json");
+        return SendAsync(HttpMethod.Put, path, content, responseType, cancellationToken);
+    }
+
+    /// <summary>DELETE; the gateway answers with what was removed.</summary>
+    public Task<ApiResponse<T>> DeleteAsync<T>(string path, JsonTypeInfo<T> responseType, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Delete, path, content: null, responseType, cancellationToken);
 
     public void Dispose() => http.Dispose();
 

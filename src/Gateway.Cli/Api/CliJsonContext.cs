@@ -19,6 +19,8 @@ namespace Gateway.Cli.Api;
 [JsonSerializable(typeof(KeyPage))]
 [JsonSerializable(typeof(UserDetails))]
 [JsonSerializable(typeof(TeamDetails))]
+[JsonSerializable(typeof(PriceDetails))]
+[JsonSerializable(typeof(PriceList))]
 [JsonSerializable(typeof(RotateKeyRequest))]
 [JsonSerializable(typeof(SetCaptureRequest))]
 

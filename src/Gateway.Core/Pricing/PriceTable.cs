@@ -4,7 +4,8 @@ using System.Text.Json;
 namespace Gateway.Core.Pricing;
 
 /// <summary>
-/// Per-model prices loaded once at start-up from a JSON price file. A model is priced by its exact
+/// One immutable snapshot of per-model prices: read from the prices table (which a JSON price file
+/// seeds) and replaced whole when the table changes, so a request sees one consistent table. A model is priced by its exact
 /// name, or as a dated snapshot of a priced name (<c>gpt-4o-2024-08-06</c> as <c>gpt-4o</c>,
 /// <c>claude-sonnet-4-5-20250929</c> as <c>claude-sonnet-4-5</c>), and by nothing looser: a name that
 /// merely starts like a priced one (<c>gpt-5-pro</c>, <c>o3-deep-research</c>) is a different model,
@@ -23,6 +24,14 @@ public sealed partial class PriceTable
     }
 
     public IEnumerable<string> Models => _entries.Keys;
+
+    /// <summary>Every model's own entry, by name (case-insensitive).</summary>
+    public IReadOnlyDictionary<string, PriceEntry> Entries => _entries;
+
+    /// <summary>The price of a model with none of its own, if one is configured; null: such a model is refused.</summary>
+    public PriceEntry? Default => _default;
+
+    public static PriceTable Empty { get; } = new(new Dictionary<string, PriceEntry>());
 
     public bool TryGet(string model, out PriceEntry entry)
     {

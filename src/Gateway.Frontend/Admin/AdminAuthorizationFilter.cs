@@ -184,6 +184,7 @@ public sealed partial class AdminAuthorizationFilter(
     private static string? RouteTarget(HttpContext http) =>
         http.Request.RouteValues.TryGetValue("keyId", out var keyId) ? keyId?.ToString()
         : http.Request.RouteValues.TryGetValue("id", out var id) ? id?.ToString()
+        : http.Request.RouteValues.TryGetValue("model", out var model) ? model?.ToString()
         : null;
 
     private static string? Json(object? value) => value is null ? null : JsonSerializer.Serialize(value, JsonSerializerOptions.Web);

@@ -26,6 +26,7 @@ public static class AdminEndpoints
         admin.MapContentApi();
         admin.MapAuditApi();
         admin.MapUsageApi();
+        admin.MapPriceApi();
         return app;
     }
 

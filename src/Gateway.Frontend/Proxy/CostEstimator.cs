@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Gateway.Core.Pricing;
 using Gateway.Core.Tokenization;
+using Gateway.Frontend.Pricing;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Frontend.Proxy;
@@ -11,7 +12,7 @@ namespace Gateway.Frontend.Proxy;
 /// API's default written into the body, else the model's maximum; never more than the model's
 /// maximum) times the outputs it asks for (<c>n</c>, <c>best_of</c>).
 /// </summary>
-public sealed class CostEstimator(PriceTable prices, PromptTokenCounter tokens, IOptions<FrontendOptions> options)
+public sealed class CostEstimator(PriceCatalog catalog, PromptTokenCounter tokens, IOptions<FrontendOptions> options)
 {
     /// <summary>The estimate, or the error code and message of a 400 that refuses the request.</summary>
     public (CostEstimate? Estimate, string? Code, string? Message) Estimate(ProxyRoute route, JsonElement root)
@@ -24,10 +25,13 @@ public sealed class CostEstimator(PriceTable prices, PromptTokenCounter tokens, 
         }
 
         var model = modelElement.GetString()!;
+
+        // One snapshot for the whole estimate; the price read here travels with the request from now on.
+        var prices = catalog.Current;
         var streaming = route.CanStream && root.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
         if (route.Free)
         {
-            return (Free(route, model, root), null, null);
+            return (Free(prices, route, model, root), null, null);
         }
 
         if (!prices.TryGet(model, out var entry))
@@ -73,7 +77,7 @@ public sealed class CostEstimator(PriceTable prices, PromptTokenCounter tokens, 
     /// prompt counted for the row only (past the model's context window it is counted to the window:
     /// counting tokens is how a caller finds out its prompt is too long).
     /// </summary>
-    private CostEstimate Free(ProxyRoute route, string model, JsonElement root)
+    private CostEstimate Free(PriceTable prices, ProxyRoute route, string model, JsonElement root)
     {
         var window = prices.TryGet(model, out var entry) ? entry.ContextWindow ?? options.Value.DefaultContextWindow : options.Value.DefaultContextWindow;
         int promptTokens;

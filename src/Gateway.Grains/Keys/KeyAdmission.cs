@@ -119,7 +119,7 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
         var context = request.Context;
         var refused = credentials.Refusal(request.SecretHash)
             ?? (!ModelPattern.IsAllowed(State.Models, context.Model) ? (DenialReason.ModelNotAllowed, $"This key is not allowed to use the model '{context.Model}'.")
-            : request.Price is null ? (DenialReason.ModelNotPriced, $"The model '{context.Model}' has no price configured on this gateway, so its cost cannot be controlled.")
+            : request.Price is null ? (DenialReason.ModelNotPriced, UnpricedMessage(context.Model))
             : null);
         if (refused is not { } denial)
         {
@@ -285,4 +285,9 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
     private BeginResult Withdrawn() => new(DenialReason.StorageUnavailable, NotRecordedMessage, null, UserId, options.StorageRetryAfter);
 
     private static BeginResult Deny(DenialReason reason, string message, string? userId) => new(reason, message, null, userId);
+
+    /// <summary>What a caller is told about a model with no price: whom to ask, and the exact command that admin runs.</summary>
+    private static string UnpricedMessage(string model) =>
+        $"The model '{model}' has no price on this gateway, so its cost cannot be controlled and it is refused. "
+        + $"Ask a gateway admin to price it: gatewayctl prices set {model} --input <USD per 1M input tokens> --output <USD per 1M output tokens>.";
 }

@@ -21,7 +21,7 @@ public class GatewayFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await TestStorage.CreateTablesAsync(Storage);
-        Simulator = await SimulatorServer.StartAsync();
+        Simulator = await SimulatorServer.StartAsync(ConfigureSimulator);
         // Test classes make many refused admin calls on purpose, all from 127.0.0.1; the limit on
         // failed attempts has tests of its own (AdminAuthLimitTests).
         var extra = new Dictionary<string, string> { ["Gateway:Admin:FailedAttemptLimit"] = "100000" };
@@ -33,6 +33,11 @@ public class GatewayFixture : IAsyncLifetime
         Gateway = await GatewayServer.StartAsync(new GatewaySettings(Prefix, "e2e-" + Prefix, Simulator.BaseUrl) { Extra = extra }, ConfigureHost);
         Admin = Gateway.CreateAdminClient();
         Ledger = new LedgerQueries(Storage);
+    }
+
+    /// <summary>Where a fixture changes the simulator (the models it serves, say) before it starts.</summary>
+    protected virtual void ConfigureSimulator(Gateway.Simulator.SimulatorOptions options)
+    {
     }
 
     /// <summary>Where a fixture adds to the gateway's host (a log capture, say) before it is built.</summary>
