@@ -11,8 +11,13 @@ namespace Gateway.Benchmarks;
 /// </summary>
 internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWriter progress)
 {
-    private static readonly TimeSpan StorageQuiet = TimeSpan.FromMilliseconds(300);
-    private static readonly TimeSpan StorageQuietDeadline = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// How long the gateway's storage must be quiet for a phase to end: longer than the ledger copy's
+    /// linger (<c>Gateway:Storage:LedgerCopyLinger</c>, 5 s by default), or a phase could end before its
+    /// rows are copied and retired, and the next phase would be charged with them.
+    /// </summary>
+    private static readonly TimeSpan StorageQuiet = new Gateway.Storage.StorageOptions().LedgerCopyLinger + TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan StorageQuietDeadline = TimeSpan.FromSeconds(30);
 
     /// <summary>Requests of each scenario per warm-up round after the first pass.</summary>
     private const int JitRoundRequests = 1_000;

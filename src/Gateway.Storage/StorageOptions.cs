@@ -49,7 +49,7 @@ public sealed class StorageOptions
     /// transaction and keeps them from landing on storage at the very moment the next request's
     /// intent, which its caller does wait on, is being written. Zero sends each at once.
     /// </summary>
-    public TimeSpan JournalSettledLinger { get; set; } = TimeSpan.FromMilliseconds(20);
+    public TimeSpan JournalSettledLinger { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// How long a settled row waits in the journal before it is copied into its key's ledger partition,
