@@ -57,12 +57,8 @@ internal sealed class AdminApiClient : IDisposable
         TRequest body,
         JsonTypeInfo<TRequest> requestType,
         JsonTypeInfo<TResponse> responseType,
-        CancellationToken cancellationToken)
-    {
-        // Serialized up front rather than streamed so the request carries a Content-Length.
-        var content = new StringContent(JsonSerializer.Serialize(body, requestType), Encoding.UTF8, "application/json");
-        return SendAsync(HttpMethod.Post, path, content, responseType, cancellationToken);
-    }
+        CancellationToken cancellationToken) =>
+        SendJsonAsync(HttpMethod.Post, path, body, requestType, responseType, cancellationToken);
 
     /// <summary>PATCH with a JSON body: a partial update, changing only the fields the body carries.</summary>
     public Task<ApiResponse<TResponse>> PatchAsync<TRequest, TResponse>(
@@ -70,11 +66,8 @@ internal sealed class AdminApiClient : IDisposable
         TRequest body,
         JsonTypeInfo<TRequest> requestType,
         JsonTypeInfo<TResponse> responseType,
-        CancellationToken cancellationToken)
-    {
-        var content = new StringContent(JsonSerializer.Serialize(body, requestType), Encoding.UTF8, "application/json");
-        return SendAsync(HttpMethod.Patch, path, content, responseType, cancellationToken);
-    }
+        CancellationToken cancellationToken) =>
+        SendJsonAsync(HttpMethod.Patch, path, body, requestType, responseType, cancellationToken);
 
     /// <summary>PUT with a JSON body: the resource is replaced by the body (or created).</summary>
     public Task<ApiResponse<TResponse>> PutAsync<TRequest, TResponse>(
@@ -82,15 +75,25 @@ internal sealed class AdminApiClient : IDisposable
         TRequest body,
         JsonTypeInfo<TRequest> requestType,
         JsonTypeInfo<TResponse> responseType,
-        CancellationToken cancellationToken)
-    {
-        var content = new StringContent(JsonSerializer.Serialize(body, requestType), Encoding.UTF8, "application/json");
-        return SendAsync(HttpMethod.Put, path, content, responseType, cancellationToken);
-    }
+        CancellationToken cancellationToken) =>
+        SendJsonAsync(HttpMethod.Put, path, body, requestType, responseType, cancellationToken);
 
     /// <summary>DELETE; the gateway answers with what was removed.</summary>
     public Task<ApiResponse<T>> DeleteAsync<T>(string path, JsonTypeInfo<T> responseType, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Delete, path, content: null, responseType, cancellationToken);
+
+    private Task<ApiResponse<TResponse>> SendJsonAsync<TRequest, TResponse>(
+        HttpMethod method,
+        string path,
+        TRequest body,
+        JsonTypeInfo<TRequest> requestType,
+        JsonTypeInfo<TResponse> responseType,
+        CancellationToken cancellationToken)
+    {
+        // Serialized up front rather than streamed so the request carries a Content-Length.
+        var content = new StringContent(JsonSerializer.Serialize(body, requestType), Encoding.UTF8, "application/json");
+        return SendAsync(method, path, content, responseType, cancellationToken);
+    }
 
     public void Dispose() => http.Dispose();
 
