@@ -4,6 +4,9 @@ namespace Gateway;
 /// How a request the key's grain accepted ended: only what the grain could not know. Its model,
 /// price, reservation and the front-end's details are in the grain's hold and in the intent row
 /// written at Begin, so a later activation (after a silo died) settles it from the journal alike.
+/// <see cref="Upstream"/> names the configured upstream that answered last and <see cref="Attempts"/>
+/// how many deployments were tried (more than one after failing over); none for a request settled
+/// by the grain itself after its front-end went away.
 /// </summary>
 /// <remarks>
 /// A new wire type (alias <c>Gateway.SettleRequest.V2</c>) rather than the old one with fields
@@ -17,4 +20,6 @@ public sealed record SettleRequest(
     [property: Id(2)] RequestOutcome Outcome,
     [property: Id(3)] int HttpStatus,
     [property: Id(4)] long LatencyMs,
-    [property: Id(5)] string? Error);
+    [property: Id(5)] string? Error,
+    [property: Id(6)] string? Upstream = null,
+    [property: Id(7)] int Attempts = 0);

@@ -28,9 +28,14 @@ public static class FrontendServiceCollectionExtensions
                 // The binder appends configured items to the default lists: a configured list replaces them instead.
                 ReplaceBetas(config, "OpenAI", options.OpenAI);
                 ReplaceBetas(config, "Anthropic", options.Anthropic);
+                BindNamed(config, options);
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<UpstreamsOptions>, UpstreamsOptionsValidator>();
+        services.AddOptions<RoutesOptions>()
+            .Configure<IConfiguration>((options, config) => config.GetSection(RoutesOptions.Section).Bind(options.Models))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RoutesOptions>, RoutesOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GatewayTables>();
         services.AddAuditChain();
@@ -52,7 +57,8 @@ public static class FrontendServiceCollectionExtensions
         services.AddSingleton<CostEstimator>();
         services.AddSingleton<AuthFailureGuard>();
         services.AddHostedService(sp => sp.GetRequiredService<AuthFailureGuard>());
-        services.AddSingleton<UpstreamClient>();
+        services.AddSingleton<EntraTokenSource>();
+        services.AddSingleton<UpstreamRouter>();
         services.AddSingleton<KeyCallRetries>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyCallRetries>());
         services.AddSingleton<ProxyHandler>();
@@ -64,6 +70,23 @@ public static class FrontendServiceCollectionExtensions
         // gzip, deflate and br request bodies; applied to the proxy routes by UseProxyRequestDecoding().
         services.AddRequestDecompression();
         return services;
+    }
+
+    /// <summary>Every child of <c>Gateway:Upstreams</c> but the two defaults is a named upstream.</summary>
+    private static void BindNamed(IConfiguration config, UpstreamsOptions options)
+    {
+        foreach (var child in config.GetSection(UpstreamsOptions.Section).GetChildren())
+        {
+            if (string.Equals(child.Key, nameof(UpstreamsOptions.OpenAI), StringComparison.OrdinalIgnoreCase)
+                || string.Equals(child.Key, nameof(UpstreamsOptions.Anthropic), StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var upstream = new UpstreamOptions();
+            child.Bind(upstream);
+            options.Named[child.Key] = upstream;
+        }
     }
 
     /// <summary>

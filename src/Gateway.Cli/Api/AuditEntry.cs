@@ -35,4 +35,6 @@ internal sealed record AuditEntry(
     string? Region,
     string? ClientAddress,
     DateTimeOffset? StartedAt,
-    DateTimeOffset? RecordedAt);
+    DateTimeOffset? RecordedAt,
+    string? Upstream = null,
+    int Attempts = 0);

@@ -80,7 +80,7 @@ internal static class AuditCommands
             return;
         }
 
-        var table = new Table("TIME (UTC)", "USER", "KEY", "MODEL", "TOKENS", "COST", "OUTCOME", "LATENCY");
+        var table = new Table("TIME (UTC)", "USER", "KEY", "MODEL", "UPSTREAM", "TOKENS", "COST", "OUTCOME", "LATENCY");
         foreach (var item in items)
         {
             table.AddRow(
@@ -88,6 +88,7 @@ internal static class AuditCommands
                 item.UserId,
                 item.KeyId,
                 item.Model,
+                Upstream(item),
                 $"{DisplayFormat.Count(item.InputTokens)}/{DisplayFormat.Count(item.OutputTokens)}",
                 DisplayFormat.Usd(item.CostUsd),
                 Outcome(item),
@@ -108,6 +109,10 @@ internal static class AuditCommands
 
     private static string Time(DateTimeOffset? value) =>
         value is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : DisplayFormat.None;
+
+    /// <summary>The upstream that answered, with the number of deployments tried when it failed over.</summary>
+    private static string Upstream(AuditEntry item) =>
+        item.Upstream is not { Length: > 0 } upstream ? "-" : item.Attempts > 1 ? $"{upstream} ({item.Attempts} tries)" : upstream;
 
     private static string Outcome(AuditEntry item)
     {

@@ -6,6 +6,7 @@ namespace Gateway.Frontend.Admin;
 /// <summary>
 /// One audited request as the audit query shows it; money as micro-dollars and a USD string.
 /// <see cref="TeamId"/> is the team whose budget held the request (null for refusals and rows from before team budgets).
+/// <see cref="Upstream"/> and <see cref="Attempts"/> say which configured upstream answered and how many deployments were tried.
 /// </summary>
 public sealed record AuditItem(
     string KeyId,
@@ -38,11 +39,13 @@ public sealed record AuditItem(
     long Count,
     long OverReservationMicros,
     string? TeamId,
-    long PriceCachedMicrosPerMTok)
+    long PriceCachedMicrosPerMTok,
+    string? Upstream,
+    int Attempts)
 {
     public static AuditItem From(AuditRecord r) => new(r.KeyId, r.Sequence, r.RequestId, r.UserId, r.Model, r.Provider, r.Endpoint, r.Streaming,
         r.InputTokens, r.OutputTokens, r.CachedInputTokens, r.UsageReported, r.ReservedMicros, r.CostMicros, Money.ToUsd(r.CostMicros),
         r.PriceInputMicrosPerMTok, r.PriceOutputMicrosPerMTok, r.HttpStatus, r.Outcome, r.Denial, r.Error, r.LatencyMs,
         r.FrontendInstance, r.Region, r.ClientAddress, r.StartedAt, r.RecordedAt, r.Count, r.OverReservationMicros,
-        r.TeamId, r.PriceCachedMicrosPerMTok);
+        r.TeamId, r.PriceCachedMicrosPerMTok, r.Upstream, r.Attempts);
 }

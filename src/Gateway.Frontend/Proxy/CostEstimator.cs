@@ -2,6 +2,7 @@ using System.Text.Json;
 using Gateway.Core.Pricing;
 using Gateway.Core.Tokenization;
 using Gateway.Frontend.Pricing;
+using Gateway.Frontend.Upstreams;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Frontend.Proxy;
@@ -10,9 +11,9 @@ namespace Gateway.Frontend.Proxy;
 /// Step 3 of the request path: the worst-case cost of a request, from its prompt counted by a real
 /// tokenizer (no further than the model's context window) and its output ceiling (stated, else the
 /// API's default written into the body, else the model's maximum; never more than the model's
-/// maximum) times the outputs it asks for (<c>n</c>, <c>best_of</c>).
+/// maximum) times the outputs it asks for (<c>n</c>, <c>best_of</c>). An alias is priced as the model its route names.
 /// </summary>
-public sealed class CostEstimator(PriceCatalog catalog, PromptTokenCounter tokens, IOptions<FrontendOptions> options)
+public sealed class CostEstimator(PriceCatalog catalog, PromptTokenCounter tokens, UpstreamRouter router, IOptions<FrontendOptions> options)
 {
     /// <summary>The estimate, or the error code and message of a 400 that refuses the request.</summary>
     public (CostEstimate? Estimate, string? Code, string? Message) Estimate(ProxyRoute route, JsonElement root)
@@ -24,7 +25,7 @@ public sealed class CostEstimator(PriceCatalog catalog, PromptTokenCounter token
             return (null, "missing_model", "You must provide a model parameter.");
         }
 
-        var model = modelElement.GetString()!;
+        var model = router.Resolve(modelElement.GetString()!);
 
         // One snapshot for the whole estimate; the price read here travels with the request from now on.
         var prices = catalog.Current;

@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Frontend.Proxy;
@@ -25,7 +26,7 @@ namespace Gateway.Frontend.Proxy;
 public sealed partial class ProxyHandler(
     IGrainFactory grains,
     IHttpForwarder forwarder,
-    UpstreamClient upstreams,
+    UpstreamRouter router,
     CostEstimator estimator,
     PromptTokenCounter tokens,
     AuthFailureGuard guard,
@@ -61,6 +62,17 @@ public sealed partial class ProxyHandler(
         using var requestBody = request;
         call.Request = call.Request with { Model = estimate.Model, Streaming = estimate.Streaming };
 
+        // Where it may be served, in the order to try; a model routed only to the other API format is refused before anything is reserved.
+        var targets = router.Plan(estimate.Model, call.Route.Dialect);
+        if (targets.Count == 0)
+        {
+            await ProviderErrors.WriteAsync(call.Context, call.Route.Dialect, 400,
+                $"The model '{estimate.Model}' is served by this gateway in {(call.Route.Dialect == ApiDialect.Anthropic ? "OpenAI's" : "Anthropic's")} API format only; "
+                + $"call {(call.Route.Dialect == ApiDialect.Anthropic ? "/v1/chat/completions or /v1/responses" : "/v1/messages")} for it.",
+                "model_not_supported");
+            return;
+        }
+
         // 4. Authenticate, authorize, reserve and record intent, in one bounded grain call.
         if (await BeginAsync(call, key, estimate) is not { } begin)
         {
@@ -71,7 +83,7 @@ public sealed partial class ProxyHandler(
         // renewed, so the key's sweep never takes it for abandoned. The settlement leaves before the
         // handler returns and is waited for off the client's connection.
         var lease = RenewLeaseWhileServing(key.Grain, call.Request.RequestId);
-        var settle = await ServeAsync(call, key, request, estimate, begin);
+        var settle = await ServeAsync(call, key, request, estimate, begin, targets);
         retries.Settle(key.Grain, settle, lease);
     }
 
@@ -119,7 +131,7 @@ public sealed partial class ProxyHandler(
         }
 
         // Headers the gateway will not forward (a beta not allowed, an unknown version, an encoding it cannot decode): refused before anything is reserved.
-        if (upstreams.Headers.Check(context.Request, dialect) is { } refusal)
+        if (router.Headers.Check(context.Request, dialect) is { } refusal)
         {
             await ProviderErrors.WriteAsync(context, dialect, refusal.Status, refusal.Message, refusal.Code);
             return null;
@@ -172,7 +184,8 @@ public sealed partial class ProxyHandler(
     /// Steps 5 and 6: forwards, captures usage (and content, where an admin switched capture on),
     /// ends the client's response, and states what happened for settlement. Never throws.
     /// </summary>
-    private async Task<SettleRequest> ServeAsync(ProxyCall call, PresentedKey key, ProxyRequestBody request, CostEstimate estimate, BeginResult begin)
+    private async Task<SettleRequest> ServeAsync(ProxyCall call, PresentedKey key, ProxyRequestBody request, CostEstimate estimate, BeginResult begin,
+        IReadOnlyList<DeploymentTarget> targets)
     {
         var context = call.Context;
         var requestId = call.Request.RequestId;
@@ -180,10 +193,11 @@ public sealed partial class ProxyHandler(
         var usage = new UsageAccumulator(call.Route.Dialect);
         int status = 0;
         string? error = null;
+        var attempt = new AttemptLog();
         try
         {
             string? responseBody;
-            (outcome, status, error, responseBody) = await ForwardAsync(context, call.Route, request, estimate, usage);
+            (outcome, status, error, responseBody) = await ForwardAsync(context, call.Route, request, estimate, usage, targets, attempt);
 
             if (begin.CaptureContent)
             {
@@ -203,7 +217,7 @@ public sealed partial class ProxyHandler(
         var report = usage.HasUsage
             ? new UsageReport(usage.InputTokens ?? estimate.PromptTokens, usage.OutputTokens ?? 0, usage.CachedInputTokens, ReportedByProvider: true)
             : EstimateUsage(estimate.Model, usage, estimate.PromptTokens, status);
-        return new SettleRequest(call.Request.RequestId, report, outcome, status, latency, error);
+        return new SettleRequest(call.Request.RequestId, report, outcome, status, latency, error, attempt.Upstream, attempt.Count);
     }
 
     private ITimer RenewLeaseWhileServing(IApiKeyGrain grain, string requestId)
@@ -237,32 +251,12 @@ public sealed partial class ProxyHandler(
     }
 
     private async Task<(RequestOutcome Outcome, int Status, string? Error, string? ResponseBody)> ForwardAsync(
-        HttpContext context, ProxyRoute route, ProxyRequestBody body, CostEstimate estimate, UsageAccumulator usage)
+        HttpContext context, ProxyRoute route, ProxyRequestBody body, CostEstimate estimate, UsageAccumulator usage,
+        IReadOnlyList<DeploymentTarget> targets, AttemptLog attempt)
     {
         var o = options.Value;
         var streaming = estimate.Streaming;
-        var hideUsageChunk = false;
-        var payload = body.Bytes;
-        var forceUsage = streaming && route.ForceStreamUsage;
-        if (forceUsage || estimate.InjectedCeiling is not null)
-        {
-            var node = JsonNode.Parse(payload)!.AsObject();
-            if (forceUsage)
-            {
-                hideUsageChunk = !ProxyRoute.ForceIncludeUsage(node);
-            }
-
-            if (estimate.InjectedCeiling is { } ceiling)
-            {
-                // The API's own default, stated, so the upstream is held to what was reserved.
-                node[ProxyRoute.MaxTokensField] = ceiling;
-            }
-
-            payload = JsonSerializer.SerializeToUtf8Bytes(node);
-        }
-
-        context.Request.Body = new MemoryStream(payload, writable: false);
-        context.Request.ContentLength = payload.Length;
+        var (adjusted, hideUsageChunk) = AdjustBody(route, body, estimate);
 
         var original = context.Response.Body;
         var capture = new CapturingResponseStream(original, usage,
@@ -272,12 +266,44 @@ public sealed partial class ProxyHandler(
 
         using var timeout = new CancellationTokenSource(o.RequestTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, context.RequestAborted);
-        ForwarderError result;
+        var result = ForwarderError.None;
         string? responseBody = null;
         try
         {
-            var upstream = route.Dialect == ApiDialect.Anthropic ? upstreams.Anthropic : upstreams.OpenAI;
-            result = await forwarder.SendAsync(context, upstream.BaseUrl, upstreams.Invoker, upstreams.RequestConfig, upstream, linked.Token);
+            // Each deployment in turn until one answers with something worth passing on; nothing
+            // reaches the caller before that, so failing over is invisible but for the latency.
+            for (var i = 0; i < targets.Count; i++)
+            {
+                var target = targets[i];
+                var canFailOver = i < targets.Count - 1;
+                var deployment = target.DeploymentFor(estimate.Model);
+                var payload = PayloadFor(adjusted, body, target.Upstream.DeploymentInBody(route) ? deployment : target.ModelFor(estimate.Model));
+                context.Request.Body = new MemoryStream(payload, writable: false);
+                context.Request.ContentLength = payload.Length;
+
+                var transformer = new UpstreamTransformer(router.Headers, route.Dialect, target.Upstream, deployment, canFailOver);
+                attempt.Count++;
+                attempt.Upstream = target.Upstream.Name;
+                result = await forwarder.SendAsync(context, target.Upstream.BaseUrl, target.Upstream.Invoker, router.RequestConfig, transformer, linked.Token);
+                if (!canFailOver || context.RequestAborted.IsCancellationRequested || timeout.IsCancellationRequested || context.Response.HasStarted)
+                {
+                    break;
+                }
+
+                var failure = transformer.HeldBackStatus is { } held ? $"answered {held}"
+                    : result is ForwarderError.Request or ForwarderError.RequestCreation ? context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? result.ToString()
+                    : null;
+                if (failure is null)
+                {
+                    break;
+                }
+
+                // Nothing of this attempt is kept: the next one starts from a clean response.
+                LogFailingOver(logger, context.Response.Headers["x-gateway-request-id"].ToString(), target.Upstream.Name, failure);
+                context.Features.Set<IForwarderErrorFeature>(null);
+                context.Response.StatusCode = StatusCodes.Status200OK;
+            }
+
             if (!context.RequestAborted.IsCancellationRequested)
             {
                 await capture.CompleteAsync(context.RequestAborted);
@@ -327,8 +353,60 @@ public sealed partial class ProxyHandler(
             return (RequestOutcome.ClientAborted, status, detail, responseBody);
         }
 
+        if (errorFeature?.Exception is BrokenCircuitException)
+        {
+            // Every deployment is out of rotation after repeated failures: said as such, with when to come back.
+            var breakFor = targets.Max(t => t.Upstream.BreakDuration);
+            if (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                context.Response.Clear();
+                await ProviderErrors.WriteAsync(context, route.Dialect, 503,
+                    $"The upstream serving '{estimate.Model}' failed repeatedly and is out of rotation for now; the request was not sent. Try again shortly.",
+                    "upstream_unavailable", breakFor);
+            }
+
+            return (RequestOutcome.UpstreamError, context.Response.HasStarted ? status : 503, detail, responseBody);
+        }
+
         await WriteGatewayErrorAsync(context, route.Dialect, 502, "The upstream model API could not be reached or failed mid-response.");
         return (RequestOutcome.UpstreamError, context.Response.HasStarted ? status : 502, detail, responseBody);
+    }
+
+    /// <summary>
+    /// The body as every deployment gets it, when it must differ from the caller's: asking a stream
+    /// for its usage, stating the output ceiling that was reserved. Null when the caller's bytes go as sent.
+    /// </summary>
+    private static (JsonObject? Adjusted, bool HideUsageChunk) AdjustBody(ProxyRoute route, ProxyRequestBody body, CostEstimate estimate)
+    {
+        var forceUsage = estimate.Streaming && route.ForceStreamUsage;
+        if (!forceUsage && estimate.InjectedCeiling is null)
+        {
+            return (null, false);
+        }
+
+        var node = JsonNode.Parse(body.Bytes)!.AsObject();
+        var hideUsageChunk = forceUsage && !ProxyRoute.ForceIncludeUsage(node);
+        if (estimate.InjectedCeiling is { } ceiling)
+        {
+            // The API's own default, stated, so the upstream is held to what was reserved.
+            node[ProxyRoute.MaxTokensField] = ceiling;
+        }
+
+        return (node, hideUsageChunk);
+    }
+
+    /// <summary>The bytes sent to one deployment: the caller's, unless adjusted or the deployment knows the model by another name.</summary>
+    private static byte[] PayloadFor(JsonObject? adjusted, ProxyRequestBody body, string upstreamModel)
+    {
+        var sentModel = body.Root.TryGetProperty("model", out var m) ? m.GetString() : null;
+        if (string.Equals(sentModel, upstreamModel, StringComparison.Ordinal))
+        {
+            return adjusted is null ? body.Bytes : JsonSerializer.SerializeToUtf8Bytes(adjusted);
+        }
+
+        var node = (JsonObject)(adjusted?.DeepClone() ?? JsonNode.Parse(body.Bytes)!);
+        node["model"] = upstreamModel;
+        return JsonSerializer.SerializeToUtf8Bytes(node);
     }
 
     private Task RecordUnattributedAsync(ProxyCall call, string? keyId, string reason, string? model, int status)
@@ -484,6 +562,9 @@ public sealed partial class ProxyHandler(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: renewing its lease failed; the next renewal tries again")]
     private static partial void LogRenewFailed(ILogger logger, string requestId, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: upstream {Upstream} {Failure}; failing over to the next deployment")]
+    private static partial void LogFailingOver(ILogger logger, string requestId, string upstream, string failure);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: forwarding failed ({Reason})")]
     private static partial void LogForwardFailed(ILogger logger, string requestId, string reason);
 
@@ -498,6 +579,14 @@ public sealed partial class ProxyHandler(
 
         /// <summary>What the key's grain is told of the request; the model and streaming are known from step 3 on.</summary>
         public required RequestContext Request { get; set; }
+    }
+
+    /// <summary>Which upstream answered a request last, and how many deployments it took.</summary>
+    private sealed class AttemptLog
+    {
+        public string? Upstream { get; set; }
+
+        public int Count { get; set; }
     }
 
     /// <summary>The key a request presented: its id, the hash of its secret, and its grain.</summary>

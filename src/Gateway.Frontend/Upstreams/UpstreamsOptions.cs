@@ -1,8 +1,9 @@
 namespace Gateway.Frontend.Upstreams;
 
 /// <summary>
-/// Where OpenAI-format and Anthropic-format requests go. Any OpenAI-compatible endpoint
-/// (Azure OpenAI's v1 API, a local server, the simulator) can stand in for OpenAI.
+/// The upstreams, by name, under <c>Gateway:Upstreams</c>. <c>OpenAI</c> and <c>Anthropic</c>
+/// always exist: a request for a model without a route in <c>Gateway:Routes</c> goes to the one
+/// of its API's format. Any number of others (<see cref="Named"/>) serve the routes (docs/upstreams.md).
 /// </summary>
 public sealed class UpstreamsOptions
 {
@@ -40,4 +41,11 @@ public sealed class UpstreamsOptions
     public UpstreamOptions OpenAI { get; set; } = new() { BaseUrl = "https://api.openai.com", AllowedBetas = [.. DefaultOpenAIBetas] };
 
     public UpstreamOptions Anthropic { get; set; } = new() { BaseUrl = "https://api.anthropic.com", AllowedBetas = [.. DefaultAnthropicBetas] };
+
+    /// <summary>Every upstream but <see cref="OpenAI"/> and <see cref="Anthropic"/>, by name (names compare ignoring case).</summary>
+    public Dictionary<string, UpstreamOptions> Named { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Every upstream, by name: the two defaults first.</summary>
+    public IEnumerable<KeyValuePair<string, UpstreamOptions>> All =>
+        Named.Prepend(new(nameof(Anthropic), Anthropic)).Prepend(new(nameof(OpenAI), OpenAI));
 }

@@ -47,6 +47,8 @@ public static class AuditRows
         Outcome = OutcomeName(request.Outcome),
         Error = request.Error,
         LatencyMs = request.LatencyMs,
+        Upstream = request.Upstream,
+        Attempts = request.Attempts,
         FrontendInstance = intent.FrontendInstance,
         Region = intent.Region,
         ClientAddress = intent.ClientAddress,

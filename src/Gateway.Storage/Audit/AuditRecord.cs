@@ -56,6 +56,15 @@ public sealed record AuditRecord
     public long OverReservationMicros { get; init; }
 
     /// <summary>
+    /// The configured upstream that answered (<c>Gateway:Upstreams:{name}</c>), or the last one tried
+    /// when none did; null on denials and on rows written before routing existed.
+    /// </summary>
+    public string? Upstream { get; init; }
+
+    /// <summary>How many deployments were tried: 1, more after failing over, 0 when none was (a denial, an older row).</summary>
+    public int Attempts { get; init; }
+
+    /// <summary>
     /// This row's hash, chained to <see cref="PreviousHash"/>: as stored for rows read back, as set
     /// by <see cref="Seal"/> for rows about to be written.
     /// </summary>
@@ -99,6 +108,11 @@ public sealed record AuditRecord
             canonical += "\nover:" + Num(OverReservationMicros);
         }
 
+        if (Upstream is not null)
+        {
+            canonical += "\nupstream:" + Upstream + "\nattempts:" + Num(Attempts);
+        }
+
         return canonical;
 
         static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
@@ -139,6 +153,8 @@ public sealed record AuditRecord
         ["HashScheme"] = HashScheme,
         ["Count"] = Count == 1 ? null : Count,
         ["OverReservationMicros"] = OverReservationMicros == 0 ? null : OverReservationMicros,
+        ["Upstream"] = Upstream,
+        ["Attempts"] = Attempts == 0 ? null : Attempts,
     };
 
     /// <summary>
@@ -194,5 +210,7 @@ public sealed record AuditRecord
         HashScheme = e.GetString("HashScheme"),
         Count = e.GetInt64("Count") ?? 1,
         OverReservationMicros = e.GetInt64("OverReservationMicros") ?? 0,
+        Upstream = e.GetString("Upstream"),
+        Attempts = e.GetInt32("Attempts") ?? 0,
     };
 }
