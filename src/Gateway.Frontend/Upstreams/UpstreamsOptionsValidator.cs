@@ -60,7 +60,7 @@ public sealed partial class UpstreamsOptionsValidator : IValidateOptions<Upstrea
 
                 if (kind != UpstreamKind.OpenAI)
                 {
-                    failures.Add($"{prefix}:{setting} has no meaning for a {kind} upstream: only OpenAI has organisation and project headers.");
+                    failures.Add($"{prefix}:{setting} has no meaning for {kind}: only OpenAI has organisation and project headers.");
                 }
                 else if (!IsToken(value))
                 {
