@@ -1,3 +1,4 @@
+using Gateway.Simulator.Azure;
 using Gateway.Simulator.Endpoints;
 using Gateway.Simulator.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -53,6 +54,9 @@ public static class SimulatorApp
                 o => o.DefaultCompletionTokens >= 0 && o.LatencyMs >= 0 && o.ChunkDelayMs >= 0 && o.TokensPerChunk >= 1 && o.DefaultEmbeddingDimensions >= 1
                     && o.RecordedRequests >= 0 && o.RecordedBodyBytes >= 0,
                 "Simulator delays, token counts and recording sizes must not be negative, and TokensPerChunk and DefaultEmbeddingDimensions must be at least 1.")
+            .Validate(
+                o => !string.IsNullOrEmpty(o.IdentityHeader) && !string.IsNullOrEmpty(o.ManagedIdentityClientId) && o.ManagedIdentityTokenLifetimeSeconds >= 1,
+                "Simulator:IdentityHeader and Simulator:ManagedIdentityClientId must be set, and Simulator:ManagedIdentityTokenLifetimeSeconds must be at least 1.")
             .ValidateOnStart();
 
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -67,8 +71,15 @@ public static class SimulatorApp
         builder.Services.AddSingleton<ModelsEndpoint>();
         builder.Services.AddSingleton<StatsEndpoint>();
         builder.Services.AddSingleton<RequestsEndpoint>();
+        builder.Services.AddSingleton<ManagedIdentityTokens>();
+        builder.Services.AddSingleton<ManagedIdentityEndpoint>();
+        builder.Services.AddSingleton<RequestAuthenticator>();
 
         var app = builder.Build();
+
+        // Fault prefixes come off the path before routing, so the rest routes as if they were not there.
+        app.UseMiddleware<FaultPrefixMiddleware>();
+        app.UseRouting();
         app.UseMiddleware<SimulatorMiddleware>();
 
         app.MapPost("/v1/chat/completions", context => Endpoint<ChatCompletionsEndpoint>(context).HandleAsync(context));
@@ -79,20 +90,37 @@ public static class SimulatorApp
         app.MapPost("/v1/embeddings", context => Endpoint<EmbeddingsEndpoint>(context).HandleAsync(context));
         app.MapGet("/v1/models", context => Endpoint<ModelsEndpoint>(context).ListAsync(context));
         app.MapGet("/v1/models/{id}", context => Endpoint<ModelsEndpoint>(context).GetAsync(context));
+        MapAzureOpenAi(app);
+        app.MapGet(ManagedIdentityEndpoint.TokenPath, context => Endpoint<ManagedIdentityEndpoint>(context).GetTokenAsync(context));
         app.MapGet("/sim/stats", context => Endpoint<StatsEndpoint>(context).GetAsync(context));
         app.MapPost("/sim/stats/reset", context => Endpoint<StatsEndpoint>(context).ResetAsync(context));
         app.MapGet("/sim/requests", context => Endpoint<RequestsEndpoint>(context).ListAsync(context));
         app.MapGet("/sim/requests/last", context => Endpoint<RequestsEndpoint>(context).LastAsync(context));
         app.MapPost("/sim/requests/reset", context => Endpoint<RequestsEndpoint>(context).ResetAsync(context));
         app.MapGet("/health", context => context.Response.WriteAsync("ok", context.RequestAborted));
-        app.MapFallback(context => ProviderErrors.WriteAsync(
-            context,
-            ProviderErrors.FormatOf(context.Request),
-            StatusCodes.Status404NotFound,
-            $"Invalid URL ({context.Request.Method} {context.Request.Path})"));
+        app.MapFallback(context => ProviderErrors.FormatOf(context.Request) is var format && format == ProviderFormat.Azure
+            ? ProviderErrors.WriteAzureAsync(context, StatusCodes.Status404NotFound, "404", ProviderErrors.ResourceNotFound)
+            : ProviderErrors.WriteAsync(context, format, StatusCodes.Status404NotFound, $"Invalid URL ({context.Request.Method} {context.Request.Path})"));
 
         app.Lifetime.ApplicationStarted.Register(() => PrintAddresses(app));
         return app;
+    }
+
+    /// <summary>
+    /// Azure OpenAI's data-plane URLs, served by the OpenAI endpoints: the classic deployment shape
+    /// (needs <c>api-version</c>), the Responses API, and the v1 GA shape (the body's model names the deployment).
+    /// </summary>
+    private static void MapAzureOpenAi(WebApplication app)
+    {
+        // Azure allows letters, digits, '-', '_' and '.' in deployment names.
+        const string Deployment = "/openai/deployments/{deployment:regex(^[A-Za-z0-9._-]+$)}";
+        app.MapPost($"{Deployment}/chat/completions", context => Endpoint<ChatCompletionsEndpoint>(context).HandleAsync(context));
+        app.MapPost($"{Deployment}/completions", context => Endpoint<CompletionsEndpoint>(context).HandleAsync(context));
+        app.MapPost($"{Deployment}/embeddings", context => Endpoint<EmbeddingsEndpoint>(context).HandleAsync(context));
+        app.MapPost("/openai/responses", context => Endpoint<ResponsesEndpoint>(context).HandleAsync(context));
+        app.MapPost("/openai/v1/chat/completions", context => Endpoint<ChatCompletionsEndpoint>(context).HandleAsync(context));
+        app.MapPost("/openai/v1/responses", context => Endpoint<ResponsesEndpoint>(context).HandleAsync(context));
+        app.MapPost("/openai/v1/embeddings", context => Endpoint<EmbeddingsEndpoint>(context).HandleAsync(context));
     }
 
     private static T Endpoint<T>(HttpContext context)

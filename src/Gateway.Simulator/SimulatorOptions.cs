@@ -17,6 +17,7 @@ public sealed class SimulatorOptions
 
     /// <summary>
     /// When set, every /v1 request must present it as <c>Authorization: Bearer</c> or <c>x-api-key</c>,
+    /// and every Azure (/openai) request as <c>api-key</c> (or a token from GET /msi/token),
     /// so tests can prove the gateway replaced the caller's key with the provider key.
     /// </summary>
     public string? ApiKey { get; set; }
@@ -44,4 +45,16 @@ public sealed class SimulatorOptions
 
     /// <summary>How much of each recorded body is kept, in bytes; the recorded length is always the whole body's.</summary>
     public int RecordedBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// The secret GET /msi/token expects in <c>X-IDENTITY-HEADER</c>: what a test puts in the
+    /// <c>IDENTITY_HEADER</c> environment variable next to <c>IDENTITY_ENDPOINT</c>.
+    /// </summary>
+    public string IdentityHeader { get; set; } = "sim-identity-header";
+
+    /// <summary>The <c>client_id</c> token responses name when the request asks for none (a system-assigned identity).</summary>
+    public string ManagedIdentityClientId { get; set; } = "00000000-0000-0000-0000-00000000a1d1";
+
+    /// <summary>How long an issued token is accepted. Real ones last about a day; a test of expiry sets a few seconds.</summary>
+    public int ManagedIdentityTokenLifetimeSeconds { get; set; } = 24 * 60 * 60;
 }

@@ -25,6 +25,9 @@ public sealed class SimulatorStats
     private long _promptTokens;
     private long _completionTokens;
     private long _rejectedCredentials;
+    private long _azure;
+    private long _faults;
+    private long _tokensIssued;
     private readonly ConcurrentDictionary<string, long> _byCredential = new(StringComparer.Ordinal);
 
     /// <summary>What <see cref="SimulatorStatsSnapshot.RequestsByCredential"/> counts requests without any credential under.</summary>
@@ -54,6 +57,15 @@ public sealed class SimulatorStats
     internal void Unauthorized() => Interlocked.Increment(ref _unauthorized);
 
     internal void Cut() => Interlocked.Increment(ref _cut);
+
+    /// <summary>A request on an Azure OpenAI path (/openai/…).</summary>
+    internal void Azure() => Interlocked.Increment(ref _azure);
+
+    /// <summary>A request answered with the status of its /_fault/{status}/ prefix.</summary>
+    internal void Fault() => Interlocked.Increment(ref _faults);
+
+    /// <summary>A token issued by GET /msi/token.</summary>
+    internal void TokenIssued() => Interlocked.Increment(ref _tokensIssued);
 
     /// <summary>Counts a request under the fingerprint of the credential it presented (null: none).</summary>
     internal void Credential(string? credential) =>
@@ -92,7 +104,10 @@ public sealed class SimulatorStats
         PromptTokens: Interlocked.Read(ref _promptTokens),
         CompletionTokens: Interlocked.Read(ref _completionTokens),
         RejectedCredentials: Interlocked.Read(ref _rejectedCredentials),
-        RequestsByCredential: new SortedDictionary<string, long>(_byCredential, StringComparer.Ordinal));
+        RequestsByCredential: new SortedDictionary<string, long>(_byCredential, StringComparer.Ordinal),
+        Azure: Interlocked.Read(ref _azure),
+        Faults: Interlocked.Read(ref _faults),
+        TokensIssued: Interlocked.Read(ref _tokensIssued));
 
     public void Reset()
     {
@@ -111,6 +126,9 @@ public sealed class SimulatorStats
         Interlocked.Exchange(ref _promptTokens, 0);
         Interlocked.Exchange(ref _completionTokens, 0);
         Interlocked.Exchange(ref _rejectedCredentials, 0);
+        Interlocked.Exchange(ref _azure, 0);
+        Interlocked.Exchange(ref _faults, 0);
+        Interlocked.Exchange(ref _tokensIssued, 0);
         _byCredential.Clear();
     }
 }

@@ -22,6 +22,9 @@ namespace Gateway.Simulator;
 /// x-api-key), or under <see cref="SimulatorStats.NoCredential"/> when it presented none. The
 /// credentials themselves are never kept here.
 /// </param>
+/// <param name="Azure">Requests on an Azure OpenAI path (/openai/…); they count in the endpoint's counter too.</param>
+/// <param name="Faults">Requests answered with the status of their <c>/_fault/{status}/</c> prefix.</param>
+/// <param name="TokensIssued">Tokens issued by the managed-identity endpoint (GET /msi/token); not counted in <paramref name="Requests"/>.</param>
 public sealed record SimulatorStatsSnapshot(
     long Requests,
     long ChatCompletions,
@@ -38,4 +41,7 @@ public sealed record SimulatorStatsSnapshot(
     long PromptTokens,
     long CompletionTokens,
     long RejectedCredentials,
-    IReadOnlyDictionary<string, long> RequestsByCredential);
+    IReadOnlyDictionary<string, long> RequestsByCredential,
+    long Azure,
+    long Faults,
+    long TokensIssued);

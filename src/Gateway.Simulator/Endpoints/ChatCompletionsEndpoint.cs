@@ -22,7 +22,7 @@ internal sealed class ChatCompletionsEndpoint(
         using var document = await RequestJson.ReadObjectAsync(context.Request, cancellationToken);
         var body = document.RootElement;
 
-        var model = RequestJson.RequiredString(body, "model", "you must provide a model parameter");
+        var model = RequestedModel.Read(context, body, "you must provide a model parameter");
         var messages = ChatPrompt.RequireMessages(body, "Missing required parameter: 'messages'.");
         var stream = RequestJson.OptionalBool(body, "stream");
         var includeUsage = stream
@@ -35,15 +35,11 @@ internal sealed class ChatCompletionsEndpoint(
 
         // n choices, each its own generation (the same deterministic text here), each billed.
         var choices = RequestJson.OptionalCount(body, "n");
-        if (!catalog.Contains(model))
-        {
-            throw new InvalidSimRequestException(
-                $"The model `{model}` does not exist or you do not have access to it.", param: null, StatusCodes.Status404NotFound, "model_not_found");
-        }
+        RequestedModel.EnsureServed(context, model, catalog);
 
         var promptTokens = ChatPrompt.Count(messages);
         var lastUser = ChatPrompt.LastUserText(messages);
-        if (await SimTurn.StartAsync(context, lastUser, stream, limit, ProviderFormat.OpenAi, _options, stats, timeProvider, cancellationToken) is not var (controls, answer))
+        if (await SimTurn.StartAsync(context, lastUser, stream, limit, ProviderErrors.FormatOf(context.Request), _options, stats, timeProvider, cancellationToken) is not var (controls, answer))
         {
             return;
         }

@@ -25,7 +25,7 @@ internal sealed class CompletionsEndpoint(
         using var document = await RequestJson.ReadObjectAsync(context.Request, cancellationToken);
         var body = document.RootElement;
 
-        var model = RequestJson.RequiredString(body, "model", "you must provide a model parameter");
+        var model = RequestedModel.Read(context, body, "you must provide a model parameter");
         var prompt = ReadPrompt(body);
         var stream = RequestJson.OptionalBool(body, "stream");
         var includeUsage = stream
@@ -47,14 +47,10 @@ internal sealed class CompletionsEndpoint(
         {
             throw new InvalidSimRequestException("Cannot stream results with best_of greater than 1.", "best_of");
         }
-        if (!catalog.Contains(model))
-        {
-            throw new InvalidSimRequestException(
-                $"The model `{model}` does not exist or you do not have access to it.", param: null, StatusCodes.Status404NotFound, "model_not_found");
-        }
+        RequestedModel.EnsureServed(context, model, catalog);
 
         var promptTokens = SimTokenizer.Count(prompt);
-        if (await SimTurn.StartAsync(context, prompt, stream, limit, ProviderFormat.OpenAi, _options, stats, timeProvider, cancellationToken) is not var (controls, answer))
+        if (await SimTurn.StartAsync(context, prompt, stream, limit, ProviderErrors.FormatOf(context.Request), _options, stats, timeProvider, cancellationToken) is not var (controls, answer))
         {
             return;
         }

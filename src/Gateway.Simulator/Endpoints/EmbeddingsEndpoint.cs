@@ -26,7 +26,7 @@ internal sealed class EmbeddingsEndpoint(
         using var document = await RequestJson.ReadObjectAsync(context.Request, cancellationToken);
         var body = document.RootElement;
 
-        var model = RequestJson.RequiredString(body, "model", "you must provide a model parameter");
+        var model = RequestedModel.Read(context, body, "you must provide a model parameter");
         var inputs = ReadInputs(body);
         var dimensions = RequestJson.OptionalInt(body, "dimensions") ?? _options.DefaultEmbeddingDimensions;
         if (dimensions is < 1 or > MaxDimensions)
@@ -40,17 +40,13 @@ internal sealed class EmbeddingsEndpoint(
             throw new InvalidSimRequestException("Invalid 'encoding_format': expected 'float' or 'base64'.", "encoding_format");
         }
 
-        if (!catalog.Contains(model))
-        {
-            throw new InvalidSimRequestException(
-                $"The model `{model}` does not exist or you do not have access to it.", param: null, StatusCodes.Status404NotFound, "model_not_found");
-        }
+        RequestedModel.EnsureServed(context, model, catalog);
 
         var controls = SimControls.Resolve(context.Request, inputs[^1].Text, _options);
         await SimDelay.WaitAsync(timeProvider, controls.LatencyMs + controls.StallMs, cancellationToken);
         if (controls.ErrorStatus is { } status)
         {
-            await ProviderErrors.WriteAsync(context, ProviderFormat.OpenAi, status);
+            await ProviderErrors.WriteAsync(context, ProviderErrors.FormatOf(context.Request), status);
             return;
         }
 

@@ -30,11 +30,11 @@ internal sealed class ResponsesEndpoint(
         stats.Response();
         var cancellationToken = context.RequestAborted;
         using var document = await RequestJson.ReadObjectAsync(context.Request, cancellationToken);
-        var request = ResponsesRequest.Read(document.RootElement, catalog);
+        var request = ResponsesRequest.Read(context, document.RootElement, catalog);
 
         var inputTokens = ResponsesPrompt.Count(request);
         var lastUser = ResponsesPrompt.LastUserText(request.Input);
-        if (await SimTurn.StartAsync(context, lastUser, request.Stream, request.MaxOutputTokens, ProviderFormat.OpenAi, _options, stats, timeProvider, cancellationToken)
+        if (await SimTurn.StartAsync(context, lastUser, request.Stream, request.MaxOutputTokens, ProviderErrors.FormatOf(context.Request), _options, stats, timeProvider, cancellationToken)
             is not var (controls, answer))
         {
             return;

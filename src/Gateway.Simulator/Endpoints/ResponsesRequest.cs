@@ -21,14 +21,9 @@ internal sealed record ResponsesRequest(
     /// <summary>The API's smallest <c>max_output_tokens</c>.</summary>
     public const int MinOutputTokens = 16;
 
-    public static ResponsesRequest Read(JsonElement body, ModelCatalog catalog)
+    public static ResponsesRequest Read(HttpContext context, JsonElement body, ModelCatalog catalog)
     {
-        var model = RequestJson.RequiredString(body, "model", "Missing required parameter: 'model'.");
-        if (!catalog.Contains(model))
-        {
-            throw new InvalidSimRequestException(
-                $"The model `{model}` does not exist or you do not have access to it.", param: null, StatusCodes.Status404NotFound, "model_not_found");
-        }
+        var model = RequestedModel.Resolve(context, body, catalog, "Missing required parameter: 'model'.");
 
         // The simulator stores nothing, so there is never a response to continue from.
         if (RequestJson.OptionalString(body, "previous_response_id") is { } previous)

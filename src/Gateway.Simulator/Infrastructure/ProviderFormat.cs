@@ -5,4 +5,7 @@ internal enum ProviderFormat
 {
     OpenAi,
     Anthropic,
+
+    /// <summary>Azure OpenAI (/openai/…): Azure's envelope for front-door errors, OpenAI's for the rest.</summary>
+    Azure,
 }

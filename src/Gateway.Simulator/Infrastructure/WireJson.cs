@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Gateway.Simulator.Anthropic;
+using Gateway.Simulator.Azure;
 using Gateway.Simulator.OpenAi;
 using Gateway.Simulator.OpenAi.Responses;
 
@@ -20,6 +21,8 @@ internal static class WireJson
     public static ResponsesJsonContext Responses { get; } = new(Relaxed(ResponsesJsonContext.Default.Options));
 
     public static AnthropicJsonContext Anthropic { get; } = new(Relaxed(AnthropicJsonContext.Default.Options));
+
+    public static AzureJsonContext Azure { get; } = new(Relaxed(AzureJsonContext.Default.Options));
 
     private static JsonSerializerOptions Relaxed(JsonSerializerOptions generated) => new(generated)
     {
