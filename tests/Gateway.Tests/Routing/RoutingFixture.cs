@@ -67,9 +67,10 @@ public sealed class RoutingFixture : GatewayFixture
         ["Gateway:Routes:gpt-5-mini:Deployments:0:Upstream"] = "azure",
         ["Gateway:Routes:gpt-5-mini:Deployments:0:Deployment"] = "five-mini",
 
-        // A breaker that opens after two failures, in front of a working fallback.
+        // A breaker that opens after two failures, in front of a fallback that knows the model by another name.
         ["Gateway:Routes:gpt-4.1-nano:Deployments:0:Upstream"] = "flaky",
         ["Gateway:Routes:gpt-4.1-nano:Deployments:1:Upstream"] = "sim",
+        ["Gateway:Routes:gpt-4.1-nano:Deployments:1:Model"] = "gpt-4o-mini",
         ["Gateway:Routes:gpt-4.1-nano:Deployments:1:Priority"] = "1",
 
         // An alias, over an overloaded Anthropic account and a working one.
