@@ -33,7 +33,9 @@ public sealed class GatewayProcess : IAsyncDisposable
     public string InstanceId { get; }
     public bool HasExited => _process.HasExited;
 
-    public static async Task<GatewayProcess> StartAsync(GatewaySettings settings, IReadOnlyDictionary<string, string>? extra = null)
+    /// <param name="environment">Environment variables the process gets on top of this one's (a managed-identity endpoint, say).</param>
+    public static async Task<GatewayProcess> StartAsync(GatewaySettings settings, IReadOnlyDictionary<string, string>? extra = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = FreePorts.Next();
         var args = settings.ToArgs();
@@ -48,6 +50,11 @@ public sealed class GatewayProcess : IAsyncDisposable
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
