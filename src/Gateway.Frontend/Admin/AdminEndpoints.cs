@@ -27,6 +27,7 @@ public static class AdminEndpoints
         admin.MapAuditApi();
         admin.MapUsageApi();
         admin.MapPriceApi();
+        admin.MapUpstreamApi();
         return app;
     }
 

@@ -1,5 +1,6 @@
 using Gateway.Core.Keys;
 using Gateway.Frontend.Pricing;
+using Gateway.Frontend.Upstreams;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -28,10 +29,12 @@ public static class ProxyEndpoints
         group.MapPost(path, (HttpContext context, ProxyHandler handler) => handler.HandleAsync(context, route));
 
     /// <summary>
-    /// The models this gateway can price that the key may use: in Anthropic's list format when the
-    /// caller speaks Anthropic's headers (<c>x-api-key</c> or <c>anthropic-version</c>), else OpenAI's.
+    /// The models this gateway can price that the key may use, and the aliases of those: in
+    /// Anthropic's list format when the caller speaks Anthropic's headers (<c>x-api-key</c> or
+    /// <c>anthropic-version</c>), else OpenAI's.
     /// </summary>
-    private static async Task ListModels(HttpContext context, PriceCatalog prices, IGrainFactory grains, AuthFailureGuard guard, IOptions<FrontendOptions> options, TimeProvider time)
+    private static async Task ListModels(HttpContext context, PriceCatalog prices, UpstreamRouter router, IGrainFactory grains, AuthFailureGuard guard,
+        IOptions<FrontendOptions> options, TimeProvider time)
     {
         var dialect = ErrorBodies.DialectOf(context.Request);
         if (await AllowedModelsAsync(context, dialect, grains, guard, options.Value, time) is not { } allowed)
@@ -39,7 +42,10 @@ public static class ProxyEndpoints
             return;
         }
 
-        var ids = prices.Current.Models.Where(id => ModelPattern.IsAllowed(allowed, id)).Order(StringComparer.Ordinal).ToList();
+        var table = prices.Current;
+        var ids = table.Models.Concat(router.Aliases.Keys)
+            .Where(id => table.TryGet(router.Resolve(id), out _) && ModelPattern.IsAllowed(allowed, router.Resolve(id)))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         object body = dialect == ApiDialect.Anthropic
             ? new { data = ids.Select(AnthropicModel), has_more = false, first_id = ids.FirstOrDefault(), last_id = ids.LastOrDefault() }
             : new { @object = "list", data = ids.Select(OpenAIModel) };
@@ -47,7 +53,8 @@ public static class ProxyEndpoints
     }
 
     /// <summary>One model, in the caller's format; 404 in that format when it is not priced here or the key may not use it.</summary>
-    private static async Task GetModel(HttpContext context, string id, PriceCatalog prices, IGrainFactory grains, AuthFailureGuard guard, IOptions<FrontendOptions> options, TimeProvider time)
+    private static async Task GetModel(HttpContext context, string id, PriceCatalog prices, UpstreamRouter router, IGrainFactory grains, AuthFailureGuard guard,
+        IOptions<FrontendOptions> options, TimeProvider time)
     {
         var dialect = ErrorBodies.DialectOf(context.Request);
         if (await AllowedModelsAsync(context, dialect, grains, guard, options.Value, time) is not { } allowed)
@@ -55,7 +62,8 @@ public static class ProxyEndpoints
             return;
         }
 
-        if (!prices.Current.TryGet(id, out _) || !ModelPattern.IsAllowed(allowed, id))
+        var model = router.Resolve(id);
+        if (!prices.Current.TryGet(model, out _) || !ModelPattern.IsAllowed(allowed, model))
         {
             await ProviderErrors.WriteAsync(context, dialect, 404, $"The model '{id}' does not exist or you do not have access to it.", "model_not_found");
             return;

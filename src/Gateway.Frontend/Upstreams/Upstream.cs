@@ -84,6 +84,9 @@ public sealed class Upstream : IDisposable
 
     public UpstreamAuth Auth => _options.Auth;
 
+    /// <summary>Whether a key is configured (the key itself is never exposed by this type).</summary>
+    public bool HasApiKey => !string.IsNullOrEmpty(_options.ApiKey);
+
     /// <summary>Azure OpenAI's <c>api-version</c>, or <c>v1</c>; null for other kinds.</summary>
     public string? ApiVersion => Kind == UpstreamKind.AzureOpenAI ? _options.ApiVersion : null;
 

@@ -219,4 +219,34 @@ public sealed class UpstreamRoutingTests(RoutingFixture fixture) : IClassFixture
         var snapshot = await fixture.Admin.GetKeyAsync(key.KeyId);
         Assert.Equal((0L, 0L), (snapshot.GetProperty("spentMicros").GetInt64(), snapshot.GetProperty("reservedMicros").GetInt64()));
     }
+
+    [Fact]
+    public async Task Operators_see_upstreams_routes_and_aliases_but_never_a_key_and_callers_see_aliases_as_models()
+    {
+        using var response = await fixture.Admin.GetAsync("/admin/v1/upstreams");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain(SimulatorServer.ProviderKey, text, StringComparison.Ordinal);
+
+        var body = JsonDocument.Parse(text).RootElement;
+        var upstreams = body.GetProperty("upstreams").EnumerateArray().ToDictionary(u => u.GetProperty("name").GetString()!);
+        Assert.Equal(("AzureOpenAI", "api-key", "2025-04-01-preview", "Closed"), (upstreams["azure"].GetProperty("kind").GetString(),
+            upstreams["azure"].GetProperty("auth").GetString(), upstreams["azure"].GetProperty("apiVersion").GetString(), upstreams["azure"].GetProperty("circuit").GetString()));
+        Assert.Equal(("OpenAICompatible", "none"), (upstreams["busy"].GetProperty("kind").GetString(), upstreams["busy"].GetProperty("auth").GetString()));
+        Assert.Contains("OpenAI", upstreams.Keys);
+        Assert.Contains("Anthropic", upstreams.Keys);
+
+        var haiku = body.GetProperty("routes").EnumerateArray().Single(r => r.GetProperty("model").GetString() == "claude-haiku-4-5");
+        Assert.Equal(["claude-haiku-latest"], haiku.GetProperty("aliases").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(["anthropic-busy", "anthropic-2"], haiku.GetProperty("deployments").EnumerateArray().Select(d => d.GetProperty("upstream").GetString()));
+
+        // Callers find the alias in the model list, and can ask for it alone.
+        var key = await fixture.Admin.CreateKeyAsync("rita", 1m, ["claude-haiku-4-5"]);
+        using var http = Http();
+        using var list = await http.SendAsync(ProviderRequest.Create(HttpMethod.Get, "/v1/models", key.Key, anthropic: true));
+        var ids = JsonDocument.Parse(await list.Content.ReadAsStringAsync()).RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString());
+        Assert.Equal(["claude-haiku-4-5", "claude-haiku-latest"], ids);
+        using var one = await http.SendAsync(ProviderRequest.Create(HttpMethod.Get, "/v1/models/claude-haiku-latest", key.Key, anthropic: true));
+        Assert.Equal(HttpStatusCode.OK, one.StatusCode);
+    }
 }
