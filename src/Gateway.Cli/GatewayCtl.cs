@@ -13,7 +13,7 @@ public static class GatewayCtl
         "overridable with --url and --admin-key.\n" +
         "Exit codes: 0 success, 1 gateway returned an error, 2 usage or configuration error, 3 gateway unreachable.";
 
-    // Adding a resource (users, teams, admin-keys, usage, audit, prices) is one file in Commands/ plus one entry here.
+    // Adding a resource (users, teams, admin-keys, usage, audit, prices, upstreams) is one file in Commands/ plus one entry here.
     private static readonly Func<CliContext, Command>[] Resources =
     [
         KeysCommands.Build,
@@ -24,6 +24,7 @@ public static class GatewayCtl
         AuditCommands.Build,
         UsageCommands.Build,
         PricesCommands.Build,
+        UpstreamsCommands.Build,
     ];
 
     /// <summary>Parses <paramref name="args"/>, runs the command and returns the process exit code.</summary>

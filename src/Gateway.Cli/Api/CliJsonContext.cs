@@ -21,6 +21,7 @@ namespace Gateway.Cli.Api;
 [JsonSerializable(typeof(TeamDetails))]
 [JsonSerializable(typeof(PriceDetails))]
 [JsonSerializable(typeof(PriceList))]
+[JsonSerializable(typeof(UpstreamList))]
 [JsonSerializable(typeof(RotateKeyRequest))]
 [JsonSerializable(typeof(SetCaptureRequest))]
 

@@ -249,4 +249,21 @@ public sealed class UpstreamRoutingTests(RoutingFixture fixture) : IClassFixture
         using var one = await http.SendAsync(ProviderRequest.Create(HttpMethod.Get, "/v1/models/claude-haiku-latest", key.Key, anthropic: true));
         Assert.Equal(HttpStatusCode.OK, one.StatusCode);
     }
+
+    [Fact]
+    public async Task Gatewayctl_lists_upstreams_and_routes_without_a_key()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var environment = new Dictionary<string, string?> { ["GATEWAY_URL"] = fixture.Gateway.BaseUrl, ["GATEWAY_ADMIN_KEY"] = GatewayServer.AdminKey };
+
+        var exit = await Gateway.Cli.GatewayCtl.RunAsync(["upstreams", "list"], stdout, stderr, environment);
+
+        Assert.True(exit == 0, stderr.ToString());
+        var text = stdout.ToString();
+        Assert.DoesNotContain(SimulatorServer.ProviderKey, text, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^azure\s+AzureOpenAI\s+http://127\.0\.0\.1:\d+\s+api-key\s+2025-04-01-preview\s+-\s+Closed", text);
+        Assert.Matches(@"(?m)^claude-haiku-4-5\s+claude-haiku-latest\s+anthropic-busy \(p0, w1\), anthropic-2 \(p1, w1\)", text);
+        Assert.Matches(@"(?m)^gpt-4\.1-mini\s+-\s+down \(p0, w1\), azure/mini-prod \(p1, w1\)", text);
+    }
 }
