@@ -29,6 +29,14 @@ public sealed class RoutingFixture : GatewayFixture
         ["Gateway:Upstreams:flaky:BaseUrl"] = Simulator.BaseUrl + "/_fault/500",
         ["Gateway:Upstreams:flaky:CircuitBreaker:MinimumThroughput"] = "2",
         ["Gateway:Upstreams:flaky:CircuitBreaker:BreakDuration"] = "00:10:00",
+        ["Gateway:Upstreams:slow:Kind"] = "OpenAICompatible",
+        ["Gateway:Upstreams:slow:BaseUrl"] = Simulator.BaseUrl + "/_fault/slow10000",
+        ["Gateway:Upstreams:slow:ApiKey"] = SimulatorServer.ProviderKey,
+        ["Gateway:Upstreams:slow:Timeout"] = "00:00:00.300",
+        ["Gateway:Upstreams:timed:Kind"] = "OpenAICompatible",
+        ["Gateway:Upstreams:timed:BaseUrl"] = Simulator.BaseUrl,
+        ["Gateway:Upstreams:timed:ApiKey"] = SimulatorServer.ProviderKey,
+        ["Gateway:Upstreams:timed:Timeout"] = "00:00:00.300",
         ["Gateway:Upstreams:azure:Kind"] = "AzureOpenAI",
         ["Gateway:Upstreams:azure:BaseUrl"] = Simulator.BaseUrl,
         ["Gateway:Upstreams:azure:ApiKey"] = SimulatorServer.ProviderKey,
@@ -72,6 +80,11 @@ public sealed class RoutingFixture : GatewayFixture
         ["Gateway:Routes:gpt-4.1-nano:Deployments:1:Upstream"] = "sim",
         ["Gateway:Routes:gpt-4.1-nano:Deployments:1:Model"] = "gpt-4o-mini",
         ["Gateway:Routes:gpt-4.1-nano:Deployments:1:Priority"] = "1",
+
+        // o4-mini: an upstream slower to answer than its timeout, then one with the same timeout that answers at once.
+        ["Gateway:Routes:o4-mini:Deployments:0:Upstream"] = "slow",
+        ["Gateway:Routes:o4-mini:Deployments:1:Upstream"] = "timed",
+        ["Gateway:Routes:o4-mini:Deployments:1:Priority"] = "1",
 
         // An alias, over an overloaded Anthropic account and a working one.
         ["Gateway:Routes:claude-haiku-4-5:Aliases:0"] = "claude-haiku-latest",

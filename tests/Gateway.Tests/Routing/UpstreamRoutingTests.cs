@@ -167,6 +167,29 @@ public sealed class UpstreamRoutingTests(RoutingFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task An_upstream_slower_to_answer_than_its_timeout_is_failed_over_and_a_stream_once_started_is_not_cut_by_it()
+    {
+        var key = await fixture.Admin.CreateKeyAsync("rita", 1m);
+        var marker = Guid.NewGuid().ToString("N");
+        using var http = Http();
+
+        // Chunks 100 ms apart: the whole stream takes longer than the 300 ms timeout, which bounds only the wait for its headers.
+        using var response = await http.SendAsync(ProviderRequest.Create(HttpMethod.Post, "/v1/chat/completions", key.Key, anthropic: false,
+            JsonSerializer.Serialize(new { model = "o4-mini", max_completion_tokens = 400, stream = true,
+                messages = new[] { new { role = "user", content = $"{marker} [sim:chunkdelay=100] [sim:tokens=8]" } } })));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("data: [DONE]", text, StringComparison.Ordinal);
+        var received = (await fixture.Simulator.RequestsAsync(marker)).Select(r => r.Path).Reverse().ToList();
+        Assert.Equal(["/_fault/slow10000/v1/chat/completions", "/v1/chat/completions"], received);
+
+        var row = await OnlyRowAsync(key.KeyId);
+        Assert.Equal(("completed", "timed", 2), (row.Outcome, row.Upstream, row.Attempts));
+        Assert.True(row.LatencyMs >= 300, $"the stream outlived the timeout ({row.LatencyMs} ms)");
+    }
+
+    [Fact]
     public async Task After_repeated_failures_a_deployment_is_out_of_rotation_and_the_next_one_serves_first()
     {
         var key = await fixture.Admin.CreateKeyAsync("rita", 1m);
