@@ -35,4 +35,7 @@ internal sealed record AuditEntry(
     string? Region,
     string? ClientAddress,
     DateTimeOffset? StartedAt,
-    DateTimeOffset? RecordedAt);
+    DateTimeOffset? RecordedAt,
+    long CacheWrite5mTokens = 0,
+    long CacheWrite1hTokens = 0,
+    long ReasoningTokens = 0);

@@ -80,7 +80,7 @@ internal static class AuditCommands
             return;
         }
 
-        var table = new Table("TIME (UTC)", "USER", "KEY", "MODEL", "TOKENS", "COST", "OUTCOME", "LATENCY");
+        var table = new Table("TIME (UTC)", "USER", "KEY", "MODEL", "TOKENS", "CACHE R/W5M/W1H", "REASONING", "COST", "OUTCOME", "LATENCY");
         foreach (var item in items)
         {
             table.AddRow(
@@ -89,6 +89,8 @@ internal static class AuditCommands
                 item.KeyId,
                 item.Model,
                 $"{DisplayFormat.Count(item.InputTokens)}/{DisplayFormat.Count(item.OutputTokens)}",
+                Cache(item),
+                item.ReasoningTokens == 0 ? DisplayFormat.None : DisplayFormat.Count(item.ReasoningTokens),
                 DisplayFormat.Usd(item.CostUsd),
                 Outcome(item),
                 $"{DisplayFormat.Count(item.LatencyMs)} ms");
@@ -108,6 +110,12 @@ internal static class AuditCommands
 
     private static string Time(DateTimeOffset? value) =>
         value is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : DisplayFormat.None;
+
+    /// <summary>The parts of the input read from and written to the provider's cache (5 minutes, 1 hour); none shown as such.</summary>
+    private static string Cache(AuditEntry item) =>
+        item.CachedInputTokens + item.CacheWrite5mTokens + item.CacheWrite1hTokens == 0
+            ? DisplayFormat.None
+            : $"{DisplayFormat.Count(item.CachedInputTokens)}/{DisplayFormat.Count(item.CacheWrite5mTokens)}/{DisplayFormat.Count(item.CacheWrite1hTokens)}";
 
     private static string Outcome(AuditEntry item)
     {

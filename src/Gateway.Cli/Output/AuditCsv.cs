@@ -16,9 +16,10 @@ internal static class AuditCsv
     public static readonly IReadOnlyList<string> Columns =
     [
         "recordedAt", "requestId", "keyId", "sequence", "userId", "teamId", "model", "provider", "endpoint", "streaming",
-        "outcome", "denial", "httpStatus", "inputTokens", "outputTokens", "cachedInputTokens", "usageReported",
+        "outcome", "denial", "httpStatus", "inputTokens", "outputTokens", "cachedInputTokens", "cacheWrite5mTokens", "cacheWrite1hTokens", "reasoningTokens", "usageReported",
         "reservedMicros", "costMicros", CostUsd, "overReservationMicros",
         "priceInputMicrosPerMTok", "priceOutputMicrosPerMTok", "priceCachedMicrosPerMTok",
+        "priceCacheWrite5mMicrosPerMTok", "priceCacheWrite1hMicrosPerMTok",
         "count", "latencyMs", "startedAt", "frontendInstance", "region", "clientAddress", "error",
     ];
 

@@ -6,6 +6,9 @@ namespace Gateway.Frontend.Admin;
 /// <summary>
 /// One audited request as the audit query shows it; money as micro-dollars and a USD string.
 /// <see cref="TeamId"/> is the team whose budget held the request (null for refusals and rows from before team budgets).
+/// <see cref="InputTokens"/> is every prompt token; <see cref="CachedInputTokens"/> (cache reads),
+/// <see cref="CacheWrite5mTokens"/> and <see cref="CacheWrite1hTokens"/> are parts of it, each charged at its own price.
+/// <see cref="OutputTokens"/> includes <see cref="ReasoningTokens"/>.
 /// </summary>
 public sealed record AuditItem(
     string KeyId,
@@ -38,11 +41,17 @@ public sealed record AuditItem(
     long Count,
     long OverReservationMicros,
     string? TeamId,
-    long PriceCachedMicrosPerMTok)
+    long PriceCachedMicrosPerMTok,
+    long CacheWrite5mTokens,
+    long CacheWrite1hTokens,
+    long ReasoningTokens,
+    long PriceCacheWrite5mMicrosPerMTok,
+    long PriceCacheWrite1hMicrosPerMTok)
 {
     public static AuditItem From(AuditRecord r) => new(r.KeyId, r.Sequence, r.RequestId, r.UserId, r.Model, r.Provider, r.Endpoint, r.Streaming,
         r.InputTokens, r.OutputTokens, r.CachedInputTokens, r.UsageReported, r.ReservedMicros, r.CostMicros, Money.ToUsd(r.CostMicros),
         r.PriceInputMicrosPerMTok, r.PriceOutputMicrosPerMTok, r.HttpStatus, r.Outcome, r.Denial, r.Error, r.LatencyMs,
         r.FrontendInstance, r.Region, r.ClientAddress, r.StartedAt, r.RecordedAt, r.Count, r.OverReservationMicros,
-        r.TeamId, r.PriceCachedMicrosPerMTok);
+        r.TeamId, r.PriceCachedMicrosPerMTok, r.CacheWrite5mTokens, r.CacheWrite1hTokens, r.ReasoningTokens,
+        r.PriceCacheWrite5mMicrosPerMTok, r.PriceCacheWrite1hMicrosPerMTok);
 }
