@@ -225,7 +225,8 @@ public sealed class CachePricingTests(GatewayFixture fixture) : IClassFixture<Ga
 
         // The row's hash covers the new columns: the chain still verifies.
         var verify = await fixture.Admin.GetJsonAsync($"/admin/v1/audit/verify?keyId={key.KeyId}");
-        Assert.True(verify.GetProperty("valid").GetBoolean(), verify.ToString());
+        Assert.True(verify.GetProperty("ok").GetBoolean(), verify.ToString());
+        Assert.Equal(1, verify.GetProperty("chains").GetInt32());
     }
 
     [Fact]
