@@ -207,7 +207,7 @@ public sealed class CachePricingTests(GatewayFixture fixture) : IClassFixture<Ga
     }
 
     [Fact]
-    public async Task Audit_api_shows_each_kind_of_token_and_the_rates_it_was_charged_at()
+    public async Task Audit_api_and_gatewayctl_show_each_kind_of_token_and_the_rates_it_was_charged_at()
     {
         var key = await fixture.Admin.CreateKeyAsync("cache-gus", 5m);
         await Claude(key.Key).Messages.Create(Sonnet(CachedPrompt));
@@ -222,6 +222,23 @@ public sealed class CachePricingTests(GatewayFixture fixture) : IClassFixture<Ga
             (item.GetProperty("priceInputMicrosPerMTok").GetInt64(), item.GetProperty("priceOutputMicrosPerMTok").GetInt64(), item.GetProperty("priceCachedMicrosPerMTok").GetInt64(),
                 item.GetProperty("priceCacheWrite5mMicrosPerMTok").GetInt64(), item.GetProperty("priceCacheWrite1hMicrosPerMTok").GetInt64()));
         Assert.Equal(SonnetCost, item.GetProperty("costMicros").GetInt64());
+
+        // gatewayctl audit shows the cache traffic (read/5-minute/1-hour); the CSV export has a column for each kind.
+        var before = DateTimeOffset.UtcNow.AddHours(-1).ToString("O");
+        var after = DateTimeOffset.UtcNow.AddHours(1).ToString("O");
+        var table = await CliAsync("audit", "--key", key.KeyId);
+        Assert.True(table.Exit == 0, table.Err);
+        Assert.Contains("CACHE R/W5M/W1H", table.Out, StringComparison.Ordinal);
+        Assert.Contains("20/8/4", table.Out, StringComparison.Ordinal);
+        var csv = await CliAsync("audit", "export", "--key", key.KeyId, "--from", before, "--to", after, "--format", "csv");
+        Assert.True(csv.Exit == 0, csv.Err);
+        var lines = csv.Out.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        var columns = lines[0].Split(',');
+        var values = lines[1].Split(',');
+        string Csv(string column) => values[Array.IndexOf(columns, column)];
+        Assert.Equal(("20", "8", "4", "0", "3750000", "6000000", "576"),
+            (Csv("cachedInputTokens"), Csv("cacheWrite5mTokens"), Csv("cacheWrite1hTokens"), Csv("reasoningTokens"),
+                Csv("priceCacheWrite5mMicrosPerMTok"), Csv("priceCacheWrite1hMicrosPerMTok"), Csv("costMicros")));
 
         // The row's hash covers the new columns: the chain still verifies.
         var verify = await fixture.Admin.GetJsonAsync($"/admin/v1/audit/verify?keyId={key.KeyId}");
@@ -279,6 +296,15 @@ public sealed class CachePricingTests(GatewayFixture fixture) : IClassFixture<Ga
             (row.InputTokens, row.OutputTokens, row.CachedInputTokens, row.ReasoningTokens, row.CacheWrite5mTokens, row.CacheWrite1hTokens));
         Assert.Equal(ChatCost, row.CostMicros);
         Assert.Equal(ChatReserved, row.ReservedMicros);
+    }
+
+    private async Task<(int Exit, string Out, string Err)> CliAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var environment = new Dictionary<string, string?> { ["GATEWAY_URL"] = fixture.Gateway.BaseUrl, ["GATEWAY_ADMIN_KEY"] = GatewayServer.AdminKey };
+        var exit = await Gateway.Cli.GatewayCtl.RunAsync(args, stdout, stderr, environment);
+        return (exit, stdout.ToString(), stderr.ToString());
     }
 
     private async Task<AuditRecord> SingleRowAsync(string keyId)
