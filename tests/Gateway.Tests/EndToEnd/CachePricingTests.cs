@@ -240,6 +240,13 @@ public sealed class CachePricingTests(GatewayFixture fixture) : IClassFixture<Ga
             (Csv("cachedInputTokens"), Csv("cacheWrite5mTokens"), Csv("cacheWrite1hTokens"), Csv("reasoningTokens"),
                 Csv("priceCacheWrite5mMicrosPerMTok"), Csv("priceCacheWrite1hMicrosPerMTok"), Csv("costMicros")));
 
+        // The usage report adds up each kind too (from the rollup, or from the journal while the row is not yet copied).
+        var usage = (await fixture.Admin.GetJsonAsync($"/admin/v1/usage?groupBy=key&from={Uri.EscapeDataString(before)}&to={Uri.EscapeDataString(after)}"))
+            .GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("group").GetString() == key.KeyId);
+        Assert.Equal((SonnetPrompt, 20L, 8L, 4L, SonnetCost),
+            (usage.GetProperty("inputTokens").GetInt64(), usage.GetProperty("cachedInputTokens").GetInt64(), usage.GetProperty("cacheWrite5mTokens").GetInt64(),
+                usage.GetProperty("cacheWrite1hTokens").GetInt64(), usage.GetProperty("costMicros").GetInt64()));
+
         // The row's hash covers the new columns: the chain still verifies.
         var verify = await fixture.Admin.GetJsonAsync($"/admin/v1/audit/verify?keyId={key.KeyId}");
         Assert.True(verify.GetProperty("ok").GetBoolean(), verify.ToString());
