@@ -159,12 +159,16 @@ public sealed record AuditRecord
         ["HashScheme"] = HashScheme,
         ["Count"] = Count == 1 ? null : Count,
         ["OverReservationMicros"] = OverReservationMicros == 0 ? null : OverReservationMicros,
-        ["CacheWrite5mTokens"] = CacheWrite5mTokens,
-        ["CacheWrite1hTokens"] = CacheWrite1hTokens,
-        ["ReasoningTokens"] = ReasoningTokens,
-        ["PriceCacheWrite5mMicrosPerMTok"] = PriceCacheWrite5mMicrosPerMTok,
-        ["PriceCacheWrite1hMicrosPerMTok"] = PriceCacheWrite1hMicrosPerMTok,
+
+        // Written when not 0, like the columns above that came later: a denial row or an OpenAI row stays as small as it was.
+        ["CacheWrite5mTokens"] = NullIfZero(CacheWrite5mTokens),
+        ["CacheWrite1hTokens"] = NullIfZero(CacheWrite1hTokens),
+        ["ReasoningTokens"] = NullIfZero(ReasoningTokens),
+        ["PriceCacheWrite5mMicrosPerMTok"] = NullIfZero(PriceCacheWrite5mMicrosPerMTok),
+        ["PriceCacheWrite1hMicrosPerMTok"] = NullIfZero(PriceCacheWrite1hMicrosPerMTok),
     };
+
+    private static long? NullIfZero(long value) => value == 0 ? null : value;
 
     /// <summary>
     /// The row as the journal holds it until it is copied into the key's ledger partition: the key's
