@@ -203,4 +203,23 @@ public sealed class ChatCompletionsTests(SimulatorFixture fixture) : IClassFixtu
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(stopwatch.ElapsedMilliseconds >= 280, $"answered after {stopwatch.ElapsedMilliseconds} ms");
     }
+
+    [Fact]
+    public async Task Cached_and_reasoning_tokens_are_reported_inside_prompt_and_completion_tokens()
+    {
+        var body = new JsonObject { ["model"] = "gpt-4o", ["max_completion_tokens"] = 40, ["messages"] = TestTokens.Messages(("user", "Think first.")) };
+        var prompt = TestTokens.ChatPrompt(("user", "Think first.", null));
+
+        using var response = await _client.PostJsonAsync("/v1/chat/completions", body, ("x-sim-cached-tokens", "5"), ("x-sim-reasoning-tokens", "12"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var json = await response.JsonAsync();
+        var usage = json["usage"]!;
+        var content = json["choices"]![0]!["message"]!["content"]!.GetValue<string>();
+
+        // 12 of reasoning, then the answer in the 28 tokens left of the 40: cut there.
+        Assert.Equal((prompt, 5), (usage["prompt_tokens"]!.GetValue<int>(), usage["prompt_tokens_details"]!["cached_tokens"]!.GetValue<int>()));
+        Assert.Equal((40, 12, 28), (usage["completion_tokens"]!.GetValue<int>(), usage["completion_tokens_details"]!["reasoning_tokens"]!.GetValue<int>(), TestTokens.Count(content)));
+        Assert.Equal("length", json["choices"]![0]!["finish_reason"]!.GetValue<string>());
+    }
 }

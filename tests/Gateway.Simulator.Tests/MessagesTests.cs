@@ -206,4 +206,47 @@ public sealed class MessagesTests(SimulatorFixture fixture) : IClassFixture<Simu
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(ExpectedInput("How many tokens is this?"), (await response.JsonAsync())["input_tokens"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task Cache_reads_and_writes_are_taken_out_of_input_tokens_and_reported_by_ttl()
+    {
+        (string, string)[] cache = [("x-sim-cached-tokens", "6"), ("x-sim-cache-write-5m", "4"), ("x-sim-cache-write-1h", "2")];
+        var prompt = ExpectedInput("Hello, Claude");
+
+        using var response = await _client.PostJsonAsync("/v1/messages", Body("Hello, Claude"), cache);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var usage = (await response.JsonAsync())["usage"]!;
+        Assert.Equal(prompt - 12, usage["input_tokens"]!.GetValue<int>());
+        Assert.Equal(6, usage["cache_read_input_tokens"]!.GetValue<int>());
+        Assert.Equal(6, usage["cache_creation_input_tokens"]!.GetValue<int>());
+        Assert.Equal(4, usage["cache_creation"]!["ephemeral_5m_input_tokens"]!.GetValue<int>());
+        Assert.Equal(2, usage["cache_creation"]!["ephemeral_1h_input_tokens"]!.GetValue<int>());
+
+        // Streamed: the same counts at message_start (with the breakdown) and again, cumulative, in message_delta.
+        using var streamed = await _client.PostJsonAsync("/v1/messages", Body("Hello, Claude", stream: true), cache);
+        var json = (await SseResult.ReadAsync(streamed)).Json;
+        var start = json[0]["message"]!["usage"]!;
+        Assert.Equal((prompt - 12, 6, 6, 4, 2),
+            (start["input_tokens"]!.GetValue<int>(), start["cache_read_input_tokens"]!.GetValue<int>(), start["cache_creation_input_tokens"]!.GetValue<int>(),
+                start["cache_creation"]!["ephemeral_5m_input_tokens"]!.GetValue<int>(), start["cache_creation"]!["ephemeral_1h_input_tokens"]!.GetValue<int>()));
+        var end = json[^2]["usage"]!;
+        Assert.Equal((prompt - 12, 6, 6, 32),
+            (end["input_tokens"]!.GetValue<int>(), end["cache_read_input_tokens"]!.GetValue<int>(), end["cache_creation_input_tokens"]!.GetValue<int>(), end["output_tokens"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task Cache_directives_ask_for_no_more_than_the_prompt()
+    {
+        // Reads first, then 5-minute writes, then 1-hour writes, each at most what is left.
+        const string Prompt = "Cache it all [sim:cached=2] [sim:cache-write-1h=100000]";
+        var prompt = ExpectedInput(Prompt);
+
+        using var response = await _client.PostJsonAsync("/v1/messages", Body(Prompt));
+
+        var usage = (await response.JsonAsync())["usage"]!;
+        Assert.Equal((0, 2, prompt - 2, 0, prompt - 2),
+            (usage["input_tokens"]!.GetValue<int>(), usage["cache_read_input_tokens"]!.GetValue<int>(), usage["cache_creation_input_tokens"]!.GetValue<int>(),
+                usage["cache_creation"]!["ephemeral_5m_input_tokens"]!.GetValue<int>(), usage["cache_creation"]!["ephemeral_1h_input_tokens"]!.GetValue<int>()));
+    }
 }

@@ -36,5 +36,8 @@ internal sealed record AuditEntry(
     string? ClientAddress,
     DateTimeOffset? StartedAt,
     DateTimeOffset? RecordedAt,
+    long CacheWrite5mTokens = 0,
+    long CacheWrite1hTokens = 0,
+    long ReasoningTokens = 0,
     string? Upstream = null,
     int Attempts = 0);

@@ -11,4 +11,6 @@ internal sealed record PriceDetails(
     string? Provider,
     DateTimeOffset? UpdatedAt,
     string? UpdatedBy,
-    string? Version);
+    string? Version,
+    string? CacheWrite5m = null,
+    string? CacheWrite1h = null);

@@ -80,7 +80,7 @@ internal static class AuditCommands
             return;
         }
 
-        var table = new Table("TIME (UTC)", "USER", "KEY", "MODEL", "UPSTREAM", "TOKENS", "COST", "OUTCOME", "LATENCY");
+        var table = new Table("TIME (UTC)", "USER", "KEY", "MODEL", "UPSTREAM", "TOKENS", "CACHE R/W5M/W1H", "REASONING", "COST", "OUTCOME", "LATENCY");
         foreach (var item in items)
         {
             table.AddRow(
@@ -90,6 +90,8 @@ internal static class AuditCommands
                 item.Model,
                 Upstream(item),
                 $"{DisplayFormat.Count(item.InputTokens)}/{DisplayFormat.Count(item.OutputTokens)}",
+                Cache(item),
+                item.ReasoningTokens == 0 ? DisplayFormat.None : DisplayFormat.Count(item.ReasoningTokens),
                 DisplayFormat.Usd(item.CostUsd),
                 Outcome(item),
                 $"{DisplayFormat.Count(item.LatencyMs)} ms");
@@ -113,6 +115,12 @@ internal static class AuditCommands
     /// <summary>The upstream that answered, with the number of deployments tried when it failed over.</summary>
     private static string Upstream(AuditEntry item) =>
         item.Upstream is not { Length: > 0 } upstream ? "-" : item.Attempts > 1 ? $"{upstream} ({item.Attempts} tries)" : upstream;
+
+    /// <summary>The parts of the input read from and written to the provider's cache (5 minutes, 1 hour); none shown as such.</summary>
+    private static string Cache(AuditEntry item) =>
+        item.CachedInputTokens + item.CacheWrite5mTokens + item.CacheWrite1hTokens == 0
+            ? DisplayFormat.None
+            : $"{DisplayFormat.Count(item.CachedInputTokens)}/{DisplayFormat.Count(item.CacheWrite5mTokens)}/{DisplayFormat.Count(item.CacheWrite1hTokens)}";
 
     private static string Outcome(AuditEntry item)
     {

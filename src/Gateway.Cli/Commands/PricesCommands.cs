@@ -37,11 +37,11 @@ internal static class PricesCommands
                     return;
                 }
 
-                var table = new Table("MODEL", "INPUT/1M", "OUTPUT/1M", "CACHED/1M", "MAX OUTPUT", "CONTEXT", "UPDATED", "BY");
+                var table = new Table("MODEL", "INPUT/1M", "OUTPUT/1M", "CACHED/1M", "WRITE 5M/1M", "WRITE 1H/1M", "MAX OUTPUT", "CONTEXT", "UPDATED", "BY");
                 foreach (var p in list.Data)
                 {
                     table.AddRow(p.Model, DisplayFormat.Usd(p.Input), DisplayFormat.Usd(p.Output), DisplayFormat.Usd(p.CachedInput),
-                        Tokens(p.MaxOutputTokens), Tokens(p.ContextWindow), DisplayFormat.Timestamp(p.UpdatedAt), p.UpdatedBy);
+                        DisplayFormat.Usd(p.CacheWrite5m), DisplayFormat.Usd(p.CacheWrite1h), Tokens(p.MaxOutputTokens), Tokens(p.ContextWindow), DisplayFormat.Timestamp(p.UpdatedAt), p.UpdatedBy);
                 }
 
                 table.WriteTo(output);
@@ -69,6 +69,8 @@ internal static class PricesCommands
         var input = UsdOption.Create("--input", "USD per million input tokens, e.g. 2.50.", "usd", required: true);
         var output = UsdOption.Create("--output", "USD per million output tokens, e.g. 10.", "usd", required: true);
         var cached = UsdOption.Create("--cached-input", "USD per million input tokens served from the provider's prompt cache. Default: the input price.", "usd", required: false);
+        var write5m = UsdOption.Create("--cache-write-5m", "USD per million prompt tokens written to the provider's cache for 5 minutes (Anthropic). Default: 1.25 times the input price.", "usd", required: false);
+        var write1h = UsdOption.Create("--cache-write-1h", "USD per million prompt tokens written to the provider's cache for 1 hour (Anthropic). Default: twice the input price.", "usd", required: false);
         var maxOutput = OptionalTokens("--max-output-tokens", "The model's largest output: reserved when a request states no max_tokens, and never more. Default: Gateway:Frontend:DefaultOutputCeiling.", 10_000_000);
         var contextWindow = OptionalTokens("--context-window", "The most prompt tokens counted before the request is refused as too long. Default: Gateway:Frontend:DefaultContextWindow.", 100_000_000);
         var provider = TextOption.Create("--provider", "Provider label shown with the price, e.g. openai.", "name");
@@ -78,6 +80,8 @@ internal static class PricesCommands
         command.Options.Add(input);
         command.Options.Add(output);
         command.Options.Add(cached);
+        command.Options.Add(write5m);
+        command.Options.Add(write1h);
         command.Options.Add(maxOutput);
         command.Options.Add(contextWindow);
         command.Options.Add(provider);
@@ -92,6 +96,16 @@ internal static class PricesCommands
             if (parseResult.GetResult(cached) is not null)
             {
                 body["cachedInput"] = Text(parseResult.GetValue(cached));
+            }
+
+            if (parseResult.GetResult(write5m) is not null)
+            {
+                body["cacheWrite5m"] = Text(parseResult.GetValue(write5m));
+            }
+
+            if (parseResult.GetResult(write1h) is not null)
+            {
+                body["cacheWrite1h"] = Text(parseResult.GetValue(write1h));
             }
 
             if (parseResult.GetValue(maxOutput) is { } max)
@@ -167,6 +181,8 @@ internal static class PricesCommands
             .Add("Input", DisplayFormat.Usd(price.Input) + " per 1M tokens")
             .Add("Output", DisplayFormat.Usd(price.Output) + " per 1M tokens")
             .Add("Cached input", DisplayFormat.Usd(price.CachedInput) + " per 1M tokens")
+            .Add("Cache write 5m", DisplayFormat.Usd(price.CacheWrite5m) + " per 1M tokens")
+            .Add("Cache write 1h", DisplayFormat.Usd(price.CacheWrite1h) + " per 1M tokens")
             .Add("Max output", Tokens(price.MaxOutputTokens))
             .Add("Context window", Tokens(price.ContextWindow))
             .Add("Provider", price.Provider)

@@ -55,11 +55,13 @@ internal static class UsageCommands
             return;
         }
 
-        var table = new Table((report.GroupBy ?? "group").ToUpperInvariant(), "REQUESTS", "DENIED", "TOKENS IN", "TOKENS OUT", "COST");
+        var table = new Table((report.GroupBy ?? "group").ToUpperInvariant(), "REQUESTS", "DENIED", "TOKENS IN", "TOKENS OUT", "CACHE R/W5M/W1H", "REASONING", "COST");
         foreach (var row in rows)
         {
             table.AddRow(row.Group ?? DisplayFormat.None, DisplayFormat.Count(row.Requests), DisplayFormat.Count(row.Denied),
-                DisplayFormat.Count(row.InputTokens), DisplayFormat.Count(row.OutputTokens), DisplayFormat.Usd(row.CostUsd));
+                DisplayFormat.Count(row.InputTokens), DisplayFormat.Count(row.OutputTokens),
+                $"{DisplayFormat.Count(row.CachedInputTokens)}/{DisplayFormat.Count(row.CacheWrite5mTokens)}/{DisplayFormat.Count(row.CacheWrite1hTokens)}",
+                DisplayFormat.Count(row.ReasoningTokens), DisplayFormat.Usd(row.CostUsd));
         }
 
         table.WriteTo(output);

@@ -16,10 +16,11 @@ internal static class AuditCsv
     public static readonly IReadOnlyList<string> Columns =
     [
         "recordedAt", "requestId", "keyId", "sequence", "userId", "teamId", "model", "provider", "endpoint", "streaming",
-        "outcome", "denial", "httpStatus", "inputTokens", "outputTokens", "cachedInputTokens", "usageReported",
+        "outcome", "denial", "httpStatus", "inputTokens", "outputTokens", "cachedInputTokens", "cacheWrite5mTokens", "cacheWrite1hTokens", "reasoningTokens", "usageReported",
         "reservedMicros", "costMicros", CostUsd, "overReservationMicros",
         "priceInputMicrosPerMTok", "priceOutputMicrosPerMTok", "priceCachedMicrosPerMTok",
-        "count", "latencyMs", "startedAt", "frontendInstance", "region", "clientAddress", "error",
+        "priceCacheWrite5mMicrosPerMTok", "priceCacheWrite1hMicrosPerMTok",
+        "count", "latencyMs", "upstream", "attempts", "startedAt", "frontendInstance", "region", "clientAddress", "error",
     ];
 
     public static void WriteHeader(TextWriter output) => WriteRecord(output, Columns);

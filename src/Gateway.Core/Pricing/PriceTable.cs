@@ -99,6 +99,10 @@ public sealed partial class PriceTable
             var output = Money.ParseUsd(Read(value, "output") ?? throw new FormatException("missing 'output'"));
             var cachedText = Read(value, "cachedInput");
             var cached = cachedText is null ? input : Money.ParseUsd(cachedText);
+
+            // Absent, a cache write is priced as Anthropic prices it: 1.25x (5 minutes) and 2x (1 hour) the input.
+            var write5m = Read(value, "cacheWrite5m") is { } w5 ? Money.ParseUsd(w5) : ModelPrice.DefaultCacheWrite5m(input);
+            var write1h = Read(value, "cacheWrite1h") is { } w1 ? Money.ParseUsd(w1) : ModelPrice.DefaultCacheWrite1h(input);
             int? maxOutput = value.TryGetProperty("maxOutputTokens", out var m) && m.ValueKind == JsonValueKind.Number ? m.GetInt32() : null;
             int? contextWindow = value.TryGetProperty("contextWindow", out var w) && w.ValueKind == JsonValueKind.Number ? w.GetInt32() : null;
             if (maxOutput is < 1 || contextWindow is < 1)
@@ -107,7 +111,7 @@ public sealed partial class PriceTable
             }
 
             var provider = Read(value, "provider");
-            return new PriceEntry(new ModelPrice(input, output, cached), maxOutput, provider, contextWindow);
+            return new PriceEntry(new ModelPrice(input, output, cached, write5m, write1h), maxOutput, provider, contextWindow);
         }
         catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentOutOfRangeException or InvalidOperationException)
         {

@@ -7,6 +7,9 @@ namespace Gateway.Frontend.Admin;
 /// One audited request as the audit query shows it; money as micro-dollars and a USD string.
 /// <see cref="TeamId"/> is the team whose budget held the request (null for refusals and rows from before team budgets).
 /// <see cref="Upstream"/> and <see cref="Attempts"/> say which configured upstream answered and how many deployments were tried.
+/// <see cref="InputTokens"/> is every prompt token; <see cref="CachedInputTokens"/> (cache reads),
+/// <see cref="CacheWrite5mTokens"/> and <see cref="CacheWrite1hTokens"/> are parts of it, each charged at its own price.
+/// <see cref="OutputTokens"/> includes <see cref="ReasoningTokens"/>.
 /// </summary>
 public sealed record AuditItem(
     string KeyId,
@@ -40,6 +43,11 @@ public sealed record AuditItem(
     long OverReservationMicros,
     string? TeamId,
     long PriceCachedMicrosPerMTok,
+    long CacheWrite5mTokens,
+    long CacheWrite1hTokens,
+    long ReasoningTokens,
+    long PriceCacheWrite5mMicrosPerMTok,
+    long PriceCacheWrite1hMicrosPerMTok,
     string? Upstream,
     int Attempts)
 {
@@ -47,5 +55,6 @@ public sealed record AuditItem(
         r.InputTokens, r.OutputTokens, r.CachedInputTokens, r.UsageReported, r.ReservedMicros, r.CostMicros, Money.ToUsd(r.CostMicros),
         r.PriceInputMicrosPerMTok, r.PriceOutputMicrosPerMTok, r.HttpStatus, r.Outcome, r.Denial, r.Error, r.LatencyMs,
         r.FrontendInstance, r.Region, r.ClientAddress, r.StartedAt, r.RecordedAt, r.Count, r.OverReservationMicros,
-        r.TeamId, r.PriceCachedMicrosPerMTok, r.Upstream, r.Attempts);
+        r.TeamId, r.PriceCachedMicrosPerMTok, r.CacheWrite5mTokens, r.CacheWrite1hTokens, r.ReasoningTokens,
+        r.PriceCacheWrite5mMicrosPerMTok, r.PriceCacheWrite1hMicrosPerMTok, r.Upstream, r.Attempts);
 }

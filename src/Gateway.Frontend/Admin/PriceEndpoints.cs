@@ -17,7 +17,7 @@ namespace Gateway.Frontend.Admin;
 /// </summary>
 public static class PriceEndpoints
 {
-    private const string Example = """{"input": "2.50", "output": "10.00", "cachedInput": "1.25", "maxOutputTokens": 16384, "contextWindow": 128000}""";
+    private const string Example = """{"input": "2.50", "output": "10.00", "cachedInput": "1.25", "cacheWrite5m": "3.125", "cacheWrite1h": "5.00", "maxOutputTokens": 16384, "contextWindow": 128000}""";
 
     public static RouteGroupBuilder MapPriceApi(this RouteGroupBuilder admin)
     {

@@ -40,6 +40,18 @@ public static class PriceFields
             return (null, cachedError);
         }
 
+        var (write5m, write5mError) = Usd("cacheWrite5m", request.CacheWrite5m, required: false);
+        if (write5mError is not null)
+        {
+            return (null, write5mError);
+        }
+
+        var (write1h, write1hError) = Usd("cacheWrite1h", request.CacheWrite1h, required: false);
+        if (write1hError is not null)
+        {
+            return (null, write1hError);
+        }
+
         if (request.MaxOutputTokens is < 1 or > MaxOutputTokens)
         {
             return (null, $"maxOutputTokens must be a whole number from 1 to {MaxOutputTokens}, or left out.");
@@ -55,7 +67,8 @@ public static class PriceFields
             return (null, badProvider);
         }
 
-        return (new StoredPrice(model, input!.Value, output!.Value, cached ?? input.Value, request.MaxOutputTokens, request.ContextWindow, request.Provider, now, updatedBy), null);
+        return (new StoredPrice(model, input!.Value, output!.Value, cached ?? input.Value,
+            write5m ?? ModelPrice.DefaultCacheWrite5m(input.Value), write1h ?? ModelPrice.DefaultCacheWrite1h(input.Value), request.MaxOutputTokens, request.ContextWindow, request.Provider, now, updatedBy), null);
     }
 
     /// <summary>USD per million tokens, as a decimal string or a number, in micro-dollars; null when absent and not required.</summary>

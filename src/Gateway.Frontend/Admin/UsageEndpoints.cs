@@ -47,7 +47,8 @@ public static class UsageEndpoints
         await foreach (var rollup in rollups.ReadAsync(start, end, cancellationToken))
         {
             rolledUp[(rollup.KeyId, rollup.RowKey)] = rollup.LastSequence;
-            entries.Add(new(rollup.KeyId, rollup.UserId, rollup.TeamId, rollup.Model, rollup.Requests, rollup.Denied, rollup.InputTokens, rollup.OutputTokens, rollup.CostMicros));
+            entries.Add(new(rollup.KeyId, rollup.UserId, rollup.TeamId, rollup.Model, rollup.Requests, rollup.Denied, rollup.InputTokens, rollup.OutputTokens, rollup.CostMicros,
+                new(rollup.CachedInputTokens, rollup.CacheWrite5mTokens, rollup.CacheWrite1hTokens, rollup.ReasoningTokens)));
         }
 
         // Rows settled but not yet copied (so not yet in a rollup): each counted unless its rollup is past it.
@@ -59,7 +60,8 @@ public static class UsageEndpoints
             }
 
             var denied = row.Outcome == "denied";
-            entries.Add(new(row.KeyId, row.UserId, row.TeamId, row.Model, denied ? 0 : 1, denied ? row.Count : 0, row.InputTokens, row.OutputTokens, row.CostMicros));
+            entries.Add(new(row.KeyId, row.UserId, row.TeamId, row.Model, denied ? 0 : 1, denied ? row.Count : 0, row.InputTokens, row.OutputTokens, row.CostMicros,
+                new(row.CachedInputTokens, row.CacheWrite5mTokens, row.CacheWrite1hTokens, row.ReasoningTokens)));
         }
 
         // A request counts for the team whose budget held it (the row says which); rows without one
@@ -84,7 +86,8 @@ public static class UsageEndpoints
             .Select(g =>
             {
                 var cost = g.Sum(e => e.CostMicros);
-                return new UsageRow(g.Key, g.Sum(e => e.Requests), g.Sum(e => e.Denied), g.Sum(e => e.InputTokens), g.Sum(e => e.OutputTokens), cost, Money.ToUsd(cost));
+                return new UsageRow(g.Key, g.Sum(e => e.Requests), g.Sum(e => e.Denied), g.Sum(e => e.InputTokens), g.Sum(e => e.OutputTokens), cost, Money.ToUsd(cost),
+                    g.Sum(e => e.Kinds.CachedInput), g.Sum(e => e.Kinds.CacheWrite5m), g.Sum(e => e.Kinds.CacheWrite1h), g.Sum(e => e.Kinds.Reasoning));
             })
             .Where(r => r.Requests + r.Denied > 0)
             .OrderByDescending(r => r.CostMicros).ThenBy(r => r.Group, StringComparer.Ordinal)
@@ -93,5 +96,9 @@ public static class UsageEndpoints
         return TypedResults.Ok(new UsageReport(groupBy, start, end, grouped, total, Money.ToUsd(total)));
     }
 
-    private sealed record UsageEntry(string KeyId, string UserId, string? TeamId, string Model, long Requests, long Denied, long InputTokens, long OutputTokens, long CostMicros);
+    private sealed record UsageEntry(string KeyId, string UserId, string? TeamId, string Model, long Requests, long Denied, long InputTokens, long OutputTokens, long CostMicros,
+        TokenKinds Kinds);
+
+    /// <summary>The parts of the input read from and written to the provider's cache, and of the output spent reasoning.</summary>
+    private sealed record TokenKinds(long CachedInput, long CacheWrite5m, long CacheWrite1h, long Reasoning);
 }

@@ -88,7 +88,7 @@ public sealed partial class PriceCatalog(PriceStore store, IOptions<FrontendOpti
         PriceEntry? fallback = null;
         foreach (var row in rows)
         {
-            var entry = new PriceEntry(new ModelPrice(row.InputMicrosPerMTok, row.OutputMicrosPerMTok, row.CachedInputMicrosPerMTok), row.MaxOutputTokens, row.Provider, row.ContextWindow);
+            var entry = new PriceEntry(new ModelPrice(row.InputMicrosPerMTok, row.OutputMicrosPerMTok, row.CachedInputMicrosPerMTok, row.CacheWrite5mMicrosPerMTok, row.CacheWrite1hMicrosPerMTok), row.MaxOutputTokens, row.Provider, row.ContextWindow);
             if (row.Model == PricedModelName.Default)
             {
                 fallback = entry;
@@ -104,6 +104,7 @@ public sealed partial class PriceCatalog(PriceStore store, IOptions<FrontendOpti
 
     private static StoredPrice ToStored(string model, PriceEntry entry, DateTimeOffset now, string by) =>
         new(model, entry.Price.InputMicrosPerMTok, entry.Price.OutputMicrosPerMTok, entry.Price.CachedInputMicrosPerMTok,
+            entry.Price.CacheWrite5mMicrosPerMTok, entry.Price.CacheWrite1hMicrosPerMTok,
             entry.MaxOutputTokens, entry.ContextWindow, entry.Provider, now, by);
 
     private string SeedFilePath()

@@ -11,7 +11,8 @@ namespace Gateway.Frontend.Proxy;
 /// Step 3 of the request path: the worst-case cost of a request, from its prompt counted by a real
 /// tokenizer (no further than the model's context window) and its output ceiling (stated, else the
 /// API's default written into the body, else the model's maximum; never more than the model's
-/// maximum) times the outputs it asks for (<c>n</c>, <c>best_of</c>). An alias is priced as the model its route names.
+/// maximum) times the outputs it asks for (<c>n</c>, <c>best_of</c>), the prompt at the dearest
+/// input-side rate it can be billed at (cache writes included, for Anthropic). An alias is priced as the model its route names.
 /// </summary>
 public sealed class CostEstimator(PriceCatalog catalog, PromptTokenCounter tokens, UpstreamRouter router, IOptions<FrontendOptions> options)
 {
@@ -70,7 +71,11 @@ public sealed class CostEstimator(PriceCatalog catalog, PromptTokenCounter token
 
         var ceiling = (int)Math.Min(int.MaxValue, (long)perOutput * outputs);
         var price = entry.Price;
-        return (new CostEstimate(model, streaming, price, promptTokens, ceiling, stated is null && injected is null, price.Cost(promptTokens, ceiling), injected), null, null);
+
+        // Every prompt token at the dearest rate it can settle at: for Anthropic, a prompt written to
+        // the 1-hour cache costs twice the input price. OpenAI bills no cache writes.
+        var reserve = price.WorstCaseCost(promptTokens, ceiling, cacheWrites: route.Dialect == ApiDialect.Anthropic);
+        return (new CostEstimate(model, streaming, price, promptTokens, ceiling, stated is null && injected is null, reserve, injected), null, null);
     }
 
     /// <summary>

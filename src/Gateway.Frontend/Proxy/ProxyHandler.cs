@@ -215,7 +215,7 @@ public sealed partial class ProxyHandler(
         var latency = (long)time.GetElapsedTime(call.StartedTimestamp).TotalMilliseconds;
         await CompleteResponseAsync(context);
         var report = usage.HasUsage
-            ? new UsageReport(usage.InputTokens ?? estimate.PromptTokens, usage.OutputTokens ?? 0, usage.CachedInputTokens, ReportedByProvider: true)
+            ? usage.Reported(estimate.PromptTokens)
             : EstimateUsage(estimate.Model, usage, estimate.PromptTokens, status);
         return new SettleRequest(call.Request.RequestId, report, outcome, status, latency, error, attempt.Upstream, attempt.Count);
     }

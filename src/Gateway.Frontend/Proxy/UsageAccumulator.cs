@@ -8,14 +8,46 @@ namespace Gateway.Frontend.Proxy;
 /// the Responses API's completed event, Anthropic's <c>message_start</c> and <c>message_delta</c>.
 /// It also notes whether the stream reached its proper end, and keeps the generated text so that a
 /// stream cut before its usage arrived can still be charged for what was seen.
+/// Counts are kept in <see cref="UsageReport"/>'s one shape: input is every prompt token (OpenAI's
+/// prompt tokens include the cached ones; Anthropic's <c>input_tokens</c> excludes its cache reads and
+/// writes, which are added), and output includes reasoning (both providers count it there).
 /// </summary>
 public sealed class UsageAccumulator(ApiDialect dialect, int maxTextChars = 1 << 20)
 {
     private readonly StringBuilder _text = new();
 
-    public long? InputTokens { get; private set; }
+    // Anthropic's counts as it states them; each event may restate any of them (message_delta's are cumulative).
+    private long? _anthropicUncached;
+    private long _anthropicCacheRead;
+    private long _anthropicCacheCreation;
+    private long _anthropicWrite5m;
+    private long _anthropicWrite1h;
+    private long? _openAIInput;
+    private long _openAICached;
+
+    public long? InputTokens => dialect == ApiDialect.Anthropic
+        ? _anthropicUncached is { } uncached ? uncached + _anthropicCacheRead + CacheWriteTotal : null
+        : _openAIInput;
+
     public long? OutputTokens { get; private set; }
-    public long CachedInputTokens { get; private set; }
+
+    /// <summary>Prompt tokens read from the provider's cache: part of <see cref="InputTokens"/>.</summary>
+    public long CachedInputTokens => dialect == ApiDialect.Anthropic ? _anthropicCacheRead : _openAICached;
+
+    /// <summary>
+    /// Prompt tokens written to Anthropic's cache for 5 minutes: the stated 5-minute writes, and any
+    /// writes the breakdown leaves unexplained (5 minutes is the default TTL, and an older API version
+    /// states only the total).
+    /// </summary>
+    public long CacheWrite5mTokens => _anthropicWrite5m + Math.Max(0, _anthropicCacheCreation - _anthropicWrite5m - _anthropicWrite1h);
+
+    /// <summary>Prompt tokens written to Anthropic's cache for 1 hour.</summary>
+    public long CacheWrite1hTokens => _anthropicWrite1h;
+
+    /// <summary>Reasoning tokens as OpenAI states them: already inside <see cref="OutputTokens"/>.</summary>
+    public long ReasoningTokens { get; private set; }
+
+    private long CacheWriteTotal => CacheWrite5mTokens + CacheWrite1hTokens;
 
     /// <summary>The stream's own end marker arrived (<c>[DONE]</c>, <c>message_stop</c>, <c>response.completed</c>).</summary>
     public bool SawEnd { get; private set; }
@@ -26,6 +58,11 @@ public sealed class UsageAccumulator(ApiDialect dialect, int maxTextChars = 1 <<
     public bool HasUsage => InputTokens is not null || OutputTokens is not null;
 
     public string GeneratedText => _text.ToString();
+
+    /// <summary>The provider's usage, with the counted prompt where it stated no input.</summary>
+    public UsageReport Reported(long countedPromptTokens) => new(
+        InputTokens ?? countedPromptTokens, OutputTokens ?? 0, CachedInputTokens, ReportedByProvider: true,
+        CacheWrite5mTokens, CacheWrite1hTokens, ReasoningTokens);
 
     /// <summary>Takes one SSE event; returns false when the event is the usage-only chunk that should be hidden.</summary>
     public bool OnEvent(string data, bool hideUsageChunk)
@@ -73,7 +110,7 @@ public sealed class UsageAccumulator(ApiDialect dialect, int maxTextChars = 1 <<
             else if (dialect == ApiDialect.Anthropic && document.RootElement.ValueKind == JsonValueKind.Object && TryLong(document.RootElement, "input_tokens") is { } counted)
             {
                 // Token counting answers with the count alone: that is the request's input.
-                InputTokens = counted;
+                _anthropicUncached = counted;
                 OutputTokens = 0;
                 SawEnd = true;
             }
@@ -202,47 +239,45 @@ public sealed class UsageAccumulator(ApiDialect dialect, int maxTextChars = 1 <<
             return;
         }
 
-        if (TryLong(usage, "prompt_tokens") is { } prompt)
-        {
-            InputTokens = prompt;
-            OutputTokens = TryLong(usage, "completion_tokens") ?? OutputTokens ?? 0;
-            if (usage.TryGetProperty("prompt_tokens_details", out var details) && TryLong(details, "cached_tokens") is { } cached)
-            {
-                CachedInputTokens = cached;
-            }
-
-            return;
-        }
-
         if (dialect == ApiDialect.Anthropic)
         {
-            // Anthropic counts cache reads and writes outside input_tokens; the gateway's input is the total.
-            var cacheRead = TryLong(usage, "cache_read_input_tokens");
-            var cacheWrite = TryLong(usage, "cache_creation_input_tokens");
-            if (TryLong(usage, "input_tokens") is { } input)
-            {
-                InputTokens = input + (cacheRead ?? 0) + (cacheWrite ?? 0);
-                CachedInputTokens = cacheRead ?? CachedInputTokens;
-            }
+            ReadAnthropicUsage(usage);
+        }
+        else if (TryLong(usage, "prompt_tokens") is { } prompt)
+        {
+            // Chat completions: prompt tokens include the cached ones, completion tokens the reasoning.
+            _openAIInput = prompt;
+            OutputTokens = TryLong(usage, "completion_tokens") ?? OutputTokens ?? 0;
+            _openAICached = Detail(usage, "prompt_tokens_details", "cached_tokens") ?? _openAICached;
+            ReasoningTokens = Detail(usage, "completion_tokens_details", "reasoning_tokens") ?? ReasoningTokens;
         }
         else
         {
-            if (TryLong(usage, "input_tokens") is { } input)
-            {
-                InputTokens = input;
-            }
-
-            if (usage.TryGetProperty("input_tokens_details", out var details) && TryLong(details, "cached_tokens") is { } cached)
-            {
-                CachedInputTokens = cached;
-            }
-        }
-
-        if (TryLong(usage, "output_tokens") is { } output)
-        {
-            OutputTokens = output;
+            // The Responses API: the same, named input and output.
+            _openAIInput = TryLong(usage, "input_tokens") ?? _openAIInput;
+            OutputTokens = TryLong(usage, "output_tokens") ?? OutputTokens;
+            _openAICached = Detail(usage, "input_tokens_details", "cached_tokens") ?? _openAICached;
+            ReasoningTokens = Detail(usage, "output_tokens_details", "reasoning_tokens") ?? ReasoningTokens;
         }
     }
+
+    /// <summary>
+    /// Anthropic states cache reads and writes outside <c>input_tokens</c>, and the writes once more by
+    /// TTL under <c>cache_creation</c>. A count an event leaves out keeps its earlier value: a
+    /// <c>message_delta</c> may restate only the output.
+    /// </summary>
+    private void ReadAnthropicUsage(JsonElement usage)
+    {
+        _anthropicUncached = TryLong(usage, "input_tokens") ?? _anthropicUncached;
+        _anthropicCacheRead = TryLong(usage, "cache_read_input_tokens") ?? _anthropicCacheRead;
+        _anthropicCacheCreation = TryLong(usage, "cache_creation_input_tokens") ?? _anthropicCacheCreation;
+        _anthropicWrite5m = Detail(usage, "cache_creation", "ephemeral_5m_input_tokens") ?? _anthropicWrite5m;
+        _anthropicWrite1h = Detail(usage, "cache_creation", "ephemeral_1h_input_tokens") ?? _anthropicWrite1h;
+        OutputTokens = TryLong(usage, "output_tokens") ?? OutputTokens;
+    }
+
+    private static long? Detail(JsonElement usage, string details, string property) =>
+        usage.TryGetProperty(details, out var d) ? TryLong(d, property) : null;
 
     private void AppendText(string? text)
     {
@@ -252,6 +287,8 @@ public sealed class UsageAccumulator(ApiDialect dialect, int maxTextChars = 1 <<
         }
     }
 
+    // A negative count is no count: it would lower a cost.
     private static long? TryLong(JsonElement element, string property) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : null;
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number
+            && value.TryGetInt64(out var n) && n >= 0 ? n : null;
 }

@@ -11,12 +11,14 @@ public sealed class UpstreamsOptions
 
     /// <summary>
     /// What Claude Code (2.1.328, with an API key and <c>ANTHROPIC_BASE_URL</c>) sends in
-    /// <c>anthropic-beta</c>, recorded from its requests. Each is priced by the price table as it
-    /// stands: thinking and effort are output tokens, context management and tool use change what is
-    /// sent, not the token rates (programmatic tool calling under advanced-tool-use can add
-    /// code-execution container time, which the gateway does not price). Left out on purpose: <c>context-1m-2025-08-07</c> (long-context rates),
-    /// <c>extended-cache-ttl-2025-04-11</c> (1-hour cache writes at a higher rate) and
-    /// <c>oauth-2025-04-20</c> (subscription sign-in, which a gateway key is not).
+    /// <c>anthropic-beta</c>, recorded from its requests, and <c>extended-cache-ttl-2025-04-11</c>.
+    /// Each is priced by the price table as it stands: thinking and effort are output tokens, context
+    /// management and tool use change what is sent, not the token rates (programmatic tool calling
+    /// under advanced-tool-use can add code-execution container time, which the gateway does not
+    /// price), and 1-hour cache writes are charged at their own rate (<c>cacheWrite1h</c>), which the
+    /// reservation covers. Left out on purpose: <c>context-1m-2025-08-07</c> (long-context rates,
+    /// which the price table does not hold) and <c>oauth-2025-04-20</c> (subscription sign-in, which a
+    /// gateway key is not).
     /// </summary>
     public static IReadOnlyList<string> DefaultAnthropicBetas { get; } =
     [
@@ -28,6 +30,7 @@ public sealed class UpstreamsOptions
         "thinking-token-count-2026-05-13",
         "per-turn-control-2026-07-01",
         "mid-conversation-tool-changes-2026-07-01",
+        "extended-cache-ttl-2025-04-11",
     ];
 
     /// <summary>

@@ -275,6 +275,8 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
             PriceInputMicrosPerMTok = price.InputMicrosPerMTok,
             PriceOutputMicrosPerMTok = price.OutputMicrosPerMTok,
             PriceCachedMicrosPerMTok = price.CachedInputMicrosPerMTok,
+            PriceCacheWrite5mMicrosPerMTok = price.CacheWrite5mMicrosPerMTok,
+            PriceCacheWrite1hMicrosPerMTok = price.CacheWrite1hMicrosPerMTok,
             FrontendInstance = context.FrontendInstance,
             Region = context.Region,
             ClientAddress = context.ClientAddress,

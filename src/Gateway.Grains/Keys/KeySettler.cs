@@ -55,8 +55,7 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
         var usage = request.Usage;
         var cost = request.Outcome == RequestOutcome.Unknown
             ? intent.ReservedMicros
-            : new ModelPrice(intent.PriceInputMicrosPerMTok, intent.PriceOutputMicrosPerMTok, intent.PriceCachedMicrosPerMTok)
-                .Cost(usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens);
+            : intent.Price.Cost(usage);
         if (cost == 0 && usage.InputTokens + usage.OutputTokens > 0)
         {
             LogZeroCost(logger, KeyId, requestId, intent.Model);

@@ -44,10 +44,19 @@ internal sealed class ChatCompletionsEndpoint(
             return;
         }
 
+        // Reasoning comes first and counts against the limit like the answer; the answer gets what is left.
+        var effectiveLimit = controls.IgnoreMaxTokens ? null : limit;
+        var reasoning = Math.Min(controls.ReasoningTokens, effectiveLimit ?? int.MaxValue);
+        if (reasoning > 0 && effectiveLimit is { } outputLimit)
+        {
+            answer = CompletionText.Generate(lastUser, controls.Tokens ?? _options.DefaultCompletionTokens, outputLimit - reasoning);
+        }
+
         var finishReason = answer.Truncated ? "length" : "stop";
         var id = Ids.ChatCompletion();
         var created = timeProvider.GetUtcNow().ToUnixTimeSeconds();
-        var usage = OpenAiUsage.Of(promptTokens, answer.Tokens * choices);
+        var completionTokens = (reasoning + answer.Tokens) * choices;
+        var usage = OpenAiUsage.Of(promptTokens, completionTokens, controls.CachedTokens, reasoning * choices);
 
         if (!stream)
         {
@@ -55,7 +64,7 @@ internal sealed class ChatCompletionsEndpoint(
             var completion = new ChatCompletion(
                 id, created, model, [.. Enumerable.Range(0, choices).Select(i => new ChatChoice(i, new ChatResponseMessage(answer.Text), finishReason))], usage);
             await context.Response.WriteAsJsonAsync(completion, WireJson.OpenAi.ChatCompletion, contentType: null, cancellationToken);
-            stats.Usage(promptTokens, answer.Tokens * choices);
+            stats.Usage(promptTokens, completionTokens);
             return;
         }
 
@@ -102,6 +111,6 @@ internal sealed class ChatCompletionsEndpoint(
         }
 
         await SseWriter.WriteDoneAsync(context.Response, cancellationToken);
-        stats.Usage(promptTokens, answer.Tokens * choices);
+        stats.Usage(promptTokens, completionTokens);
     }
 }

@@ -37,11 +37,12 @@ internal sealed class MessagesEndpoint(
 
         var stopReason = answer.Truncated ? "max_tokens" : "end_turn";
         var id = Ids.Message();
+        var prompt = PromptCacheSplit.Of(inputTokens, controls);
 
         if (!stream)
         {
             await SimDelay.WaitAsync(timeProvider, controls.StallMs, cancellationToken);
-            var message = new AnthropicMessage(id, model, [new AnthropicTextBlock(answer.Text)], stopReason, new AnthropicUsage(inputTokens, answer.Tokens));
+            var message = new AnthropicMessage(id, model, [new AnthropicTextBlock(answer.Text)], stopReason, AnthropicUsage.Of(prompt, answer.Tokens));
             await context.Response.WriteAsJsonAsync(message, WireJson.Anthropic.AnthropicMessage, contentType: null, cancellationToken);
             stats.Usage(inputTokens, answer.Tokens);
             return;
@@ -52,7 +53,7 @@ internal sealed class MessagesEndpoint(
         await SseWriter.StartAsync(response, cancellationToken);
 
         // The API reports a token of output already at message_start; the final count comes in message_delta.
-        var start = new AnthropicMessage(id, model, [], StopReason: null, new AnthropicUsage(inputTokens, OutputTokens: 1));
+        var start = new AnthropicMessage(id, model, [], StopReason: null, AnthropicUsage.Of(prompt, outputTokens: 1));
         await SseWriter.WriteEventAsync(response, "message_start", new MessageStartEvent(start), json.MessageStartEvent, cancellationToken);
         await SimDelay.WaitAsync(timeProvider, controls.StallMs, cancellationToken);
         await SseWriter.WriteEventAsync(response, "content_block_start", new ContentBlockStartEvent(0, new AnthropicTextBlock(string.Empty)), json.ContentBlockStartEvent, cancellationToken);
@@ -79,7 +80,7 @@ internal sealed class MessagesEndpoint(
 
         await SimDelay.WaitAsync(timeProvider, controls.ChunkDelayMs, cancellationToken);
         await SseWriter.WriteEventAsync(response, "content_block_stop", new ContentBlockStopEvent(0), json.ContentBlockStopEvent, cancellationToken);
-        var delta = new MessageDeltaEvent(new MessageDelta(stopReason), new MessageDeltaUsage(inputTokens, answer.Tokens));
+        var delta = new MessageDeltaEvent(new MessageDelta(stopReason), MessageDeltaUsage.Of(prompt, answer.Tokens));
         await SseWriter.WriteEventAsync(response, "message_delta", delta, json.MessageDeltaEvent, cancellationToken);
         await SseWriter.WriteEventAsync(response, "message_stop", MessageStopEvent.Instance, json.MessageStopEvent, cancellationToken);
         stats.Usage(inputTokens, answer.Tokens);

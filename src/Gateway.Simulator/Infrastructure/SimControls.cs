@@ -10,8 +10,10 @@ namespace Gateway.Simulator.Infrastructure;
 /// headers let a test drive the simulator through a gateway that forwards them, directives let it do
 /// so through one that does not. Cut applies to streams only; stall delays a whole response like latency.
 /// <see cref="IgnoreMaxTokens"/> is a flag: header value 1, or the directive <c>[sim:ignore-max-tokens]</c>.
-/// <see cref="CachedTokens"/>, <see cref="ReasoningTokens"/> and <see cref="Tool"/> are read by /v1/responses only;
-/// <see cref="Tool"/> names a function (<c>x-sim-tool</c>, <c>[sim:tool=name]</c>), not a number.
+/// <see cref="CachedTokens"/> is read by /v1/responses, /v1/chat/completions and /v1/messages (Anthropic's
+/// cache reads); <see cref="ReasoningTokens"/> by /v1/responses and /v1/chat/completions;
+/// <see cref="CacheWrite5mTokens"/> and <see cref="CacheWrite1hTokens"/> by /v1/messages only;
+/// <see cref="Tool"/> by /v1/responses only, and it names a function (<c>x-sim-tool</c>, <c>[sim:tool=name]</c>), not a number.
 /// </summary>
 internal sealed partial record SimControls(
     int LatencyMs,
@@ -23,7 +25,9 @@ internal sealed partial record SimControls(
     bool IgnoreMaxTokens,
     int CachedTokens,
     int ReasoningTokens,
-    string? Tool)
+    string? Tool,
+    int CacheWrite5mTokens,
+    int CacheWrite1hTokens)
 {
     public const string LatencyHeader = "x-sim-latency-ms";
     public const string ErrorHeader = "x-sim-error";
@@ -36,6 +40,8 @@ internal sealed partial record SimControls(
     public const string CachedTokensHeader = "x-sim-cached-tokens";
     public const string ReasoningTokensHeader = "x-sim-reasoning-tokens";
     public const string ToolHeader = "x-sim-tool";
+    public const string CacheWrite5mHeader = "x-sim-cache-write-5m";
+    public const string CacheWrite1hHeader = "x-sim-cache-write-1h";
 
     /// <summary>An hour: long enough for any timeout test, short enough that a typo cannot hang a run forever.</summary>
     private const int MaxDelayMs = 3_600_000;
@@ -70,7 +76,9 @@ internal sealed partial record SimControls(
             ReasoningTokens: Pick(ReasoningTokensHeader, "reasoning", CompletionText.MaxTokens) ?? 0,
             Tool: request.Headers.TryGetValue(ToolHeader, out var tool) && tool.ToString() is { Length: > 0 } toolName
                 ? toolName
-                : ToolDirective(prompt));
+                : ToolDirective(prompt),
+            CacheWrite5mTokens: Pick(CacheWrite5mHeader, "cache-write-5m", CompletionText.MaxTokens) ?? 0,
+            CacheWrite1hTokens: Pick(CacheWrite1hHeader, "cache-write-1h", CompletionText.MaxTokens) ?? 0);
     }
 
     /// <summary>The function named by the last <c>[sim:tool=name]</c> in the prompt, if any.</summary>
@@ -105,7 +113,7 @@ internal sealed partial record SimControls(
         return found;
     }
 
-    [GeneratedRegex(@"\[sim:(?<name>[a-z_-]+)=(?<value>\d{1,10})\]", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\[sim:(?<name>[a-z][a-z0-9_-]*)=(?<value>\d{1,10})\]", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DirectivePattern();
 
     // Function names as the API allows them: letters, digits, underscores and dashes, up to 64.

@@ -7,10 +7,11 @@ internal sealed record OpenAiUsage(
     PromptTokensDetails PromptTokensDetails,
     CompletionTokensDetails CompletionTokensDetails)
 {
-    public static OpenAiUsage Of(int promptTokens, int completionTokens) => new(
+    /// <summary>Cached tokens are part of the prompt tokens, reasoning tokens part of the completion tokens, as the API counts them.</summary>
+    public static OpenAiUsage Of(int promptTokens, int completionTokens, int cachedTokens = 0, int reasoningTokens = 0) => new(
         promptTokens,
         completionTokens,
         promptTokens + completionTokens,
-        new PromptTokensDetails(CachedTokens: 0, AudioTokens: 0),
-        new CompletionTokensDetails(ReasoningTokens: 0, AudioTokens: 0, AcceptedPredictionTokens: 0, RejectedPredictionTokens: 0));
+        new PromptTokensDetails(CachedTokens: Math.Min(cachedTokens, promptTokens), AudioTokens: 0),
+        new CompletionTokensDetails(ReasoningTokens: reasoningTokens, AudioTokens: 0, AcceptedPredictionTokens: 0, RejectedPredictionTokens: 0));
 }

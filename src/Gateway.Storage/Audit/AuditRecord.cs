@@ -22,6 +22,8 @@ public sealed record AuditRecord
     public bool Streaming { get; init; }
     public long InputTokens { get; init; }
     public long OutputTokens { get; init; }
+
+    /// <summary>Prompt tokens read from the provider's cache (Anthropic's cache reads, OpenAI's cached input): part of <see cref="InputTokens"/>.</summary>
     public long CachedInputTokens { get; init; }
     public bool UsageReported { get; init; }
     public long ReservedMicros { get; init; }
@@ -40,6 +42,18 @@ public sealed record AuditRecord
     public DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset RecordedAt { get; init; }
     public required string PreviousHash { get; init; }
+
+    /// <summary>Prompt tokens written to the provider's cache for 5 minutes (Anthropic): part of <see cref="InputTokens"/>. Rows from before it read 0.</summary>
+    public long CacheWrite5mTokens { get; init; }
+
+    /// <summary>Prompt tokens written to the provider's cache for 1 hour (Anthropic): part of <see cref="InputTokens"/>. Rows from before it read 0.</summary>
+    public long CacheWrite1hTokens { get; init; }
+
+    /// <summary>Reasoning tokens the provider stated (OpenAI): part of <see cref="OutputTokens"/>, and charged there. Rows from before it read 0.</summary>
+    public long ReasoningTokens { get; init; }
+
+    public long PriceCacheWrite5mMicrosPerMTok { get; init; }
+    public long PriceCacheWrite1hMicrosPerMTok { get; init; }
 
     /// <summary>
     /// How many requests the row stands for: 1, or more for a row that aggregates repeated denials
@@ -108,6 +122,10 @@ public sealed record AuditRecord
             canonical += "\nover:" + Num(OverReservationMicros);
         }
 
+        // The cache-write and reasoning columns came later: named, and only when not 0, like the above.
+        canonical += Named("w5m", CacheWrite5mTokens) + Named("w1h", CacheWrite1hTokens) + Named("reasoning", ReasoningTokens)
+            + Named("pw5m", PriceCacheWrite5mMicrosPerMTok) + Named("pw1h", PriceCacheWrite1hMicrosPerMTok);
+
         if (Upstream is not null)
         {
             canonical += "\nupstream:" + Upstream + "\nattempts:" + Num(Attempts);
@@ -116,6 +134,8 @@ public sealed record AuditRecord
         return canonical;
 
         static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+        static string Named(string name, long value) => value == 0 ? "" : "\n" + name + ":" + Num(value);
     }
 
     public TableEntity ToEntity() => new(KeyId, TableKeys.Sequence(Sequence))
@@ -153,9 +173,18 @@ public sealed record AuditRecord
         ["HashScheme"] = HashScheme,
         ["Count"] = Count == 1 ? null : Count,
         ["OverReservationMicros"] = OverReservationMicros == 0 ? null : OverReservationMicros,
+
+        // Written when not 0, like the columns above that came later: a denial row or an OpenAI row stays as small as it was.
+        ["CacheWrite5mTokens"] = NullIfZero(CacheWrite5mTokens),
+        ["CacheWrite1hTokens"] = NullIfZero(CacheWrite1hTokens),
+        ["ReasoningTokens"] = NullIfZero(ReasoningTokens),
+        ["PriceCacheWrite5mMicrosPerMTok"] = NullIfZero(PriceCacheWrite5mMicrosPerMTok),
+        ["PriceCacheWrite1hMicrosPerMTok"] = NullIfZero(PriceCacheWrite1hMicrosPerMTok),
         ["Upstream"] = Upstream,
         ["Attempts"] = Attempts == 0 ? null : Attempts,
     };
+
+    private static long? NullIfZero(long value) => value == 0 ? null : value;
 
     /// <summary>
     /// The row as the journal holds it until it is copied into the key's ledger partition: the key's
@@ -210,6 +239,11 @@ public sealed record AuditRecord
         HashScheme = e.GetString("HashScheme"),
         Count = e.GetInt64("Count") ?? 1,
         OverReservationMicros = e.GetInt64("OverReservationMicros") ?? 0,
+        CacheWrite5mTokens = e.GetInt64("CacheWrite5mTokens") ?? 0,
+        CacheWrite1hTokens = e.GetInt64("CacheWrite1hTokens") ?? 0,
+        ReasoningTokens = e.GetInt64("ReasoningTokens") ?? 0,
+        PriceCacheWrite5mMicrosPerMTok = e.GetInt64("PriceCacheWrite5mMicrosPerMTok") ?? 0,
+        PriceCacheWrite1hMicrosPerMTok = e.GetInt64("PriceCacheWrite1hMicrosPerMTok") ?? 0,
         Upstream = e.GetString("Upstream"),
         Attempts = e.GetInt32("Attempts") ?? 0,
     };

@@ -58,6 +58,9 @@ public sealed class UsageRollups(GatewayTables tables)
                 Add(entity, "InputTokens", fresh.Sum(r => r.InputTokens));
                 Add(entity, "OutputTokens", fresh.Sum(r => r.OutputTokens));
                 Add(entity, "CachedInputTokens", fresh.Sum(r => r.CachedInputTokens));
+                Add(entity, "CacheWrite5mTokens", fresh.Sum(r => r.CacheWrite5mTokens));
+                Add(entity, "CacheWrite1hTokens", fresh.Sum(r => r.CacheWrite1hTokens));
+                Add(entity, "ReasoningTokens", fresh.Sum(r => r.ReasoningTokens));
                 Add(entity, "CostMicros", fresh.Sum(r => r.CostMicros));
                 entity["LastSequence"] = fresh[^1].Sequence;
                 try
@@ -162,10 +165,12 @@ public sealed class UsageRollups(GatewayTables tables)
     private static UsageRollup From(TableEntity e) => new(
         e.PartitionKey, e.RowKey, e.GetDateTimeOffset("Hour") ?? default, e.GetString("UserId") ?? "", e.GetString("TeamId"), e.GetString("Model") ?? "",
         e.GetInt64("Requests") ?? 0, e.GetInt64("Denied") ?? 0, e.GetInt64("InputTokens") ?? 0, e.GetInt64("OutputTokens") ?? 0,
-        e.GetInt64("CachedInputTokens") ?? 0, e.GetInt64("CostMicros") ?? 0, e.GetInt64("LastSequence") ?? 0);
+        e.GetInt64("CachedInputTokens") ?? 0, e.GetInt64("CacheWrite5mTokens") ?? 0, e.GetInt64("CacheWrite1hTokens") ?? 0, e.GetInt64("ReasoningTokens") ?? 0,
+        e.GetInt64("CostMicros") ?? 0, e.GetInt64("LastSequence") ?? 0);
 }
 
-/// <summary>A key's usage in one hour, for one team and model.</summary>
+/// <summary>A key's usage in one hour, for one team and model; rows from before the cache-write and reasoning counts read them as 0.</summary>
 public sealed record UsageRollup(
     string KeyId, string RowKey, DateTimeOffset Hour, string UserId, string? TeamId, string Model,
-    long Requests, long Denied, long InputTokens, long OutputTokens, long CachedInputTokens, long CostMicros, long LastSequence);
+    long Requests, long Denied, long InputTokens, long OutputTokens, long CachedInputTokens,
+    long CacheWrite5mTokens, long CacheWrite1hTokens, long ReasoningTokens, long CostMicros, long LastSequence);

@@ -28,10 +28,15 @@ public sealed record IntentEntry
     public long PriceInputMicrosPerMTok { get; init; }
     public long PriceOutputMicrosPerMTok { get; init; }
     public long PriceCachedMicrosPerMTok { get; init; }
+    public long PriceCacheWrite5mMicrosPerMTok { get; init; }
+    public long PriceCacheWrite1hMicrosPerMTok { get; init; }
     public required string FrontendInstance { get; init; }
     public required string Region { get; init; }
     public string? ClientAddress { get; init; }
     public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>The price the request was reserved at, which settles it.</summary>
+    public ModelPrice Price => new(PriceInputMicrosPerMTok, PriceOutputMicrosPerMTok, PriceCachedMicrosPerMTok, PriceCacheWrite5mMicrosPerMTok, PriceCacheWrite1hMicrosPerMTok);
 
     /// <summary>The row's version when read: retiring it deletes that version only, never a settled row that replaced it.</summary>
     public Azure.ETag ETag { get; init; } = Azure.ETag.All;
@@ -48,7 +53,8 @@ public sealed record IntentEntry
         ["TeamId"] = TeamId,
         ["StartedAt"] = StartedAt,
         ["D"] = JsonSerializer.Serialize(new Payload(Model, Provider, Endpoint, Streaming, ReservedMicros, EstimatedInputTokens, OutputTokenCeiling,
-            PriceInputMicrosPerMTok, PriceOutputMicrosPerMTok, PriceCachedMicrosPerMTok, FrontendInstance, Region, ClientAddress), PayloadJson.Default.Payload),
+            PriceInputMicrosPerMTok, PriceOutputMicrosPerMTok, PriceCachedMicrosPerMTok, FrontendInstance, Region, ClientAddress,
+            PriceCacheWrite5mMicrosPerMTok, PriceCacheWrite1hMicrosPerMTok), PayloadJson.Default.Payload),
     };
 
     public static IntentEntry FromEntity(TableEntity e)
@@ -73,13 +79,18 @@ public sealed record IntentEntry
             PriceInputMicrosPerMTok = d?.Pi ?? 0,
             PriceOutputMicrosPerMTok = d?.Po ?? 0,
             PriceCachedMicrosPerMTok = d?.Pc ?? 0,
+
+            // An intent from before the cache-write rates: the defaults, never 0 (which would make the writes free).
+            PriceCacheWrite5mMicrosPerMTok = d?.W5 ?? ModelPrice.DefaultCacheWrite5m(d?.Pi ?? 0),
+            PriceCacheWrite1hMicrosPerMTok = d?.W1 ?? ModelPrice.DefaultCacheWrite1h(d?.Pi ?? 0),
             FrontendInstance = d?.F ?? "",
             Region = d?.G ?? "",
             ClientAddress = d?.C,
         };
     }
 
-    internal sealed record Payload(string M, string P, string E, bool S, long R, long In, long Out, long Pi, long Po, long Pc, string F, string G, string? C);
+    internal sealed record Payload(string M, string P, string E, bool S, long R, long In, long Out, long Pi, long Po, long Pc, string F, string G, string? C,
+        long? W5 = null, long? W1 = null);
 }
 
 [JsonSerializable(typeof(IntentEntry.Payload))]

@@ -117,6 +117,8 @@ public sealed class PriceStore(GatewayTables tables)
         ["InputMicrosPerMTok"] = price.InputMicrosPerMTok,
         ["OutputMicrosPerMTok"] = price.OutputMicrosPerMTok,
         ["CachedInputMicrosPerMTok"] = price.CachedInputMicrosPerMTok,
+        ["CacheWrite5mMicrosPerMTok"] = price.CacheWrite5mMicrosPerMTok,
+        ["CacheWrite1hMicrosPerMTok"] = price.CacheWrite1hMicrosPerMTok,
         ["MaxOutputTokens"] = price.MaxOutputTokens,
         ["ContextWindow"] = price.ContextWindow,
         ["Provider"] = price.Provider,
@@ -124,15 +126,23 @@ public sealed class PriceStore(GatewayTables tables)
         ["UpdatedBy"] = price.UpdatedBy,
     };
 
-    private static StoredPrice Read(TableEntity row) => new(
-        row.GetString("Model") ?? row.RowKey.Replace('|', '/'),
-        row.GetInt64("InputMicrosPerMTok") ?? 0,
-        row.GetInt64("OutputMicrosPerMTok") ?? 0,
-        row.GetInt64("CachedInputMicrosPerMTok") ?? 0,
-        row.GetInt32("MaxOutputTokens"),
-        row.GetInt32("ContextWindow"),
-        row.GetString("Provider"),
-        row.GetDateTimeOffset("UpdatedAt") ?? default,
-        row.GetString("UpdatedBy") ?? "",
-        row.ETag.ToString());
+    private static StoredPrice Read(TableEntity row)
+    {
+        var input = row.GetInt64("InputMicrosPerMTok") ?? 0;
+        return new(
+            row.GetString("Model") ?? row.RowKey.Replace('|', '/'),
+            input,
+            row.GetInt64("OutputMicrosPerMTok") ?? 0,
+            row.GetInt64("CachedInputMicrosPerMTok") ?? 0,
+
+            // Rows written before the cache-write columns: the defaults a price file without them gets.
+            row.GetInt64("CacheWrite5mMicrosPerMTok") ?? ModelPrice.DefaultCacheWrite5m(input),
+            row.GetInt64("CacheWrite1hMicrosPerMTok") ?? ModelPrice.DefaultCacheWrite1h(input),
+            row.GetInt32("MaxOutputTokens"),
+            row.GetInt32("ContextWindow"),
+            row.GetString("Provider"),
+            row.GetDateTimeOffset("UpdatedAt") ?? default,
+            row.GetString("UpdatedBy") ?? "",
+            row.ETag.ToString());
+    }
 }

@@ -202,7 +202,7 @@ public sealed class HeaderForwardingTests(OrganizationGatewayFixture fixture) : 
 
     [Theory]
     [InlineData(true, "anthropic-beta", "claude-code-20250219, context-1m-2025-08-07", "context-1m-2025-08-07", "Gateway:Upstreams:Anthropic:AllowedBetas")]
-    [InlineData(true, "anthropic-beta", "extended-cache-ttl-2025-04-11", "extended-cache-ttl-2025-04-11", "Gateway:Upstreams:Anthropic:AllowedBetas")]
+    [InlineData(true, "anthropic-beta", "extended-cache-ttl-2025-04-11, oauth-2025-04-20", "oauth-2025-04-20", "Gateway:Upstreams:Anthropic:AllowedBetas")]
     [InlineData(false, "OpenAI-Beta", "realtime=v1", "realtime=v1", "Gateway:Upstreams:OpenAI:AllowedBetas")]
     public async Task Beta_not_on_the_list_is_refused_naming_it_and_the_setting_and_nothing_goes_upstream(
         bool anthropic, string header, string value, string refusedBeta, string setting)

@@ -203,21 +203,29 @@ public sealed class PriceTests(PriceFixture fixture) : IClassFixture<PriceFixtur
     [Fact]
     public async Task Gatewayctl_sets_lists_shows_and_removes_a_price()
     {
-        var set = await CliAsync("prices", "set", "acme-cli", "--input", "1.5", "--output", "2", "--cached-input", "0.075", "--max-output-tokens", "4096", "--json");
+        var set = await CliAsync("prices", "set", "acme-cli", "--input", "1.5", "--output", "2", "--cached-input", "0.075", "--cache-write-1h", "3.5", "--max-output-tokens", "4096", "--json");
         Assert.Equal(0, set.Exit);
         var json = JsonDocument.Parse(set.Out).RootElement;
         Assert.Equal((1_500_000L, 2_000_000L, 75_000L), (json.GetProperty("inputMicrosPerMTok").GetInt64(), json.GetProperty("outputMicrosPerMTok").GetInt64(), json.GetProperty("cachedInputMicrosPerMTok").GetInt64()));
         Assert.Equal(4096, json.GetProperty("maxOutputTokens").GetInt32());
 
+        // The 1-hour write as given; the 5-minute write left out: 1.25 x $1.50 = $1.875.
+        Assert.Equal((1_875_000L, 3_500_000L), (json.GetProperty("cacheWrite5mMicrosPerMTok").GetInt64(), json.GetProperty("cacheWrite1hMicrosPerMTok").GetInt64()));
+
         var list = await CliAsync("prices", "list");
         Assert.Equal(0, list.Exit);
+        Assert.Contains("WRITE 5M/1M", list.Out, StringComparison.Ordinal);
         var line = Assert.Single(list.Out.Split('\n'), l => l.StartsWith("acme-cli ", StringComparison.Ordinal));
         Assert.Contains("$1.50", line, StringComparison.Ordinal);
         Assert.Contains("$0.075", line, StringComparison.Ordinal);
+        Assert.Contains("$1.875", line, StringComparison.Ordinal);
+        Assert.Contains("$3.50", line, StringComparison.Ordinal);
 
         var shown = await CliAsync("prices", "get", "ACME-CLI");
         Assert.Equal(0, shown.Exit);
         Assert.Contains("$2.00 per 1M tokens", shown.Out, StringComparison.Ordinal);
+        Assert.Contains("$1.875 per 1M tokens", shown.Out, StringComparison.Ordinal);
+        Assert.Contains("$3.50 per 1M tokens", shown.Out, StringComparison.Ordinal);
 
         Assert.Equal(2, (await CliAsync("prices", "set", "acme-cli", "--input", "-1", "--output", "1")).Exit);
         Assert.Equal(2, (await CliAsync("prices", "set", "acme-cli", "--input", "1", "--output", "0.0000001")).Exit);

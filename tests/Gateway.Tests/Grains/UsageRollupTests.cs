@@ -70,6 +70,37 @@ public sealed class UsageRollupTests(ClusterFixture fixture)
         Assert.Equal((6L, 1_200L, rows[^1].Sequence), (rollup.Requests, rollup.CostMicros, rollup.LastSequence));
     }
 
+    [Fact]
+    public async Task Cache_traffic_and_reasoning_are_priced_from_the_intent_and_rolled_up_by_kind()
+    {
+        var keyId = ApiKeyFormat.NewKeyId();
+        var grain = fixture.Client.GetGrain<IApiKeyGrain>(keyId);
+        await grain.Create(new CreateKeyCommand("user-" + keyId, null, 10_000, [], ApiKeyFormat.Hash(Secret), "test"));
+
+        // $1 in, $2 out, $0.10 cache read, $1.25 5-minute write, $2 1-hour write: 1, 2, 0.1, 1.25 and 2 micro-dollars a token.
+        var price = new ModelPrice(1_000_000, 2_000_000, 100_000, 1_250_000, 2_000_000);
+
+        // 1,000 prompt tokens: 400 read, 200 written for 5 minutes, 100 for 1 hour, 300 uncached; 50 output, 10 of them reasoning.
+        // 300 x 1 + 400 x 0.1 + 200 x 1.25 + 100 x 2 + 50 x 2 = 300 + 40 + 250 + 200 + 100 = 890 micro-dollars, twice.
+        var usage = new UsageReport(1_000, 50, 400, true, CacheWrite5mTokens: 200, CacheWrite1hTokens: 100, ReasoningTokens: 10);
+        for (var i = 0; i < 2; i++)
+        {
+            // Reserved at the worst case: 1,000 x 2 + 50 x 2 = 2,100.
+            var begin = Begin("model-c", price, 2_100);
+            Assert.True((await grain.Begin(begin)).Accepted);
+            Assert.Equal(890, (await grain.Settle(new SettleRequest(begin.Context.RequestId, usage, RequestOutcome.Completed, 200, 5, null))).CostMicros);
+        }
+
+        await fixture.Ledger.CopiedAsync(keyId, 2);
+        var row = (await fixture.Ledger.RowsAsync(keyId))[0];
+        Assert.Equal((400L, 200L, 100L, 10L, 1_250_000L, 2_000_000L, 890L),
+            (row.CachedInputTokens, row.CacheWrite5mTokens, row.CacheWrite1hTokens, row.ReasoningTokens, row.PriceCacheWrite5mMicrosPerMTok, row.PriceCacheWrite1hMicrosPerMTok, row.CostMicros));
+
+        var rollup = Assert.Single(await Poll.UntilAsync(() => ReadAsync(new UsageRollups(fixture.Tables), keyId), r => r.Sum(x => x.Requests) == 2, TimeSpan.FromSeconds(20), "the rollup"));
+        Assert.Equal((2L, 2_000L, 100L, 800L, 400L, 200L, 20L, 1_780L),
+            (rollup.Requests, rollup.InputTokens, rollup.OutputTokens, rollup.CachedInputTokens, rollup.CacheWrite5mTokens, rollup.CacheWrite1hTokens, rollup.ReasoningTokens, rollup.CostMicros));
+    }
+
     private static async Task SettleAsync(IApiKeyGrain grain, string model, ModelPrice price, long input, long output, int count)
     {
         for (var i = 0; i < count; i++)

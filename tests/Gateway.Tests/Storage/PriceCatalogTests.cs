@@ -17,7 +17,7 @@ public sealed class PriceCatalogTests
         var prefix = TestStorage.NewPrefix();
         var direct = new PriceStore(await TestStorage.CreateTablesAsync(prefix));
         var now = DateTimeOffset.UtcNow;
-        await direct.SeedAsync([new StoredPrice("acme-kept", 1_000_000, 2_000_000, 500_000, null, null, null, now, "test")], now, CancellationToken.None);
+        await direct.SeedAsync([new StoredPrice("acme-kept", 1_000_000, 2_000_000, 500_000, 1_250_000, 2_000_000, null, null, null, now, "test")], now, CancellationToken.None);
 
         await using var proxy = new FaultProxy(FaultProxy.StoragePort());
         var options = TestStorage.Options(prefix);
@@ -29,7 +29,7 @@ public sealed class PriceCatalogTests
         var loadedAt = catalog.LoadedAt;
 
         proxy.Mode = FaultMode.Reset;
-        await direct.PutAsync(new StoredPrice("acme-kept", 3_000_000, 4_000_000, 3_000_000, null, null, null, now, "test"), null, CancellationToken.None);
+        await direct.PutAsync(new StoredPrice("acme-kept", 3_000_000, 4_000_000, 3_000_000, 3_750_000, 6_000_000, null, null, null, now, "test"), null, CancellationToken.None);
         Assert.False(await catalog.RefreshAsync(CancellationToken.None));
         Assert.True(catalog.Current.TryGet("acme-kept", out var kept));
         Assert.Equal(1_000_000, kept.Price.InputMicrosPerMTok);

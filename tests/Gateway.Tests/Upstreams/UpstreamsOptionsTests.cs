@@ -84,12 +84,13 @@ public sealed class UpstreamsOptionsTests
     }
 
     [Fact]
-    public void Defaults_allow_what_Claude_Code_sends_and_no_beta_billed_at_other_rates()
+    public void Defaults_allow_what_Claude_Code_sends_and_no_beta_billed_at_rates_the_price_table_lacks()
     {
         var options = Bind();
 
+        // extended-cache-ttl: 1-hour cache writes, priced at cacheWrite1h and covered by the reservation.
         Assert.Equal(
-            ["advanced-tool-use-2025-11-20", "claude-code-20250219", "context-management-2025-06-27", "effort-2025-11-24", "interleaved-thinking-2025-05-14",
+            ["advanced-tool-use-2025-11-20", "claude-code-20250219", "context-management-2025-06-27", "effort-2025-11-24", "extended-cache-ttl-2025-04-11", "interleaved-thinking-2025-05-14",
                 "mid-conversation-tool-changes-2026-07-01", "per-turn-control-2026-07-01", "thinking-token-count-2026-05-13"],
             options.Anthropic.AllowedBetas.Order(StringComparer.Ordinal));
         Assert.Equal(["assistants=v2"], options.OpenAI.AllowedBetas);
