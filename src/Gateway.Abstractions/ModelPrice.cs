@@ -67,21 +67,28 @@ public sealed record ModelPrice(
 
     /// <summary>
     /// The most a prompt token can cost: the dearest of the input-side rates the provider may bill
-    /// it at. Cache writes count only where the provider writes caches at a charge (Anthropic).
+    /// it at. Cache writes count only where the provider writes caches at a charge (Anthropic), and
+    /// 1-hour writes only when <paramref name="oneHourWrites"/> says the request may make them.
     /// </summary>
-    public long DearestInputRate(bool cacheWrites)
+    public long DearestInputRate(bool cacheWrites, bool oneHourWrites = true)
     {
         var dearest = Math.Max(InputMicrosPerMTok, CachedInputMicrosPerMTok);
-        return cacheWrites ? Math.Max(dearest, Math.Max(CacheWrite5mMicrosPerMTok, CacheWrite1hMicrosPerMTok)) : dearest;
+        if (!cacheWrites)
+        {
+            return dearest;
+        }
+
+        dearest = Math.Max(dearest, CacheWrite5mMicrosPerMTok);
+        return oneHourWrites ? Math.Max(dearest, CacheWrite1hMicrosPerMTok) : dearest;
     }
 
     /// <summary>
     /// What a request may cost at most: every prompt token at <see cref="DearestInputRate"/> and the
     /// output ceiling at the output rate, rounded up like <see cref="Cost(long, long, long, long, long)"/>.
     /// </summary>
-    public long WorstCaseCost(long promptTokens, long outputTokens, bool cacheWrites)
+    public long WorstCaseCost(long promptTokens, long outputTokens, bool cacheWrites, bool oneHourWrites = true)
     {
-        var numerator = checked((Int128)Math.Max(0, promptTokens) * DearestInputRate(cacheWrites)
+        var numerator = checked((Int128)Math.Max(0, promptTokens) * DearestInputRate(cacheWrites, oneHourWrites)
             + (Int128)Math.Max(0, outputTokens) * OutputMicrosPerMTok);
         return (long)((numerator + 999_999) / 1_000_000);
     }

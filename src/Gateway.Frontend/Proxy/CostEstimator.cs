@@ -17,7 +17,8 @@ namespace Gateway.Frontend.Proxy;
 public sealed class CostEstimator(PriceCatalog catalog, PromptTokenCounter tokens, UpstreamRouter router, IOptions<FrontendOptions> options)
 {
     /// <summary>The estimate, or the error code and message of a 400 that refuses the request.</summary>
-    public (CostEstimate? Estimate, string? Code, string? Message) Estimate(ProxyRoute route, JsonElement root)
+    /// <param name="raw">The body's bytes, searched for Anthropic's <c>cache_control</c> markers.</param>
+    public (CostEstimate? Estimate, string? Code, string? Message) Estimate(ProxyRoute route, JsonElement root, ReadOnlySpan<byte> raw = default)
     {
         var o = options.Value;
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out var modelElement)
@@ -72,10 +73,29 @@ public sealed class CostEstimator(PriceCatalog catalog, PromptTokenCounter token
         var ceiling = (int)Math.Min(int.MaxValue, (long)perOutput * outputs);
         var price = entry.Price;
 
-        // Every prompt token at the dearest rate it can settle at: for Anthropic, a prompt written to
-        // the 1-hour cache costs twice the input price. OpenAI bills no cache writes.
-        var reserve = price.WorstCaseCost(promptTokens, ceiling, cacheWrites: route.Dialect == ApiDialect.Anthropic);
+        // Every prompt token at the dearest rate it can settle at. Anthropic writes a cache only at a
+        // cache_control breakpoint, at 1.25 times the input price for 5 minutes and twice for an hour
+        // ("ttl": "1h"); a body naming neither is reserved at the input price. OpenAI bills no cache writes.
+        var (cacheWrites, oneHour) = route.Dialect == ApiDialect.Anthropic ? CacheWrites(raw) : (false, false);
+        var reserve = price.WorstCaseCost(promptTokens, ceiling, cacheWrites, oneHour);
         return (new CostEstimate(model, streaming, price, promptTokens, ceiling, stated is null && injected is null, reserve, injected), null, null);
+    }
+
+    /// <summary>
+    /// Whether an Anthropic body may write caches, and may write them for an hour. Over-approximated
+    /// on purpose (a "1h" anywhere in a body with a breakpoint counts): a reservation may be too
+    /// large, never too small. Without the raw bytes, or with a <c>\u</c> escape anywhere (which
+    /// could spell either marker unseen), assume the worst.
+    /// </summary>
+    private static (bool CacheWrites, bool OneHour) CacheWrites(ReadOnlySpan<byte> raw)
+    {
+        if (raw.IsEmpty || raw.IndexOf("\\u"u8) >= 0)
+        {
+            return (true, true);
+        }
+
+        var writes = raw.IndexOf("\"cache_control\""u8) >= 0;
+        return (writes, writes && raw.IndexOf("\"1h\""u8) >= 0);
     }
 
     /// <summary>

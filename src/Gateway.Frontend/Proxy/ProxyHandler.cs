@@ -483,7 +483,7 @@ public sealed partial class ProxyHandler(
             return null;
         }
 
-        var (estimate, code, message) = estimator.Estimate(route, body.Root);
+        var (estimate, code, message) = estimator.Estimate(route, body.Root, body.Bytes);
         if (estimate is null)
         {
             body.Dispose();

@@ -34,14 +34,14 @@ public sealed class CachePricingTests(GatewayFixture fixture) : IClassFixture<Ga
     // 12 x 3 + 20 x 0.3 + 8 x 3.75 + 4 x 6 + 32 x 15 = 36 + 6 + 30 + 24 + 480 = 576 micro-dollars.
     private const long SonnetCost = 576;
 
-    // Reserved: the gateway counts the prompt as 55 (o200k's 44 + Claude's 25% margin, rounded up), every one at the
-    // dearest input-side rate, the 1-hour write's 6, + the 64-token ceiling at 15: 55 x 6 + 64 x 15 = 330 + 960 = 1,290.
-    // (At the input rate it would have been 55 x 3 + 960 = 1,125: less than a prompt written whole to the 1-hour cache can cost.)
-    private const long SonnetReserved = 1_290;
+    // Reserved: the gateway counts the prompt as 55 (o200k's 44 + Claude's 25% margin, rounded up). The body has no
+    // cache_control breakpoint, so Anthropic writes no cache for it: every prompt token at the input rate, 3, + the
+    // 64-token ceiling at 15: 55 x 3 + 64 x 15 = 165 + 960 = 1,125. (The simulator reports writes anyway, on command.)
+    private const long SonnetReserved = 1_125;
 
     // "Cache all of this for an hour. [sim:cache-write-1h=100000]": 27 prompt tokens, all written for 1 hour.
-    // 27 x 6 + 32 x 15 = 162 + 480 = 642; reserved 34 (27 + 25%, rounded up) x 6 + 64 x 15 = 204 + 960 = 1,164.
-    private const long PromptOfWholeWrite = 27, WholeWriteCost = 642, WholeWriteReserved = 1_164;
+    // 27 x 6 + 32 x 15 = 162 + 480 = 642.
+    private const long PromptOfWholeWrite = 27, WholeWriteCost = 642;
 
     // Chat: 30 prompt tokens, 8 cached; 52 completion tokens, 20 of them reasoning (the answer gets its 32 of the 100 left).
     // (30 - 8) x 2.5 + 8 x 1.25 + 52 x 10 = 55 + 10 + 520 = 585. The 20 reasoning tokens are not added again.
@@ -126,22 +126,46 @@ public sealed class CachePricingTests(GatewayFixture fixture) : IClassFixture<Ga
     }
 
     [Fact]
-    public async Task Anthropic_prompt_written_whole_to_the_1_hour_cache_settles_within_its_reservation()
+    public async Task Anthropic_cache_breakpoints_decide_the_rate_prompt_tokens_are_reserved_at_and_a_whole_1_hour_write_stays_within_it()
     {
         var key = await fixture.Admin.CreateKeyAsync("cache-cy", 5m);
-        const string prompt = "Cache all of this for an hour. [sim:cache-write-1h=100000]";
+        using var http = new HttpClient { BaseAddress = new Uri(fixture.Gateway.BaseUrl) };
+        // The same text each time, so the same prompt count: the simulator writes it all to the 1-hour cache whatever the body says.
+        const string Prompt = "Cache all of this for an hour. [sim:cache-write-1h=100000]";
 
-        Message message = await Claude(key.Key).Messages.Create(Sonnet(prompt));
+        async Task<AuditRecord> SendAsync(string? cacheControl, string directive = "")
+        {
+            var before = (await fixture.Ledger.RowsAsync(key.KeyId)).Count;
+            var block = cacheControl is null
+                ? $$"""{"type":"text","text":"{{Prompt}}{{directive}}"}"""
+                : $$"""{"type":"text","text":"{{Prompt}}{{directive}}","cache_control":{{cacheControl}}}""";
+            using var response = await http.SendAsync(ProviderRequest.Create(HttpMethod.Post, "/v1/messages", key.Key, anthropic: true,
+                $$"""{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":[{{block}}]}]}"""));
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            var rows = await Poll.UntilAsync(() => fixture.Ledger.RowsAsync(key.KeyId), r => r.Count == before + 1, TimeSpan.FromSeconds(10), "the row");
+            return rows.MaxBy(r => r.Sequence)!;
+        }
 
-        var row = await SingleRowAsync(key.KeyId);
-        Assert.Equal<long?>(0, message.Usage.InputTokens);
-        Assert.Equal((PromptOfWholeWrite, 0L, 0L, PromptOfWholeWrite), (row.InputTokens, row.CachedInputTokens, row.CacheWrite5mTokens, row.CacheWrite1hTokens));
+        // No breakpoint: no cache write is possible, so the input rate, 3 a token. The 64-token ceiling adds 64 x 15 = 960.
+        var plain = await SendAsync(null);
+        var prompt = (plain.ReservedMicros - 960) / 3;
+        Assert.Equal(960 + (3 * prompt), plain.ReservedMicros);
 
-        // Every prompt token at the 1-hour rate: the dearest a prompt token can settle at.
-        Assert.Equal(WholeWriteCost, row.CostMicros);
-        Assert.Equal(WholeWriteReserved, row.ReservedMicros);
-        Assert.True(row.CostMicros <= row.ReservedMicros, "the reservation covers a prompt written whole to the 1-hour cache");
-        Assert.Equal(0, row.OverReservationMicros);
+        // A breakpoint with the default 5-minute TTL: 3.75 a token, rounded up once for the whole request.
+        var fiveMinutes = await SendAsync("""{"type":"ephemeral"}""");
+        Assert.Equal(((prompt * 3_750_000) + 960_000_000 + 999_999) / 1_000_000, fiveMinutes.ReservedMicros);
+
+        // "ttl": "1h": 6 a token, the dearest a prompt token can settle at, and a prompt written whole to the 1-hour
+        // cache settles within it: 27 tokens x 6 + 32 output x 15 = 162 + 480 = 642.
+        var hour = await SendAsync("""{"type":"ephemeral","ttl":"1h"}""");
+        Assert.Equal(960 + (6 * prompt), hour.ReservedMicros);
+        Assert.Equal((PromptOfWholeWrite, 0L, 0L, PromptOfWholeWrite), (hour.InputTokens, hour.CachedInputTokens, hour.CacheWrite5mTokens, hour.CacheWrite1hTokens));
+        Assert.Equal(WholeWriteCost, hour.CostMicros);
+        Assert.True(hour.CostMicros <= hour.ReservedMicros, "the reservation covers a prompt written whole to the 1-hour cache");
+
+        // An escape could spell a marker unseen: any \u in the body is reserved as the worst case.
+        var escaped = await SendAsync(null, " caf\\u00e9");
+        Assert.True(escaped.ReservedMicros >= 960 + (6 * prompt), $"{escaped.ReservedMicros} reserved for a body with an escape, its prompt a token longer");
     }
 
     [Fact]
