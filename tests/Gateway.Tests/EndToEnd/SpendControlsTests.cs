@@ -160,6 +160,26 @@ public sealed class SpendControlsTests : IAsyncLifetime
         Assert.True(calls[0].At - started < TimeSpan.FromMinutes(10), $"the alert came {calls[0].At - started} after the loop started");
     }
 
+    [Theory]
+    [InlineData("/admin/v1/keys", """{"userId": "vera", "capUsd": 1, "maxRequestUsd": 0}""", "maxRequestUsd")]
+    [InlineData("/admin/v1/keys", """{"userId": "vera", "capUsd": 1, "maxRequestUsd": "0.5"}""", "maxRequestUsd")]
+    [InlineData("/admin/v1/keys", """{"userId": "vera", "capUsd": 1, "maxRequestUsd": 0.0000001}""", "maxRequestUsd")]
+    [InlineData("/admin/v1/keys", """{"userId": "vera", "capUsd": 1, "maxInputTokens": 0}""", "maxInputTokens")]
+    [InlineData("/admin/v1/keys", """{"userId": "vera", "capUsd": 1, "maxConcurrent": 1.5}""", "maxConcurrent")]
+    [InlineData("/admin/v1/keys", """{"userId": "vera", "capUsd": 1, "velocityMultiple": 1001}""", "velocityMultiple")]
+    [InlineData("/admin/v1/keys", """{"userId": "vera", "capUsd": 1, "velocityUsdPerHour": -1}""", "velocityUsdPerHour")]
+    [InlineData("/admin/v1/users", """{"id": "vic", "maxConcurrent": 3}""", "maxConcurrent")]
+    [InlineData("/admin/v1/teams", """{"id": "vteam", "velocityMultiple": 3}""", "velocityMultiple")]
+    public async Task Bad_spend_controls_are_a_400_naming_the_field(string path, string body, string field)
+    {
+        await _admin.EnsureUserAsync("vera");
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        using var response = await _admin.PostAsync(path, content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(field, await response.Content.ReadAsStringAsync());
+    }
+
     private async Task<CreatedKey> CreateKeyAsync(string userId, object controls)
     {
         await _admin.EnsureUserAsync(userId);
