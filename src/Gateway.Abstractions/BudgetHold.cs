@@ -15,7 +15,8 @@ public sealed record BudgetHold(
     [property: Id(2)] long ReserveMicros,
     [property: Id(3)] long RateTokens,
     [property: Id(4)] DateTimeOffset StartedAt,
-    [property: Id(5)] IReadOnlyList<SettlingCost>? Settling = null);
+    [property: Id(5)] IReadOnlyList<SettlingCost>? Settling = null,
+    [property: Id(6)] int InputTokens = 0);
 
 /// <summary>A request whose settlement has arrived at its key: what it costs, while its row is being made durable.</summary>
 [GenerateSerializer, Immutable, Alias("Gateway.SettlingCost")]

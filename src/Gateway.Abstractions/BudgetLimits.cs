@@ -9,7 +9,8 @@ public sealed record BudgetLimits(
     [property: Id(0)] long? CapMicros,
     [property: Id(1)] BudgetPeriod Period,
     [property: Id(2)] int? Rpm,
-    [property: Id(3)] long? Tpm)
+    [property: Id(3)] long? Tpm,
+    [property: Id(4)] SpendControls? Controls = null)
 {
     public static readonly BudgetLimits None = new(null, BudgetPeriod.None, null, null);
 }
@@ -23,13 +24,15 @@ public sealed record BudgetChanges(
     [property: Id(3)] long? Tpm = null,
     [property: Id(4)] bool ClearCap = false,
     [property: Id(5)] bool ClearRpm = false,
-    [property: Id(6)] bool ClearTpm = false)
+    [property: Id(6)] bool ClearTpm = false,
+    [property: Id(7)] SpendControlChanges? Controls = null)
 {
-    public bool IsEmpty => CapMicros is null && Period is null && Rpm is null && Tpm is null && !ClearCap && !ClearRpm && !ClearTpm;
+    public bool IsEmpty => CapMicros is null && Period is null && Rpm is null && Tpm is null && !ClearCap && !ClearRpm && !ClearTpm && Controls is null or { IsEmpty: true };
 
     public BudgetLimits ApplyTo(BudgetLimits limits) => new(
         ClearCap ? null : CapMicros ?? limits.CapMicros,
         Period ?? limits.Period,
         ClearRpm ? null : Rpm ?? limits.Rpm,
-        ClearTpm ? null : Tpm ?? limits.Tpm);
+        ClearTpm ? null : Tpm ?? limits.Tpm,
+        Controls is { } controls ? controls.ApplyTo(limits.Controls) : limits.Controls);
 }

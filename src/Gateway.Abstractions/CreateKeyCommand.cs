@@ -12,4 +12,5 @@ public sealed record CreateKeyCommand(
     [property: Id(6)] DateTimeOffset? ExpiresAt = null,
     [property: Id(7)] int? Rpm = null,
     [property: Id(8)] long? Tpm = null,
-    [property: Id(9)] BudgetPeriod Period = BudgetPeriod.None);
+    [property: Id(9)] BudgetPeriod Period = BudgetPeriod.None,
+    [property: Id(10)] SpendControls? Controls = null);

@@ -15,4 +15,10 @@ public enum DenialReason
 
     /// <summary>The intent could not be recorded in time (storage stalled or down): refused with 503, not sent, never charged.</summary>
     StorageUnavailable = 9,
+
+    /// <summary>The request's worst case is above a per-request ceiling (<c>maxRequestUsd</c>, <c>maxInputTokens</c>) of its key, user or team: 400, retrying won't help.</summary>
+    RequestTooLarge = 10,
+
+    /// <summary>The key has <c>maxConcurrent</c> requests in flight already: 429 with <c>Retry-After</c>.</summary>
+    ConcurrencyLimited = 11,
 }

@@ -15,4 +15,5 @@ public sealed record KeyChanges(
     [property: Id(6)] bool ClearExpiry = false,
     [property: Id(7)] bool ClearRpm = false,
     [property: Id(8)] bool ClearTpm = false,
-    [property: Id(9)] BudgetPeriod? Period = null);
+    [property: Id(9)] BudgetPeriod? Period = null,
+    [property: Id(10)] SpendControlChanges? Controls = null);

@@ -26,4 +26,5 @@ public sealed record KeySnapshot(
     [property: Id(20)] DateTimeOffset? PeriodStart,
     [property: Id(21)] DateTimeOffset? PeriodResetsAt,
     [property: Id(22)] IReadOnlyList<PeriodTotal> PastPeriods,
-    [property: Id(23)] RateUsage? Rate = null);
+    [property: Id(23)] RateUsage? Rate = null,
+    [property: Id(24)] SpendControls? Controls = null);

@@ -78,6 +78,26 @@ public static class SimulatorApp
         var app = builder.Build();
 
         // Fault prefixes come off the path before routing, so the rest routes as if they were not there.
+        app.Use(async (context, next) =>
+        {
+            // Requests at once, for tests of concurrency limits in front of the simulator.
+            if (context.Request.Path.StartsWithSegments("/sim"))
+            {
+                await next(context);
+                return;
+            }
+
+            var stats = context.RequestServices.GetRequiredService<SimulatorStats>();
+            stats.Entered();
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                stats.Left();
+            }
+        });
         app.UseMiddleware<FaultPrefixMiddleware>();
         app.UseRouting();
         app.UseMiddleware<SimulatorMiddleware>();

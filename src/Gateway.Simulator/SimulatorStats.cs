@@ -88,6 +88,21 @@ public sealed class SimulatorStats
         Interlocked.Add(ref _completionTokens, completionTokens);
     }
 
+    private long _inFlight;
+    private long _peakInFlight;
+
+    /// <summary>A model request arrived: counted in flight until <see cref="Left"/>, and in the peak.</summary>
+    internal void Entered()
+    {
+        var now = Interlocked.Increment(ref _inFlight);
+        long peak;
+        while (now > (peak = Interlocked.Read(ref _peakInFlight)) && Interlocked.CompareExchange(ref _peakInFlight, now, peak) != peak)
+        {
+        }
+    }
+
+    internal void Left() => Interlocked.Decrement(ref _inFlight);
+
     public SimulatorStatsSnapshot Snapshot() => new(
         Requests: Interlocked.Read(ref _requests),
         ChatCompletions: Interlocked.Read(ref _chatCompletions),
@@ -107,10 +122,13 @@ public sealed class SimulatorStats
         RequestsByCredential: new SortedDictionary<string, long>(_byCredential, StringComparer.Ordinal),
         Azure: Interlocked.Read(ref _azure),
         Faults: Interlocked.Read(ref _faults),
-        TokensIssued: Interlocked.Read(ref _tokensIssued));
+        TokensIssued: Interlocked.Read(ref _tokensIssued),
+        InFlight: Interlocked.Read(ref _inFlight),
+        PeakInFlight: Interlocked.Read(ref _peakInFlight));
 
     public void Reset()
     {
+        Interlocked.Exchange(ref _peakInFlight, Interlocked.Read(ref _inFlight));
         Interlocked.Exchange(ref _requests, 0);
         Interlocked.Exchange(ref _chatCompletions, 0);
         Interlocked.Exchange(ref _responses, 0);

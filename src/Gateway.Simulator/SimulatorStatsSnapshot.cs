@@ -24,6 +24,8 @@ namespace Gateway.Simulator;
 /// </param>
 /// <param name="Azure">Requests on an Azure OpenAI path (/openai/…); they count in the endpoint's counter too.</param>
 /// <param name="Faults">Requests answered with the status of their <c>/_fault/{status}/</c> prefix.</param>
+/// <param name="InFlight">Model requests being answered now (a delayed one counts from arrival to its last byte).</param>
+/// <param name="PeakInFlight">The most model requests answered at once since the start or the last reset.</param>
 /// <param name="TokensIssued">Tokens issued by the managed-identity endpoint (GET /msi/token); not counted in <paramref name="Requests"/>.</param>
 public sealed record SimulatorStatsSnapshot(
     long Requests,
@@ -44,4 +46,6 @@ public sealed record SimulatorStatsSnapshot(
     IReadOnlyDictionary<string, long> RequestsByCredential,
     long Azure,
     long Faults,
-    long TokensIssued);
+    long TokensIssued,
+    long InFlight = 0,
+    long PeakInFlight = 0);

@@ -13,7 +13,8 @@ internal sealed record BudgetDetails(
     string? Period,
     DateTimeOffset? PeriodResetsAt,
     IReadOnlyList<PastPeriod>? PastPeriods,
-    RateDetails? Rate);
+    RateDetails? Rate,
+    SpendControlsDetails? SpendControls = null);
 
 /// <summary>Rate limits (null: none) and what the last minute used of them.</summary>
 internal sealed record RateDetails(long? Rpm, long? Tpm, long RequestsLastMinute, long TokensLastMinute);

@@ -12,4 +12,9 @@ internal sealed record CreateKeyRequest(
     decimal CapUsd,
     string? Name,
     IReadOnlyList<string>? Models,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Period = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Period = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? MaxRequestUsd = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? MaxInputTokens = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? MaxConcurrent = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? VelocityUsdPerHour = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? VelocityMultiple = null);

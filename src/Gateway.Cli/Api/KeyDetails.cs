@@ -40,4 +40,5 @@ internal sealed record KeyDetails(
     DateTimeOffset? PeriodStart = null,
     DateTimeOffset? PeriodResetsAt = null,
     IReadOnlyList<PastPeriod>? PastPeriods = null,
-    RateDetails? Rate = null);
+    RateDetails? Rate = null,
+    SpendControlsDetails? SpendControls = null);

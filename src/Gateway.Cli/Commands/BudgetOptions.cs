@@ -12,8 +12,9 @@ namespace Gateway.Cli.Commands;
 /// </summary>
 internal sealed class BudgetOptions
 {
-    private BudgetOptions(string owner)
+    private BudgetOptions(string owner, SpendControlOptions controls)
     {
+        Controls = controls;
         Cap = UsdOption.Create("--cap", $"Spending cap of the {owner} across all its keys, in US dollars, e.g. 500.", "usd", required: false);
         NoCap = new Option<bool>("--no-cap") { Description = $"Remove the {owner}'s cap (spend is still counted)." };
         Period = PeriodOption.Create($"Budget period of the {owner}'s cap: none, daily, weekly or monthly.");
@@ -27,12 +28,14 @@ internal sealed class BudgetOptions
     public Option<Removable<long>> Rpm { get; }
     public Option<Removable<long>> Tpm { get; }
 
-    public Option[] All => [Cap, NoCap, Period, Rpm, Tpm];
+    public SpendControlOptions Controls { get; }
+
+    public Option[] All => [Cap, NoCap, Period, Rpm, Tpm, .. Controls.All];
 
     public static BudgetOptions AddTo(Command command, string owner)
     {
-        var options = new BudgetOptions(owner);
-        foreach (var option in options.All)
+        var options = new BudgetOptions(owner, SpendControlOptions.AddTo(command, owner));
+        foreach (var option in options.All.Except(options.Controls.All))
         {
             command.Options.Add(option);
         }
@@ -73,10 +76,12 @@ internal sealed class BudgetOptions
         {
             body["tpm"] = tpm.Value is { } perMinute ? JsonValue.Create(perMinute) : null;
         }
+
+        Controls.WriteTo(body, parseResult);
     }
 
     /// <summary>Cap, period, spend, reservations, what is left, and rate limits with the last minute's use.</summary>
-    public static KeyValueList Render(KeyValueList list, BudgetDetails? budget)
+    public static KeyValueList Render(KeyValueList list, BudgetDetails? budget, bool velocity = true)
     {
         if (budget is null)
         {
@@ -97,7 +102,7 @@ internal sealed class BudgetOptions
             list.Add("Last period", $"{DisplayFormat.Usd(last.SpentUsd)} ({Day(last.Start)} → {Day(last.End)}, {DisplayFormat.Count(last.Requests)} requests)");
         }
 
-        return list;
+        return SpendControlOptions.Render(list, budget.SpendControls, concurrency: false, velocity);
     }
 
     /// <summary><c>12 of 60 used in the last minute</c>, or <c>none (12 in the last minute)</c>.</summary>

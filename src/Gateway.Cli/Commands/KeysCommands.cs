@@ -60,6 +60,7 @@ internal static class KeysCommands
         command.Options.Add(name);
         command.Options.Add(models);
         command.Options.Add(period);
+        var controls = SpendControlOptions.AddTo(command, "key");
         command.SetAction((parseResult, cancellationToken) =>
         {
             var selectedModels = SelectedModels(parseResult, models);
@@ -69,7 +70,12 @@ internal static class KeysCommands
                 parseResult.GetValue(cap),
                 string.IsNullOrWhiteSpace(label) ? null : label.Trim(),
                 selectedModels,
-                parseResult.GetValue(period));
+                parseResult.GetValue(period),
+                parseResult.GetValue(controls.MaxRequest)?.Value,
+                parseResult.GetValue(controls.MaxInputTokens)?.Value,
+                parseResult.GetValue(controls.MaxConcurrent!)?.Value,
+                parseResult.GetValue(controls.VelocityPerHour!)?.Value,
+                parseResult.GetValue(controls.VelocityMultiple!)?.Value);
 
             var ensureUser = parseResult.GetValue(createUser);
             return context.RunAsync(
@@ -204,22 +210,23 @@ internal static class KeysCommands
         var rpm = LimitOption.Create("--rpm", $"Requests per minute the key may make, or '{LimitOption.Unlimited}' to remove the limit.", int.MaxValue);
         var tpm = LimitOption.Create("--tpm", $"Tokens per minute the key may use, or '{LimitOption.Unlimited}' to remove the limit.", long.MaxValue);
         var period = PeriodOption.Create("New budget period: none, daily, weekly or monthly.");
-        Option[] changes = [name, cap, models, expires, rpm, tpm, period];
-
         var command = new Command(
             "update",
-            "Change a key's name, cap, models, expiry, rate limits or budget period; give at least one. Options left out keep their current value.");
+            "Change a key's name, cap, models, expiry, rate limits, budget period or spend controls; give at least one. Options left out keep their current value.");
         command.Arguments.Add(keyId);
-        foreach (var option in changes)
+        foreach (var option in (Option[])[name, cap, models, expires, rpm, tpm, period])
         {
             command.Options.Add(option);
         }
+
+        var controls = SpendControlOptions.AddTo(command, "key");
+        Option[] changes = [name, cap, models, expires, rpm, tpm, period, .. controls.All];
 
         command.Validators.Add(result =>
         {
             if (changes.All(option => result.GetResult(option) is null))
             {
-                result.AddError("Give at least one of --name, --cap, --model, --expires, --rpm, --tpm or --period.");
+                result.AddError("Give at least one of --name, --cap, --model, --expires, --rpm, --tpm, --period, --max-request, --max-input-tokens, --max-concurrent, --velocity-per-hour or --velocity-multiple.");
             }
         });
         command.SetAction((parseResult, cancellationToken) =>
@@ -263,6 +270,8 @@ internal static class KeysCommands
             {
                 body["period"] = newPeriod;
             }
+
+            controls.WriteTo(body, parseResult);
 
             return context.RunAsync(
                 parseResult,
@@ -492,8 +501,8 @@ internal static class KeysCommands
             .Add("Created", DisplayFormat.Timestamp(key.CreatedAt))
             .Add("Expires", DisplayFormat.Timestamp(key.ExpiresAt))
             .Add("Revoked", DisplayFormat.Timestamp(key.RevokedAt))
-            .Add("Capture", Capture(key.Capture))
-            .WriteTo(output);
+            .Add("Capture", Capture(key.Capture));
+        SpendControlOptions.Render(list, key.SpendControls, concurrency: true, velocity: true).WriteTo(output);
     }
 
     /// <summary><c>daily (resets 2026-11-28 00:00:00 UTC)</c>, or just the period when it never resets.</summary>

@@ -81,7 +81,7 @@ internal static class TeamsCommands
         {
             if (changes.All(option => result.GetResult(option) is null))
             {
-                result.AddError("Give at least one of --name, --cap, --no-cap, --period, --rpm or --tpm.");
+                result.AddError("Give at least one of --name, --cap, --no-cap, --period, --rpm, --tpm, --max-request or --max-input-tokens.");
             }
         });
         command.SetAction((parseResult, cancellationToken) =>
@@ -115,6 +115,6 @@ internal static class TeamsCommands
             .Add("Name", team.Name)
             .Add("Created", DisplayFormat.Timestamp(team.CreatedAt))
             .Add("Members", DisplayFormat.List(team.UserIds, "none"));
-        BudgetOptions.Render(list, team.Budget).WriteTo(output);
+        BudgetOptions.Render(list, team.Budget, velocity: false).WriteTo(output);
     }
 }

@@ -89,7 +89,7 @@ internal static class UsersCommands
         {
             if (changes.All(option => result.GetResult(option) is null))
             {
-                result.AddError("Give at least one of --name, --email, --team, --cap, --no-cap, --period, --rpm or --tpm.");
+                result.AddError("Give at least one of --name, --email, --team, --cap, --no-cap, --period, --rpm, --tpm, --max-request, --max-input-tokens, --velocity-per-hour or --velocity-multiple.");
             }
         });
         command.SetAction((parseResult, cancellationToken) =>

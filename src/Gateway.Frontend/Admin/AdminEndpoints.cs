@@ -67,7 +67,7 @@ public static class AdminEndpoints
         var caller = AdminAuthorizationFilter.Caller(context);
         var user = grains.GetGrain<IUserGrain>(userId);
         var snapshot = await user.CreateKey(keyId, new CreateKeyCommand(userId, request.Name, Money.FromUsd(request.CapUsd!.Value), [.. (request.Models ?? []).OfType<string>()],
-            ApiKeyFormat.Hash(secret), $"admin:{caller.Id}", request.ExpiresAt, request.Rpm, request.Tpm, period));
+            ApiKeyFormat.Hash(secret), $"admin:{caller.Id}", request.ExpiresAt, request.Rpm, request.Tpm, period, KeyFields.Controls(request).Controls));
         if (snapshot is null)
         {
             return await user.Get() is null

@@ -11,6 +11,20 @@ public static class BudgetFields
 {
     public const long MaxCapMicros = 100_000_000 * Money.MicrosPerDollar;
 
+    /// <summary>The budget fields and the spend controls <paramref name="level"/> takes, as one change.</summary>
+    public static (BudgetChanges? Changes, string? Error) Parse(JsonElement capUsd, JsonElement period, JsonElement rpm, JsonElement tpm,
+        SpendControlFields.Level level, JsonElement maxRequestUsd, JsonElement maxInputTokens, JsonElement maxConcurrent, JsonElement velocityUsdPerHour, JsonElement velocityMultiple)
+    {
+        var (budget, error) = Parse(capUsd, period, rpm, tpm);
+        if (budget is null)
+        {
+            return (null, error);
+        }
+
+        var (controls, controlsError) = SpendControlFields.Parse(level, maxRequestUsd, maxInputTokens, maxConcurrent, velocityUsdPerHour, velocityMultiple);
+        return controls is null ? (null, controlsError) : (budget with { Controls = controls.IsEmpty ? null : controls }, null);
+    }
+
     public static (BudgetChanges? Changes, string? Error) Parse(JsonElement capUsd, JsonElement period, JsonElement rpm, JsonElement tpm)
     {
         if (!Is(capUsd, JsonValueKind.Number, JsonValueKind.Null) || !Is(period, JsonValueKind.String)

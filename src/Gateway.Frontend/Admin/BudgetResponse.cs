@@ -22,14 +22,16 @@ public sealed record BudgetResponse(
     DateTimeOffset? PeriodStart,
     DateTimeOffset? PeriodResetsAt,
     IReadOnlyList<PeriodTotalResponse> PastPeriods,
-    RateResponse Rate)
+    RateResponse Rate,
+    SpendControlsResponse SpendControls)
 {
     public static BudgetResponse From(BudgetSnapshot b)
     {
         long? remaining = b.Limits.CapMicros is { } cap ? Math.Max(0, cap - b.SpentMicros - b.ReservedMicros) : null;
         return new BudgetResponse(b.Limits.CapMicros, b.Limits.CapMicros is { } c ? Money.ToUsd(c) : null, b.SpentMicros, Money.ToUsd(b.SpentMicros),
             b.ReservedMicros, Money.ToUsd(b.ReservedMicros), remaining, remaining is { } r ? Money.ToUsd(r) : null, b.InFlight, b.PeriodRequests,
-            BudgetPeriods.Name(b.Limits.Period), b.PeriodStart, b.PeriodResetsAt, b.PastPeriods.Select(PeriodTotalResponse.From).ToList(), RateResponse.From(b.Rate));
+            BudgetPeriods.Name(b.Limits.Period), b.PeriodStart, b.PeriodResetsAt, b.PastPeriods.Select(PeriodTotalResponse.From).ToList(), RateResponse.From(b.Rate),
+            SpendControlsResponse.From(b.Limits.Controls));
     }
 }
 

@@ -55,7 +55,8 @@ public static class DirectoryEndpoints
             return AdminProblems.NotFound($"No team with id '{teamId}'.");
         }
 
-        var (budget, budgetError) = BudgetFields.Parse(request.CapUsd, request.Period, request.Rpm, request.Tpm);
+        var (budget, budgetError) = BudgetFields.Parse(request.CapUsd, request.Period, request.Rpm, request.Tpm,
+            SpendControlFields.Level.User, request.MaxRequestUsd, request.MaxInputTokens, request.MaxConcurrent, request.VelocityUsdPerHour, request.VelocityMultiple);
         if (budget is null)
         {
             return AdminProblems.BadRequest(budgetError!);
@@ -99,7 +100,8 @@ public static class DirectoryEndpoints
             return invalid;
         }
 
-        var (budget, budgetError) = BudgetFields.Parse(request.CapUsd, request.Period, request.Rpm, request.Tpm);
+        var (budget, budgetError) = BudgetFields.Parse(request.CapUsd, request.Period, request.Rpm, request.Tpm,
+            SpendControlFields.Level.User, request.MaxRequestUsd, request.MaxInputTokens, request.MaxConcurrent, request.VelocityUsdPerHour, request.VelocityMultiple);
         if (budget is null)
         {
             return AdminProblems.BadRequest(budgetError!);
@@ -164,7 +166,8 @@ public static class DirectoryEndpoints
             return AdminProblems.BadRequest(badName);
         }
 
-        var (budget, budgetError) = BudgetFields.Parse(request.CapUsd, request.Period, request.Rpm, request.Tpm);
+        var (budget, budgetError) = BudgetFields.Parse(request.CapUsd, request.Period, request.Rpm, request.Tpm,
+            SpendControlFields.Level.Team, request.MaxRequestUsd, request.MaxInputTokens, request.MaxConcurrent, request.VelocityUsdPerHour, request.VelocityMultiple);
         if (budget is null)
         {
             return AdminProblems.BadRequest(budgetError!);
@@ -202,7 +205,8 @@ public static class DirectoryEndpoints
             return AdminProblems.BadRequest(badName);
         }
 
-        var (budget, budgetError) = BudgetFields.Parse(request.CapUsd, request.Period, request.Rpm, request.Tpm);
+        var (budget, budgetError) = BudgetFields.Parse(request.CapUsd, request.Period, request.Rpm, request.Tpm,
+            SpendControlFields.Level.Team, request.MaxRequestUsd, request.MaxInputTokens, request.MaxConcurrent, request.VelocityUsdPerHour, request.VelocityMultiple);
         if (budget is null)
         {
             return AdminProblems.BadRequest(budgetError!);
@@ -210,7 +214,7 @@ public static class DirectoryEndpoints
 
         if (request.Name is null && budget.IsEmpty)
         {
-            return AdminProblems.BadRequest("Give at least one of name, capUsd, period, rpm, tpm.");
+            return AdminProblems.BadRequest("Give at least one of name, capUsd, period, rpm, tpm, maxRequestUsd, maxInputTokens.");
         }
 
         if (!EntityId.TryNormalize(id, out var teamId) || await grains.GetGrain<ITeamGrain>(teamId).Get() is not { } before)

@@ -38,7 +38,15 @@ public static class KeyFields
             return badModels;
         }
 
-        return CheckLimits(request.ExpiresAt, request.Rpm, request.Tpm, now);
+        return CheckLimits(request.ExpiresAt, request.Rpm, request.Tpm, now) ?? Controls(request).Error;
+    }
+
+    /// <summary>A new key's spend controls (null when none are given), or why they can't be.</summary>
+    public static (SpendControls? Controls, string? Error) Controls(CreateKeyRequest request)
+    {
+        var (changes, error) = SpendControlFields.Parse(SpendControlFields.Level.Key, request.MaxRequestUsd, request.MaxInputTokens, request.MaxConcurrent,
+            request.VelocityUsdPerHour, request.VelocityMultiple);
+        return changes is null ? (null, error) : (changes.IsEmpty ? null : changes.ApplyTo(null), null);
     }
 
     /// <summary>A PATCH body as the key's grain takes it, or why it can't be.</summary>
@@ -103,11 +111,19 @@ public static class KeyFields
             return (null, badLimit);
         }
 
+        var (controls, controlsError) = SpendControlFields.Parse(SpendControlFields.Level.Key, request.MaxRequestUsd, request.MaxInputTokens, request.MaxConcurrent,
+            request.VelocityUsdPerHour, request.VelocityMultiple);
+        if (controls is null)
+        {
+            return (null, controlsError);
+        }
+
         return (new KeyChanges(name, cap, models, expiresAt, rpm, tpm,
             ClearExpiry: request.ExpiresAt.ValueKind == JsonValueKind.Null,
             ClearRpm: request.Rpm.ValueKind == JsonValueKind.Null,
             ClearTpm: request.Tpm.ValueKind == JsonValueKind.Null,
-            Period: period), null);
+            Period: period,
+            Controls: controls.IsEmpty ? null : controls), null);
     }
 
     private static (IReadOnlyList<string>? Models, string? Error) ParseModels(JsonElement models)

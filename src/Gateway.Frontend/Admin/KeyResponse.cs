@@ -34,7 +34,8 @@ public sealed record KeyResponse(
     DateTimeOffset? PeriodStart,
     DateTimeOffset? PeriodResetsAt,
     IReadOnlyList<PeriodTotalResponse> PastPeriods,
-    RateResponse? Rate)
+    RateResponse? Rate,
+    SpendControlsResponse SpendControls)
 {
     public static KeyResponse From(KeySnapshot s, string? key = null)
     {
@@ -45,6 +46,6 @@ public sealed record KeyResponse(
             s.ReservedMicros, Money.ToUsd(s.ReservedMicros), remaining, Money.ToUsd(remaining),
             s.InFlight, s.RequestCount, s.CreatedAt, s.RevokedAt, s.Silo, s.ExpiresAt, s.PreviousSecretValidUntil, s.Rpm, s.Tpm, s.Capture,
             BudgetPeriods.Name(s.Period), s.PeriodStart, s.PeriodResetsAt, s.PastPeriods.Select(PeriodTotalResponse.From).ToList(),
-            s.Rate is { } rate ? RateResponse.From(rate) : null);
+            s.Rate is { } rate ? RateResponse.From(rate) : null, SpendControlsResponse.From(s.Controls));
     }
 }

@@ -549,6 +549,8 @@ public sealed partial class ProxyHandler(
         DenialReason.ModelNotPriced => ProviderErrors.WriteAsync(context, dialect, 404, begin.Message ?? "Model not found.", "model_not_found"),
         DenialReason.OverBudget => ProviderErrors.WriteAsync(context, dialect, 429, begin.Message ?? "You exceeded your current quota.", "insufficient_quota"),
         DenialReason.RateLimited => ProviderErrors.WriteAsync(context, dialect, 429, begin.Message ?? "Rate limit reached.", "rate_limit_exceeded", begin.RetryAfter),
+        DenialReason.RequestTooLarge => ProviderErrors.WriteAsync(context, dialect, 400, begin.Message ?? "This request is larger than a per-request limit allows.", "request_too_large"),
+        DenialReason.ConcurrencyLimited => ProviderErrors.WriteAsync(context, dialect, 429, begin.Message ?? "Concurrency limit reached.", "rate_limit_exceeded", begin.RetryAfter),
         DenialReason.StorageUnavailable => ProviderErrors.WriteAsync(context, dialect, 503, begin.Message ?? "The gateway cannot record this request right now; it was not sent.", "gateway_unavailable", begin.RetryAfter),
         _ => ProviderErrors.WriteAsync(context, dialect, 503, begin.Message ?? "The gateway cannot record this request right now.", "audit_unavailable", begin.RetryAfter),
     };

@@ -26,5 +26,8 @@ public sealed class AlertOptions
     /// <summary>Alerts waiting to be recorded; past it new alerts are dropped (and counted, and logged).</summary>
     public int QueueCapacity { get; set; } = 10_000;
 
+    /// <summary>Velocity alerts: spend over a short window against a fixed rate or a multiple of the normal.</summary>
+    public VelocityOptions Velocity { get; set; } = new();
+
     internal Uri? WebhookUri => string.IsNullOrWhiteSpace(WebhookUrl) ? null : new Uri(WebhookUrl, UriKind.Absolute);
 }

@@ -21,11 +21,18 @@ public sealed record BudgetAlert(
     [property: Id(8)] DateTimeOffset? PeriodStart,
     [property: Id(9)] DateTimeOffset? PeriodEnd,
     [property: Id(10)] DateTimeOffset At,
-    [property: Id(11)] bool Refusing = false)
+    [property: Id(11)] bool Refusing = false,
+    [property: Id(12)] VelocitySpike? Velocity = null)
 {
     public const string KeyScope = "key";
     public const string UserScope = "user";
     public const string TeamScope = "team";
+
+    public const string ThresholdAction = "budget.threshold";
+    public const string VelocityAction = "budget.velocity";
+
+    /// <summary>The admin audit's action: a share of the cap reached, or spend that rose too fast.</summary>
+    public string AuditAction => Velocity is null ? ThresholdAction : VelocityAction;
 
     /// <summary>What the alert is about, as the admin audit names targets: <c>user:bea</c>.</summary>
     public string Target => $"{Scope}:{ScopeId}";
@@ -38,6 +45,11 @@ public sealed record BudgetAlert(
     public string ToMessage()
     {
         var subject = Scope == KeyScope && UserId is { Length: > 0 } owner ? $"key {ScopeId} (user {owner})" : $"{Scope} {ScopeId}";
+        if (Velocity is { } v)
+        {
+            return VelocityMessage(subject, v);
+        }
+
         var cap = Period == BudgetPeriod.None ? "cap" : $"{BudgetPeriods.Name(Period)} cap";
         var message = string.Create(CultureInfo.InvariantCulture,
             $"Budget alert: {subject} has spent ${Money.ToUsd(SpentMicros)} of its ${Money.ToUsd(CapMicros)} {cap} ({ThresholdPercent}%)");
@@ -71,10 +83,48 @@ public sealed record BudgetAlert(
             WriteTime(json, "periodStart", PeriodStart);
             WriteTime(json, "periodEnd", PeriodEnd);
             WriteTime(json, "at", At);
+            if (Velocity is { } v)
+            {
+                json.WriteNumber("windowMinutes", (long)v.Window.TotalMinutes);
+                json.WriteNumber("windowSpentMicros", v.WindowMicros);
+                json.WriteString("windowSpentUsd", Money.ToUsd(v.WindowMicros));
+                json.WriteNumber("normalWindowMicros", v.NormalMicros);
+                json.WriteString("normalWindowUsd", Money.ToUsd(v.NormalMicros));
+                if (v.LimitMicrosPerHour is { } limit)
+                {
+                    json.WriteString("limitUsdPerHour", Money.ToUsd(limit));
+                }
+
+                if (v.Multiple is { } multiple)
+                {
+                    json.WriteNumber("multiple", multiple);
+                }
+            }
+
             json.WriteEndObject();
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>"Velocity alert: key k1 (user bea) spent $3.10 in the last 10 minutes ($18.60 an hour), over its limit of $5.00 an hour."</summary>
+    private static string VelocityMessage(string subject, VelocitySpike v)
+    {
+        var minutes = (long)v.Window.TotalMinutes;
+        var perHour = v.WindowMicros * 60 / minutes;
+        var reasons = new List<string>();
+        if (v.LimitMicrosPerHour is { } limit)
+        {
+            reasons.Add($"over its limit of ${Money.ToUsd(limit)} an hour");
+        }
+
+        if (v.Multiple is { } multiple)
+        {
+            reasons.Add($"more than {multiple} times its normal ${Money.ToUsd(v.NormalMicros)} per {minutes} minutes");
+        }
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Velocity alert: {subject} spent ${Money.ToUsd(v.WindowMicros)} in the last {minutes} minutes (${Money.ToUsd(perHour)} an hour), {string.Join(" and ", reasons)}.");
     }
 
     private static void WriteTime(Utf8JsonWriter json, string name, DateTimeOffset? value)

@@ -24,7 +24,7 @@ public sealed partial class BudgetAlertDispatcher : BackgroundService, IBudgetAl
 {
     public const string HttpClientName = "budget-alerts";
     public const string MeterName = "Gateway.Alerts";
-    public const string AuditAction = "budget.threshold";
+    public const string AuditAction = BudgetAlert.ThresholdAction;
 
     private const int DeliveryWorkers = 4;
     private const int AuditAttempts = 5;
@@ -124,7 +124,7 @@ public sealed partial class BudgetAlertDispatcher : BackgroundService, IBudgetAl
 
     private async Task RecordAsync(BudgetAlert alert, string message, CancellationToken stoppingToken)
     {
-        var entry = new AdminAuditEntry(alert.At, AuditAction, "gateway", "budget alerts", alert.Target, true, 0, message, null, alert.ToJson(), null);
+        var entry = new AdminAuditEntry(alert.At, alert.AuditAction, "gateway", "budget alerts", alert.Target, true, 0, message, null, alert.ToJson(), null);
         for (var attempt = 1; ; attempt++)
         {
             try

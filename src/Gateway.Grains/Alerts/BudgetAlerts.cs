@@ -24,6 +24,30 @@ public sealed class BudgetAlerts(IBudgetAlertSink sink, IOptions<AlertOptions> o
         Publish(BudgetThresholds.Observe(fired, periodStart, capMicros, capMicros, [.. options.Value.Thresholds.Where(t => t <= 100)]), true,
             scope, scopeId, periodStart, period, capMicros, spentMicros, userId, teamId);
 
+    /// <summary>A new rolling window for a key's or user's spend, with the configured window and baseline.</summary>
+    public SpendVelocity NewVelocity() => new(options.Value.Velocity, time.GetUtcNow());
+
+    /// <summary>
+    /// Checks the window that ends now against the budget's own velocity settings, else the configured
+    /// defaults, and raises one alert per episode; true when one fired.
+    /// </summary>
+    public bool CheckVelocity(SpendVelocity velocity, SpendControls? controls, string scope, string scopeId, long? capMicros, long spentMicros, BudgetPeriod period,
+        string? userId = null, string? teamId = null)
+    {
+        var defaults = options.Value.Velocity;
+        var rate = controls?.VelocityMicrosPerHour ?? (defaults.UsdPerHour is { } usd ? Gateway.Core.Money.FromUsd(usd) : null);
+        var multiple = controls?.VelocityMultiple ?? defaults.Multiple;
+        var now = time.GetUtcNow();
+        if (velocity.Check(now, rate, multiple) is not { } spike)
+        {
+            return false;
+        }
+
+        sink.Publish(new BudgetAlert(scope, scopeId, scope == BudgetAlert.UserScope ? scopeId : userId, teamId, 0, capMicros ?? 0, spentMicros, period, null, null, now,
+            Velocity: spike));
+        return true;
+    }
+
     private bool Publish(IReadOnlyList<int> reached, bool refusing, string scope, string scopeId, DateTimeOffset? periodStart, BudgetPeriod period, long capMicros, long spentMicros,
         string? userId, string? teamId)
     {

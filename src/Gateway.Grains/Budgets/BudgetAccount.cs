@@ -34,6 +34,7 @@ public sealed partial class BudgetAccount
     private readonly KeyGrainOptions _options;
     private readonly Dictionary<string, Hold> _holds = new(StringComparer.Ordinal);
     private readonly RateWindow _rate = new();
+    private readonly SpendVelocity? _velocity;
     private long _reserved;
     private int _appliedSinceCheckpoint;
 
@@ -53,6 +54,9 @@ public sealed partial class BudgetAccount
         _journal = journal;
         _time = time;
         _logger = logger;
+
+        // Velocity is watched for keys and users; a team's spike is its members' and keys' spikes.
+        _velocity = scope == BudgetAlert.TeamScope ? null : alerts.NewVelocity();
     }
 
     /// <summary>The team an alert of this budget names: a user's current team (a team's own alerts name the team anyway).</summary>
@@ -163,6 +167,12 @@ public sealed partial class BudgetAccount
         if (_holds.ContainsKey(hold.RequestId))
         {
             return null;
+        }
+
+        // A ceiling first: retrying will not help a request that is too large, so it is told so rather than to wait.
+        if (RequestCeiling.Refusal(s.Controls, hold, IsKey ? "the key" : $"{_scope} '{_id}'") is { } tooLarge)
+        {
+            return new BudgetHoldResult(DenialReason.RequestTooLarge, tooLarge, null);
         }
 
         // A key tells a caller to wait before telling it its request is too large; users and teams the other way round.
@@ -306,10 +316,15 @@ public sealed partial class BudgetAccount
         CheckThresholds();
     }
 
-    /// <summary>Alerts once per period for each threshold of the cap that spend has reached.</summary>
+    /// <summary>Alerts once per period for each threshold of the cap that spend has reached, and once per episode for spend that rose too fast.</summary>
     public void CheckThresholds()
     {
         var s = State;
+        if (_velocity is not null)
+        {
+            _alerts.CheckVelocity(_velocity, s.Controls, _scope, _id, s.CapMicros, s.SpentMicros, s.Period, AlertUser(), AlertTeam());
+        }
+
         if (s.CapMicros is not { } cap)
         {
             return;
@@ -411,6 +426,9 @@ public sealed partial class BudgetAccount
         return dropped;
     }
 
+    /// <summary>The budget's spend controls as they are now (ceilings, concurrency, velocity); null when none are set.</summary>
+    public SpendControls? Controls => State.Controls;
+
     public string? TeamOf(string requestId) => _holds.TryGetValue(requestId, out var hold) ? hold.TeamId : null;
 
     /// <summary>Requests and tokens in the rate windows that end now, against the limits.</summary>
@@ -436,7 +454,7 @@ public sealed partial class BudgetAccount
     {
         var s = State;
         var limits = changes.ApplyTo(s.Limits);
-        (s.CapMicros, s.Rpm, s.Tpm) = (limits.CapMicros, limits.Rpm, limits.Tpm);
+        (s.CapMicros, s.Rpm, s.Tpm, s.Controls) = (limits.CapMicros, limits.Rpm, limits.Tpm, limits.Controls);
         if (limits.Period != s.Period)
         {
             s.Period = limits.Period;
@@ -504,6 +522,7 @@ public sealed partial class BudgetAccount
         }
 
         s.SpentMicros += entry.CostMicros;
+        _velocity?.Add(entry.RecordedAt, entry.CostMicros);
         if (!entry.Denied)
         {
             s.PeriodRequests++;

@@ -24,5 +24,8 @@ public sealed class BudgetState
     /// <summary>Which alert thresholds of the cap already fired in this period.</summary>
     [Id(9)] public Alerts.ThresholdState Alerts { get; set; } = new();
 
-    public BudgetLimits Limits => new(CapMicros, Period, Rpm, Tpm);
+    /// <summary>Per-request ceilings, the concurrency limit (keys) and velocity alert settings; null: none set.</summary>
+    [Id(10)] public SpendControls? Controls { get; set; }
+
+    public BudgetLimits Limits => new(CapMicros, Period, Rpm, Tpm, Controls);
 }

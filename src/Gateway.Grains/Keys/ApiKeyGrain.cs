@@ -36,6 +36,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private readonly OpenRequests _open;
     private readonly Settlements _settlements = new();
     private readonly SettlingCosts _settling = new();
+    private readonly ConcurrencySlots _slots = new();
     private readonly KeyAdmission _admission;
     private readonly KeySettler _settler;
     private readonly LedgerChain _chain;
@@ -71,9 +72,9 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         };
         _forwarder = new SettledForwarder(keyId, () => GrainFactory.UserBudget(_state.State.UserId), logger);
         _denials = new DenialRecorder(keyId, () => _state.State, _chain, _options, time, logger);
-        _admission = new KeyAdmission(keyId, () => _state.State, _credentials, _budget, _open, _settlements, _settling, _denials,
+        _admission = new KeyAdmission(keyId, () => _state.State, _credentials, _budget, _open, _slots, _settlements, _settling, _denials,
             () => GrainFactory.UserBudget(_state.State.UserId), journal, ledger, _options, time, logger);
-        _settler = new KeySettler(keyId, () => _state.State, _budget, _open, _settlements, _settling, _denials, _chain, () => _checkpoint.Budget.SpentMicros,
+        _settler = new KeySettler(keyId, () => _state.State, _budget, _open, _slots, _settlements, _settling, _denials, _chain, () => _checkpoint.Budget.SpentMicros,
             journal, ledger, metrics, _options, time, logger);
     }
 
@@ -146,6 +147,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             Rpm = command.Rpm,
             Tpm = command.Tpm,
             Period = command.Period,
+            Controls = command.Controls,
             CheckpointPeriodStart = BudgetPeriods.StartOf(command.Period, now),
         };
         _checkpoint.Load();
@@ -172,7 +174,8 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         s.ExpiresAt = changes.ClearExpiry ? null : changes.ExpiresAt ?? s.ExpiresAt;
 
         // The spend so far counts in the period a new period's change falls in; a lower cap may put it past a threshold at once.
-        _budget.Change(new BudgetChanges(changes.CapMicros, changes.Period, changes.Rpm, changes.Tpm, ClearRpm: changes.ClearRpm, ClearTpm: changes.ClearTpm));
+        _budget.Change(new BudgetChanges(changes.CapMicros, changes.Period, changes.Rpm, changes.Tpm, ClearRpm: changes.ClearRpm, ClearTpm: changes.ClearTpm,
+            Controls: changes.Controls));
         await _checkpoint.WriteAsync();
         return new KeyChangeResult(KeyChangeOutcome.Applied, Snapshot());
     }
@@ -282,6 +285,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         {
             _budget.CountOwn(KeyId, BudgetAccount.ToEntry(row));
             _open.Remove(row.RequestId);
+            _slots.Release(row.RequestId);
             _settlements.MarkSettled(row.RequestId);
         }
 
@@ -299,6 +303,6 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         var (s, b) = (_state.State, _budget.Snapshot());
         return new KeySnapshot(KeyId, s.UserId, s.Name, s.Status, b.Limits.CapMicros ?? 0, b.SpentMicros, b.ReservedMicros, b.InFlight, _chain.RequestCount,
             s.Models, s.CreatedAt, s.RevokedAt, _chain.Sequence, RuntimeIdentity, s.ExpiresAt, _credentials.PreviousValidUntil, b.Limits.Rpm, b.Limits.Tpm, s.Capture,
-            b.Limits.Period, b.PeriodStart, b.PeriodResetsAt, b.PastPeriods, b.Rate);
+            b.Limits.Period, b.PeriodStart, b.PeriodResetsAt, b.PastPeriods, b.Rate, b.Limits.Controls);
     }
 }

@@ -14,7 +14,7 @@ namespace Gateway.Grains.Keys;
 /// is never accepted, whether its Begin ran before, runs during or arrives after the withdrawal.
 /// </summary>
 public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, KeyCredentials credentials, BudgetAccount budget, OpenRequests open,
-    Settlements settlements, SettlingCosts settling, DenialRecorder denials, Func<IBudgetGrain> userBudget, IntentJournal journal, AuditLedger ledger,
+    ConcurrencySlots slots, Settlements settlements, SettlingCosts settling, DenialRecorder denials, Func<IBudgetGrain> userBudget, IntentJournal journal, AuditLedger ledger,
     KeyGrainOptions options, TimeProvider time, ILogger logger)
 {
     private const string WithdrawnMessage = "The gateway could not admit this request in time; it was refused with 503 and not sent.";
@@ -138,10 +138,13 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
     {
         var context = request.Context;
         var userId = UserId;
-        var hold = new BudgetHold(KeyId, context.RequestId, request.ReserveMicros, (long)request.EstimatedInputTokens + request.OutputTokenCeiling, context.StartedAt);
+        var hold = new BudgetHold(KeyId, context.RequestId, request.ReserveMicros, (long)request.EstimatedInputTokens + request.OutputTokenCeiling, context.StartedAt,
+            InputTokens: request.EstimatedInputTokens);
 
-        // Reserve in this turn, before any await, so concurrent requests see it.
-        if (budget.TryHold(hold, null) is { } refused)
+        // Reserve in this turn, before any await, so concurrent requests see it: the key's ceilings,
+        // rate limits and cap, then its concurrency limit.
+        var refused = budget.TryHold(hold, null) ?? TakeSlot(context.RequestId);
+        if (refused is not null)
         {
             await denials.AuditAsync(context, refused.Denial, refused.Message!);
             var answer = refused.RetryAfter is { } wait ? $"{refused.Message} Try again in {Math.Ceiling(wait.TotalSeconds)} s." : refused.Message;
@@ -208,6 +211,23 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
     }
 
     /// <summary>
+    /// A slot among the key's <c>maxConcurrent</c> requests in flight, taken after the key's budget held
+    /// the request (so the hold is given back when none is free); null when taken, else the refusal.
+    /// </summary>
+    private BudgetHoldResult? TakeSlot(string requestId)
+    {
+        var limit = budget.Controls?.MaxConcurrent;
+        if (slots.TryTake(requestId, limit))
+        {
+            return null;
+        }
+
+        budget.Release(requestId);
+        return new BudgetHoldResult(DenialReason.ConcurrencyLimited,
+            $"Concurrency limit reached: this key allows {limit} requests in flight at once (maxConcurrent), and {slots.InFlight} are.", null, options.ConcurrencyRetryAfter);
+    }
+
+    /// <summary>
     /// A request refused with 503 after it was (or may have been) held: its reservation, rate slot and
     /// the holds above are released, and it is remembered until its denial row is in the ledger.
     /// </summary>
@@ -226,6 +246,7 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
     private void Refuse(string requestId)
     {
         budget.Release(requestId);
+        slots.Release(requestId);
         open.Remove(requestId);
     }
 

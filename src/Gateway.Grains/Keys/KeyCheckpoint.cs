@@ -35,6 +35,7 @@ public sealed partial class KeyCheckpoint(string keyId, IPersistentState<KeyStat
             Period = s.Period,
             Rpm = s.Rpm,
             Tpm = s.Tpm,
+            Controls = s.Controls,
             PeriodStart = s.CheckpointPeriodStart,
             SpentMicros = s.CheckpointSpentMicros,
             PeriodRequests = s.CheckpointPeriodRequests,
@@ -51,7 +52,7 @@ public sealed partial class KeyCheckpoint(string keyId, IPersistentState<KeyStat
         try
         {
             var (s, b) = (state.State, Budget);
-            (s.CapMicros, s.Period, s.Rpm, s.Tpm) = (b.CapMicros ?? 0, b.Period, b.Rpm, b.Tpm);
+            (s.CapMicros, s.Period, s.Rpm, s.Tpm, s.Controls) = (b.CapMicros ?? 0, b.Period, b.Rpm, b.Tpm, b.Controls);
             s.CheckpointSequence = chain.Sequence;
             s.CheckpointHash = chain.LastHash;
             s.CheckpointRequestCount = chain.RequestCount;

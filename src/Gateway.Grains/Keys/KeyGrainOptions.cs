@@ -52,4 +52,11 @@ public sealed class KeyGrainOptions
 
     /// <summary>The <c>Retry-After</c> a request refused for want of storage is given.</summary>
     public TimeSpan StorageRetryAfter { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The <c>Retry-After</c> a request refused by the key's <c>maxConcurrent</c> is given. When a slot
+    /// frees depends on the requests in flight, which the gateway cannot know; a second is about one
+    /// short completion.
+    /// </summary>
+    public TimeSpan ConcurrencyRetryAfter { get; set; } = TimeSpan.FromSeconds(1);
 }

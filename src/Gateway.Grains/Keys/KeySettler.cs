@@ -11,7 +11,7 @@ namespace Gateway.Grains.Keys;
 /// the journal (at activation, by the sweep, for a settle this activation did not begin) are held
 /// here until then.
 /// </summary>
-public sealed partial class KeySettler(string keyId, Func<KeyState> state, BudgetAccount budget, OpenRequests open, Settlements settlements, SettlingCosts settling,
+public sealed partial class KeySettler(string keyId, Func<KeyState> state, BudgetAccount budget, OpenRequests open, ConcurrencySlots slots, Settlements settlements, SettlingCosts settling,
     DenialRecorder denials, LedgerChain chain, Func<long> spent, IntentJournal journal, AuditLedger ledger, KeyMetrics metrics,
     KeyGrainOptions options, TimeProvider time, ILogger logger)
 {
@@ -32,10 +32,14 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
     /// settlement is in flight gets that settlement's result (marked already settled), a call after
     /// it gets <see cref="SettleResult.AlreadySettled"/> and charges nothing.
     /// </summary>
-    public Task<SettleResult> SettleAsync(SettleRequest request) =>
-        settlements.IsSettled(request.RequestId)
+    public Task<SettleResult> SettleAsync(SettleRequest request)
+    {
+        // The request is over as far as the key's concurrency goes the moment its settlement arrives.
+        slots.Release(request.RequestId);
+        return settlements.IsSettled(request.RequestId)
             ? Task.FromResult(AlreadySettled())
             : settlements.SettleOnceAsync(request.RequestId, () => SettleOnceAsync(request));
+    }
 
     private async Task<SettleResult> SettleOnceAsync(SettleRequest request)
     {
@@ -126,6 +130,7 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
             {
                 // Settled by an earlier activation whose retirement of the intent was lost: retire it now.
                 budget.Forget(i.RequestId);
+                slots.Release(i.RequestId);
                 open.Remove(i.RequestId);
                 settlements.MarkSettled(i.RequestId);
                 _ = RetireIntentAsync(i);
@@ -152,6 +157,7 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
             else if (!denials.IsNotSent(intent.RequestId) && open.TryAdd(intent))
             {
                 budget.Rehold(intent, intent.TeamId);
+                slots.Hold(intent.RequestId);
             }
         }
     }

@@ -39,4 +39,7 @@ public sealed class KeyState
 
     /// <summary>Which alert thresholds of the key's cap already fired in this period.</summary>
     [Id(25)] public Alerts.ThresholdState Alerts { get; set; } = new();
+
+    /// <summary>Per-request ceilings, the concurrency limit and velocity alert settings; null: none set.</summary>
+    [Id(26)] public SpendControls? Controls { get; set; }
 }

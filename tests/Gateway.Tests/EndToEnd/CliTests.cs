@@ -18,6 +18,35 @@ public sealed class CliTests(GatewayFixture fixture) : IClassFixture<GatewayFixt
     }
 
     [Fact]
+    public async Task Spend_controls_through_the_cli_are_set_shown_and_removed()
+    {
+        var created = await RunAsync(GatewayServer.AdminKey, "keys", "create", "--user", "sven", "--create-user", "--cap", "5",
+            "--max-request", "0.25", "--max-input-tokens", "50000", "--max-concurrent", "4", "--json");
+        Assert.Equal(0, created.Exit);
+        var keyId = JsonDocument.Parse(created.Out).RootElement.GetProperty("keyId").GetString()!;
+        var controls = (await fixture.Admin.GetKeyAsync(keyId)).GetProperty("spendControls");
+        Assert.Equal((250_000L, 50_000, 4), (controls.GetProperty("maxRequestMicros").GetInt64(), controls.GetProperty("maxInputTokens").GetInt32(), controls.GetProperty("maxConcurrent").GetInt32()));
+
+        Assert.Equal(0, (await RunAsync(GatewayServer.AdminKey, "keys", "update", keyId, "--max-concurrent", "none", "--velocity-per-hour", "2.5", "--velocity-multiple", "0")).Exit);
+        var shown = await RunAsync(GatewayServer.AdminKey, "keys", "show", keyId);
+        Assert.Contains("Max request:", shown.Out, StringComparison.Ordinal);
+        Assert.Contains("$0.25", shown.Out, StringComparison.Ordinal);
+        Assert.Contains("50000 tokens", shown.Out, StringComparison.Ordinal);
+        Assert.Contains("$2.50/hour, 0x normal", shown.Out, StringComparison.Ordinal);
+        controls = (await fixture.Admin.GetKeyAsync(keyId)).GetProperty("spendControls");
+        Assert.Equal(JsonValueKind.Null, controls.GetProperty("maxConcurrent").ValueKind);
+
+        Assert.Equal(0, (await RunAsync(GatewayServer.AdminKey, "users", "update", "sven", "--max-input-tokens", "1000")).Exit);
+        Assert.Contains("Max input:", (await RunAsync(GatewayServer.AdminKey, "users", "show", "sven")).Out, StringComparison.Ordinal);
+        Assert.Equal(1000, (await fixture.Admin.GetJsonAsync("/admin/v1/users/sven")).GetProperty("budget").GetProperty("spendControls").GetProperty("maxInputTokens").GetInt32());
+
+        // Bad values are usage errors, and a team takes no concurrency or velocity options: nothing is sent.
+        Assert.Equal(2, (await RunAsync(GatewayServer.AdminKey, "keys", "update", keyId, "--max-request", "0")).Exit);
+        Assert.Equal(2, (await RunAsync(GatewayServer.AdminKey, "keys", "update", keyId, "--max-concurrent", "-3")).Exit);
+        Assert.Equal(2, (await RunAsync(GatewayServer.AdminKey, "teams", "create", "swe", "--max-concurrent", "3")).Exit);
+    }
+
+    [Fact]
     public async Task Key_lifecycle_through_the_cli()
     {
         var created = await RunAsync(GatewayServer.AdminKey, "keys", "create", "--user", "olga", "--create-user", "--cap", "12.5", "--json");

@@ -48,6 +48,9 @@ public sealed class SimulatorServer : IAsyncDisposable
     public async Task<long> RequestCountAsync() => (await StatsAsync()).GetProperty("requests").GetInt64();
 
     /// <summary>Requests received that asked for a stream (counted as they arrive, before any stall).</summary>
+    /// <summary>The most model requests the simulator answered at once since it started.</summary>
+    public async Task<long> PeakInFlightAsync() => (await StatsAsync()).GetProperty("peakInFlight").GetInt64();
+
     public async Task<long> StreamCountAsync() => (await StatsAsync()).GetProperty("streams").GetInt64();
 
     /// <summary>

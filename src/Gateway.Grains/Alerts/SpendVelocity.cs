@@ -1,0 +1,160 @@
+using Gateway.Core;
+
+namespace Gateway.Grains.Alerts;
+
+/// <summary>
+/// A budget's recent spend, bounded in memory: one bucket per minute over the short window (the
+/// sliding sum), and one bucket per window-length period over the baseline (the normal). With the
+/// defaults that is 10 + 144 numbers per grain. Kept in memory only: after a reactivation the normal
+/// is learned again, which is why the multiple waits for <see cref="VelocityOptions.MinBaseline"/>.
+/// <para>
+/// An alert fires once per episode: when a check finds the window over a limit and none fired in
+/// the last window, and not again until a check has found it back under after at least a window.
+/// </para>
+/// </summary>
+public sealed class SpendVelocity
+{
+    private readonly int _windowMinutes;
+    private readonly long[] _minuteStamp;
+    private readonly long[] _minuteSpend;
+    private readonly long[] _periodStamp;
+    private readonly long[] _periodSpend;
+    private readonly long _minBaselinePeriods;
+    private readonly long _minWindowMicros;
+    private readonly long _firstPeriod;
+    private long _latestMinute = long.MinValue;
+    private long? _firedAtMinute;
+
+    public SpendVelocity(VelocityOptions options, DateTimeOffset now)
+    {
+        _windowMinutes = (int)options.Window.TotalMinutes;
+        var periods = (int)(options.Baseline.TotalMinutes / _windowMinutes);
+        (_minuteStamp, _minuteSpend) = (Filled(_windowMinutes), new long[_windowMinutes]);
+        (_periodStamp, _periodSpend) = (Filled(periods), new long[periods]);
+        _minBaselinePeriods = Math.Max(1, (long)Math.Ceiling(options.MinBaseline.TotalMinutes / _windowMinutes));
+        _minWindowMicros = Money.FromUsd(options.MinWindowUsd);
+        _firstPeriod = Minute(now) / _windowMinutes;
+    }
+
+    public TimeSpan Window => TimeSpan.FromMinutes(_windowMinutes);
+
+    /// <summary>Spend recorded at <paramref name="at"/>; spend older than the buckets reach is only counted in what it still falls in.</summary>
+    public void Add(DateTimeOffset at, long micros)
+    {
+        if (micros <= 0)
+        {
+            return;
+        }
+
+        var minute = Minute(at);
+        _latestMinute = Math.Max(_latestMinute, minute);
+        AddTo(_minuteStamp, _minuteSpend, minute, micros, _latestMinute);
+
+        // The normal counts from when this grain began watching (rows replayed at activation are only
+        // those since the checkpoint, so they could not stand for the periods they fall in).
+        var period = minute / _windowMinutes;
+        AddTo(_periodStamp, _periodSpend, period, micros, _latestMinute / _windowMinutes);
+    }
+
+    /// <summary>Spend in the window that ends at <paramref name="now"/> (its minute included).</summary>
+    public long WindowSpend(DateTimeOffset now)
+    {
+        var minute = Minute(now);
+        long sum = 0;
+        for (var i = 0; i < _minuteStamp.Length; i++)
+        {
+            if (_minuteStamp[i] > minute - _windowMinutes && _minuteStamp[i] <= minute)
+            {
+                sum += _minuteSpend[i];
+            }
+        }
+
+        return sum;
+    }
+
+    /// <summary>
+    /// The normal: the sum and the number of whole periods (each a window long) watched before the
+    /// current one, within the baseline; (0, 0) before the first has ended.
+    /// </summary>
+    public (long Spend, long Periods) Baseline(DateTimeOffset now)
+    {
+        var current = Minute(now) / _windowMinutes;
+        var periods = Math.Min(_periodStamp.Length, current - _firstPeriod);
+        long sum = 0;
+        for (var i = 0; i < _periodStamp.Length; i++)
+        {
+            if (_periodStamp[i] >= current - periods && _periodStamp[i] < current)
+            {
+                sum += _periodSpend[i];
+            }
+        }
+
+        return (sum, Math.Max(0, periods));
+    }
+
+    /// <summary>
+    /// Whether the window that ends now is a spike against <paramref name="microsPerHour"/> (null or 0:
+    /// no fixed rate) or <paramref name="multiple"/> times the normal (null or 0: off); the spike once per
+    /// episode, else null.
+    /// </summary>
+    public VelocitySpike? Check(DateTimeOffset now, long? microsPerHour, int? multiple)
+    {
+        var minute = Minute(now);
+        var spend = WindowSpend(now);
+        var (baseline, periods) = Baseline(now);
+
+        // Per hour, in whole micro-dollars: spend / window × 60 against the rate, kept in integers.
+        var overRate = microsPerHour is > 0 and { } rate && spend * 60 > rate * _windowMinutes;
+        var overNormal = multiple is > 0 and { } m && periods >= _minBaselinePeriods && spend >= _minWindowMicros
+            && (Int128)spend * periods > (Int128)m * baseline;
+        if (!overRate && !overNormal)
+        {
+            if (_firedAtMinute is { } fired && minute >= fired + _windowMinutes)
+            {
+                _firedAtMinute = null;
+            }
+
+            return null;
+        }
+
+        if (_firedAtMinute is not null)
+        {
+            return null;
+        }
+
+        _firedAtMinute = minute;
+        var normal = periods > 0 ? baseline / periods : 0;
+        return new VelocitySpike(Window, spend, overRate ? microsPerHour : null, overNormal ? multiple : null, normal);
+    }
+
+    private static void AddTo(long[] stamps, long[] spend, long unit, long micros, long latest)
+    {
+        if (unit <= latest - stamps.Length)
+        {
+            return;
+        }
+
+        var slot = (int)(unit % stamps.Length);
+        if (stamps[slot] != unit)
+        {
+            if (stamps[slot] > unit)
+            {
+                // A newer unit holds the slot: this spend is older than the buckets reach.
+                return;
+            }
+
+            (stamps[slot], spend[slot]) = (unit, 0);
+        }
+
+        spend[slot] += micros;
+    }
+
+    private static long Minute(DateTimeOffset at) => at.ToUnixTimeSeconds() / 60;
+
+    private static long[] Filled(int length)
+    {
+        var stamps = new long[length];
+        Array.Fill(stamps, long.MinValue);
+        return stamps;
+    }
+}

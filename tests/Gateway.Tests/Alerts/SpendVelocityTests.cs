@@ -1,0 +1,117 @@
+using Gateway.Grains.Alerts;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Alerts;
+
+/// <summary>The velocity window's arithmetic: sliding minute buckets, the normal per window, one alert per episode.</summary>
+public sealed class SpendVelocityTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
+
+    private static VelocityOptions Options => new()
+    {
+        Window = TimeSpan.FromMinutes(10), Baseline = TimeSpan.FromHours(2), MinBaseline = TimeSpan.FromMinutes(30), Multiple = 5, MinWindowUsd = 0.01m,
+    };
+
+    [Fact]
+    public void The_window_sums_the_last_ten_minutes_and_lets_older_spend_go()
+    {
+        var time = new FakeTimeProvider(Start);
+        var velocity = new SpendVelocity(Options, time.GetUtcNow());
+        velocity.Add(time.GetUtcNow(), 100);
+        time.Advance(TimeSpan.FromMinutes(5));
+        velocity.Add(time.GetUtcNow(), 50);
+
+        Assert.Equal(150, velocity.WindowSpend(time.GetUtcNow()));
+        time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(50, velocity.WindowSpend(time.GetUtcNow()));
+        time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(0, velocity.WindowSpend(time.GetUtcNow()));
+    }
+
+    [Fact]
+    public void A_fixed_rate_alerts_once_per_episode_and_again_after_the_window_calmed_down()
+    {
+        var time = new FakeTimeProvider(Start);
+        var velocity = new SpendVelocity(Options, time.GetUtcNow());
+        const long perHour = 600; // 100 micro-dollars per 10-minute window
+
+        velocity.Add(time.GetUtcNow(), 100);
+        Assert.Null(velocity.Check(time.GetUtcNow(), perHour, null));
+
+        velocity.Add(time.GetUtcNow(), 1);
+        var spike = velocity.Check(time.GetUtcNow(), perHour, null);
+        Assert.NotNull(spike);
+        Assert.Equal((101L, 600L, (int?)null), (spike.WindowMicros, spike.LimitMicrosPerHour!.Value, spike.Multiple));
+
+        // Still over for the rest of the loop: no second alert.
+        for (var i = 0; i < 5; i++)
+        {
+            time.Advance(TimeSpan.FromMinutes(1));
+            velocity.Add(time.GetUtcNow(), 100);
+            Assert.Null(velocity.Check(time.GetUtcNow(), perHour, null));
+        }
+
+        // Quiet for a window: the episode ends, and a new burst alerts again.
+        time.Advance(TimeSpan.FromMinutes(11));
+        Assert.Null(velocity.Check(time.GetUtcNow(), perHour, null));
+        velocity.Add(time.GetUtcNow(), 500);
+        Assert.NotNull(velocity.Check(time.GetUtcNow(), perHour, null));
+    }
+
+    [Fact]
+    public void The_multiple_compares_with_the_average_window_and_waits_for_enough_history()
+    {
+        var time = new FakeTimeProvider(Start);
+        var velocity = new SpendVelocity(Options, time.GetUtcNow());
+
+        // Steady: 20_000 micro-dollars ($0.02) every 10 minutes for an hour.
+        for (var i = 0; i < 6; i++)
+        {
+            velocity.Add(time.GetUtcNow(), 20_000);
+            Assert.Null(velocity.Check(time.GetUtcNow(), null, 5));
+            time.Advance(TimeSpan.FromMinutes(10));
+        }
+
+        Assert.Equal((120_000L, 6L), velocity.Baseline(time.GetUtcNow()));
+
+        // Five times normal is not more than five times normal; a little more is.
+        velocity.Add(time.GetUtcNow(), 100_000);
+        Assert.Null(velocity.Check(time.GetUtcNow(), null, 5));
+        velocity.Add(time.GetUtcNow(), 1);
+        var spike = velocity.Check(time.GetUtcNow(), null, 5);
+        Assert.NotNull(spike);
+        Assert.Equal((100_001L, 5, 20_000L), (spike.WindowMicros, spike.Multiple!.Value, spike.NormalMicros));
+    }
+
+    [Fact]
+    public void Without_enough_history_or_below_the_floor_the_multiple_stays_quiet()
+    {
+        var time = new FakeTimeProvider(Start);
+        var velocity = new SpendVelocity(Options, time.GetUtcNow());
+
+        // Twenty minutes watched, less than MinBaseline (30): a burst from nothing is not judged yet.
+        time.Advance(TimeSpan.FromMinutes(20));
+        velocity.Add(time.GetUtcNow(), 1_000_000);
+        Assert.Null(velocity.Check(time.GetUtcNow(), null, 5));
+
+        // Later, with a quiet normal, spend below MinWindowUsd ($0.01) is still no spike.
+        var quiet = new SpendVelocity(Options, time.GetUtcNow());
+        time.Advance(TimeSpan.FromHours(1));
+        quiet.Add(time.GetUtcNow(), 9_999);
+        Assert.Null(quiet.Check(time.GetUtcNow(), null, 5));
+        quiet.Add(time.GetUtcNow(), 1);
+        Assert.NotNull(quiet.Check(time.GetUtcNow(), null, 5));
+    }
+
+    [Fact]
+    public void Velocity_alerts_say_what_was_spent_how_fast_and_which_rule_it_broke()
+    {
+        var alert = new BudgetAlert(BudgetAlert.KeyScope, "Q49zQdqqcNR3", "alice", null, 0, 0, 3_100_000, BudgetPeriod.None, null, null, Start,
+            Velocity: new VelocitySpike(TimeSpan.FromMinutes(10), 3_100_000, 5_000_000, null, 0));
+
+        Assert.Equal("budget.velocity", alert.AuditAction);
+        Assert.Equal("Velocity alert: key Q49zQdqqcNR3 (user alice) spent $3.10 in the last 10 minutes ($18.60 an hour), over its limit of $5.00 an hour.", alert.ToMessage());
+        Assert.Contains("\"windowSpentUsd\":\"3.10\"", alert.ToJson());
+    }
+}
