@@ -144,7 +144,8 @@ cat <<BANNER
   Anthropic  -> $anthropic_upstream
   Storage    Azurite on 127.0.0.1:$AZURITE_PORT, data in $DATA_DIR/azurite
 
-  Mint a key:  GATEWAY_ADMIN_KEY=<admin key> dotnet run --project src/Gateway.Cli -- keys create --user alice --create-user --cap 20
+  Mint a key:  GATEWAY_ADMIN_KEY=<admin key> gatewayctl keys create --user alice --create-user --cap 20
+  (gatewayctl, once: dotnet pack src/Gateway.Cli -o artifacts && dotnet tool install -g --add-source artifacts Gateway.Cli)
   Ctrl-C stops everything.
 
 BANNER
