@@ -62,7 +62,7 @@ public static class GatewayTelemetry
         {
             telemetry.WithTracing(tracing =>
             {
-                tracing.AddSource([.. Sources]);
+                tracing.AddSource([.. Sources]).SetSampler(new ParentBasedSampler(new RequestTraceSampler()));
                 if (otlp is not null)
                 {
                     tracing.AddOtlpExporter(o => o.Endpoint = otlp);
