@@ -428,6 +428,12 @@ public sealed partial class ProxyHandler(
 
     private Task RecordUnattributedAsync(ProxyCall call, string? keyId, string reason, string? model, int status)
     {
+        if (keyId is null)
+        {
+            // No key to speak of (a refusal on a key is logged where its grain's answer is).
+            LogRefused(logger, call.Request.RequestId, "", model ?? "", reason);
+        }
+
         var o = options.Value;
         return guard.RecordAsync(new UnattributedDenial(call.Request.RequestId, keyId, reason, call.Route.Endpoint, model, status,
             o.InstanceId, o.Region, call.Request.ClientAddress, time.GetUtcNow()));
@@ -466,6 +472,7 @@ public sealed partial class ProxyHandler(
     private async Task RefuseAsync(ProxyCall call, string keyId, BeginResult refused)
     {
         ProxyMetrics.Denial(refused.Denial);
+        LogRefused(logger, call.Request.RequestId, keyId, call.Request.Model, ProxyMetrics.ReasonName(refused.Denial));
         if (refused.Denial == DenialReason.UnknownKey)
         {
             guard.Failed(call.Request.ClientAddress);
@@ -584,6 +591,9 @@ public sealed partial class ProxyHandler(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId} key {KeyId} model {Model}: {Status} {Outcome} in {LatencyMs} ms, cost {CostMicros} micro-USD")]
     private static partial void LogServed(ILogger logger, string requestId, string keyId, string model, int status, string outcome, long latencyMs, long? costMicros);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId} key {KeyId} model {Model}: refused ({Reason})")]
+    private static partial void LogRefused(ILogger logger, string requestId, string keyId, string model, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId}: content capture could not be stored ({Reason})")]
     private static partial void LogCaptureFailed(ILogger logger, string requestId, string reason);
