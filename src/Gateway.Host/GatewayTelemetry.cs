@@ -49,7 +49,8 @@ public static class GatewayTelemetry
                 metrics.AddMeter([.. Meters]);
                 if (shape != HostShape.Silo)
                 {
-                    metrics.AddPrometheusExporter();
+                    // No cached scrape: each shows the figures of its moment. Scrapers are few, and hold an admin key.
+                    metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
                 }
 
                 if (otlp is not null)

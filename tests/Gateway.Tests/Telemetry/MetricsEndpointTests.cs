@@ -59,6 +59,25 @@ public sealed class MetricsEndpointTests(GatewayFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Refusals_are_counted_by_outcome_and_reason()
+    {
+        var key = await fixture.Admin.CreateKeyAsync("denied-" + Guid.NewGuid().ToString("N")[..6], 5m);
+        await fixture.Admin.RevokeKeyAsync(key.KeyId);
+        var before = await ScrapeAsync(fixture.Admin);
+
+        using (var revoked = await GatewayChat.SendAsync(fixture.Gateway.BaseUrl, key.Key, 10))
+        using (var malformed = await GatewayChat.SendAsync(fixture.Gateway.BaseUrl, "not-a-gateway-key", 10))
+        {
+            Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized), (revoked.StatusCode, malformed.StatusCode));
+        }
+
+        var after = await ScrapeAsync(fixture.Admin);
+        Assert.Equal(1, Sum(after, "gateway_denials", "reason=\"revoked\"") - Sum(before, "gateway_denials", "reason=\"revoked\""));
+        Assert.Equal(1, Sum(after, "gateway_denials", "reason=\"malformed_or_missing_key\"") - Sum(before, "gateway_denials", "reason=\"malformed_or_missing_key\""));
+        Assert.Equal(2, Sum(after, "gateway_requests", "outcome=\"denied\"") - Sum(before, "gateway_requests", "outcome=\"denied\""));
+    }
+
+    [Fact]
     public async Task Metrics_are_refused_to_anonymous_callers_and_a_user_key_and_served_to_every_admin_role()
     {
         using (var anonymous = new HttpClient { BaseAddress = new Uri(fixture.Gateway.BaseUrl) })
