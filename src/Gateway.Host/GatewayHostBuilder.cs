@@ -4,6 +4,7 @@ using Gateway.Frontend;
 using Gateway.Frontend.Admin;
 using Gateway.Frontend.Health;
 using Gateway.Frontend.Proxy;
+using Gateway.Frontend.Telemetry;
 using Gateway.Grains;
 using Gateway.Storage;
 using Gateway.Storage.Admin;
@@ -36,6 +37,7 @@ public static partial class GatewayHostBuilder
             app.UseProxyRequestDecoding();
             app.MapProxyApi();
             app.MapAdminApi();
+            app.MapMetricsApi();
         }
 
         return app;
@@ -62,6 +64,7 @@ public static partial class GatewayHostBuilder
             _ => throw new InvalidOperationException($"Unknown role '{shapeText}': use all, silo or frontend."),
         };
 
+        var traces = builder.AddGatewayTelemetry(shape);
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         builder.Services.AddOptions<GatewayClusterOptions>().BindConfiguration(GatewayClusterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -76,6 +79,12 @@ public static partial class GatewayHostBuilder
             builder.UseOrleansClient(client =>
             {
                 client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
+                if (traces)
+                {
+                    // A grain call carries the request's trace context, so the key grain's span is the request's child.
+                    client.AddActivityPropagation();
+                }
+
                 client.UseAzureStorageClustering(o =>
                 {
                     o.TableServiceClient = new TableServiceClient(storage.ConnectionString, new TableClientOptions().WithTransactionCounting(StorageMetrics.AccountOf(storage.ConnectionString)));
@@ -88,6 +97,11 @@ public static partial class GatewayHostBuilder
             builder.UseOrleans(silo =>
             {
                 silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
+                if (traces)
+                {
+                    silo.AddActivityPropagation();
+                }
+
                 silo.UseAzureStorageClustering(o =>
                 {
                     o.TableServiceClient = new TableServiceClient(storage.ConnectionString, new TableClientOptions().WithTransactionCounting(StorageMetrics.AccountOf(storage.ConnectionString)));

@@ -29,14 +29,17 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     private long _rows;
 
     private readonly TimeSpan _linger;
+    private readonly KeyValuePair<string, object?> _batchTag;
 
     /// <param name="linger">
     /// How long a batch waits for more rows once the first is queued: zero for writes a caller waits
     /// on, a little for writes nobody waits on (retirements), so each transaction carries more rows.
     /// </param>
     /// <param name="commitsInFlight">Transactions sent at once; what queues meanwhile goes in the next.</param>
-    public GroupCommitWriter(TableClient table, ILogger logger, TimeSpan linger = default, int commitsInFlight = 4)
+    /// <param name="name">The writer's name on <c>gateway.journal.batch_size</c> (intents, settled, retirements).</param>
+    public GroupCommitWriter(TableClient table, ILogger logger, TimeSpan linger = default, int commitsInFlight = 4, string name = "other")
     {
+        _batchTag = new KeyValuePair<string, object?>(StorageMetrics.WriterTag, name);
         ArgumentOutOfRangeException.ThrowIfLessThan(commitsInFlight, 1);
         _table = table;
         _logger = logger;
@@ -163,6 +166,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                 await _table.SubmitCountedAsync(actions);
                 Interlocked.Increment(ref _commits);
                 Interlocked.Add(ref _rows, actions.Count);
+                StorageMetrics.BatchRows.Record(actions.Count, _batchTag);
                 foreach (var item in items)
                 {
                     item.Completion.TrySetResult();
@@ -208,6 +212,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
             Interlocked.Increment(ref _commits);
             Interlocked.Add(ref _rows, item.Actions.Count);
+            StorageMetrics.BatchRows.Record(item.Actions.Count, _batchTag);
             item.Completion.TrySetResult();
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412 && item.Actions.All(a => a.ActionType == TableTransactionActionType.Delete))

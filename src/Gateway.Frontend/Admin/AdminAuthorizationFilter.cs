@@ -78,6 +78,16 @@ public sealed partial class AdminAuthorizationFilter(
         return result;
     }
 
+    /// <summary>
+    /// For a route outside the admin API that any admin key may read (the metrics scrape): the
+    /// refusal when the caller has no valid admin key, counted and audited as any admin route's; null when it has one.
+    /// </summary>
+    public async Task<IResult?> AuthenticateAnyRoleAsync(HttpContext http, string action)
+    {
+        var (_, refusal) = await AuthenticateAsync(http, new AdminRequirement(AdminRoles.Viewer, action, Mutates: false));
+        return refusal;
+    }
+
     public static AdminKeyRecord Caller(HttpContext context) => (AdminKeyRecord)context.Items[AdminItem]!;
 
     public static AdminAuditScope Scope(HttpContext context) => (AdminAuditScope)context.Items[ScopeItem]!;

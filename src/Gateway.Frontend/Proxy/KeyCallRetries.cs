@@ -34,33 +34,37 @@ public sealed partial class KeyCallRetries(TimeProvider time, IOptions<FrontendO
     /// its answer, the durable row, is waited for here. <paramref name="lease"/> (the request's lease
     /// renewal) runs until then; a failed call goes on to the retries, which renew the lease themselves.
     /// </summary>
-    public void Settle(IApiKeyGrain grain, SettleRequest request, IDisposable lease)
+    /// <param name="settled">Told the grain's answer when the first try lands (null when it had to be retried); for the request's log line.</param>
+    public void Settle(IApiKeyGrain grain, SettleRequest request, IDisposable lease, Action<SettleResult?>? settled = null)
     {
-        Task sent;
+        Task<SettleResult> sent;
         try
         {
             sent = grain.Settle(request);
         }
         catch (Exception ex)
         {
-            sent = Task.FromException(ex);
+            sent = Task.FromException<SettleResult>(ex);
         }
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var id = "settlement:" + request.RequestId;
         _pending[id] = done.Task;
-        _ = AwaitSettledAsync(sent, grain, request, lease, id, done);
+        _ = AwaitSettledAsync(sent, grain, request, lease, id, done, settled);
     }
 
-    private async Task AwaitSettledAsync(Task sent, IApiKeyGrain grain, SettleRequest request, IDisposable lease, string id, TaskCompletionSource done)
+    private async Task AwaitSettledAsync(Task<SettleResult> sent, IApiKeyGrain grain, SettleRequest request, IDisposable lease, string id, TaskCompletionSource done,
+        Action<SettleResult?>? settled)
     {
         try
         {
-            await sent;
+            var result = await sent;
             _pending.TryRemove(id, out _);
+            settled?.Invoke(result);
         }
         catch (Exception ex)
         {
+            settled?.Invoke(null);
             LogFirstTryFailed(logger, request.RequestId, ex.Message);
             _pending.TryRemove(id, out _);
             Start("settlement", request.RequestId, () => grain.Settle(request), grain, FirstRetryPause);

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Gateway.Core.Keys;
 using Gateway.Core.Pricing;
 using Gateway.Core.Tokenization;
+using Gateway.Frontend.Telemetry;
 using Gateway.Frontend.Upstreams;
 using Gateway.Storage.Audit;
 using Gateway.Storage.Content;
@@ -52,6 +53,8 @@ public sealed partial class ProxyHandler(
             return;
         }
 
+        using var scope = RequestScope(logger, call.Request.RequestId, key.KeyId);
+
         // 2. The body: bounded, strictly parsed, naming a model; 3. its worst-case cost. A large body
         // is read on only for a key its grain admits: a made-up key costs no reading or tokenizing.
         if (await ReadRequestAsync(call, () => AdmitAsync(call, key)) is not var (request, estimate))
@@ -66,6 +69,7 @@ public sealed partial class ProxyHandler(
         var targets = router.Plan(estimate.Model, call.Route.Dialect);
         if (targets.Count == 0)
         {
+            ProxyMetrics.Refused(ProxyMetrics.Invalid);
             await ProviderErrors.WriteAsync(call.Context, call.Route.Dialect, 400,
                 $"The model '{estimate.Model}' is served by this gateway in {(call.Route.Dialect == ApiDialect.Anthropic ? "OpenAI's" : "Anthropic's")} API format only; "
                 + $"call {(call.Route.Dialect == ApiDialect.Anthropic ? "/v1/chat/completions or /v1/responses" : "/v1/messages")} for it.",
@@ -84,7 +88,8 @@ public sealed partial class ProxyHandler(
         // handler returns and is waited for off the client's connection.
         var lease = RenewLeaseWhileServing(key.Grain, call.Request.RequestId);
         var settle = await ServeAsync(call, key, request, estimate, begin, targets);
-        retries.Settle(key.Grain, settle, lease);
+        retries.Settle(key.Grain, settle, lease, logger.IsEnabled(LogLevel.Debug) ? settled => LogServed(logger, settle.RequestId, key.KeyId, estimate.Model,
+            settle.HttpStatus, ProxyMetrics.OutcomeName(settle.Outcome), settle.LatencyMs, settled?.CostMicros) : null);
     }
 
     /// <summary>The request's id, clock and caller; every error from here on is written by this handler or forwarded as it came.</summary>
@@ -94,6 +99,13 @@ public sealed partial class ProxyHandler(
         var startedAt = time.GetUtcNow();
         var requestId = Guid.CreateVersion7(startedAt).ToString("N");
         context.Response.Headers["x-gateway-request-id"] = requestId;
+        // The request's span (ASP.NET Core's, under the caller's traceparent when it sent one) names
+        // the request, so a trace and its ledger row find each other.
+        if (Activity.Current is { IsAllDataRequested: true } span)
+        {
+            span.SetTag(RequestIdAttribute, requestId);
+        }
+
         if (context.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
         {
             statusPages.Enabled = false;
@@ -111,6 +123,7 @@ public sealed partial class ProxyHandler(
             return false;
         }
 
+        ProxyMetrics.Denial("auth_throttled");
         await RecordUnattributedAsync(call, null, "auth_throttled", null, 429);
         await AuthFailureGuard.WriteThrottledAsync(call.Context, call.Route.Dialect, wait);
         return true;
@@ -123,6 +136,7 @@ public sealed partial class ProxyHandler(
         if (!ApiKeyFormat.TryParse(PresentedCredentials.ApiKey(context.Request, dialect == ApiDialect.Anthropic), out var keyId, out var secret))
         {
             guard.Failed(call.Request.ClientAddress);
+            ProxyMetrics.Denial("malformed_or_missing_key");
             await RecordUnattributedAsync(call, null, "malformed_or_missing_key", null, 401);
             await ProviderErrors.WriteAsync(context, dialect, 401,
                 "Incorrect API key provided. Gateway keys look like gw_<id>_<secret>; pass yours as " + (dialect == ApiDialect.Anthropic ? "x-api-key or " : "") + "a Bearer token.",
@@ -133,6 +147,7 @@ public sealed partial class ProxyHandler(
         // Headers the gateway will not forward (a beta not allowed, an unknown version, an encoding it cannot decode): refused before anything is reserved.
         if (router.Headers.Check(context.Request, dialect) is { } refusal)
         {
+            ProxyMetrics.Refused(ProxyMetrics.Invalid);
             await ProviderErrors.WriteAsync(context, dialect, refusal.Status, refusal.Message, refusal.Code);
             return null;
         }
@@ -217,6 +232,7 @@ public sealed partial class ProxyHandler(
         var report = usage.HasUsage
             ? usage.Reported(estimate.PromptTokens)
             : EstimateUsage(estimate.Model, usage, estimate.PromptTokens, status);
+        ProxyMetrics.Served(call.Route, estimate.Model, attempt.Provider ?? "", outcome, latency, report);
         return new SettleRequest(call.Request.RequestId, report, outcome, status, latency, error, attempt.Upstream, attempt.Count);
     }
 
@@ -284,6 +300,7 @@ public sealed partial class ProxyHandler(
                 var transformer = new UpstreamTransformer(router.Headers, route.Dialect, target.Upstream, deployment, canFailOver);
                 attempt.Count++;
                 attempt.Upstream = target.Upstream.Name;
+                attempt.Provider = ProxyMetrics.ProviderName(target.Upstream);
                 result = await forwarder.SendAsync(context, target.Upstream.BaseUrl, target.Upstream.Invoker, router.RequestConfig, transformer, linked.Token);
                 if (!canFailOver || context.RequestAborted.IsCancellationRequested || timeout.IsCancellationRequested || context.Response.HasStarted)
                 {
@@ -411,6 +428,12 @@ public sealed partial class ProxyHandler(
 
     private Task RecordUnattributedAsync(ProxyCall call, string? keyId, string reason, string? model, int status)
     {
+        if (keyId is null)
+        {
+            // No key to speak of (a refusal on a key is logged where its grain's answer is).
+            LogRefused(logger, call.Request.RequestId, "", model ?? "", reason);
+        }
+
         var o = options.Value;
         return guard.RecordAsync(new UnattributedDenial(call.Request.RequestId, keyId, reason, call.Route.Endpoint, model, status,
             o.InstanceId, o.Region, call.Request.ClientAddress, time.GetUtcNow()));
@@ -448,6 +471,8 @@ public sealed partial class ProxyHandler(
     /// </summary>
     private async Task RefuseAsync(ProxyCall call, string keyId, BeginResult refused)
     {
+        ProxyMetrics.Denial(refused.Denial);
+        LogRefused(logger, call.Request.RequestId, keyId, call.Request.Model, ProxyMetrics.ReasonName(refused.Denial));
         if (refused.Denial == DenialReason.UnknownKey)
         {
             guard.Failed(call.Request.ClientAddress);
@@ -479,6 +504,7 @@ public sealed partial class ProxyHandler(
                 return null;
             }
 
+            ProxyMetrics.Refused(ProxyMetrics.Invalid);
             await ProviderErrors.WriteAsync(context, route.Dialect, status, bodyError!, status == 413 ? "request_too_large" : "invalid_json");
             return null;
         }
@@ -487,6 +513,7 @@ public sealed partial class ProxyHandler(
         if (estimate is null)
         {
             body.Dispose();
+            ProxyMetrics.Refused(ProxyMetrics.Invalid);
             await ProviderErrors.WriteAsync(context, route.Dialect, 400, message!, code);
             return null;
         }
@@ -536,9 +563,12 @@ public sealed partial class ProxyHandler(
         return new UsageReport(upstreamRefused ? 0 : promptTokens, output, 0, ReportedByProvider: false);
     }
 
-    private Task WriteUnavailableAsync(HttpContext context, ApiDialect dialect) =>
-        ProviderErrors.WriteAsync(context, dialect, 503, "The gateway cannot reach its cluster or storage right now; the request was not sent. Try again shortly.",
+    private Task WriteUnavailableAsync(HttpContext context, ApiDialect dialect)
+    {
+        ProxyMetrics.Refused(ProxyMetrics.Unavailable);
+        return ProviderErrors.WriteAsync(context, dialect, 503, "The gateway cannot reach its cluster or storage right now; the request was not sent. Try again shortly.",
             "gateway_unavailable", options.Value.UnavailableRetryAfter);
+    }
 
     private static Task WriteDenialAsync(HttpContext context, ApiDialect dialect, BeginResult begin) => begin.Denial switch
     {
@@ -554,6 +584,18 @@ public sealed partial class ProxyHandler(
         DenialReason.StorageUnavailable => ProviderErrors.WriteAsync(context, dialect, 503, begin.Message ?? "The gateway cannot record this request right now; it was not sent.", "gateway_unavailable", begin.RetryAfter),
         _ => ProviderErrors.WriteAsync(context, dialect, 503, begin.Message ?? "The gateway cannot record this request right now.", "audit_unavailable", begin.RetryAfter),
     };
+
+    /// <summary>The span attribute naming the request: the <c>x-gateway-request-id</c> header and the ledger row's id.</summary>
+    public const string RequestIdAttribute = "gateway.request_id";
+
+    private static readonly Func<ILogger, string, string, IDisposable?> RequestScope =
+        LoggerMessage.DefineScope<string, string>("Request {RequestId} on key {KeyId}");
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId} key {KeyId} model {Model}: {Status} {Outcome} in {LatencyMs} ms, cost {CostMicros} micro-USD")]
+    private static partial void LogServed(ILogger logger, string requestId, string keyId, string model, int status, string outcome, long latencyMs, long? costMicros);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId} key {KeyId} model {Model}: refused ({Reason})")]
+    private static partial void LogRefused(ILogger logger, string requestId, string keyId, string model, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId}: content capture could not be stored ({Reason})")]
     private static partial void LogCaptureFailed(ILogger logger, string requestId, string reason);
@@ -587,6 +629,9 @@ public sealed partial class ProxyHandler(
     private sealed class AttemptLog
     {
         public string? Upstream { get; set; }
+
+        /// <summary>Its <c>gen_ai.provider.name</c>.</summary>
+        public string? Provider { get; set; }
 
         public int Count { get; set; }
     }

@@ -113,6 +113,8 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         {
             await _checkpoint.WriteAsync();
         }
+
+        _open.Release();
     }
 
     /// <summary>The key's own sweep: abandoned intents, and denial windows that ended with repeats counted.</summary>

@@ -80,6 +80,7 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
 
         // The row replaces the intent in the journal; the copier moves it into the ledger and retires it.
         var committed = await chain.AppendAsync(AuditRows.Settled(intent, request, cost, time.GetUtcNow()));
+        GrainMetrics.Settled(intent.TeamId, intent.Model, cost);
         return new SettleResult(cost, spent(), committed.Sequence, AlreadySettled: false);
     }
 

@@ -16,7 +16,16 @@ public sealed class OpenRequests(TimeProvider time)
     public bool Contains(string requestId) => _open.ContainsKey(requestId);
 
     /// <summary>False when the request is open already (a repeated id).</summary>
-    public bool TryAdd(IntentEntry intent) => _open.TryAdd(intent.RequestId, new Open(intent, time.GetUtcNow()));
+    public bool TryAdd(IntentEntry intent)
+    {
+        if (!_open.TryAdd(intent.RequestId, new Open(intent, time.GetUtcNow())))
+        {
+            return false;
+        }
+
+        GrainMetrics.ReservationsChanged(1);
+        return true;
+    }
 
     public IntentEntry? Find(string requestId) => _open.TryGetValue(requestId, out var open) ? open.Intent : null;
 
@@ -29,7 +38,20 @@ public sealed class OpenRequests(TimeProvider time)
         }
     }
 
-    public void Remove(string requestId) => _open.Remove(requestId);
+    public void Remove(string requestId)
+    {
+        if (_open.Remove(requestId))
+        {
+            GrainMetrics.ReservationsChanged(-1);
+        }
+    }
+
+    /// <summary>The activation ends: what it still holds is held by the next one (re-read from the journal), not by this silo.</summary>
+    public void Release()
+    {
+        GrainMetrics.ReservationsChanged(-_open.Count);
+        _open.Clear();
+    }
 
     /// <summary>Its front-end is alive: the lease runs on from now (the silo's clock).</summary>
     public void Renew(string requestId)

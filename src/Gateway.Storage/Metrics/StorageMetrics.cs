@@ -40,6 +40,24 @@ public static class StorageMetrics
     internal static Counter<long> EntityWrites { get; } = Meter.CreateCounter<long>(EntityWritesInstrument, "{entity}",
         "Entities inserted, updated or deleted: one per plain write, one per operation inside a $batch.");
 
+    internal static Histogram<double> Duration { get; } = Meter.CreateHistogram("gateway.storage.duration", "s",
+        "Each HTTP request to Table Storage (each retry apart), from sending to the response's headers.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+
+    internal static Counter<long> Failures { get; } = Meter.CreateCounter<long>("gateway.storage.failures", "{transaction}",
+        "HTTP requests to Table Storage that failed: no response (error.type the exception), or a status of 408, 429 or 5xx (error.type the status). A 404 or 409 the gateway expects is not a failure.");
+
+    /// <summary>Rows per transaction of a group-commit writer (the journal's intents, settled rows and retirements).</summary>
+    internal static Histogram<long> BatchRows { get; } = Meter.CreateHistogram("gateway.journal.batch_size", "{row}",
+        "Rows per committed transaction of a group-commit writer, by writer (intents, settled, retirements): the batching achieved.",
+        advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 100] });
+
+    /// <summary>The tag on <c>gateway.journal.batch_size</c> naming the writer.</summary>
+    public const string WriterTag = "writer";
+
+    /// <summary>The tag on <c>gateway.storage.failures</c>: the status, or the exception's type when there was no response.</summary>
+    public const string ErrorTypeTag = "error.type";
+
     /// <summary>The <c>$batch</c> being sent on this async flow (its table and rows), which its request line does not name.</summary>
     internal static AsyncLocal<BatchInfo?> Batch { get; } = new();
 

@@ -16,18 +16,71 @@ internal sealed class StorageTransactionPolicy(string account) : HttpPipelinePol
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        Count(message.Request);
-        ProcessNext(message, pipeline);
+        var tags = Count(message.Request);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            ProcessNext(message, pipeline);
+        }
+        catch (Exception ex)
+        {
+            Failed(tags, ex);
+            throw;
+        }
+        finally
+        {
+            Timed(message, tags, started);
+        }
     }
 
-    public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        Count(message.Request);
-        return ProcessNextAsync(message, pipeline);
+        var tags = Count(message.Request);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await ProcessNextAsync(message, pipeline);
+        }
+        catch (Exception ex)
+        {
+            Failed(tags, ex);
+            throw;
+        }
+        finally
+        {
+            Timed(message, tags, started);
+        }
     }
 
+    private static void Timed(HttpMessage message, TagList tags, long started)
+    {
+        StorageMetrics.Duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        if (message.HasResponse && message.Response.Status is 408 or 429 or >= 500)
+        {
+            tags.Add(StorageMetrics.ErrorTypeTag, StatusName(message.Response.Status));
+            StorageMetrics.Failures.Add(1, tags);
+        }
+    }
 
-    private void Count(Azure.Core.Request request)
+    private static void Failed(TagList tags, Exception ex)
+    {
+        tags.Add(StorageMetrics.ErrorTypeTag, ex.GetType().Name);
+        StorageMetrics.Failures.Add(1, tags);
+    }
+
+    private static string StatusName(int status) => status switch
+    {
+        408 => "408",
+        429 => "429",
+        500 => "500",
+        502 => "502",
+        503 => "503",
+        504 => "504",
+        _ => "5xx",
+    };
+
+    /// <summary>Counts the request; its tags, for timing it.</summary>
+    private TagList Count(Azure.Core.Request request)
     {
         var path = request.Uri.Path;
         var resource = path[(path.LastIndexOf('/') + 1)..];
@@ -49,21 +102,30 @@ internal sealed class StorageTransactionPolicy(string account) : HttpPipelinePol
                 content.WriteTo(operations, CancellationToken.None);
                 StorageMetrics.EntityWrites.Add(operations.Count, tags);
             }
+
+            return tags;
         }
-        else if (request.Method == RequestMethod.Get)
+
+        if (request.Method == RequestMethod.Get)
         {
-            StorageMetrics.Transactions.Add(1, Tags("read", TableOf(resource)));
+            var tags = Tags("read", TableOf(resource));
+            StorageMetrics.Transactions.Add(1, tags);
+            return tags;
         }
-        else if (resource.StartsWith("Tables", StringComparison.Ordinal))
+
+        if (resource.StartsWith("Tables", StringComparison.Ordinal))
         {
-            StorageMetrics.Transactions.Add(1, Tags("table", "Tables"));
+            var tags = Tags("table", "Tables");
+            StorageMetrics.Transactions.Add(1, tags);
+            return tags;
         }
-        else
+
         {
             // Insert (POST), upsert or update (PUT, MERGE, PATCH), delete: one entity each.
             var tags = Tags("write", TableOf(resource));
             StorageMetrics.Transactions.Add(1, tags);
             StorageMetrics.EntityWrites.Add(1, tags);
+            return tags;
         }
     }
 

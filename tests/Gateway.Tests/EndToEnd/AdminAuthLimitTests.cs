@@ -34,6 +34,28 @@ public sealed class AdminAuthLimitTests(AdminAuthLimitFixture fixture) : IClassF
     private void StartClean() => fixture.Time.Advance(AdminAuthLimitFixture.Window * 3);
 
     [Fact]
+    public async Task Failed_metrics_scrapes_count_with_the_admin_api_and_are_limited_alike()
+    {
+        StartClean();
+        for (var i = 0; i < AdminAuthLimitFixture.Limit; i++)
+        {
+            // Half on the scrape, half on the admin API: one count per address.
+            using var refused = i % 2 == 0 ? await SendAsync(HttpMethod.Get, null, "/metrics") : await GetAsync("gwadmin_guess-" + i);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        using (var limited = await SendAsync(HttpMethod.Get, GatewayServer.AdminKey, "/metrics"))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+            Assert.NotNull(limited.Headers.RetryAfter);
+        }
+
+        fixture.Time.Advance(AdminAuthLimitFixture.Window);
+        using var served = await SendAsync(HttpMethod.Get, GatewayServer.AdminKey, "/metrics");
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+    }
+
+    [Fact]
     public async Task An_address_past_its_failed_attempts_gets_429_with_retry_after_until_the_window_ends()
     {
         StartClean();

@@ -11,6 +11,7 @@ public sealed class GatewayProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private int _lineCount;
 
     private GatewayProcess(Process process, string baseUrl, string role, int siloPort, string instanceId)
     {
@@ -121,6 +122,9 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public string Output() => string.Join('\n', _output);
 
+    /// <summary>Every line the process has written to stdout and stderr so far (<see cref="Output"/> keeps only the last 400).</summary>
+    public int LineCount => Volatile.Read(ref _lineCount);
+
     private void Keep(string? line)
     {
         if (line is null)
@@ -128,6 +132,7 @@ public sealed class GatewayProcess : IAsyncDisposable
             return;
         }
 
+        Interlocked.Increment(ref _lineCount);
         _output.Enqueue(line);
         while (_output.Count > 400 && _output.TryDequeue(out _))
         {

@@ -9,6 +9,9 @@ public sealed record GatewaySettings(string TablePrefix, string ClusterId, strin
     public string InstanceId { get; init; } = "fe-" + Guid.NewGuid().ToString("N")[..6];
     public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Keep the logging levels of the gateway's own appsettings.json, as <c>./run.sh</c> does, rather than the suite's quieter ones.</summary>
+    public bool DefaultLogging { get; init; }
+
     public string[] ToArgs()
     {
         var args = new Dictionary<string, string>
@@ -33,6 +36,12 @@ public sealed record GatewaySettings(string TablePrefix, string ClusterId, strin
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans"] = "Error",
         };
+        if (DefaultLogging)
+        {
+            args.Remove("Logging:LogLevel:Default");
+            args.Remove("Logging:LogLevel:Orleans");
+        }
+
         foreach (var (key, value) in Extra)
         {
             args[key] = value;
