@@ -16,9 +16,30 @@
 #   GATEWAY_ADMIN_KEY  admin key to accept; otherwise one is generated at first start, shown once
 #   OPENAI_API_KEY     when set, OpenAI-format requests go to api.openai.com instead of the simulator
 #   ANTHROPIC_API_KEY  when set, Anthropic requests go to api.anthropic.com instead of the simulator
+#
+#   ./run.sh --fleet   a local fleet instead: two silos and two front-ends (plus Azurite and the
+#                      simulator), every port picked free, data in .data-fleet (GATEWAY_DATA_DIR);
+#                      kill a silo and watch its keys move to the other.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/azurite.sh
+
+FLEET=0
+for arg in "$@"; do
+  case "$arg" in
+    --fleet) FLEET=1 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "error: unknown option '$arg' (./run.sh [--fleet])" >&2; exit 2 ;;
+  esac
+done
+if [ "$FLEET" = 1 ]; then
+  # Every port free, picked now: a fleet never collides with a ./run.sh beside it.
+  GATEWAY_PORT="$(free_port)"; SIMULATOR_PORT="${SIMULATOR_PORT:-$(free_port)}"; AZURITE_PORT="$(free_port)"
+  SILO_PORT="$(free_port)"; ORLEANS_GATEWAY_PORT="$(free_port)"
+  FRONTEND2_PORT="$(free_port)"; SILO2_PORT="$(free_port)"; ORLEANS_GATEWAY2_PORT="$(free_port)"
+  SILO_HTTP_PORT="$(free_port)"; SILO2_HTTP_PORT="$(free_port)"
+  GATEWAY_DATA_DIR="${GATEWAY_DATA_DIR:-.data-fleet}"
+fi
 
 GATEWAY_PORT="${GATEWAY_PORT:-8080}"
 SIMULATOR_PORT="${SIMULATOR_PORT:-8090}"
@@ -94,21 +115,48 @@ else
   anthropic_upstream="model simulator ($simulator_url)"
 fi
 
-echo "==> Starting the gateway (all-in-one) on http://127.0.0.1:$GATEWAY_PORT"
-GATEWAY_STORAGE="$GATEWAY_STORAGE_CONNECTION" dotnet src/Gateway.Host/bin/Release/net10.0/Gateway.Host.dll \
-  --urls "http://127.0.0.1:$GATEWAY_PORT" --role all --Gateway:AdminKeyFile "$key_file" "${upstream_args[@]}" \
-  --Gateway:Cluster:SiloPort "$SILO_PORT" --Gateway:Cluster:GatewayPort "$ORLEANS_GATEWAY_PORT" \
-  --Gateway:Audit:ChainSecretFile "$DATA_DIR/audit-chain.secret" \
-  > >(tee "$DATA_DIR/gateway.log") 2>&1 &
-pids+=("$!")
+# One gateway process: <log name> <role> <http port> [more arguments]; its output goes to its log.
+start_gateway() {
+  local name="$1" role="$2" port="$3"
+  shift 3
+  GATEWAY_STORAGE="$GATEWAY_STORAGE_CONNECTION" dotnet src/Gateway.Host/bin/Release/net10.0/Gateway.Host.dll \
+    --urls "http://127.0.0.1:$port" --role "$role" "$@" \
+    --Gateway:Audit:ChainSecretFile "$DATA_DIR/audit-chain.secret" \
+    > >(tee "$DATA_DIR/$name.log") 2>&1 &
+  pids+=("$!")
+  last_pid="$!"
+}
 
-for _ in $(seq 1 300); do
-  if curl -fs "http://127.0.0.1:$GATEWAY_PORT/readyz" >/dev/null 2>&1; then break; fi
-  sleep 0.2
-done
-if ! curl -fs "http://127.0.0.1:$GATEWAY_PORT/readyz" >/dev/null 2>&1; then
-  echo "error: the gateway did not become ready; see $DATA_DIR/gateway.log" >&2
+# Waits for <url> to answer 200; names <log> when it does not within a minute.
+wait_ready() {
+  for _ in $(seq 1 300); do
+    if curl -fs "$1" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  echo "error: $1 did not become ready; see $2" >&2
   exit 1
+}
+
+if [ "$FLEET" = 1 ]; then
+  cluster=(--Gateway:Cluster:ClusterId gateway-fleet)
+  echo "==> Starting two silos (silo ports $SILO_PORT, $SILO2_PORT)"
+  start_gateway silo1 silo "$SILO_HTTP_PORT" "${cluster[@]}" --Gateway:Cluster:SiloPort "$SILO_PORT" --Gateway:Cluster:GatewayPort "$ORLEANS_GATEWAY_PORT"
+  silo1_pid="$last_pid"
+  start_gateway silo2 silo "$SILO2_HTTP_PORT" "${cluster[@]}" --Gateway:Cluster:SiloPort "$SILO2_PORT" --Gateway:Cluster:GatewayPort "$ORLEANS_GATEWAY2_PORT"
+  silo2_pid="$last_pid"
+  wait_ready "http://127.0.0.1:$SILO_HTTP_PORT/healthz" "$DATA_DIR/silo1.log"
+  wait_ready "http://127.0.0.1:$SILO2_HTTP_PORT/healthz" "$DATA_DIR/silo2.log"
+  echo "==> Starting two front-ends on http://127.0.0.1:$GATEWAY_PORT and http://127.0.0.1:$FRONTEND2_PORT"
+  # The first front-end makes the admin key if there is none; the second starts once it has.
+  start_gateway frontend1 frontend "$GATEWAY_PORT" "${cluster[@]}" --Gateway:AdminKeyFile "$key_file" "${upstream_args[@]}" --Gateway:Frontend:InstanceId fe-1
+  wait_ready "http://127.0.0.1:$GATEWAY_PORT/readyz" "$DATA_DIR/frontend1.log"
+  start_gateway frontend2 frontend "$FRONTEND2_PORT" "${cluster[@]}" "${upstream_args[@]}" --Gateway:Frontend:InstanceId fe-2
+  wait_ready "http://127.0.0.1:$FRONTEND2_PORT/readyz" "$DATA_DIR/frontend2.log"
+else
+  echo "==> Starting the gateway (all-in-one) on http://127.0.0.1:$GATEWAY_PORT"
+  start_gateway gateway all "$GATEWAY_PORT" --Gateway:AdminKeyFile "$key_file" "${upstream_args[@]}" \
+    --Gateway:Cluster:SiloPort "$SILO_PORT" --Gateway:Cluster:GatewayPort "$ORLEANS_GATEWAY_PORT"
+  wait_ready "http://127.0.0.1:$GATEWAY_PORT/readyz" "$DATA_DIR/gateway.log"
 fi
 
 # What a log may show of a key: the prefix and four characters of a generated one.
@@ -134,6 +182,15 @@ elif [ -s "$key_file" ]; then
   unset generated
 else
   admin_line="generated at an earlier start and shown then (only its hash is stored); set GATEWAY_ADMIN_KEY to choose one"
+fi
+
+if [ "$FLEET" = 1 ]; then
+  cat <<FLEET
+
+  Front-ends http://127.0.0.1:$GATEWAY_PORT  and  http://127.0.0.1:$FRONTEND2_PORT   (either serves any key)
+  Silos      silo1 pid $silo1_pid (silo port $SILO_PORT), silo2 pid $silo2_pid (silo port $SILO2_PORT); logs in $DATA_DIR
+  Failover   kill $silo1_pid   then   gatewayctl keys show <keyId>   (its grain reactivates on silo2)
+FLEET
 fi
 
 cat <<BANNER
