@@ -2,6 +2,7 @@ using System.Net;
 using Azure.Data.Tables;
 using Gateway.Frontend;
 using Gateway.Frontend.Admin;
+using Gateway.Frontend.Console;
 using Gateway.Frontend.Health;
 using Gateway.Frontend.Proxy;
 using Gateway.Grains;
@@ -36,6 +37,7 @@ public static partial class GatewayHostBuilder
             app.UseProxyRequestDecoding();
             app.MapProxyApi();
             app.MapAdminApi();
+            app.MapConsole();
         }
 
         return app;
