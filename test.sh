@@ -2,7 +2,8 @@
 # Runs the whole test suite on a fresh clone: installs Azurite, starts it on a free port with a
 # throw-away data folder, builds everything (warnings are errors), runs every test project, and
 # prints one summary line: "N passed, N failed". It also installs the coding-agent CLIs that
-# tests/agents/package-lock.json pins (Claude Code, Codex), once, and again only when the lock changes.
+# tests/agents/package-lock.json pins (Claude Code, Codex), once, and again only when the lock changes,
+# and Debian's chromium for the console's browser tests when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/azurite.sh
@@ -21,8 +22,22 @@ ensure_agent_clis() {
   export GATEWAY_TEST_CODEX="$PWD/$dir/node_modules/.bin/codex"
 }
 
+# The console's browser tests drive Debian's Chromium: Playwright's own browser download is not
+# available here. Installed once, quietly; present already, nothing is done.
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "==> Installing Chromium (apt-get) for the console's browser tests"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq >/dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  export GATEWAY_TEST_CHROMIUM=/usr/bin/chromium
+}
+
 ensure_node_modules
 ensure_agent_clis
+ensure_chromium
 data="$(mktemp -d)"
 results="$(mktemp -d)"
 cleanup() {

@@ -1,5 +1,6 @@
 using Gateway.Core.Tokenization;
 using Gateway.Frontend.Admin;
+using Gateway.Frontend.Console;
 using Gateway.Frontend.Pricing;
 using Gateway.Frontend.Proxy;
 using Gateway.Frontend.Upstreams;
@@ -66,6 +67,7 @@ public static class FrontendServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<AdminAuthOptions>, AdminAuthOptionsValidator>();
         services.TryAddSingleton<AdminAuthFailures>();
         services.AddSingleton<AdminAuthorizationFilter>();
+        services.AddConsole();
         services.AddHttpForwarder();
         // gzip, deflate and br request bodies; applied to the proxy routes by UseProxyRequestDecoding().
         services.AddRequestDecompression();

@@ -2,6 +2,7 @@ using System.Net;
 using Azure.Data.Tables;
 using Gateway.Frontend;
 using Gateway.Frontend.Admin;
+using Gateway.Frontend.Console;
 using Gateway.Frontend.Health;
 using Gateway.Frontend.Proxy;
 using Gateway.Frontend.Telemetry;
@@ -38,6 +39,7 @@ public static partial class GatewayHostBuilder
             app.MapProxyApi();
             app.MapAdminApi();
             app.MapMetricsApi();
+            app.MapConsole();
         }
 
         return app;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Gateway.Frontend.Console;
 using Gateway.Storage.Admin;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,11 +16,14 @@ namespace Gateway.Frontend.Admin;
 /// outcome and the values before and after. If the pending row cannot be written the call is
 /// refused with 503 and nothing changes: no admin change goes unaudited.
 /// Failed authentications are counted per client address (<see cref="AdminAuthFailures"/>).
+/// The operator console's session cookie authenticates like the admin key it was opened with; a
+/// state-changing call made with it must echo the session's CSRF token (<see cref="ConsoleSessions"/>).
 /// </summary>
 public sealed partial class AdminAuthorizationFilter(
     AdminKeyStore store,
     AdminAuditLog audit,
     AdminAuthFailures failures,
+    ConsoleSessions sessions,
     TimeProvider time,
     ILogger<AdminAuthorizationFilter> logger) : IEndpointFilter
 {
@@ -107,6 +111,11 @@ public sealed partial class AdminAuthorizationFilter(
         }
 
         var presented = PresentedCredentials.Bearer(http.Request) ?? "";
+        if (presented.Length == 0 && ConsoleSessions.HasCookie(http.Request))
+        {
+            return await AuthenticateSessionAsync(http, requirement);
+        }
+
         var admin = presented.Length == 0 ? null : await store.FindAsync(presented, http.RequestAborted);
         if (admin is not null)
         {
@@ -117,6 +126,31 @@ public sealed partial class AdminAuthorizationFilter(
         await failures.RecordAsync(source, Entry(http, requirement, null, new AdminAuditScope(), StatusCodes.Status401Unauthorized, refused));
         http.Response.Headers.WWWAuthenticate = "Bearer";
         return (null, TypedResults.Problem(refused, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized"));
+    }
+
+    /// <summary>
+    /// A console session: its admin key (re-read, so a revoked key's session is refused) and, for a
+    /// call that is not GET, HEAD or OPTIONS, the CSRF token. Not counted as a failed authentication:
+    /// a cookie cannot be guessed, and a page left open past its session's end must not lock its
+    /// address out; refusals are still written to the admin audit.
+    /// </summary>
+    private async Task<(AdminKeyRecord? Record, IResult? Refusal)> AuthenticateSessionAsync(HttpContext http, AdminRequirement requirement)
+    {
+        var check = await sessions.AuthenticateAsync(http.Request, http.RequestAborted);
+        if (check.Admin is null)
+        {
+            await RecordAfterAsync(http, requirement, null, new AdminAuditScope(), StatusCodes.Status401Unauthorized, check.Refusal);
+            return (null, TypedResults.Problem(check.Refusal, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized"));
+        }
+
+        if (!ConsoleSessions.IsSafe(http.Request.Method) && !ConsoleSessions.CsrfHolds(http.Request, check.Ticket!))
+        {
+            var detail = $"A change made with the console's session cookie needs the session's CSRF token in {ConsoleSessions.CsrfHeader}.";
+            await RecordAfterAsync(http, requirement, check.Admin, new AdminAuditScope(), StatusCodes.Status403Forbidden, detail);
+            return (null, TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden"));
+        }
+
+        return (check.Admin, null);
     }
 
     /// <summary>Writes the pending row of a change; its row key, or null when it could not be written.</summary>
@@ -159,7 +193,7 @@ public sealed partial class AdminAuthorizationFilter(
         }
     }
 
-    private async Task RecordAfterAsync(HttpContext http, AdminRequirement requirement, AdminKeyRecord admin, AdminAuditScope scope, int status, string? detail)
+    private async Task RecordAfterAsync(HttpContext http, AdminRequirement requirement, AdminKeyRecord? admin, AdminAuditScope scope, int status, string? detail)
     {
         try
         {

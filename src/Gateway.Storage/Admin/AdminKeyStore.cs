@@ -24,7 +24,20 @@ public sealed class AdminKeyStore(GatewayTables tables)
             return null;
         }
 
-        var hash = ApiKeyFormat.Hash(presented);
+        return await FindByHashAsync(ApiKeyFormat.Hash(presented), cancellationToken);
+    }
+
+    /// <summary>
+    /// An admin key by its stored hash, null when unknown or revoked: how a console session (which
+    /// holds the hash, never the key) is re-checked on every use, so revoking the key ends it.
+    /// </summary>
+    public async Task<AdminKeyRecord?> FindByHashAsync(string hash, CancellationToken cancellationToken)
+    {
+        if (hash.Length != 64 || !hash.All(char.IsAsciiHexDigitLower))
+        {
+            return null;
+        }
+
         var response = await tables.AdminKeys.GetEntityIfExistsAsync<TableEntity>(Partition, hash, cancellationToken: cancellationToken);
         if (!response.HasValue || response.Value is null)
         {

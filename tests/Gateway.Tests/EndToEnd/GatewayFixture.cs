@@ -18,7 +18,7 @@ public class GatewayFixture : IAsyncLifetime
     public HttpClient Admin { get; private set; } = null!;
     public LedgerQueries Ledger { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         await TestStorage.CreateTablesAsync(Storage);
         Simulator = await SimulatorServer.StartAsync(ConfigureSimulator);
