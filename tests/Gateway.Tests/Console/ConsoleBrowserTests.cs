@@ -67,6 +67,10 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture fixture) : IClassF
         await Expect(page.Locator("[data-testid=action-result]")).ToHaveTextAsync("Key revoked.");
         await Expect(page.Locator("[data-testid=key-status]")).ToContainTextAsync("revoked", new() { Timeout = 30_000 });
 
+        // A revoked key can no longer be changed: the page stops offering it.
+        await Expect(page.Locator("[data-testid=revoke]")).ToBeDisabledAsync();
+        await Expect(page.Locator("[data-testid=set-cap]")).ToBeDisabledAsync();
+
         using var after = await GatewayChat.SendAsync(fixture.Gateway.BaseUrl, key.Key, maxTokens: 20);
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
         var row = (await fixture.Admin.GetJsonAsync($"/admin/v1/admin-audit?action=key.revoke&target={key.KeyId}")).GetProperty("items").EnumerateArray().Single();

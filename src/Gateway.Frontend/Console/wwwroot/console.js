@@ -282,12 +282,18 @@ function keys(main, params) {
   const recent = card('Recent requests (last hour)', 'key-audit');
   const result = h('p', { testid: 'action-result', role: 'status' });
   main.append(h('div', { class: 'grid' }, state.node, recent.node));
-  if (session.role === 'admin') main.append(actions(keyId, result));
+  const controls = session.role === 'admin' ? actions(keyId, result) : null;
+  if (controls) main.append(controls);
 
   return {
     async refresh() {
       await state.fill(async () => {
         const k = await get(`/admin/v1/keys/${encodeURIComponent(keyId)}`);
+        // A revoked key can no longer be changed (the API answers 409): its controls are disabled, not offered.
+        controls?.querySelectorAll('button, input').forEach(c => {
+          c.disabled = k.status === 'revoked';
+          c.title = c.disabled ? 'A revoked key cannot be changed; create a new key instead.' : '';
+        });
         return h('dl', {},
           h('dt', {}, 'Status'), h('dd', { class: `status-${k.status}`, testid: 'key-status' }, k.status + (k.revokedAt ? ` at ${when(k.revokedAt)}` : '')),
           h('dt', {}, 'User'), h('dd', {}, h('a', { href: `#/users?user=${encodeURIComponent(k.userId)}` }, k.userId)),
