@@ -11,7 +11,9 @@ function el(name, attrs, text) {
 /** Horizontal bars: rows of { label, value, text }; each bar is scaled to the largest value. */
 export function barChart(rows, { width = 520, color = '#2f5bd3' } = {}) {
   const rowHeight = 20, labelWidth = 150, textWidth = 90;
-  const svg = el('svg', { width, height: Math.max(1, rows.length) * rowHeight + 4, role: 'img' });
+  // Drawn on a fixed grid and scaled to the card's width, so the longest bar and its figure always fit.
+  const height = Math.max(1, rows.length) * rowHeight + 4;
+  const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, width: '100%', preserveAspectRatio: 'xMinYMin meet', role: 'img' });
   const max = Math.max(1, ...rows.map(r => r.value));
   rows.forEach((r, i) => {
     const y = i * rowHeight + 2;
