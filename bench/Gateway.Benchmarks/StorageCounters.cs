@@ -22,7 +22,10 @@ internal sealed class StorageCounters : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == StorageMetrics.MeterName)
+            // Transactions and entity writes only: the meter's other instruments (batch sizes in rows,
+            // durations, failures) are not counts of transactions.
+            if (instrument.Meter.Name == StorageMetrics.MeterName
+                && instrument.Name is StorageMetrics.TransactionsInstrument or StorageMetrics.EntityWritesInstrument)
             {
                 listener.EnableMeasurementEvents(instrument);
             }
