@@ -415,8 +415,8 @@ public sealed partial class ProxyHandler(
     /// <summary>The bytes sent to one deployment: the caller's, unless adjusted or the deployment knows the model by another name.</summary>
     private static byte[] PayloadFor(JsonObject? adjusted, ProxyRequestBody body, string upstreamModel)
     {
-        var sentModel = body.Root.TryGetProperty("model", out var m) ? m.GetString() : null;
-        if (string.Equals(sentModel, upstreamModel, StringComparison.Ordinal))
+        // Compared in place: no string is made of the body's model on the common path, where it is sent as it came.
+        if (body.Root.TryGetProperty("model", out var m) && m.ValueEquals(upstreamModel))
         {
             return adjusted is null ? body.Bytes : JsonSerializer.SerializeToUtf8Bytes(adjusted);
         }
