@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Gateway.Storage.Metrics;
+using Gateway.Storage.Transactions;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Storage;
@@ -28,6 +29,7 @@ public sealed class GatewayTables
             new TableServiceClient(connection, ClientOptions(o, connection, guarded: true)),
             // The scan clients carry no guard: what goes through them is meant to read a whole table.
             new TableServiceClient(connection, ClientOptions(o, connection, guarded: false)),
+            TableTransactions.ForConnectionString(connection, ClientOptions(o, connection, guarded: false)),
             o))];
     }
 

@@ -3,6 +3,7 @@ using Azure;
 using Azure.Data.Tables;
 using Gateway.Storage.Audit;
 using Gateway.Storage.Metrics;
+using Gateway.Storage.Transactions;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Storage;
@@ -21,6 +22,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     private readonly int _commitsInFlight;
 
     private readonly TableClient _table;
+    private readonly TableTransactions? _transactions;
     private readonly ILogger _logger;
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _commitSlots;
@@ -37,8 +39,10 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// </param>
     /// <param name="commitsInFlight">Transactions sent at once; what queues meanwhile goes in the next.</param>
     /// <param name="name">The writer's name on <c>gateway.journal.batch_size</c> (intents, settled, retirements).</param>
-    public GroupCommitWriter(TableClient table, ILogger logger, TimeSpan linger = default, int commitsInFlight = 4, string name = "other")
+    /// <param name="transactions">How transactions are sent: the table's account's <see cref="TableTransactions"/>, or null for the SDK's.</param>
+    public GroupCommitWriter(TableClient table, ILogger logger, TimeSpan linger = default, int commitsInFlight = 4, string name = "other", TableTransactions? transactions = null)
     {
+        _transactions = transactions;
         _batchTag = new KeyValuePair<string, object?>(StorageMetrics.WriterTag, name);
         ArgumentOutOfRangeException.ThrowIfLessThan(commitsInFlight, 1);
         _table = table;
@@ -163,7 +167,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         {
             try
             {
-                await _table.SubmitCountedAsync(actions);
+                await SubmitTransactionAsync(actions);
                 Interlocked.Increment(ref _commits);
                 Interlocked.Add(ref _rows, actions.Count);
                 StorageMetrics.BatchRows.Record(actions.Count, _batchTag);
@@ -195,7 +199,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         {
             if (item.Actions.Count > 1)
             {
-                await _table.SubmitCountedAsync([.. item.Actions]);
+                await SubmitTransactionAsync(item.Actions);
             }
             else if (item.Actions[0] is { ActionType: TableTransactionActionType.Delete } delete)
             {
@@ -225,6 +229,9 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             item.Completion.TrySetException(ex);
         }
     }
+
+    private Task SubmitTransactionAsync(IReadOnlyList<TableTransactionAction> actions) =>
+        _transactions is null ? _table.SubmitCountedAsync([.. actions]) : _transactions.SubmitAsync(_table, actions);
 
     public async ValueTask DisposeAsync()
     {

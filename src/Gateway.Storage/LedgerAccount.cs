@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Gateway.Storage.Transactions;
 
 namespace Gateway.Storage;
 
@@ -10,9 +11,10 @@ namespace Gateway.Storage;
 /// </summary>
 public sealed class LedgerAccount
 {
-    internal LedgerAccount(int index, string name, TableServiceClient guarded, TableServiceClient scans, StorageOptions options)
+    internal LedgerAccount(int index, string name, TableServiceClient guarded, TableServiceClient scans, TableTransactions transactions, StorageOptions options)
     {
         Index = index;
+        Transactions = transactions;
         Name = name;
         Ledger = guarded.GetTableClient(options.LedgerTable);
         Journal = guarded.GetTableClient(options.JournalTable);
@@ -28,6 +30,9 @@ public sealed class LedgerAccount
 
     /// <summary>The storage account's name (what the start-up check compares; never a key).</summary>
     public string Name { get; }
+
+    /// <summary>Transactions on this account's tables, written and read without the SDK's per-row objects: the journal's and the ledger copy's.</summary>
+    public TableTransactions Transactions { get; }
 
     /// <summary>Ledger partitions (one per key) of the keys placed here.</summary>
     public TableClient Ledger { get; }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 
 namespace Gateway.Frontend.Proxy;
 
@@ -10,7 +9,11 @@ namespace Gateway.Frontend.Proxy;
 /// </summary>
 public sealed class CapturingResponseStream(Stream inner, UsageAccumulator usage, Func<bool> isEventStream, bool hideUsageChunk, int maxCapturedBytes) : Stream
 {
-    private readonly ArrayBufferWriter<byte> _pending = new();
+    // Stream bytes not yet passed on: the start of an event whose end has not arrived.
+    private byte[] _pending = [];
+    private int _pendingCount;
+    private readonly List<(int Start, int Length)> _writes = [];
+    private byte[]? _joined;
     private readonly ArrayBufferWriter<byte> _body = new();
     private bool? _eventStream;
     private bool _bodyOverflow;
@@ -60,7 +63,7 @@ public sealed class CapturingResponseStream(Stream inner, UsageAccumulator usage
             return;
         }
 
-        _pending.Write(buffer.Span);
+        Append(buffer.Span);
         await DrainEventsAsync(cancellationToken);
     }
 
@@ -70,11 +73,10 @@ public sealed class CapturingResponseStream(Stream inner, UsageAccumulator usage
     /// <summary>Forwards whatever is left (an unterminated event) and reads the usage of a non-streamed body.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
-        if (_eventStream == true && _pending.WrittenCount > 0)
+        if (_eventStream == true && _pendingCount > 0)
         {
-            var rest = _pending.WrittenMemory.ToArray();
-            _pending.Clear();
-            await WriteInnerAsync(rest, cancellationToken);
+            await WriteInnerAsync(_pending.AsMemory(0, _pendingCount), cancellationToken);
+            _pendingCount = 0;
         }
         else if (_eventStream == false && !_bodyOverflow)
         {
@@ -82,46 +84,105 @@ public sealed class CapturingResponseStream(Stream inner, UsageAccumulator usage
         }
     }
 
-    private async Task DrainEventsAsync(CancellationToken cancellationToken)
+    protected override void Dispose(bool disposing)
     {
-        while (true)
+        if (disposing && _pending.Length > 0)
         {
-            var span = _pending.WrittenSpan;
-            var (end, next) = FindEventEnd(span);
-            if (end < 0)
+            ArrayPool<byte>.Shared.Return(_pending);
+            _pending = [];
+            _pendingCount = 0;
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
+        if (_pendingCount + bytes.Length > _pending.Length)
+        {
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_pendingCount + bytes.Length, Math.Max(4096, _pending.Length * 2)));
+            _pending.AsSpan(0, _pendingCount).CopyTo(grown);
+            if (_pending.Length > 0)
             {
-                return;
+                ArrayPool<byte>.Shared.Return(_pending);
             }
 
-            var eventBytes = span[..next].ToArray();
-            var remainder = span[next..].ToArray();
-            _pending.Clear();
-            _pending.Write(remainder);
+            _pending = grown;
+        }
 
+        bytes.CopyTo(_pending.AsSpan(_pendingCount));
+        _pendingCount += bytes.Length;
+    }
+
+    /// <summary>
+    /// Passes on every whole event received so far, in as few writes as it can: one, unless a usage
+    /// chunk to hide sits between them. A partial event waits for the rest of it.
+    /// </summary>
+    private async Task DrainEventsAsync(CancellationToken cancellationToken)
+    {
+        var consumed = ScanEvents(_pending.AsSpan(0, _pendingCount), _writes);
+        foreach (var (start, length) in _writes)
+        {
+            await WriteInnerAsync(_pending.AsMemory(start, length), cancellationToken);
+        }
+
+        _writes.Clear();
+        if (consumed > 0)
+        {
+            _pending.AsSpan(consumed, _pendingCount - consumed).CopyTo(_pending);
+            _pendingCount -= consumed;
+        }
+    }
+
+    /// <summary>Reads each whole event's data for usage; returns the bytes the events take, and lists the runs of them to pass on.</summary>
+    private int ScanEvents(ReadOnlySpan<byte> pending, List<(int Start, int Length)> writes)
+    {
+        var consumed = 0;
+        var runStart = 0;
+        while (FindEventEnd(pending[consumed..]) is var (end, next) && end >= 0)
+        {
             var keep = true;
-            var data = ExtractData(eventBytes.AsSpan(0, end));
-            if (data is not null)
+            var eventBytes = pending.Slice(consumed, end);
+            var data = DataOf(eventBytes, ref _joined, out var hasData);
+            if (hasData)
             {
                 keep = usage.OnEvent(data, hideUsageChunk);
             }
 
-            if (keep)
+            if (!keep)
             {
-                await WriteInnerAsync(eventBytes, cancellationToken);
+                if (consumed > runStart)
+                {
+                    writes.Add((runStart, consumed - runStart));
+                }
+
+                runStart = consumed + next;
             }
+
+            consumed += next;
         }
+
+        if (consumed > runStart)
+        {
+            writes.Add((runStart, consumed - runStart));
+        }
+
+        return consumed;
     }
 
     /// <summary>An event ends at a blank line; returns the end of its content and the start of the next.</summary>
     private static (int End, int Next) FindEventEnd(ReadOnlySpan<byte> span)
     {
-        for (var i = 0; i < span.Length; i++)
+        var from = 0;
+        while (true)
         {
-            if (span[i] != '\n')
+            var i = span[from..].IndexOf((byte)'\n');
+            if (i < 0)
             {
-                continue;
+                return (-1, -1);
             }
 
+            i += from;
             var j = i + 1;
             if (j < span.Length && span[j] == '\r')
             {
@@ -132,38 +193,88 @@ public sealed class CapturingResponseStream(Stream inner, UsageAccumulator usage
             {
                 return (i, j + 1);
             }
-        }
 
-        return (-1, -1);
+            from = i + 1;
+        }
     }
 
-    private static string? ExtractData(ReadOnlySpan<byte> eventBytes)
+    /// <summary>
+    /// The event's data: its one <c>data:</c> line as it stands in the buffer (the usual case), or
+    /// several joined with newlines into <paramref name="joined"/>; <paramref name="hasData"/> says whether it has any.
+    /// </summary>
+    private static ReadOnlySpan<byte> DataOf(ReadOnlySpan<byte> eventBytes, ref byte[]? joined, out bool hasData)
     {
-        StringBuilder? data = null;
-        foreach (var rawLine in Encoding.UTF8.GetString(eventBytes).Split('\n'))
+        ReadOnlySpan<byte> single = default;
+        var lines = 0;
+        var length = 0;
+        var rest = eventBytes;
+        while (!rest.IsEmpty)
         {
-            var line = rawLine.TrimEnd('\r');
-            if (!line.StartsWith("data:", StringComparison.Ordinal))
+            var newline = rest.IndexOf((byte)'\n');
+            var line = newline < 0 ? rest : rest[..newline];
+            rest = newline < 0 ? default : rest[(newline + 1)..];
+            if (TryDataValue(line, out var value))
             {
-                continue;
-            }
+                if (lines == 0)
+                {
+                    single = value;
+                }
+                else
+                {
+                    if (lines == 1)
+                    {
+                        length = Join(ref joined, 0, single, first: true);
+                    }
 
-            var value = line.AsSpan(5);
-            if (value.Length > 0 && value[0] == ' ')
-            {
-                value = value[1..];
-            }
+                    length = Join(ref joined, length, value, first: false);
+                }
 
-            data ??= new StringBuilder();
-            if (data.Length > 0)
-            {
-                data.Append('\n');
+                lines++;
             }
-
-            data.Append(value);
         }
 
-        return data?.ToString();
+        hasData = lines > 0;
+        return lines <= 1 ? single : joined.AsSpan(0, length);
+    }
+
+    private static int Join(ref byte[]? joined, int length, ReadOnlySpan<byte> value, bool first)
+    {
+        var needed = length + value.Length + 1;
+        if (joined is null || joined.Length < needed)
+        {
+            Array.Resize(ref joined, Math.Max(needed, 256));
+        }
+
+        if (!first)
+        {
+            joined[length++] = (byte)'\n';
+        }
+
+        value.CopyTo(joined.AsSpan(length));
+        return length + value.Length;
+    }
+
+    /// <summary>Whether a line is a <c>data:</c> field, and its value without the one optional space and the line's <c>\r</c>.</summary>
+    private static bool TryDataValue(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> value)
+    {
+        if (!line.StartsWith("data:"u8))
+        {
+            value = default;
+            return false;
+        }
+
+        value = line[5..];
+        if (!value.IsEmpty && value[^1] == '\r')
+        {
+            value = value[..^1];
+        }
+
+        if (!value.IsEmpty && value[0] == ' ')
+        {
+            value = value[1..];
+        }
+
+        return true;
     }
 
     private async ValueTask WriteInnerAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)

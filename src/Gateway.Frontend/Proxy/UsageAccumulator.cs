@@ -64,10 +64,13 @@ public sealed class UsageAccumulator(ApiDialect dialect, int maxTextChars = 1 <<
         InputTokens ?? countedPromptTokens, OutputTokens ?? 0, CachedInputTokens, ReportedByProvider: true,
         CacheWrite5mTokens, CacheWrite1hTokens, ReasoningTokens);
 
-    /// <summary>Takes one SSE event; returns false when the event is the usage-only chunk that should be hidden.</summary>
-    public bool OnEvent(string data, bool hideUsageChunk)
+    /// <summary>Takes one SSE event's data; returns false when the event is the usage-only chunk that should be hidden.</summary>
+    public bool OnEvent(string data, bool hideUsageChunk) => OnEvent(Encoding.UTF8.GetBytes(data), hideUsageChunk);
+
+    /// <inheritdoc cref="OnEvent(string, bool)"/>
+    public bool OnEvent(ReadOnlySpan<byte> data, bool hideUsageChunk)
     {
-        if (data == "[DONE]")
+        if (data.SequenceEqual("[DONE]"u8))
         {
             SawEnd = true;
             return true;
@@ -76,7 +79,8 @@ public sealed class UsageAccumulator(ApiDialect dialect, int maxTextChars = 1 <<
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(data);
+            var reader = new Utf8JsonReader(data);
+            document = JsonDocument.ParseValue(ref reader);
         }
         catch (JsonException)
         {

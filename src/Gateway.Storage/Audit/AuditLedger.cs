@@ -49,7 +49,8 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
                 }
                 else
                 {
-                    await LedgerOf(remaining[0].KeyId).SubmitCountedAsync([.. remaining.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToEntity()))], cancellationToken);
+                    var account = tables.AccountFor(remaining[0].KeyId);
+                    await account.Transactions.SubmitAsync(account.Ledger, [.. remaining.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToEntity()))], cancellationToken);
                 }
 
                 return;

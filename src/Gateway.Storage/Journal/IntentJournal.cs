@@ -40,9 +40,9 @@ public sealed class IntentJournal : IAsyncDisposable
     {
         _tables = tables;
         _shards = shards;
-        _intents = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, commitsInFlight: options.Value.JournalCommitsInFlight, name: "intents"))];
-        _settled = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, options.Value.JournalSettledLinger, options.Value.JournalCommitsInFlight, "settled"))];
-        _retirements = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, RetirementLinger, name: "retirements"))];
+        _intents = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, commitsInFlight: options.Value.JournalCommitsInFlight, name: "intents", transactions: a.Transactions))];
+        _settled = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, options.Value.JournalSettledLinger, options.Value.JournalCommitsInFlight, "settled", a.Transactions))];
+        _retirements = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, RetirementLinger, name: "retirements", transactions: a.Transactions))];
     }
 
     /// <summary>Every partition of the journal.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Gateway.Storage;
+using Gateway.Storage.Transactions;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -9,7 +10,8 @@ namespace Gateway.Tests.Storage;
 
 /// <summary>
 /// The group-commit writer against Azurite, with a switch in its HTTP pipeline that makes storage
-/// stop answering: every caller of a failed batch must hear of the failure, and later batches go on.
+/// stop answering: every caller of a failed batch must hear of the failure, and later batches go on;
+/// with transactions sent through the SDK and through the gateway's own <see cref="TableTransactions"/>.
 /// </summary>
 public sealed class GroupCommitWriterTests : IAsyncLifetime
 {
@@ -21,11 +23,13 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await new TableClient(TestStorage.ConnectionString, _tableName).DeleteAsync();
 
-    [Fact]
-    public async Task A_batch_that_times_out_fails_every_caller_and_the_next_batch_commits()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_batch_that_times_out_fails_every_caller_and_the_next_batch_commits(bool handWritten)
     {
         // No retries: the network timeout itself (a TaskCanceledException) reaches the writer.
-        await using var writer = NewWriter(maxRetries: 0);
+        await using var writer = NewWriter(maxRetries: 0, handWritten);
 
         _switch.Stalled = true;
         var failed = await SubmitAllAsync(writer, "stalled");
@@ -38,11 +42,13 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         Assert.Equal(Rows, await CountAsync("after"));
     }
 
-    [Fact]
-    public async Task A_batch_whose_retries_run_out_fails_every_caller_and_the_next_batch_commits()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_batch_whose_retries_run_out_fails_every_caller_and_the_next_batch_commits(bool handWritten)
     {
         // Retries on: after the last one the storage client throws an AggregateException of them all.
-        await using var writer = NewWriter(maxRetries: 1);
+        await using var writer = NewWriter(maxRetries: 1, handWritten);
 
         _switch.Stalled = true;
         var failed = await SubmitAllAsync(writer, "stalled");
@@ -55,13 +61,15 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         Assert.Equal(Rows, await CountAsync("after"));
     }
 
-    private GroupCommitWriter NewWriter(int maxRetries)
+    /// <param name="handWritten">Transactions through <see cref="TableTransactions"/> (as the journal sends them), or through the SDK.</param>
+    private GroupCommitWriter NewWriter(int maxRetries, bool handWritten)
     {
         var options = new TableClientOptions { Transport = new HttpClientTransport(new HttpClient(_switch)) };
         options.Retry.MaxRetries = maxRetries;
         options.Retry.Delay = TimeSpan.FromMilliseconds(10);
         options.Retry.NetworkTimeout = TimeSpan.FromMilliseconds(300);
-        return new GroupCommitWriter(new TableClient(TestStorage.ConnectionString, _tableName, options), NullLogger.Instance);
+        return new GroupCommitWriter(new TableClient(TestStorage.ConnectionString, _tableName, options), NullLogger.Instance,
+            transactions: handWritten ? TableTransactions.ForConnectionString(TestStorage.ConnectionString, options) : null);
     }
 
     /// <summary>Submits a partition's worth of rows at once and waits, with a deadline, for every caller to hear back.</summary>
