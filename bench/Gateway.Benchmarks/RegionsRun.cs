@@ -46,17 +46,19 @@ internal sealed class RegionsRun(BenchOptions options, TextWriter output, TextWr
             await runner.RunAsync(scenario, frontend.Url, keys, WarmupClients, options.ProcessWarmupRequests, cancellationToken);
         }
 
-        var rows = new List<(int DelayMs, ScenarioResult Result, double UpPerRequest, double DownPerRequest)>();
+        var rows = new List<(int DelayMs, ScenarioResult Result, double UpPerRequest, double DownPerRequest, double FrontendCpuMs, double SiloCpuMs)>();
         foreach (var delay in delaysMs)
         {
             relay.DelayEachWay = TimeSpan.FromMilliseconds(delay);
             await runner.RunAsync(scenario, frontend.Url, keys, 1, SettleRequests, cancellationToken);
             await progress.WriteLineAsync($"  {delay} ms each way: 1 client, {requests:N0} requests…");
             var before = relay.Chunks;
+            var (frontendCpu, siloCpu) = (frontend.CpuTime, silo.CpuTime);
             var result = await runner.RunAsync(scenario, frontend.Url, keys, 1, requests, cancellationToken);
             var after = relay.Chunks;
             await progress.WriteLineAsync($"  {result}");
-            rows.Add((delay, result, (after.Upstream - before.Upstream) / (double)requests, (after.Downstream - before.Downstream) / (double)requests));
+            rows.Add((delay, result, (after.Upstream - before.Upstream) / (double)requests, (after.Downstream - before.Downstream) / (double)requests,
+                (frontend.CpuTime - frontendCpu).TotalMilliseconds / requests, (silo.CpuTime - siloCpu).TotalMilliseconds / requests));
         }
 
         relay.DelayEachWay = TimeSpan.Zero;
@@ -65,18 +67,19 @@ internal sealed class RegionsRun(BenchOptions options, TextWriter output, TextWr
 
         await output.WriteLineAsync();
         await output.WriteLineAsync(Invariant($"Regions: a front-end and a silo in processes of their own, a relay between adding each delay each way; 1 client, {requests:N0} non-streamed requests over {keys.Count} keys at each; storage beside the silo"));
-        await output.WriteLineAsync("  each way   round trip   p50 ms    p99 ms    added p50   added p99   round trips added (p50)   relay chunks per request (fe→silo / silo→fe)   errors");
-        var (_, baseline, _, _) = rows[0];
-        foreach (var (delay, result, up, down) in rows)
+        await output.WriteLineAsync("  each way   round trip   p50 ms    p99 ms    added p50   added p99   round trips added (p50)   relay chunks per request (fe→silo / silo→fe)   CPU ms per request (fe / silo)   errors");
+        var baseline = rows[0].Result;
+        foreach (var (delay, result, up, down, frontendCpuMs, siloCpuMs) in rows)
         {
             var addedP50 = result.P50Ms - baseline.P50Ms;
             var addedP99 = result.P99Ms - baseline.P99Ms;
             var trips = delay == 0 ? "-" : Invariant($"{addedP50 / (2.0 * delay):F2}");
             await output.WriteLineAsync(Invariant(
-                $"  {delay,5} ms   {2 * delay,7} ms   {result.P50Ms,7:F2}   {result.P99Ms,7:F2}   {addedP50,9:F2}   {addedP99,9:F2}   {trips,23}   {up,20:F2} / {down:F2}   {result.Errors.Total,22}"));
+                $"  {delay,5} ms   {2 * delay,7} ms   {result.P50Ms,7:F2}   {result.P99Ms,7:F2}   {addedP50,9:F2}   {addedP99,9:F2}   {trips,23}   {up,20:F2} / {down:F2}   {frontendCpuMs,22:F3} / {siloCpuMs:F3}   {result.Errors.Total,6}"));
         }
 
         await output.WriteLineAsync(Invariant($"  added: against the first delay ({rows[0].DelayMs} ms). Round trips added: added p50 / (2 x delay); the design's figure is 1 (Begin on the key's grain)."));
+        await output.WriteLineAsync("  CPU per request: each process's CPU time over the phase over its requests; at one client it includes what each does when idle (timers, membership).");
         await output.WriteAsync(ledger.ToString());
         await output.WriteLineAsync(ledgerOk ? "ledger check: OK" : "ledger check: MISMATCH (see the keys above)");
         return ledgerOk && rows.All(r => r.Result.Errors.Total == 0) ? 0 : 1;
