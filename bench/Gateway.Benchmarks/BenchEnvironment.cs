@@ -67,6 +67,31 @@ internal sealed class BenchEnvironment : IAsyncDisposable
         return ProxyProcess.StartAsync(ChildHost.ServeGateway, Flatten(GatewaySettings(TablePrefix)), http, cancellationToken);
     }
 
+    /// <summary>
+    /// A silo alone in a process of its own (role <c>silo</c>) that advertises <paramref name="advertisedGatewayPort"/>
+    /// to clients but listens on <paramref name="listenGatewayPort"/>, so a relay can sit between.
+    /// </summary>
+    public Task<ProxyProcess> StartSiloAsync(int advertisedGatewayPort, int listenGatewayPort, HttpClient http, CancellationToken cancellationToken)
+    {
+        _usedStorage = true;
+        var settings = GatewaySettings(TablePrefix);
+        settings["role"] = "silo";
+        settings["Gateway:Cluster:GatewayPort"] = advertisedGatewayPort.ToString(CultureInfo.InvariantCulture);
+        settings[ChildHost.GatewayListenPortSetting] = listenGatewayPort.ToString(CultureInfo.InvariantCulture);
+        return ProxyProcess.StartAsync(ChildHost.ServeGateway, Flatten(settings), http, cancellationToken);
+    }
+
+    /// <summary>A front-end alone in a process of its own (role <c>frontend</c>), an Orleans client of the silos of <see cref="StartSiloAsync"/>.</summary>
+    public Task<ProxyProcess> StartFrontendAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        _usedStorage = true;
+        var settings = GatewaySettings(TablePrefix);
+        settings["role"] = "frontend";
+        settings["Gateway:Frontend:InstanceId"] = "bench-fe-remote";
+        settings["Gateway:Frontend:Region"] = "bench-remote";
+        return ProxyProcess.StartAsync(ChildHost.ServeGateway, Flatten(settings), http, cancellationToken);
+    }
+
     /// <summary>An all-in-one gateway in this process, for driving grains without HTTP; tables under a prefix of its own.</summary>
     public async Task<WebApplication> StartInProcessGatewayAsync()
     {

@@ -41,6 +41,15 @@ internal sealed record BenchOptions
     /// <summary>The longest the activations may take: past it the figure is of the grains reached, extrapolated.</summary>
     public int GrainsSeconds { get; init; } = 300;
 
+    /// <summary>
+    /// Delays each way, in milliseconds, between a front-end and the silo for the regions run; null: the
+    /// ordinary run. Set, the run is only this: a silo and a front-end in processes of their own with a
+    /// delaying relay between, one client, the added latency per delay (docs/regions.md).
+    /// </summary>
+    public IReadOnlyList<int>? RegionDelaysMs { get; init; }
+
+    public static IReadOnlyList<int> DefaultRegionDelaysMs { get; } = [0, 40];
+
     public int ConcurrencyOf(Scenario scenario) => scenario.Streaming ? StreamConcurrency : Concurrency;
 
     public const string Usage =
@@ -48,6 +57,7 @@ internal sealed record BenchOptions
         Usage: bench.sh [--preset issue10] [--scenario NAME[,NAME...]] [--requests N] [--warmup N]
                         [--process-warmup N] [--concurrency C] [--stream-concurrency C] [--keys K] [--latency-requests N]
                         [--sim-latency-ms MS] [--grain on|off|only] [--grains N] [--grains-seconds S]
+               bench.sh --regions [MS[,MS...]] [--latency-requests N] [--process-warmup N]
           --preset issue10         the default: issue 10's scenarios, clients and figures (see docs/benchmark.md)
           --scenario NAMES         issue10 (default), all, yarp, gateway, or any of: direct, direct-stream,
                                    yarp-keys, yarp-hot, yarp-keys-stream, yarp-hot-stream, gateway-keys,
@@ -66,6 +76,10 @@ internal sealed record BenchOptions
                                    of many active key grains (default on); only: no HTTP scenarios
           --grains N               key grains activated for the memory figure; 0 skips it (default 100000)
           --grains-seconds S       the longest the activations may take before the figure is extrapolated (default 300)
+          --regions [MS,...]       instead of the above: a silo and a front-end in processes of their own with a
+                                   relay between that delays each way by each MS in turn (default 0,40), and
+                                   the latency of --latency-requests requests from one client at each
+                                   (docs/regions.md)
         """;
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -77,6 +91,16 @@ internal sealed record BenchOptions
             if (name is "-h" or "--help")
             {
                 throw new BenchUsageException(null);
+            }
+
+            if (name == "--regions")
+            {
+                // Its value is optional: alone, or followed by another option, it means the default delays.
+                var delays = i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
+                    ? ParseDelays(args[++i])
+                    : DefaultRegionDelaysMs;
+                options = options with { RegionDelaysMs = delays };
+                continue;
             }
 
             if (i + 1 >= args.Count)
@@ -112,7 +136,9 @@ internal sealed record BenchOptions
             };
         }
 
-        return options;
+        return options.RegionDelaysMs is not null && options.LatencyRequests == 0
+            ? throw new BenchUsageException("--regions measures --latency-requests requests at each delay: it needs more than 0.")
+            : options;
     }
 
     /// <summary>Run in the canonical order whatever order they were named in, so that each gateway scenario follows its floor.</summary>
@@ -125,6 +151,13 @@ internal sealed record BenchOptions
         }
 
         return chosen.Count > 0 ? [.. Scenario.All.Where(chosen.Contains)] : throw new BenchUsageException("--scenario needs a name.");
+    }
+
+    private static List<int> ParseDelays(string value)
+    {
+        var delays = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(d => NonNegative("--regions", d)).ToList();
+        return delays.Count > 0 ? delays : throw new BenchUsageException("--regions needs delays in milliseconds, such as 0,40.");
     }
 
     private static int Positive(string name, string value) =>

@@ -1,3 +1,4 @@
+using System.Net;
 using Gateway.Host;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -5,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
 
 namespace Gateway.Benchmarks;
 
@@ -26,6 +28,9 @@ internal static class ChildHost
     /// <summary>Where either proxy answers with the JIT's work so far (<see cref="JitCount"/>), so warm-up can run until it has settled.</summary>
     public const string JitPath = "/bench/jit";
 
+    /// <summary>A silo's client gateway port when it is not the one it advertises (<c>Gateway:Cluster:GatewayPort</c>).</summary>
+    public const string GatewayListenPortSetting = "Bench:GatewayListenPort";
+
     public static bool IsChild(string[] args) => args.Length > 0 && args[0] is ServeGateway or ServeForwarder;
 
     public static async Task<int> RunAsync(string[] args)
@@ -34,7 +39,17 @@ internal static class ChildHost
         if (args[0] == ServeGateway)
         {
             var counters = new StorageCounters();
-            app = GatewayHostBuilder.Build(args[1..], builder => builder.Services.AddSingleton(counters));
+            app = GatewayHostBuilder.Build(args[1..], builder =>
+            {
+                builder.Services.AddSingleton(counters);
+                // The regions run (RegionsRun) puts a delaying relay on the gateway port the silo
+                // advertises, so the silo listens on another: Orleans' own split for NAT and containers.
+                if (builder.Configuration[GatewayListenPortSetting] is { Length: > 0 } listen)
+                {
+                    var port = int.Parse(listen, System.Globalization.CultureInfo.InvariantCulture);
+                    builder.Services.PostConfigure<EndpointOptions>(o => o.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Loopback, port));
+                }
+            });
             var prefix = app.Configuration["Gateway:Storage:TablePrefix"] ?? "";
             app.MapGet(StorageCountsPath, () => TypedResults.Ok(counters.Read(prefix)));
             await app.PrepareStorageAsync();

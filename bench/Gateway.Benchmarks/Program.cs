@@ -37,7 +37,9 @@ await Console.Error.WriteLineAsync("Starting the simulator…");
 await using var environment = await BenchEnvironment.StartAsync(options);
 try
 {
-    return await new BenchRun(options, Console.Out, Console.Error).RunAsync(environment, cancellationToken);
+    return options.RegionDelaysMs is { } delays
+        ? await new RegionsRun(options, Console.Out, Console.Error).RunAsync(environment, delays, cancellationToken)
+        : await new BenchRun(options, Console.Out, Console.Error).RunAsync(environment, cancellationToken);
 }
 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
 {

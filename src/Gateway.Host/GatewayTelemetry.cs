@@ -18,7 +18,7 @@ namespace Gateway.Host;
 /// </summary>
 public static class GatewayTelemetry
 {
-    /// <summary>The gateway's meters; every instrument on them is listed in the README.</summary>
+    /// <summary>The gateway's meters; every instrument on them is listed in docs/telemetry.md.</summary>
     public static IReadOnlyList<string> Meters { get; } =
         [ProxyMetrics.MeterName, GrainMetrics.MeterName, StorageMetrics.MeterName, KeyMetrics.MeterName, BudgetAlertDispatcher.MeterName, "Gateway.Prices"];
 
