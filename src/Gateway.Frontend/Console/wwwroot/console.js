@@ -448,6 +448,7 @@ function cluster(main) {
   main.append(h('h1', {}, 'Cluster'), dashboard, cards.silos.node, h('div', { class: 'grid' }, cards.journal.node, cards.storage.node));
   const ago = t => t ? `${when(t)} (${Math.max(0, Math.round((Date.now() - new Date(t)) / 1000)).toLocaleString('en-US')} s ago)` : '—';
   const ms = v => v === null || v === undefined ? '—' : `${v.toLocaleString('en-US', { maximumFractionDigits: 2 })} ms`;
+  const plural = (n, what) => `${count(n)} ${what}${n === 1 ? '' : 's'}`;
   const mib = b => b === null || b === undefined ? '—' : `${(b / 1048576).toLocaleString('en-US', { maximumFractionDigits: 0 })} MiB`;
   let report = null;
   return {
@@ -455,7 +456,7 @@ function cluster(main) {
       await cards.silos.fill(async () => {
         report = await get('/admin/v1/cluster');
         return [
-          h('p', {}, `${count(report.silos.filter(s => s.status === 'Active').length)} active silos, `, h('span', { testid: 'total-activations' }, `${count(report.activations)} activations`)),
+          h('p', {}, `${plural(report.silos.filter(s => s.status === 'Active').length, 'active silo')}, `, h('span', { testid: 'total-activations' }, plural(report.activations, 'activation'))),
           table(['Address', 'Name', 'Status', 'Started', 'Last alive', { label: 'Activations', num: true }, { label: 'Clients', num: true }, { label: 'CPU', num: true }, { label: 'Memory', num: true }],
             report.silos.map(s => h('tr', { testid: 'silo-row' }, td(s.address), td(s.name ?? ''), h('td', { class: s.status === 'Active' ? 'outcome-ok' : 'outcome-error' }, s.status),
               td(when(s.startedAt)), td(when(s.lastAliveAt)), h('td', { class: 'num', testid: 'silo-activations' }, s.activations === null ? '—' : count(s.activations)),
