@@ -46,6 +46,8 @@ public static class FrontendServiceCollectionExtensions
         services.TryAddSingleton<Gateway.Storage.Journal.JournalShards>();
         services.TryAddSingleton<AuditLedger>();
         services.TryAddSingleton<UsageRollups>();
+        services.TryAddSingleton<Gateway.Storage.Journal.JournalBacklog>();
+        services.TryAddSingleton<Gateway.Storage.Metrics.StorageLatencyWindow>();
         services.TryAddSingleton<LedgerPager>();
         services.TryAddSingleton<AuditContinuation>();
         services.AddOptions<AuditQueryOptions>().BindConfiguration(AuditQueryOptions.Section).ValidateDataAnnotations().ValidateOnStart();

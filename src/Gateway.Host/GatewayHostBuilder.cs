@@ -12,6 +12,7 @@ using Gateway.Storage.Admin;
 using Gateway.Storage.Metrics;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace Gateway.Host;
 
@@ -76,6 +77,8 @@ public static partial class GatewayHostBuilder
 
         var storage = config.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         var cluster = config.GetSection(GatewayClusterOptions.Section).Get<GatewayClusterOptions>() ?? new GatewayClusterOptions();
+        // The dashboard's grains and grain-call profiler run on the silos; a front-end's client only asks them.
+        var dashboard = config.GetValue($"{ConsoleOptions.Section}:{nameof(ConsoleOptions.Dashboard)}", new ConsoleOptions().Dashboard);
         if (shape == HostShape.Frontend)
         {
             builder.UseOrleansClient(client =>
@@ -85,6 +88,11 @@ public static partial class GatewayHostBuilder
                 {
                     // A grain call carries the request's trace context, so the key grain's span is the request's child.
                     client.AddActivityPropagation();
+                }
+
+                if (dashboard)
+                {
+                    client.AddDashboard(HideLogStream);
                 }
 
                 client.UseAzureStorageClustering(o =>
@@ -102,6 +110,11 @@ public static partial class GatewayHostBuilder
                 if (traces)
                 {
                     silo.AddActivityPropagation();
+                }
+
+                if (dashboard)
+                {
+                    silo.AddDashboard(HideLogStream);
                 }
 
                 silo.UseAzureStorageClustering(o =>
@@ -128,6 +141,9 @@ public static partial class GatewayHostBuilder
 
         return shape;
     }
+
+    /// <summary>The dashboard's live log stream is off: logs are for the log pipeline and its access rules, not a page.</summary>
+    private static void HideLogStream(DashboardOptions options) => options.HideTrace = true;
 
     private static void MapEnvironment(Dictionary<string, string?> target, string variable, string key)
     {

@@ -28,6 +28,7 @@ public static class AdminEndpoints
         admin.MapUsageApi();
         admin.MapPriceApi();
         admin.MapUpstreamApi();
+        admin.MapClusterApi();
         return app;
     }
 

@@ -11,11 +11,13 @@ namespace Gateway.Frontend.Admin;
 /// <summary>
 /// Spend per user, team, model or key for a range of whole UTC hours, from the per-hour usage
 /// rollups (<see cref="UsageRollups"/>) plus the settled rows not yet rolled up (still in the
-/// journal): equal to the ledger to the micro-dollar, without reading the ledger.
+/// journal): equal to the ledger to the micro-dollar, without reading the ledger. Grouped by
+/// <c>hour</c>, a row per UTC hour that had requests (<c>2025-06-01T13:00:00Z</c>), oldest first:
+/// the console's spend and requests over time.
 /// </summary>
 public static class UsageEndpoints
 {
-    private static readonly string[] Groupings = ["user", "team", "model", "key"];
+    private static readonly string[] Groupings = ["user", "team", "model", "key", "hour"];
 
     public static RouteGroupBuilder MapUsageApi(this RouteGroupBuilder admin)
     {
@@ -47,7 +49,7 @@ public static class UsageEndpoints
         await foreach (var rollup in rollups.ReadAsync(start, end, cancellationToken))
         {
             rolledUp[(rollup.KeyId, rollup.RowKey)] = rollup.LastSequence;
-            entries.Add(new(rollup.KeyId, rollup.UserId, rollup.TeamId, rollup.Model, rollup.Requests, rollup.Denied, rollup.InputTokens, rollup.OutputTokens, rollup.CostMicros,
+            entries.Add(new(rollup.Hour, rollup.KeyId, rollup.UserId, rollup.TeamId, rollup.Model, rollup.Requests, rollup.Denied, rollup.InputTokens, rollup.OutputTokens, rollup.CostMicros,
                 new(rollup.CachedInputTokens, rollup.CacheWrite5mTokens, rollup.CacheWrite1hTokens, rollup.ReasoningTokens)));
         }
 
@@ -60,7 +62,7 @@ public static class UsageEndpoints
             }
 
             var denied = row.Outcome == "denied";
-            entries.Add(new(row.KeyId, row.UserId, row.TeamId, row.Model, denied ? 0 : 1, denied ? row.Count : 0, row.InputTokens, row.OutputTokens, row.CostMicros,
+            entries.Add(new(UsageRollups.HourOf(row.RecordedAt), row.KeyId, row.UserId, row.TeamId, row.Model, denied ? 0 : 1, denied ? row.Count : 0, row.InputTokens, row.OutputTokens, row.CostMicros,
                 new(row.CachedInputTokens, row.CacheWrite5mTokens, row.CacheWrite1hTokens, row.ReasoningTokens)));
         }
 
@@ -81,6 +83,7 @@ public static class UsageEndpoints
                 "team" => e.TeamId ?? teams[e.UserId],
                 "model" => e.Model,
                 "key" => e.KeyId,
+                "hour" => e.Hour.ToString("yyyy-MM-dd'T'HH':00:00Z'", System.Globalization.CultureInfo.InvariantCulture),
                 _ => e.UserId,
             })
             .Select(g =>
@@ -90,13 +93,16 @@ public static class UsageEndpoints
                     g.Sum(e => e.Kinds.CachedInput), g.Sum(e => e.Kinds.CacheWrite5m), g.Sum(e => e.Kinds.CacheWrite1h), g.Sum(e => e.Kinds.Reasoning));
             })
             .Where(r => r.Requests + r.Denied > 0)
-            .OrderByDescending(r => r.CostMicros).ThenBy(r => r.Group, StringComparer.Ordinal)
             .ToList();
+        // Hours read as a time line, oldest first; every other grouping biggest spender first.
+        grouped = groupBy == "hour"
+            ? [.. grouped.OrderBy(r => r.Group, StringComparer.Ordinal)]
+            : [.. grouped.OrderByDescending(r => r.CostMicros).ThenBy(r => r.Group, StringComparer.Ordinal)];
         var total = grouped.Sum(r => r.CostMicros);
         return TypedResults.Ok(new UsageReport(groupBy, start, end, grouped, total, Money.ToUsd(total)));
     }
 
-    private sealed record UsageEntry(string KeyId, string UserId, string? TeamId, string Model, long Requests, long Denied, long InputTokens, long OutputTokens, long CostMicros,
+    private sealed record UsageEntry(DateTimeOffset Hour, string KeyId, string UserId, string? TeamId, string Model, long Requests, long Denied, long InputTokens, long OutputTokens, long CostMicros,
         TokenKinds Kinds);
 
     /// <summary>The parts of the input read from and written to the provider's cache, and of the output spent reasoning.</summary>

@@ -18,6 +18,7 @@ public static partial class ConsoleEndpoints
 {
     public static WebApplication MapConsole(this WebApplication app)
     {
+        app.MapConsoleDashboard();
         var assets = new EmbeddedFileProvider(typeof(ConsoleEndpoints).Assembly, "Gateway.Frontend.Console.wwwroot");
         app.UseStaticFiles(new StaticFileOptions
         {

@@ -10,4 +10,12 @@ public sealed class ConsoleOptions
     /// incident, short enough that a cookie left on a shared laptop dies by the next morning.
     /// </summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>
+    /// Whether the Orleans Dashboard is served under <c>/console/dashboard</c> (admins only). Read by
+    /// every process of the fleet, silos included: the dashboard's grains and its grain-call
+    /// profiler run on the silos, and a front-end can only show it when they do. Off, no silo
+    /// profiles grain calls.
+    /// </summary>
+    public bool Dashboard { get; set; } = true;
 }

@@ -132,6 +132,43 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture fixture) : IClassF
         await Screenshot(page, "admin-audit");
     }
 
+    [Fact]
+    public async Task The_cluster_page_shows_the_silo_with_activations_and_the_dashboard_opens_only_when_signed_in()
+    {
+        var key = await fixture.Admin.CreateKeyAsync("cyd", 5m);
+        using (var response = await GatewayChat.SendAsync(fixture.Gateway.BaseUrl, key.Key, maxTokens: 20, content: "activate"))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var page = await SignInAsync(GatewayServer.AdminKey);
+        await Expect(page.Locator("[data-testid=spend-over-time] svg rect").First).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-testid=requests-over-time] svg rect").First).ToBeVisibleAsync();
+        await page.GotoAsync($"{fixture.Gateway.BaseUrl}/console#/cluster");
+        await Expect(page.Locator("[data-testid=silo-row]").First).ToContainTextAsync("Active");
+        await Expect(page.Locator("[data-testid=silo-activations]").First).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[1-9][0-9,]*$"));
+        await Expect(page.Locator("[data-testid=journal-intents]")).ToContainTextAsync("requests");
+        await Expect(page.Locator("[data-testid=storage-calls]")).ToBeVisibleAsync();
+        await Screenshot(page, "cluster");
+
+        // The link opens the dashboard in the signed-in browser: its page, and its data calls answered.
+        var href = await page.Locator("[data-testid=dashboard]").GetAttributeAsync("href");
+        Assert.Equal("/console/dashboard/", href);
+        var dashboard = await page.Context.NewPageAsync();
+        await dashboard.RunAndWaitForResponseAsync(
+            () => dashboard.GotoAsync($"{fixture.Gateway.BaseUrl}{href}"),
+            r => r.Url.Contains("/console/dashboard/", StringComparison.Ordinal) && r.Url.Contains("ClusterStats", StringComparison.Ordinal) && r.Status == 200);
+        await Expect(dashboard).ToHaveTitleAsync("Orleans Dashboard");
+        await Screenshot(dashboard, "dashboard");
+
+        // A browser that never signed in is sent to the sign-in form.
+        await using var stranger = await fixture.Browser.NewContextAsync();
+        var anonymous = await stranger.NewPageAsync();
+        await anonymous.GotoAsync($"{fixture.Gateway.BaseUrl}{href}");
+        await Expect(anonymous.Locator("#signin")).ToBeVisibleAsync();
+        Assert.EndsWith("/console", anonymous.Url, StringComparison.Ordinal);
+    }
+
     /// <summary>A fresh browser context (its own cookies), signed in through the page's form.</summary>
     private async Task<IPage> SignInAsync(string adminKey)
     {

@@ -1,7 +1,7 @@
 // The operator console. Signs in by exchanging an admin key for an HttpOnly session cookie (the key
 // is sent once and dropped), then calls the admin API with that cookie, echoing the session's CSRF
 // token on changes. Every page refreshes itself by a short poll; text is always set as text.
-import { barChart, outcomeChart } from './charts.js';
+import { barChart, outcomeChart, timeChart } from './charts.js';
 
 const POLL_MS = 2000;
 const CSRF_HEADER = 'X-Gateway-Csrf';
@@ -130,7 +130,7 @@ async function signOut() {
 
 // ---- Routing and the poll ----------------------------------------------------------------------
 
-const pages = { overview, users, keys, who, 'admin-audit': adminAudit };
+const pages = { overview, users, keys, who, 'admin-audit': adminAudit, cluster };
 
 function route() {
   if (!session) return;
@@ -174,6 +174,8 @@ function overview(main) {
     model: card('Spend this period by model', 'spend-by-model'),
     top: card('Top spenders', 'top-spenders'),
     outcomes: card('Requests by outcome', 'outcomes'),
+    spendHourly: card('Spend per hour, last 24 hours', 'spend-over-time'),
+    requestsHourly: card('Requests per hour by outcome, last 24 hours', 'requests-over-time'),
     alerts: card('Recent budget alerts', 'alerts'),
     health: card('Storage and cluster', 'health'),
   };
@@ -188,8 +190,14 @@ function overview(main) {
         cards.model.fill(async () => {
           const report = await usage('model');
           cards.outcomes.fill(() => report.rows.length === 0 ? h('p', { class: 'muted' }, 'No requests this period.')
-            : outcomeChart(report.rows.slice(0, 8).map(r => ({ label: r.group, ok: r.requests - r.denied, denied: r.denied }))));
+            : outcomeChart(report.rows.slice(0, 8).map(r => ({ label: r.group, ok: r.requests, denied: r.denied }))));
           return [spend(report.rows), h('p', {}, `Total ${usd(report.totalCostMicros)} since ${when(report.from)}`)];
+        }),
+        cards.spendHourly.fill(async () => {
+          const slots = await lastDay();
+          cards.requestsHourly.fill(() => timeChart(slots.map(s => ({ label: s.label, values: [s.row?.requests ?? 0, s.row?.denied ?? 0] })),
+            [{ name: 'forwarded', color: '#1e8449' }, { name: 'denied', color: '#c0392b' }], { format: v => `${count(v)} req` }));
+          return timeChart(slots.map(s => ({ label: s.label, values: [s.row?.costMicros ?? 0] })), [{ name: 'spend', color: '#2f5bd3' }], { format: usd });
         }),
         cards.top.fill(async () => {
           const rows = (await usage('user')).rows.slice(0, 10);
@@ -215,6 +223,18 @@ function overview(main) {
       ]);
     },
   };
+}
+
+/** The last 24 UTC hours (this one included), each with its usage row, if it had one; labelled in local time. */
+async function lastDay() {
+  const hour = 3600_000;
+  const start = Math.floor(Date.now() / hour) * hour - 23 * hour;
+  const report = await get(`/admin/v1/usage?groupBy=hour&from=${encodeURIComponent(new Date(start).toISOString())}`);
+  const byHour = new Map(report.rows.map(r => [new Date(r.group).getTime(), r]));
+  return Array.from({ length: 24 }, (_, i) => {
+    const at = start + i * hour;
+    return { label: new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }), row: byHour.get(at) };
+  });
 }
 
 function users(main, params) {
@@ -414,6 +434,52 @@ function adminAudit(main) {
             h('td', { class: r.success ? 'outcome-ok' : 'outcome-error' }, r.status + (r.pending ? ' (pending)' : '') + (r.attempts > 1 ? ` ×${r.attempts}` : '')),
             td(r.detail ?? ''), td(r.clientAddress ?? ''))));
       });
+    },
+  };
+}
+
+function cluster(main) {
+  const cards = {
+    silos: card('Silos', 'silos'),
+    journal: card('Journal backlog', 'journal'),
+    storage: card('Storage latency', 'storage'),
+  };
+  const dashboard = h('p', { testid: 'dashboard-link' });
+  main.append(h('h1', {}, 'Cluster'), dashboard, cards.silos.node, h('div', { class: 'grid' }, cards.journal.node, cards.storage.node));
+  const ago = t => t ? `${when(t)} (${Math.max(0, Math.round((Date.now() - new Date(t)) / 1000)).toLocaleString('en-US')} s ago)` : '—';
+  const ms = v => v === null || v === undefined ? '—' : `${v.toLocaleString('en-US', { maximumFractionDigits: 2 })} ms`;
+  const plural = (n, what) => `${count(n)} ${what}${n === 1 ? '' : 's'}`;
+  const mib = b => b === null || b === undefined ? '—' : `${(b / 1048576).toLocaleString('en-US', { maximumFractionDigits: 0 })} MiB`;
+  let report = null;
+  return {
+    async refresh() {
+      await cards.silos.fill(async () => {
+        report = await get('/admin/v1/cluster');
+        return [
+          h('p', {}, `${plural(report.silos.filter(s => s.status === 'Active').length, 'active silo')}, `, h('span', { testid: 'total-activations' }, plural(report.activations, 'activation'))),
+          table(['Address', 'Name', 'Status', 'Started', 'Last alive', { label: 'Activations', num: true }, { label: 'Clients', num: true }, { label: 'CPU', num: true }, { label: 'Memory', num: true }],
+            report.silos.map(s => h('tr', { testid: 'silo-row' }, td(s.address), td(s.name ?? ''), h('td', { class: s.status === 'Active' ? 'outcome-ok' : 'outcome-error' }, s.status),
+              td(when(s.startedAt)), td(when(s.lastAliveAt)), h('td', { class: 'num', testid: 'silo-activations' }, s.activations === null ? '—' : count(s.activations)),
+              td(s.clients === null ? '—' : count(s.clients), true), td(s.cpuPercent === null ? '—' : `${s.cpuPercent.toFixed(1)} %`, true), td(mib(s.memoryBytes), true)))),
+        ];
+      });
+      if (!report) return;
+      dashboard.replaceChildren(report.dashboard === null ? 'The Orleans Dashboard is off (Gateway:Console:Dashboard).'
+        : session.role === 'admin' ? h('a', { href: report.dashboard + '/', target: '_blank', rel: 'noopener', testid: 'dashboard' }, 'Orleans Dashboard (grain-level detail) ↗')
+        : h('span', { class: 'muted' }, 'The Orleans Dashboard is for admins.'));
+      await cards.journal.fill(() => h('dl', {},
+        h('dt', {}, 'Open intents'), h('dd', { testid: 'journal-intents' }, `${count(report.journal.intents)} requests`),
+        h('dt', {}, 'Oldest intent'), h('dd', {}, ago(report.journal.oldestIntentAt)),
+        h('dt', {}, 'Settled, not yet in the ledger'), h('dd', { testid: 'journal-settled' }, `${count(report.journal.settled)} rows`),
+        h('dt', {}, 'Oldest settled row'), h('dd', {}, ago(report.journal.oldestSettledAt)),
+        h('dt', {}, 'Read from'), h('dd', {}, `${count(report.journal.partitions)} journal partitions`)));
+      await cards.storage.fill(() => h('dl', {},
+        h('dt', {}, `Calls, last ${report.storage.windowSeconds} s`), h('dd', { testid: 'storage-calls' }, `${count(report.storage.calls)} (${count(report.storage.failures)} failed)`),
+        h('dt', {}, 'Median'), h('dd', {}, ms(report.storage.p50Ms)),
+        h('dt', {}, '95th percentile'), h('dd', {}, ms(report.storage.p95Ms)),
+        h('dt', {}, 'Slowest'), h('dd', {}, ms(report.storage.maxMs)),
+        h('dt', {}, 'Probe now'), h('dd', { class: report.probe.reachable ? null : 'outcome-error' }, report.probe.reachable ? ms(report.probe.milliseconds) : `unreachable after ${ms(report.probe.milliseconds)}`),
+        h('dt', {}, 'Measured'), h('dd', { class: 'muted' }, `this front-end's calls, since ${when(report.storage.since)}`)));
     },
   };
 }

@@ -1,0 +1,8 @@
+namespace Gateway.Storage.Journal;
+
+/// <summary>
+/// The journal's rows at one moment: <see cref="Intents"/> open (reserved, not settled) and
+/// <see cref="Settled"/> rows waiting to be copied into their keys' ledger partitions and retired,
+/// with the oldest of each, over <see cref="Partitions"/> shards (every account's).
+/// </summary>
+public sealed record JournalBacklogReport(long Intents, DateTimeOffset? OldestIntentAt, long Settled, DateTimeOffset? OldestSettledAt, int Partitions);
