@@ -39,9 +39,9 @@ public sealed partial class ArmTemplate(JsonObject template, string path)
     public IEnumerable<(ArmTemplate Template, JsonObject Resource)> Resources(string type) =>
         WithModules().SelectMany(t => t.OwnResources.Where(r => string.Equals(Type(r), type, StringComparison.OrdinalIgnoreCase)).Select(r => (t, r)));
 
-    /// <summary>The deployment of a module in this template, by its deployment name's start (<c>silo-</c> for a loop's).</summary>
-    public JsonObject Module(string name) =>
-        OwnResources.Single(r => Type(r) == "Microsoft.Resources/deployments" && r["name"]!.ToString().StartsWith(name, StringComparison.Ordinal));
+    /// <summary>The deployment of a module in this template, by its symbolic name in the Bicep (<c>silos</c>).</summary>
+    public JsonObject Module(string symbolicName) =>
+        Json["resources"]?[symbolicName]?.AsObject() ?? throw new InvalidOperationException($"{Path} has no module '{symbolicName}'.");
 
     /// <summary>A text with <c>variables('x')</c> replaced by the variable's value where it is a plain string.</summary>
     public string ResolveVariables(string expression) =>

@@ -12,7 +12,7 @@ public sealed partial class AzureYamlTests
     {
         var services = Services(File.ReadAllLines(Path.Combine(Root, "azure.yaml")));
         Assert.Equal(["frontend", "silo"], services.Keys.Order(StringComparer.Ordinal));
-        var compiled = BicepCli.MainTemplate.ToJsonString();
+        var compiled = BicepCli.MainTemplateText;
         foreach (var (name, settings) in services)
         {
             Assert.Equal("dotnet", settings["language"]);

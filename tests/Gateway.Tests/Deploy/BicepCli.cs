@@ -48,6 +48,10 @@ public static class BicepCli
     /// <summary>main.bicep compiled to ARM JSON, once per run.</summary>
     public static JsonObject MainTemplate => Main.Value;
 
+    /// <summary>main.bicep's ARM JSON as text, quotes unescaped, for looking for expressions in it.</summary>
+    public static string MainTemplateText =>
+        Main.Value.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
     public static IEnumerable<string> BicepFiles() =>
         Directory.EnumerateFiles(DeployFolder, "*.bicep", SearchOption.AllDirectories).Order(StringComparer.Ordinal);
 

@@ -67,12 +67,15 @@ public sealed class DeploymentTemplateTests
             Assert.Equal("[parameters('identityId')]", secret["identity"]!.ToString());
         }
 
-        // Nowhere in the deployment is a secret setting handed over as a plain value.
-        var secretSettings = new[] { "Gateway__Audit__ChainSecret", "Gateway__AdminKey", "Gateway__Upstreams__OpenAI__ApiKey", "Gateway__Upstreams__Anthropic__ApiKey", "Gateway__Alerts__WebhookUrl" };
-        var plain = Descendants(Main.Json).OfType<JsonObject>()
-            .Where(o => o["name"] is JsonValue n && secretSettings.Contains(n.ToString()) && o.ContainsKey("value"))
-            .ToList();
-        Assert.Empty(plain);
+        // A secret setting is named once, in the map from vault secret to setting, which only ever becomes a secretRef.
+        var text = BicepCli.MainTemplateText;
+        foreach (var setting in new[] { "Gateway__Audit__ChainSecret", "Gateway__AdminKey", "Gateway__Upstreams__OpenAI__ApiKey", "Gateway__Upstreams__Anthropic__ApiKey", "Gateway__Alerts__WebhookUrl" })
+        {
+            Assert.Equal(1, text.Split(setting).Length - 1);
+            Assert.Contains(setting, Main.Json["variables"]!["secretEnv"]!.ToJsonString(), StringComparison.Ordinal);
+        }
+
+        Assert.Contains("'secretRef'", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -90,7 +93,7 @@ public sealed class DeploymentTemplateTests
     [Fact]
     public void Each_silo_is_its_own_app_with_exactly_one_replica()
     {
-        var silos = Main.Module("silo-");
+        var silos = Main.Module("silos");
         Assert.Contains("range(0, parameters('siloCount'))", silos["copy"]!["count"]!.ToString(), StringComparison.Ordinal);
         var (_, app) = Assert.Single(new ArmTemplate(silos["properties"]!["template"]!.AsObject(), "silo").Resources("Microsoft.App/containerApps"));
         var scale = app["properties"]!["template"]!["scale"]!;
@@ -103,7 +106,7 @@ public sealed class DeploymentTemplateTests
     public void Front_ends_keep_two_replicas_or_more_and_scale_on_concurrent_requests_in_every_region()
     {
         Assert.True(Main.Json["parameters"]!["frontendMinReplicas"]!["minValue"]!.GetValue<int>() >= 2);
-        var frontends = Main.Module("frontend-");
+        var frontends = Main.Module("frontends");
         Assert.Equal("[length(variables('allRegions'))]", frontends["copy"]!["count"]!.ToString());
         Assert.Contains("parameters('regions')", Main.Json["variables"]!["allRegions"]!.ToString(), StringComparison.Ordinal);
 
@@ -128,37 +131,21 @@ public sealed class DeploymentTemplateTests
         }
 
         var (_, group) = Assert.Single(template.Resources("Microsoft.Insights/actionGroups"));
-        Assert.NotNull(group["properties"]!["emailReceivers"]);
-        Assert.NotNull(group["properties"]!["webhookReceivers"]);
+        var receivers = group["properties"]!.AsObject();
+        Assert.Contains(receivers["copy"]!.AsArray(), c => c!["name"]!.ToString() == "emailReceivers");
+        Assert.Contains("serviceUri", receivers["webhookReceivers"]!.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public void Apps_reach_storage_by_endpoint_and_identity_and_export_to_Application_Insights()
     {
-        var common = Main.Json["variables"]!.ToJsonString();
-        var settings = Descendants(Main.Json).OfType<JsonObject>().Where(o => o.ContainsKey("name") && o.ContainsKey("value")).Select(o => o["name"]!.ToString()).ToList();
-        Assert.Contains("Gateway__Storage__TableEndpoint", settings);
-        Assert.Contains("APPLICATIONINSIGHTS_CONNECTION_STRING", settings);
-        Assert.DoesNotContain("Gateway__Storage__ConnectionString", settings);
-        Assert.DoesNotContain("GATEWAY_STORAGE", settings);
-        Assert.DoesNotContain("AccountKey", common, StringComparison.Ordinal);
-    }
-
-    private static IEnumerable<JsonNode> Descendants(JsonNode node)
-    {
-        yield return node;
-        IEnumerable<JsonNode?> children = node switch
-        {
-            JsonObject o => o.Select(p => p.Value),
-            JsonArray a => a,
-            _ => [],
-        };
-        foreach (var child in children.OfType<JsonNode>())
-        {
-            foreach (var d in Descendants(child))
-            {
-                yield return d;
-            }
-        }
+        var text = BicepCli.MainTemplateText;
+        Assert.Contains("'Gateway__Storage__TableEndpoint', 'value', reference('storage').outputs.tableEndpoint.value", text, StringComparison.Ordinal);
+        Assert.Contains("'APPLICATIONINSIGHTS_CONNECTION_STRING', 'value', reference('monitoring').outputs.connectionString.value", text, StringComparison.Ordinal);
+        Assert.Contains("'AZURE_CLIENT_ID'", BicepCli.MainTemplateText, StringComparison.Ordinal);
+        Assert.DoesNotContain("Gateway__Storage__ConnectionString", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("GATEWAY_STORAGE", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("AccountKey", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("listKeys(resourceId('Microsoft.Storage", text, StringComparison.Ordinal);
     }
 }

@@ -49,7 +49,7 @@ public sealed class StorageIdentityTests
     }
 
     [Fact]
-    public void Gateway_tables_sign_requests_with_a_bearer_token_from_the_credential()
+    public async Task Gateway_tables_sign_requests_with_a_bearer_token_from_the_credential()
     {
         var credential = new RecordingCredential();
         var tables = new GatewayTables(Microsoft.Extensions.Options.Options.Create(new StorageOptions { ConnectionString = null, TableEndpoint = Endpoint }), credential);
@@ -60,7 +60,10 @@ public sealed class StorageIdentityTests
         // The same client construction, over a transport that answers locally, shows what goes on the wire.
         var handler = new RecordingHandler();
         var client = TableAccount.Parse(Endpoint).CreateClient(new TableClientOptions { Transport = new HttpClientTransport(new HttpClient(handler)) }, credential);
-        _ = client.GetTableClient("gwprobe").Query<TableEntity>(filter: "PartitionKey eq 'p'", maxPerPage: 1).AsPages().First();
+        await foreach (var _ in client.GetTableClient("gwprobe").QueryAsync<TableEntity>(filter: "PartitionKey eq 'p'", maxPerPage: 1))
+        {
+            break;
+        }
 
         Assert.Contains("https://storage.azure.com/.default", credential.Scopes);
         Assert.Equal("Bearer " + RecordingCredential.Token, handler.Authorization);
