@@ -13,6 +13,7 @@
 #   A second instance beside the first needs all five ports (and GATEWAY_DATA_DIR) of its own.
 #   GATEWAY_DATA_DIR   Azurite data folder                (default ./.data); also holds the generated
 #                      audit chain secret (audit-chain.secret) unless Gateway__Audit__ChainSecret is set
+#   GATEWAY_DASHBOARD  serve the Orleans Dashboard at /console/dashboard/ (default true here; off in the product's defaults)
 #   GATEWAY_ADMIN_KEY  admin key to accept; otherwise one is generated at first start, shown once
 #   OPENAI_API_KEY     when set, OpenAI-format requests go to api.openai.com instead of the simulator
 #   ANTHROPIC_API_KEY  when set, Anthropic requests go to api.anthropic.com instead of the simulator
@@ -122,6 +123,7 @@ start_gateway() {
   GATEWAY_STORAGE="$GATEWAY_STORAGE_CONNECTION" dotnet src/Gateway.Host/bin/Release/net10.0/Gateway.Host.dll \
     --urls "http://127.0.0.1:$port" --role "$role" "$@" \
     --Gateway:Audit:ChainSecretFile "$DATA_DIR/audit-chain.secret" \
+    --Gateway:Console:Dashboard "${GATEWAY_DASHBOARD:-true}" \
     > >(tee "$DATA_DIR/$name.log") 2>&1 &
   pids+=("$!")
   last_pid="$!"

@@ -97,7 +97,7 @@ public static partial class GatewayHostBuilder
 
                 client.UseAzureStorageClustering(o =>
                 {
-                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString, new TableClientOptions().WithTransactionCounting(StorageMetrics.AccountOf(storage.ConnectionString)));
+                    o.TableServiceClient = OrleansTables(storage);
                     o.TableName = storage.MembershipTable;
                 });
             });
@@ -119,17 +119,25 @@ public static partial class GatewayHostBuilder
 
                 silo.UseAzureStorageClustering(o =>
                 {
-                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString, new TableClientOptions().WithTransactionCounting(StorageMetrics.AccountOf(storage.ConnectionString)));
+                    o.TableServiceClient = OrleansTables(storage);
                     o.TableName = storage.MembershipTable;
                 });
                 silo.AddAzureTableGrainStorage("keys", o =>
                 {
-                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString, new TableClientOptions().WithTransactionCounting(StorageMetrics.AccountOf(storage.ConnectionString)));
+                    o.TableServiceClient = OrleansTables(storage);
                     o.TableName = storage.GrainStateTable;
                 });
                 // Failure detection can be tuned per deployment (tests shorten it to seconds).
                 silo.Configure<ClusterMembershipOptions>(config.GetSection($"{GatewayClusterOptions.Section}:Membership"));
-                silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+                if (cluster.AdvertisesHostAddress)
+                {
+                    // In a container the address is the replica's own, known only once it runs: Orleans looks it up.
+                    silo.ConfigureEndpoints(cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+                }
+                else
+                {
+                    silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+                }
             });
             builder.Services.AddGatewayGrains();
         }
@@ -144,6 +152,18 @@ public static partial class GatewayHostBuilder
 
     /// <summary>The dashboard's live log stream is off: logs are for the log pipeline and its access rules, not a page.</summary>
     private static void HideLogStream(DashboardOptions options) => options.HideTrace = true;
+
+    /// <summary>
+    /// A client for Orleans' membership and grain-state tables, in the main account: by connection
+    /// string or, given <see cref="StorageOptions.TableEndpoint"/>, by managed identity, like the
+    /// gateway's own tables. Orleans asks for it when it starts, after the options validator has
+    /// refused a setting that does not parse, with a message that names it.
+    /// </summary>
+    internal static TableServiceClient OrleansTables(StorageOptions storage)
+    {
+        var account = storage.MainAccount;
+        return account.CreateClient(new TableClientOptions().WithTransactionCounting(account.MetricsName));
+    }
 
     private static void MapEnvironment(Dictionary<string, string?> target, string variable, string key)
     {

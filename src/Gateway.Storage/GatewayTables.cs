@@ -12,25 +12,38 @@ namespace Gateway.Storage;
 public sealed class GatewayTables
 {
     public GatewayTables(IOptions<StorageOptions> options)
+        : this(options, credential: null)
     {
+    }
+
+    /// <param name="options">The storage settings.</param>
+    /// <param name="credential">For accounts given by endpoint: the credential to sign in with; null for the process's <see cref="Azure.Identity.DefaultAzureCredential"/>.</param>
+    public GatewayTables(IOptions<StorageOptions> options, Azure.Core.TokenCredential? credential)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         var o = options.Value;
-        var main = new TableServiceClient(o.ConnectionString, ClientOptions(o, o.ConnectionString, guarded: true));
+        var mainAccount = o.MainAccount;
+        var main = mainAccount.CreateClient(ClientOptions(o, mainAccount, guarded: true), credential);
         MainLedger = main.GetTableClient(o.LedgerTable);
-        var mainScans = new TableServiceClient(o.ConnectionString, ClientOptions(o, o.ConnectionString, guarded: false));
+        var mainScans = mainAccount.CreateClient(ClientOptions(o, mainAccount, guarded: false), credential);
         MainLedgerScan = mainScans.GetTableClient(o.LedgerTable);
         MainJournalScan = mainScans.GetTableClient(o.JournalTable);
         MainAccountName = main.AccountName;
         AdminKeys = main.GetTableClient(o.AdminKeysTable);
         AdminAudit = main.GetTableClient(o.AdminAuditTable);
         Prices = main.GetTableClient(o.PricesTable);
-        Accounts = [.. o.KeyAccounts.Select((connection, i) => new LedgerAccount(
-            i,
-            new TableServiceClient(connection).AccountName,
-            new TableServiceClient(connection, ClientOptions(o, connection, guarded: true)),
-            // The scan clients carry no guard: what goes through them is meant to read a whole table.
-            new TableServiceClient(connection, ClientOptions(o, connection, guarded: false)),
-            TableTransactions.ForConnectionString(connection, ClientOptions(o, connection, guarded: false)),
-            o))];
+        Accounts = [.. o.KeyAccounts.Select(TableAccount.Parse).Select((account, i) =>
+        {
+            var guarded = account.CreateClient(ClientOptions(o, account, guarded: true), credential);
+            return new LedgerAccount(
+                i,
+                guarded.AccountName,
+                guarded,
+                // The scan clients carry no guard: what goes through them is meant to read a whole table.
+                account.CreateClient(ClientOptions(o, account, guarded: false), credential),
+                account.CreateTransactions(ClientOptions(o, account, guarded: false), credential),
+                o);
+        })];
     }
 
     /// <summary>The accounts per-key rows are spread over, in configured order: the main account alone unless <see cref="StorageOptions.LedgerAccounts"/> names others.</summary>
@@ -48,7 +61,7 @@ public sealed class GatewayTables
     /// <inheritdoc cref="MainLedgerScan"/>
     internal TableClient MainJournalScan { get; }
 
-    /// <summary>The main account's name (<see cref="StorageOptions.ConnectionString"/>'s).</summary>
+    /// <summary>The main account's name (<see cref="StorageOptions.MainAccount"/>'s).</summary>
     public string MainAccountName { get; }
 
     public TableClient AdminKeys { get; }
@@ -91,10 +104,10 @@ public sealed class GatewayTables
         }
     }
 
-    private static TableClientOptions ClientOptions(StorageOptions o, string connectionString, bool guarded)
+    private static TableClientOptions ClientOptions(StorageOptions o, TableAccount account, bool guarded)
     {
         // A storage call that hangs must fail and be retried, never stall a key's ledger: bound each try.
-        var clientOptions = new TableClientOptions().WithTransactionCounting(StorageMetrics.AccountOf(connectionString));
+        var clientOptions = new TableClientOptions().WithTransactionCounting(account.MetricsName);
         clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
         clientOptions.Retry.MaxRetries = 3;
         clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(100);

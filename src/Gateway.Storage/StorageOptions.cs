@@ -11,8 +11,25 @@ public sealed class StorageOptions
     public const string AzuriteDefault =
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;";
 
-    [Required]
-    public string ConnectionString { get; set; } = AzuriteDefault;
+    /// <summary>
+    /// The main account's connection string: Azurite by default, for running locally. Ignored when
+    /// <see cref="TableEndpoint"/> is set; one of the two must be.
+    /// </summary>
+    public string? ConnectionString { get; set; } = AzuriteDefault;
+
+    /// <summary>
+    /// The main account's table endpoint (<c>https://acct.table.core.windows.net</c>), reached with a
+    /// token credential (<see cref="TableAccount"/>): the managed identity on Azure, where the account
+    /// refuses shared keys. When set it wins over <see cref="ConnectionString"/>, for the gateway's tables
+    /// and for Orleans' membership and grain state alike.
+    /// </summary>
+    public string? TableEndpoint { get; set; }
+
+    /// <summary>The main account's setting as given: <see cref="TableEndpoint"/> when set, else <see cref="ConnectionString"/>.</summary>
+    public string? MainAccountSetting => string.IsNullOrWhiteSpace(TableEndpoint) ? ConnectionString : TableEndpoint;
+
+    /// <summary>The main account (<see cref="MainAccountSetting"/>, parsed); throws <see cref="FormatException"/> when it does not parse.</summary>
+    public TableAccount MainAccount => TableAccount.Parse(MainAccountSetting);
 
     /// <summary>Prefix for every table the gateway creates, so several deployments or test runs can share an account.</summary>
     [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{0,20}$", ErrorMessage = "TablePrefix must start with a letter and hold at most 21 letters or digits.")]
@@ -58,18 +75,18 @@ public sealed class StorageOptions
     public TimeSpan LedgerCopyLinger { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Storage accounts (connection strings, in order) over which the per-key tables are spread: a
+    /// Storage accounts (in order; each a connection string or a table endpoint, as <see cref="TableAccount"/> reads it) over which the per-key tables are spread: a
     /// key's journal rows, ledger partition, usage rollups and captured content live in the account
     /// its id hashes to (<see cref="KeyHash.Account"/>). For fleets past one account's limits (about
-    /// 20,000 entities/s). Empty, the default: everything in <see cref="ConnectionString"/>'s account.
+    /// 20,000 entities/s). Empty, the default: everything in the main account (<see cref="MainAccountSetting"/>).
     /// The main account may be one of them. Membership, grain state, admin keys and the admin audit
     /// stay in the main account. The list is fixed for a deployment: keys are placed by their index in
     /// it, so start-up refuses a list that differs from the one recorded (docs/storage-accounts.md).
     /// </summary>
     public List<string> LedgerAccounts { get; set; } = [];
 
-    /// <summary>The connection strings of the accounts per-key rows are spread over: <see cref="LedgerAccounts"/>, or the main account alone.</summary>
-    public IReadOnlyList<string> KeyAccounts => LedgerAccounts.Count > 0 ? LedgerAccounts : [ConnectionString];
+    /// <summary>The settings of the accounts per-key rows are spread over: <see cref="LedgerAccounts"/>, or the main account alone.</summary>
+    public IReadOnlyList<string> KeyAccounts => LedgerAccounts.Count > 0 ? LedgerAccounts : [MainAccountSetting ?? ""];
 
     public string LedgerTable => TablePrefix + "ledger";
     public string JournalTable => TablePrefix + "journal";

@@ -1,11 +1,11 @@
-using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Storage;
 
 /// <summary>
-/// Refuses, at start-up, storage settings that would fail later or misplace keys: a connection
-/// string that does not parse, and an account listed twice in <see cref="StorageOptions.LedgerAccounts"/>
+/// Refuses, at start-up, storage settings that would fail later or misplace keys: no main account at
+/// all (neither a connection string nor a table endpoint), both given, a connection string that does
+/// not parse or an endpoint that is not https, and an account listed twice in <see cref="StorageOptions.LedgerAccounts"/>
 /// (the same table endpoint: keys hashed to either would share one account's limits while the
 /// gateway counted them as two), and a settled-row linger that is negative or longer than a second.
 /// Messages name the setting and the entry, never a key.
@@ -15,9 +15,22 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
     {
         var failures = new List<string>();
-        if (Endpoint(options.ConnectionString, out var error) is null)
+        var hasEndpoint = !string.IsNullOrWhiteSpace(options.TableEndpoint);
+        var hasConnection = !string.IsNullOrWhiteSpace(options.ConnectionString);
+        string? error;
+        if (!hasEndpoint && !hasConnection)
         {
-            failures.Add($"{StorageOptions.Section}:ConnectionString does not parse: {error}");
+            failures.Add($"{StorageOptions.Section}: set TableEndpoint (the account's https table endpoint, reached with the managed identity) or ConnectionString (Azurite, or an account that allows shared keys).");
+        }
+        else if (hasEndpoint && hasConnection && options.ConnectionString != StorageOptions.AzuriteDefault)
+        {
+            // Azurite's default is always there; another connection string beside an endpoint is a mistake one of them would silently hide.
+            failures.Add($"{StorageOptions.Section}: TableEndpoint and ConnectionString are both set; set one of them.");
+        }
+        else if (Endpoint(options.MainAccountSetting, out error) is null)
+        {
+            var setting = hasEndpoint ? "TableEndpoint" : "ConnectionString";
+            failures.Add($"{StorageOptions.Section}:{setting} does not parse: {error}");
         }
 
         var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
@@ -26,7 +39,7 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             var setting = $"{StorageOptions.Section}:LedgerAccounts:{i}";
             if (Endpoint(options.LedgerAccounts[i], out error) is not { } endpoint)
             {
-                failures.Add($"{setting} is not a storage connection string: {error}");
+                failures.Add($"{setting} is neither a storage connection string nor an https table endpoint: {error}");
             }
             else if (!seen.TryAdd(endpoint, i))
             {
@@ -43,23 +56,16 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
     }
 
     /// <summary>The account's table endpoint (scheme, host, port, path), or null with the reason it does not parse.</summary>
-    private static string? Endpoint(string? connectionString, out string? error)
+    private static string? Endpoint(string? setting, out string? error)
     {
         error = null;
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            error = "it is empty";
-            return null;
-        }
-
         try
         {
-            var uri = new TableServiceClient(connectionString).Uri;
-            return uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
+            return TableAccount.Parse(setting).Endpoint.GetLeftPart(UriPartial.Path).TrimEnd('/');
         }
-        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+        catch (FormatException ex)
         {
-            // The exception's message, never the string itself: it holds the account key.
+            // TableAccount's message never repeats the setting: a connection string holds the account key.
             error = ex.Message;
             return null;
         }

@@ -7,7 +7,7 @@ namespace Gateway.Tests.Console;
 /// A gateway and one headless Chromium for a class of browser tests. Debian's <c>chromium</c>
 /// package (test.sh installs it), not Playwright's download, which is not available here.
 /// </summary>
-public sealed class ConsoleBrowserFixture : GatewayFixture
+public sealed class ConsoleBrowserFixture : DashboardGatewayFixture
 {
     public static string ChromiumPath =>
         Environment.GetEnvironmentVariable("GATEWAY_TEST_CHROMIUM") is { Length: > 0 } configured ? configured : "/usr/bin/chromium";

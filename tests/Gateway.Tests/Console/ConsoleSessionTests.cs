@@ -93,6 +93,19 @@ public sealed class ConsoleSessionTests(GatewayFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task The_Orleans_Dashboard_is_off_by_default_and_the_cluster_report_says_so()
+    {
+        var admin = await MintAdminKeyAsync("admin");
+        var (cookie, _) = await SignInAsync(admin.Key);
+
+        using var dashboard = await SendAsync(HttpMethod.Get, Gateway.Frontend.Console.ConsoleDashboard.Path + "/", cookie);
+        Assert.Equal(HttpStatusCode.NotFound, dashboard.StatusCode);
+        using var cluster = await SendAsync(HttpMethod.Get, "/admin/v1/cluster", cookie);
+        Assert.Equal(HttpStatusCode.OK, cluster.StatusCode);
+        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(await cluster.Content.ReadAsStringAsync()).RootElement.GetProperty("dashboard").ValueKind);
+    }
+
+    [Fact]
     public async Task Revoking_the_admin_key_ends_its_sessions()
     {
         var minted = await MintAdminKeyAsync("admin");
