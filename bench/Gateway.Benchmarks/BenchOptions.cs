@@ -50,6 +50,9 @@ internal sealed record BenchOptions
 
     public static IReadOnlyList<int> DefaultRegionDelaysMs { get; } = [0, 40];
 
+    /// <summary>Set, the run is only the prompt-token-count figures, in this process (<see cref="TokenCountBench"/>).</summary>
+    public bool Tokens { get; init; }
+
     public int ConcurrencyOf(Scenario scenario) => scenario.Streaming ? StreamConcurrency : Concurrency;
 
     public const string Usage =
@@ -58,6 +61,7 @@ internal sealed record BenchOptions
                         [--process-warmup N] [--concurrency C] [--stream-concurrency C] [--keys K] [--latency-requests N]
                         [--sim-latency-ms MS] [--grain on|off|only] [--grains N] [--grains-seconds S]
                bench.sh --regions [MS[,MS...]] [--latency-requests N] [--process-warmup N]
+               bench.sh --tokens
           --preset issue10         the default: issue 10's scenarios, clients and figures (see docs/benchmark.md)
           --scenario NAMES         issue10 (default), all, yarp, gateway, or any of: direct, direct-stream,
                                    yarp-keys, yarp-hot, yarp-keys-stream, yarp-hot-stream, gateway-keys,
@@ -80,6 +84,8 @@ internal sealed record BenchOptions
                                    relay between that delays each way by each MS in turn (default 0,40), and
                                    the latency of --latency-requests requests from one client at each
                                    (docs/regions.md)
+          --tokens                 instead of the above: what counting coding agents' growing prompts costs, with
+                                   and without the cache of long texts' counts, in this process (docs/benchmark.md)
         """;
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -91,6 +97,12 @@ internal sealed record BenchOptions
             if (name is "-h" or "--help")
             {
                 throw new BenchUsageException(null);
+            }
+
+            if (name == "--tokens")
+            {
+                options = options with { Tokens = true };
+                continue;
             }
 
             if (name == "--regions")

@@ -26,6 +26,11 @@ catch (BenchUsageException ex)
     return ex.Message.Length > 0 ? 2 : 0;
 }
 
+if (options.Tokens)
+{
+    return new TokenCountBench(Console.Out).Run();
+}
+
 // The embedded hosts' console lifetimes take Ctrl+C and SIGTERM to stop themselves and keep the process
 // alive; without this the workers would carry on against stopped servers.
 using var interrupted = new CancellationTokenSource();

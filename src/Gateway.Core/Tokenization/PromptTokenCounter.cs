@@ -18,14 +18,27 @@ public sealed class PromptTokenCounter
     private const int ReplyPriming = 3;
     private const int NonTextPartTokens = 1_600;
 
-    private readonly Tokenizer _o200k = TiktokenTokenizer.CreateForModel("gpt-4o");
-    private readonly Tokenizer _cl100k = TiktokenTokenizer.CreateForModel("gpt-4");
+    // Each tokenizer with the counts of long texts it has counted: an agent's conversation comes back whole every turn.
+    private readonly TokenCountCache _o200k;
+    private readonly TokenCountCache _cl100k;
+
+    public PromptTokenCounter()
+        : this(cacheCounts: true)
+    {
+    }
+
+    /// <param name="cacheCounts">Keep the counts of long texts (<see cref="TokenCountCache"/>); false tokenizes every text every time.</param>
+    public PromptTokenCounter(bool cacheCounts)
+    {
+        _o200k = new(TiktokenTokenizer.CreateForModel("gpt-4o"), cacheCounts);
+        _cl100k = new(TiktokenTokenizer.CreateForModel("gpt-4"), cacheCounts);
+    }
 
     /// <summary>Claude's tokenizer is not public; o200k undercounts it, so its counts get a margin.</summary>
     private const int ClaudeMarginPercent = 25;
 
     public int CountText(string model, string? text) =>
-        string.IsNullOrEmpty(text) ? 0 : TokenizerFor(model).CountTokens(text);
+        string.IsNullOrEmpty(text) ? 0 : TokenizerFor(model).Count(text);
 
     /// <summary>Prompt tokens of an OpenAI chat completions body.</summary>
     /// <exception cref="PromptTooLongException">The prompt has more than <paramref name="limit"/> tokens.</exception>
@@ -181,20 +194,26 @@ public sealed class PromptTokenCounter
             return 0;
         }
 
-        var tokenizer = TokenizerFor(model);
+        var counts = TokenizerFor(model);
 
         // Every token covers at least one UTF-8 byte, so a text no longer than what is left (even at
-        // three bytes a char) fits whatever it holds; only a text that might not is tokenized with a stop.
+        // three bytes a char) fits whatever it holds; only a text that might not is tokenized with a
+        // stop (and its partial count is not kept), unless its whole count is known already.
         if ((long)text.Length * 3 <= budget.Remaining)
         {
-            return budget.Add(tokenizer.CountTokens(text));
+            return budget.Add(counts.Count(text));
         }
 
-        tokenizer.GetIndexByTokenCount(text, budget.Remaining + 1, out _, out var count);
+        if (counts.TryGetCount(text, out var known))
+        {
+            return budget.Add(known);
+        }
+
+        counts.Tokenizer.GetIndexByTokenCount(text, budget.Remaining + 1, out _, out var count);
         return budget.Add(count);
     }
 
-    private Tokenizer TokenizerFor(string model) =>
+    private TokenCountCache TokenizerFor(string model) =>
         model.StartsWith("gpt-4-", StringComparison.OrdinalIgnoreCase) || model.Equals("gpt-4", StringComparison.OrdinalIgnoreCase)
         || model.StartsWith("gpt-3.5", StringComparison.OrdinalIgnoreCase) || model.StartsWith("text-embedding", StringComparison.OrdinalIgnoreCase)
             ? _cl100k
