@@ -41,7 +41,7 @@ public sealed class GatewayTables
                 guarded,
                 // The scan clients carry no guard: what goes through them is meant to read a whole table.
                 account.CreateClient(ClientOptions(o, account, guarded: false), credential),
-                account.CreateTransactions(ClientOptions(o, account, guarded: false), credential),
+                o.HandWrittenTransactions ? account.CreateTransactions(ClientOptions(o, account, guarded: false), credential) : TableTransactions.ThroughSdk,
                 o);
         })];
     }

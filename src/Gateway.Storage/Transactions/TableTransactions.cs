@@ -37,6 +37,9 @@ public sealed class TableTransactions
         _pipeline = pipeline;
     }
 
+    /// <summary>Every transaction through the SDK's <see cref="TableClient.SubmitTransactionAsync"/> (<see cref="StorageOptions.HandWrittenTransactions"/> off).</summary>
+    public static TableTransactions ThroughSdk { get; } = new("", null);
+
     /// <summary>
     /// For an account given by connection string: signed with its shared key, or, when the string
     /// carries none (a SAS), every transaction through the SDK.

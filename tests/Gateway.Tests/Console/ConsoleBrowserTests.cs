@@ -51,6 +51,34 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task A_velocity_alert_stands_out_on_the_overview_and_opens_the_key_under_a_banner()
+    {
+        // A limit of $0.0001 an hour: the first request's spend, as an hourly rate, passes it.
+        await fixture.Admin.EnsureUserAsync("vito");
+        using var created = await fixture.Admin.PostAsJsonAsync("/admin/v1/keys", new { userId = "vito", capUsd = 5m, velocityUsdPerHour = 0.0001m });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var keyId = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("keyId").GetString()!;
+        var secret = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("key").GetString()!;
+        using (var chat = await GatewayChat.SendAsync(fixture.Gateway.BaseUrl, secret, maxTokens: 50, content: "again and again"))
+        {
+            Assert.Equal(HttpStatusCode.OK, chat.StatusCode);
+        }
+
+        await Poll.UntilAsync(async () => (await fixture.Admin.GetJsonAsync($"/admin/v1/admin-audit?action=budget.velocity&target=key:{keyId}")).GetProperty("items").GetArrayLength(),
+            n => n >= 1, TimeSpan.FromSeconds(30), "the key's velocity alert in the admin audit");
+
+        var page = await SignInAsync(GatewayServer.AdminKey);
+        var row = page.Locator($"[data-testid='alert-budget.velocity-key:{keyId}']");
+        await Expect(row).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Expect(row).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("alert-velocity"));
+        await Screenshot(page, "velocity-alert");
+
+        await row.ClickAsync();
+        await Expect(page.Locator("[data-testid=velocity-alert]")).ToContainTextAsync("Spend rising fast", new() { Timeout = 30_000 });
+        await Expect(page.Locator("[data-testid=key-status]")).ToHaveTextAsync("active");
+    }
+
+    [Fact]
     public async Task A_key_revoked_from_the_page_is_refused_on_its_next_request()
     {
         var key = await fixture.Admin.CreateKeyAsync("rhea", 5m);

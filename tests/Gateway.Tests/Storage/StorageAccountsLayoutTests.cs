@@ -32,8 +32,8 @@ public sealed class StorageAccountsLayoutTests
         Assert.Contains("LedgerAccounts:0", duplicate.FailureMessage, StringComparison.Ordinal);
 
         var garbage = validator.Validate(null, new StorageOptions { LedgerAccounts = ["AccountKey=c2VjcmV0LWtleQ==;nonsense", ""] });
-        Assert.Contains("Gateway:Storage:LedgerAccounts:0 is not a storage connection string", garbage.FailureMessage, StringComparison.Ordinal);
-        Assert.Contains("Gateway:Storage:LedgerAccounts:1 is not a storage connection string", garbage.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Gateway:Storage:LedgerAccounts:0 is neither a storage connection string nor an https table endpoint", garbage.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Gateway:Storage:LedgerAccounts:1 is neither a storage connection string nor an https table endpoint", garbage.FailureMessage, StringComparison.Ordinal);
         Assert.DoesNotContain("c2VjcmV0LWtleQ==", garbage.FailureMessage, StringComparison.Ordinal);
     }
 

@@ -179,6 +179,17 @@ public sealed class TableTransactionsTests : IAsyncLifetime
         Assert.Equal((1, 40), (Interlocked.Read(ref transactions), Interlocked.Read(ref writes)));
     }
 
+    [Fact]
+    public async Task Switched_off_the_same_transactions_go_through_the_SDK()
+    {
+        await TableTransactions.ThroughSdk.SubmitAsync(_table, [new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("sdk", "a") { ["N"] = 1L })]);
+        Assert.Equal(1L, (await _table.GetEntityAsync<TableEntity>("sdk", "a")).Value["N"]);
+
+        var conflict = await Assert.ThrowsAnyAsync<RequestFailedException>(() => TableTransactions.ThroughSdk.SubmitAsync(_table,
+            [new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("sdk", "a"))]));
+        Assert.Equal(409, conflict.Status);
+    }
+
     [Theory]
     [InlineData("DefaultEndpointsProtocol=http;AccountName=a;AccountKey=c2VjcmV0;TableEndpoint=http://127.0.0.1:1/a;", "c2VjcmV0")]
     [InlineData("UseDevelopmentStorage=true", "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==")]

@@ -208,8 +208,11 @@ function overview(main) {
         cards.alerts.fill(async () => {
           const [threshold, velocity] = await Promise.all(['budget.threshold', 'budget.velocity'].map(a => get(`/admin/v1/admin-audit?action=${a}&limit=10`)));
           const rows = [...threshold.items, ...velocity.items].sort((a, b) => b.at.localeCompare(a.at)).slice(0, 10);
+          // A velocity alert (spend rising fast) stands out, and each row opens the key or user it is about.
           return rows.length === 0 ? h('p', { class: 'muted' }, 'No budget alerts.')
-            : table(['When', 'Alert', 'On', 'Detail'], rows.map(r => h('tr', {}, td(when(r.at)), td(r.action), td(r.target), td(r.detail))));
+            : table(['When', 'Alert', 'On', 'Detail'], rows.map(r => h('tr', {
+              class: 'open' + (r.action === 'budget.velocity' ? ' alert-velocity' : ''), testid: `alert-${r.action}-${r.target}`, onclick: () => go(targetLink(r.target)),
+            }, td(when(r.at)), td(r.action === 'budget.velocity' ? 'spend rising fast' : r.action), td(r.target), td(r.detail))));
         }),
         cards.health.fill(async () => {
           const response = await fetch('/readyz', { credentials: 'same-origin' });
@@ -223,6 +226,24 @@ function overview(main) {
       ]);
     },
   };
+}
+
+/** The console page of an admin-audit target: <c>key:…</c> or <c>user:…</c> (a team opens its members). */
+function targetLink(target) {
+  const [scope, id] = [target.slice(0, target.indexOf(':')), target.slice(target.indexOf(':') + 1)];
+  return scope === 'key' ? `#/keys?key=${encodeURIComponent(id)}` : scope === 'team' ? `#/users?team=${encodeURIComponent(id)}` : `#/users?user=${encodeURIComponent(id)}`;
+}
+
+/**
+ * A banner when the key or user had a velocity alert in the last 24 hours (spend rising faster than
+ * its normal or its $/hour limit), newest first; nothing otherwise. The admin audit is the auditor's
+ * to read: for a viewer the banner is left out, not an error.
+ */
+async function velocityBanner(target) {
+  const since = new Date(Date.now() - 24 * 3600_000).toISOString();
+  const page = await get(`/admin/v1/admin-audit?${query({ action: 'budget.velocity', target, from: since, limit: 1 })}`).catch(() => null);
+  const last = page?.items?.[0];
+  return last ? h('p', { class: 'alert-velocity banner', testid: 'velocity-alert', role: 'alert' }, `Spend rising fast (${when(last.at)}): ${last.detail}`) : null;
 }
 
 /** The last 24 UTC hours (this one included), each with its usage row, if it had one; labelled in local time. */
@@ -262,8 +283,8 @@ function users(main, params) {
     async refresh() {
       if (userId) {
         await detail.fill(async () => {
-          const user = await get(`/admin/v1/users/${encodeURIComponent(userId)}`);
-          return [h('p', {}, `${user.name ?? user.id} · ${user.status}` + (user.teamId ? ` · team ${user.teamId}` : '')), budget(user.budget, 'user')];
+          const [user, banner] = await Promise.all([get(`/admin/v1/users/${encodeURIComponent(userId)}`), velocityBanner(`user:${userId}`)]);
+          return [banner, h('p', {}, `${user.name ?? user.id} · ${user.status}` + (user.teamId ? ` · team ${user.teamId}` : '')), budget(user.budget, 'user')].filter(Boolean);
         });
         await list.fill(async () => {
           const page = await get(`/admin/v1/keys?${query({ userId, limit: 100 })}`);
@@ -308,13 +329,13 @@ function keys(main, params) {
   return {
     async refresh() {
       await state.fill(async () => {
-        const k = await get(`/admin/v1/keys/${encodeURIComponent(keyId)}`);
+        const [k, banner] = await Promise.all([get(`/admin/v1/keys/${encodeURIComponent(keyId)}`), velocityBanner(`key:${keyId}`)]);
         // A revoked key can no longer be changed (the API answers 409): its controls are disabled, not offered.
         controls?.querySelectorAll('button, input').forEach(c => {
           c.disabled = k.status === 'revoked';
           c.title = c.disabled ? 'A revoked key cannot be changed; create a new key instead.' : '';
         });
-        return h('dl', {},
+        return [banner, h('dl', {},
           h('dt', {}, 'Status'), h('dd', { class: `status-${k.status}`, testid: 'key-status' }, k.status + (k.revokedAt ? ` at ${when(k.revokedAt)}` : '')),
           h('dt', {}, 'User'), h('dd', {}, h('a', { href: `#/users?user=${encodeURIComponent(k.userId)}` }, k.userId)),
           h('dt', {}, 'Name'), h('dd', {}, k.name ?? '—'),
@@ -326,7 +347,7 @@ function keys(main, params) {
           h('dt', {}, 'Models'), h('dd', {}, k.models.length ? k.models.join(', ') : 'all'),
           h('dt', {}, 'Expires'), h('dd', {}, when(k.expiresAt)),
           h('dt', {}, 'Capture'), h('dd', { testid: 'key-capture' }, k.capture ? `on: ${k.capture.reason} (by ${k.capture.enabledBy}, ${when(k.capture.enabledAt)})` : 'off'),
-          h('dt', {}, 'Silo'), h('dd', {}, k.silo));
+          h('dt', {}, 'Silo'), h('dd', {}, k.silo))].filter(Boolean);
       });
       await recent.fill(async () => {
         const page = await get(`/admin/v1/audit?${query({ keyId, from: new Date(Date.now() - 3600_000).toISOString(), limit: 1000 })}`);
