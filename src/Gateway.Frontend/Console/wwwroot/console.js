@@ -179,6 +179,8 @@ function overview(main) {
     alerts: card('Recent budget alerts', 'alerts'),
     health: card('Storage and cluster', 'health'),
   };
+  // Alerts carry a sentence each: their card takes two columns where the screen has them.
+  cards.alerts.node.classList.add('wide');
   main.append(h('h1', {}, 'Overview'), h('div', { class: 'grid' }, Object.values(cards).map(c => c.node)));
   const spend = rows => rows.length === 0 ? h('p', { class: 'muted' }, 'No spend this period.')
     : barChart(rows.slice(0, 12).map(r => ({ label: r.group || '(none)', value: r.costMicros, text: usd(r.costMicros) })));
