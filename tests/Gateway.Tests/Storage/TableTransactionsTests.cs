@@ -180,6 +180,22 @@ public sealed class TableTransactionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public void The_setting_picks_the_transport_of_every_account()
+    {
+        var on = new Gateway.Storage.GatewayTables(Microsoft.Extensions.Options.Options.Create(TestStorage.Options(TestStorage.NewPrefix())));
+        Assert.NotSame(TableTransactions.ThroughSdk, Assert.Single(on.Accounts).Transactions);
+
+        var off = TestStorage.Options(TestStorage.NewPrefix());
+        off.HandWrittenTransactions = false;
+        Assert.Same(TableTransactions.ThroughSdk, Assert.Single(new Gateway.Storage.GatewayTables(Microsoft.Extensions.Options.Options.Create(off)).Accounts).Transactions);
+
+        // And from configuration, as an operator sets it.
+        var app = Gateway.Host.GatewayHostBuilder.Build(["--role", "silo", "--Gateway:Storage:HandWrittenTransactions", "false"]);
+        var tables = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Gateway.Storage.GatewayTables>(app.Services);
+        Assert.Same(TableTransactions.ThroughSdk, Assert.Single(tables.Accounts).Transactions);
+    }
+
+    [Fact]
     public async Task Switched_off_the_same_transactions_go_through_the_SDK()
     {
         await TableTransactions.ThroughSdk.SubmitAsync(_table, [new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("sdk", "a") { ["N"] = 1L })]);
