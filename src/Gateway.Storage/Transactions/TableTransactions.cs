@@ -30,10 +30,13 @@ public sealed class TableTransactions
 
     private readonly HttpPipeline? _pipeline;
     private readonly string _endpoint;
+    private readonly Uri? _batchAddress;
 
     private TableTransactions(string endpoint, HttpPipeline? pipeline)
     {
         _endpoint = endpoint.TrimEnd('/');
+        // Built once: every transaction goes to the same address. Only the SDK's way (no pipeline) needs none.
+        _batchAddress = pipeline is null ? null : new Uri(_endpoint + "/$batch");
         _pipeline = pipeline;
     }
 
@@ -86,7 +89,7 @@ public sealed class TableTransactions
         using var message = _pipeline.CreateMessage();
         var request = message.Request;
         request.Method = RequestMethod.Post;
-        request.Uri.Reset(new Uri(_endpoint + "/$batch"));
+        request.Uri.Reset(_batchAddress!);
         request.Headers.Add("x-ms-version", ServiceVersion);
         request.Headers.Add("DataServiceVersion", "3.0");
         request.Headers.Add("MaxDataServiceVersion", "3.0;NetFx");
@@ -127,15 +130,13 @@ public sealed class TableTransactions
 
             if (name.Equals("UseDevelopmentStorage", StringComparison.OrdinalIgnoreCase) && part[(equals + 1)..].Equals("true", StringComparison.OrdinalIgnoreCase))
             {
-                return DevelopmentStorageKey;
+                // The emulators' well-known key, the one Azurite's default connection string carries.
+                return ConnectionStringKey(StorageOptions.AzuriteDefault);
             }
         }
 
         return null;
     }
-
-    /// <summary>The storage emulators' well-known key (Azurite's, published by Microsoft).</summary>
-    private const string DevelopmentStorageKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     /// <summary>A <c>$batch</c> is answered 202 whether its operations landed or not; anything else is the request's own failure.</summary>
     private static readonly ResponseClassifier AcceptedOnly = new StatusCodeClassifier([202]);
