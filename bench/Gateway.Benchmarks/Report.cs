@@ -43,6 +43,12 @@ internal static class Report
                 var tables = storage.TransactionsByTable.Where(t => t.Value > 0).OrderByDescending(t => t.Value)
                     .Select(t => Invariant($"{t.Key} {t.Value / (double)r.Requests:F3} ({storage.EntityWritesByTable.GetValueOrDefault(t.Key) / (double)r.Requests:F2} writes)"));
                 output.WriteLine(Invariant($"  {r.Scenario.Name,-20} tx/req by table: {string.Join(", ", tables)}"));
+                var writers = storage.CommitsByWriter.Where(w => w.Value > 0).OrderByDescending(w => w.Value)
+                    .Select(w => Invariant($"{w.Key} {w.Value / (double)r.Requests:F3} ({storage.RowsByWriter.GetValueOrDefault(w.Key) / (double)w.Value:F1} rows each)"));
+                if (writers.Any())
+                {
+                    output.WriteLine(Invariant($"  {r.Scenario.Name,-20} journal tx/req by writer: {string.Join(", ", writers)}"));
+                }
             }
         }
 

@@ -17,6 +17,11 @@ internal sealed class StorageCounters : IDisposable
     private long _entityWrites;
     private readonly ConcurrentDictionary<string, long> _transactionsByTable = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _entityWritesByTable = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _commitsByWriter = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _rowsByWriter = new(StringComparer.Ordinal);
+
+    /// <summary>Rows per committed transaction of a group-commit writer, tagged with the writer: one measurement per transaction.</summary>
+    private const string BatchSizeInstrument = "gateway.journal.batch_size";
 
     public StorageCounters()
     {
@@ -25,7 +30,7 @@ internal sealed class StorageCounters : IDisposable
             // Transactions and entity writes only: the meter's other instruments (batch sizes in rows,
             // durations, failures) are not counts of transactions.
             if (instrument.Meter.Name == StorageMetrics.MeterName
-                && instrument.Name is StorageMetrics.TransactionsInstrument or StorageMetrics.EntityWritesInstrument)
+                && instrument.Name is StorageMetrics.TransactionsInstrument or StorageMetrics.EntityWritesInstrument or BatchSizeInstrument)
             {
                 listener.EnableMeasurementEvents(instrument);
             }
@@ -39,6 +44,8 @@ internal sealed class StorageCounters : IDisposable
     {
         TransactionsByTable = ByTable(_transactionsByTable, tablePrefix),
         EntityWritesByTable = ByTable(_entityWritesByTable, tablePrefix),
+        CommitsByWriter = new Dictionary<string, long>(_commitsByWriter, StringComparer.Ordinal),
+        RowsByWriter = new Dictionary<string, long>(_rowsByWriter, StringComparer.Ordinal),
     };
 
     private static Dictionary<string, long> ByTable(ConcurrentDictionary<string, long> counts, string prefix) =>
@@ -46,6 +53,22 @@ internal sealed class StorageCounters : IDisposable
 
     private void OnMeasurement(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
     {
+        if (instrument.Name == BatchSizeInstrument)
+        {
+            var writer = "?";
+            foreach (var tag in tags)
+            {
+                if (tag.Key == StorageMetrics.WriterTag && tag.Value is string name)
+                {
+                    writer = name;
+                }
+            }
+
+            _commitsByWriter.AddOrUpdate(writer, 1, (_, total) => total + 1);
+            _rowsByWriter.AddOrUpdate(writer, value, (_, total) => total + value);
+            return;
+        }
+
         var table = "?";
         foreach (var tag in tags)
         {

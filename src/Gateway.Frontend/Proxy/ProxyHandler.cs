@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Gateway.Core.Keys;
 using Gateway.Core.Pricing;
 using Gateway.Core.Tokenization;
@@ -272,7 +271,7 @@ public sealed partial class ProxyHandler(
     {
         var o = options.Value;
         var streaming = estimate.Streaming;
-        var (adjusted, hideUsageChunk) = AdjustBody(route, body, estimate);
+        var (edits, hideUsageChunk) = AdjustBody(route, body, estimate);
 
         var original = context.Response.Body;
         var capture = new CapturingResponseStream(original, usage,
@@ -293,7 +292,7 @@ public sealed partial class ProxyHandler(
                 var target = targets[i];
                 var canFailOver = i < targets.Count - 1;
                 var deployment = target.DeploymentFor(estimate.Model);
-                var payload = PayloadFor(adjusted, body, target.Upstream.DeploymentInBody(route) ? deployment : target.ModelFor(estimate.Model));
+                var payload = PayloadFor(edits, body, target.Upstream.DeploymentInBody(route) ? deployment : target.ModelFor(estimate.Model));
                 context.Request.Body = new MemoryStream(payload, writable: false);
                 context.Request.ContentLength = payload.Length;
 
@@ -393,37 +392,20 @@ public sealed partial class ProxyHandler(
     /// The body as every deployment gets it, when it must differ from the caller's: asking a stream
     /// for its usage, stating the output ceiling that was reserved. Null when the caller's bytes go as sent.
     /// </summary>
-    private static (JsonObject? Adjusted, bool HideUsageChunk) AdjustBody(ProxyRoute route, ProxyRequestBody body, CostEstimate estimate)
+    private static (BodyEdits Edits, bool HideUsageChunk) AdjustBody(ProxyRoute route, ProxyRequestBody body, CostEstimate estimate)
     {
         var forceUsage = estimate.Streaming && route.ForceStreamUsage;
-        if (!forceUsage && estimate.InjectedCeiling is null)
-        {
-            return (null, false);
-        }
 
-        var node = JsonNode.Parse(body.Bytes)!.AsObject();
-        var hideUsageChunk = forceUsage && !ProxyRoute.ForceIncludeUsage(node);
-        if (estimate.InjectedCeiling is { } ceiling)
-        {
-            // The API's own default, stated, so the upstream is held to what was reserved.
-            node[ProxyRoute.MaxTokensField] = ceiling;
-        }
-
-        return (node, hideUsageChunk);
+        // The API's own default output ceiling, stated, so the upstream is held to what was reserved.
+        return (new BodyEdits(forceUsage, estimate.InjectedCeiling), forceUsage && !BodyEdits.CallerAskedForUsage(body.Root));
     }
 
-    /// <summary>The bytes sent to one deployment: the caller's, unless adjusted or the deployment knows the model by another name.</summary>
-    private static byte[] PayloadFor(JsonObject? adjusted, ProxyRequestBody body, string upstreamModel)
+    /// <summary>The bytes sent to one deployment: the caller's, unless edited or the deployment knows the model by another name.</summary>
+    private static byte[] PayloadFor(BodyEdits edits, ProxyRequestBody body, string upstreamModel)
     {
         // Compared in place: no string is made of the body's model on the common path, where it is sent as it came.
-        if (body.Root.TryGetProperty("model", out var m) && m.ValueEquals(upstreamModel))
-        {
-            return adjusted is null ? body.Bytes : JsonSerializer.SerializeToUtf8Bytes(adjusted);
-        }
-
-        var node = (JsonObject)(adjusted?.DeepClone() ?? JsonNode.Parse(body.Bytes)!);
-        node["model"] = upstreamModel;
-        return JsonSerializer.SerializeToUtf8Bytes(node);
+        var sameModel = body.Root.TryGetProperty("model", out var m) && m.ValueEquals(upstreamModel);
+        return edits.Apply(body.Bytes, body.Root, sameModel ? null : upstreamModel);
     }
 
     private Task RecordUnattributedAsync(ProxyCall call, string? keyId, string reason, string? model, int status)

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Gateway.Core.Tokenization;
 
 namespace Gateway.Frontend.Proxy;
@@ -101,24 +100,6 @@ public sealed record ProxyRoute(
         }
 
         return (outputs, null);
-    }
-
-    /// <summary>
-    /// For OpenAI streams, asks for the usage chunk (which only arrives when requested) and reports
-    /// whether the caller had asked for it too, so the gateway can hide it from callers that didn't.
-    /// </summary>
-    public static bool ForceIncludeUsage(JsonObject body)
-    {
-        var options = body["stream_options"] as JsonObject;
-        var callerAsked = options?["include_usage"] is JsonValue v && v.TryGetValue<bool>(out var asked) && asked;
-        if (options is null)
-        {
-            options = [];
-            body["stream_options"] = options;
-        }
-
-        options["include_usage"] = true;
-        return callerAsked;
     }
 
     private static int? Max(int? a, int? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);

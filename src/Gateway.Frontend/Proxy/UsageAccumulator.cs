@@ -76,6 +76,11 @@ public sealed class UsageAccumulator(ApiDialect dialect, int maxTextChars = 1 <<
             return true;
         }
 
+        if (dialect != ApiDialect.Anthropic && TryChatChunk(data))
+        {
+            return true;
+        }
+
         JsonDocument document;
         try
         {
@@ -122,6 +127,167 @@ public sealed class UsageAccumulator(ApiDialect dialect, int maxTextChars = 1 <<
         catch (JsonException)
         {
             // Not JSON (or truncated): no usage to read; settlement falls back to estimates.
+        }
+    }
+
+    /// <summary>
+    /// The common event of an OpenAI stream, a chat chunk carrying text and no usage, read in one pass
+    /// without building a document: its choices' <c>delta.content</c> (or <c>text</c>) is kept. False,
+    /// with nothing kept, for anything else (usage, tool calls, an error, the Responses API's events),
+    /// which <see cref="OnOpenAIEvent"/> then reads whole.
+    /// </summary>
+    private bool TryChatChunk(ReadOnlySpan<byte> data)
+    {
+        var kept = _text.Length;
+        try
+        {
+            var reader = new Utf8JsonReader(data);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("choices"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartArray && !ReadChoices(ref reader))
+                    {
+                        _text.Length = kept;
+                        return false;
+                    }
+
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("usage"u8) || reader.ValueTextEquals("type"u8) || reader.ValueTextEquals("error"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.Null)
+                    {
+                        _text.Length = kept;
+                        return false;
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject)
+            {
+                _text.Length = kept;
+                return false;
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            // Not JSON after all: the whole-document path decides what it is.
+            _text.Length = kept;
+            return false;
+        }
+    }
+
+    /// <summary>Reads a choices array (the reader on its start) up to its end; false at anything but text.</summary>
+    private bool ReadChoices(ref Utf8JsonReader reader)
+    {
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            // A choice's delta wins over its text, as in OnOpenAIEvent; either is kept at the choice's end.
+            int? deltaStart = null, textStart = null, textEnd = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("delta"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        reader.Skip();
+                        continue;
+                    }
+
+                    deltaStart = _text.Length;
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        if (reader.ValueTextEquals("tool_calls"u8) || reader.ValueTextEquals("function_call"u8))
+                        {
+                            return false;
+                        }
+
+                        var content = reader.ValueTextEquals("content"u8);
+                        reader.Read();
+                        if (content && reader.TokenType == JsonTokenType.String)
+                        {
+                            AppendText(ref reader);
+                        }
+                        else
+                        {
+                            reader.Skip();
+                        }
+                    }
+
+                }
+                else if (reader.ValueTextEquals("text"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        textStart = _text.Length;
+                        AppendText(ref reader);
+                        textEnd = _text.Length;
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            if (deltaStart is not null && textStart is { } start)
+            {
+                // Both: only the delta's text counts.
+                _text.Remove(start, textEnd!.Value - start);
+            }
+        }
+
+        return true;
+    }
+
+    private void AppendText(ref Utf8JsonReader reader)
+    {
+        if (_text.Length >= maxTextChars)
+        {
+            return;
+        }
+
+        var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+        char[]? rented = null;
+        var buffer = length <= 256 ? stackalloc char[256] : (rented = System.Buffers.ArrayPool<char>.Shared.Rent(length));
+        try
+        {
+            _text.Append(buffer[..reader.CopyString(buffer)]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<char>.Shared.Return(rented);
+            }
         }
     }
 

@@ -83,4 +83,46 @@ public sealed class UsageAccumulatorTests
 
         Assert.Equal(new UsageReport(10, 3, 0, true), usage.Reported(0));
     }
+
+    [Fact]
+    public void OpenAI_stream_text_is_read_from_every_kind_of_chunk_and_nothing_from_a_broken_one()
+    {
+        var usage = new UsageAccumulator(ApiDialect.OpenAI);
+        string[] events =
+        [
+            """{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}""",
+            """{"id":"c","choices":[{"index":0,"delta":{"content":"caf\u00e9 \"one\""}}]}""",
+            """{"choices":[{"index":0,"delta":{"content":null}},{"index":1,"delta":{"content":" two"}}]}""",
+            """{"choices":[{"index":0,"delta":{"content":" three"},"text":" not-this"}]}""",
+            """{"choices":[{"index":0,"text":" four"}]}""",
+            """{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}}]}""",
+            """{"choices":[{"index":0,"delta":{"content":" lost"}}],""",
+            "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\" " + new string('x', 600) + "\"}}]}",
+            """{"choices":"none"}""",
+            "[1,2]",
+        ];
+
+        foreach (var data in events)
+        {
+            Assert.True(usage.OnEvent(data, hideUsageChunk: true));
+        }
+
+        Assert.Equal("caf\u00e9 \"one\" two three four" + """[{"index":0,"function":{"arguments":"{}"}}]""" + " " + new string('x', 600), usage.GeneratedText);
+        Assert.False(usage.HasUsage);
+        Assert.False(usage.SawEnd);
+    }
+
+    [Fact]
+    public void OpenAI_stream_error_and_usage_chunks_are_still_read_whole()
+    {
+        var usage = new UsageAccumulator(ApiDialect.OpenAI);
+
+        Assert.True(usage.OnEvent("""{"choices":[{"index":0,"delta":{"content":"hi"}}],"usage":{"prompt_tokens":7,"completion_tokens":2}}""", hideUsageChunk: true));
+        Assert.False(usage.OnEvent("""{"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":3}}""", hideUsageChunk: true));
+        Assert.True(usage.OnEvent("""{"error":{"message":"overloaded"}}""", hideUsageChunk: true));
+
+        Assert.Equal("hi", usage.GeneratedText);
+        Assert.Equal(new UsageReport(7, 3, 0, true), usage.Reported(0));
+        Assert.Equal("""{"message":"overloaded"}""", usage.StreamError);
+    }
 }
