@@ -5,8 +5,10 @@ namespace Gateway.Grains.Alerts;
 /// <summary>
 /// A budget's recent spend, bounded in memory: one bucket per minute over the short window (the
 /// sliding sum), and one bucket per window-length period over the baseline (the normal). With the
-/// defaults that is 10 + 144 numbers per grain. Kept in memory only: after a reactivation the normal
-/// is learned again, which is why the multiple waits for <see cref="VelocityOptions.MinBaseline"/>.
+/// defaults that is 10 + 144 buckets per grain, each a 32-bit stamp and a 64-bit sum (1.9 KB),
+/// allocated at the first spend: a key or user that has spent nothing since its activation holds
+/// none (of 100,000 active keys, most are idle at any moment). Kept in memory only: after a
+/// reactivation the normal is learned again, which is why the multiple waits for <see cref="VelocityOptions.MinBaseline"/>.
 /// <para>
 /// An alert fires once per episode: when a check finds the window over a limit and none fired in
 /// the last window, and not again until a check has found it back under after at least a window.
@@ -15,10 +17,14 @@ namespace Gateway.Grains.Alerts;
 public sealed class SpendVelocity
 {
     private readonly int _windowMinutes;
-    private readonly long[] _minuteStamp;
-    private readonly long[] _minuteSpend;
-    private readonly long[] _periodStamp;
-    private readonly long[] _periodSpend;
+    private readonly int _periods;
+
+    // Minutes and periods since 1970 fit an int for millennia; a sum of micro-dollars needs a long.
+    // Empty until the first spend.
+    private int[] _minuteStamp = [];
+    private long[] _minuteSpend = [];
+    private int[] _periodStamp = [];
+    private long[] _periodSpend = [];
     private readonly long _minBaselinePeriods;
     private readonly long _minWindowMicros;
     private readonly long _firstPeriod;
@@ -28,9 +34,7 @@ public sealed class SpendVelocity
     public SpendVelocity(VelocityOptions options, DateTimeOffset now)
     {
         _windowMinutes = (int)options.Window.TotalMinutes;
-        var periods = (int)(options.Baseline.TotalMinutes / _windowMinutes);
-        (_minuteStamp, _minuteSpend) = (Filled(_windowMinutes), new long[_windowMinutes]);
-        (_periodStamp, _periodSpend) = (Filled(periods), new long[periods]);
+        _periods = (int)(options.Baseline.TotalMinutes / _windowMinutes);
         _minBaselinePeriods = Math.Max(1, (long)Math.Ceiling(options.MinBaseline.TotalMinutes / _windowMinutes));
         _minWindowMicros = Money.FromUsd(options.MinWindowUsd);
         _firstPeriod = Minute(now) / _windowMinutes;
@@ -44,6 +48,12 @@ public sealed class SpendVelocity
         if (micros <= 0)
         {
             return;
+        }
+
+        if (_minuteStamp.Length == 0)
+        {
+            (_minuteStamp, _minuteSpend) = (Filled(_windowMinutes), new long[_windowMinutes]);
+            (_periodStamp, _periodSpend) = (Filled(_periods), new long[_periods]);
         }
 
         var minute = Minute(at);
@@ -79,7 +89,7 @@ public sealed class SpendVelocity
     public (long Spend, long Periods) Baseline(DateTimeOffset now)
     {
         var current = Minute(now) / _windowMinutes;
-        var periods = Math.Min(_periodStamp.Length, current - _firstPeriod);
+        var periods = Math.Min(_periods, current - _firstPeriod);
         long sum = 0;
         for (var i = 0; i < _periodStamp.Length; i++)
         {
@@ -127,7 +137,7 @@ public sealed class SpendVelocity
         return new VelocitySpike(Window, spend, overRate ? microsPerHour : null, overNormal ? multiple : null, normal);
     }
 
-    private static void AddTo(long[] stamps, long[] spend, long unit, long micros, long latest)
+    private static void AddTo(int[] stamps, long[] spend, long unit, long micros, long latest)
     {
         if (unit <= latest - stamps.Length)
         {
@@ -143,7 +153,7 @@ public sealed class SpendVelocity
                 return;
             }
 
-            (stamps[slot], spend[slot]) = (unit, 0);
+            (stamps[slot], spend[slot]) = ((int)unit, 0);
         }
 
         spend[slot] += micros;
@@ -151,10 +161,10 @@ public sealed class SpendVelocity
 
     private static long Minute(DateTimeOffset at) => at.ToUnixTimeSeconds() / 60;
 
-    private static long[] Filled(int length)
+    private static int[] Filled(int length)
     {
-        var stamps = new long[length];
-        Array.Fill(stamps, long.MinValue);
+        var stamps = new int[length];
+        Array.Fill(stamps, int.MinValue);
         return stamps;
     }
 }

@@ -114,4 +114,36 @@ public sealed class SpendVelocityTests
         Assert.Equal("Velocity alert: key Q49zQdqqcNR3 (user alice) spent $3.10 in the last 10 minutes ($18.60 an hour), over its limit of $5.00 an hour.", alert.ToMessage());
         Assert.Contains("\"windowSpentUsd\":\"3.10\"", alert.ToJson());
     }
+
+    [Fact]
+    public void Buckets_are_allocated_at_the_first_spend_and_not_before()
+    {
+        // Of 100,000 active keys most are idle: one that has not spent holds no buckets (docs/benchmark.md).
+        var options = new VelocityOptions();
+        Idle(options); // once first: static state and the runtime's own first-call work are not the budget's
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var velocity = Idle(options);
+        var idle = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        velocity.Add(Start, 70);
+        var spent = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(idle < 256, $"an idle budget's velocity took {idle} bytes");
+        // 10 + 144 buckets, a 4-byte stamp and an 8-byte sum each, and the four arrays' headers.
+        Assert.InRange(spent - idle, 154 * 12, (154 * 12) + 256);
+        Assert.Equal(70, velocity.WindowSpend(Start));
+
+        // Asserted outside the measured span: the assertions allocate themselves.
+        static SpendVelocity Idle(VelocityOptions options)
+        {
+            var velocity = new SpendVelocity(options, Start);
+            var (window, baseline, spike) = (velocity.WindowSpend(Start), velocity.Baseline(Start.AddHours(1)), velocity.Check(Start, 1, 2));
+            if (window != 0 || baseline != (0, 6) || spike is not null)
+            {
+                throw new InvalidOperationException($"an idle budget read {window}, {baseline}, {spike}");
+            }
+
+            return velocity;
+        }
+    }
 }
