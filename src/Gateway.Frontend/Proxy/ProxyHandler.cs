@@ -389,8 +389,9 @@ public sealed partial class ProxyHandler(
     }
 
     /// <summary>
-    /// The body as every deployment gets it, when it must differ from the caller's: asking a stream
-    /// for its usage, stating the output ceiling that was reserved. Null when the caller's bytes go as sent.
+    /// What every deployment's body changes from the caller's: asking a stream for its usage, stating
+    /// the output ceiling that was reserved (none of either: the caller's bytes go as sent); and whether
+    /// the usage chunk is to be hidden again, the caller not having asked for it.
     /// </summary>
     private static (BodyEdits Edits, bool HideUsageChunk) AdjustBody(ProxyRoute route, ProxyRequestBody body, CostEstimate estimate)
     {

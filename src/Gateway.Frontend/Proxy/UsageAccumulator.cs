@@ -235,7 +235,6 @@ public sealed class UsageAccumulator(ApiDialect dialect, int maxTextChars = 1 <<
                             reader.Skip();
                         }
                     }
-
                 }
                 else if (reader.ValueTextEquals("text"u8))
                 {
