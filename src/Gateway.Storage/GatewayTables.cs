@@ -86,20 +86,38 @@ public sealed class GatewayTables
         }
     }
 
-    /// <summary>Readiness: one cheap round trip that fails if storage is unreachable.</summary>
-    public async Task<bool> IsReachableAsync(CancellationToken cancellationToken)
+    /// <summary>Readiness of the main account: one cheap round trip that fails if it is unreachable.</summary>
+    public Task<bool> IsReachableAsync(CancellationToken cancellationToken) => AnswersAsync(AdminKeys, cancellationToken);
+
+    /// <summary>
+    /// Readiness of every account the gateway writes to: the main account (admin keys, prices, the
+    /// admin audit) and each one per-key rows are spread over (its journal), probed side by side, each
+    /// for at most <paramref name="timeout"/>. A front-end that cannot reach one of them would refuse
+    /// the requests of every key placed there (their intents cannot be recorded), so it is not ready.
+    /// </summary>
+    public async Task<StorageReachability> ProbeAccountsAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(timeout);
+        var main = AnswersAsync(AdminKeys, bounded.Token);
+        var accounts = Accounts.Select(a => AnswersAsync(a.Journal, bounded.Token)).ToList();
+        return new StorageReachability(await main, await Task.WhenAll(accounts));
+    }
+
+    private static async Task<bool> AnswersAsync(TableClient table, CancellationToken cancellationToken)
     {
         try
         {
-            await foreach (var _ in AdminKeys.QueryAsync<TableEntity>(filter: "PartitionKey eq 'probe'", maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken))
+            await foreach (var _ in table.QueryAsync<TableEntity>(filter: "PartitionKey eq 'probe'", maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken))
             {
                 break;
             }
 
             return true;
         }
-        catch (Exception ex) when (ex is Azure.RequestFailedException or HttpRequestException or OperationCanceledException)
+        catch (Exception ex) when (ex is Azure.RequestFailedException or HttpRequestException or OperationCanceledException or AggregateException)
         {
+            // An AggregateException is the retries given up, each a failure of the above: unreachable too.
             return false;
         }
     }
@@ -118,4 +136,10 @@ public sealed class GatewayTables
 
         return clientOptions;
     }
+}
+
+/// <summary>Which storage accounts answered a readiness probe: the main one, and each of <see cref="GatewayTables.Accounts"/> by its index.</summary>
+public sealed record StorageReachability(bool Main, IReadOnlyList<bool> Accounts)
+{
+    public bool All => Main && Accounts.All(a => a);
 }

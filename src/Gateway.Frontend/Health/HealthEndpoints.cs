@@ -10,8 +10,9 @@ namespace Gateway.Frontend.Health;
 public static class HealthEndpoints
 {
     /// <summary>
-    /// <c>/healthz</c>: the process answers. <c>/readyz</c>: the cluster is joined, storage is
-    /// reachable and, on a front-end, the prices table has been read.
+    /// <c>/healthz</c>: the process answers. <c>/readyz</c>: the cluster is joined, every storage
+    /// account answers (the main one and each per-key rows are spread over) and, on a front-end, the
+    /// prices table has been read.
     /// </summary>
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
@@ -28,12 +29,21 @@ public static class HealthEndpoints
                 // Not joined (yet): reported below.
             }
 
-            var storage = await tables.IsReachableAsync(cancellationToken);
+            // Every account, each bounded like the silo's ping: a probe must answer before its caller gives up.
+            var storage = await tables.ProbeAccountsAsync(TimeSpan.FromSeconds(5), cancellationToken);
             // A silo has no price catalog; a front-end that never read its prices must not take traffic.
             var catalog = context.RequestServices.GetService<PriceCatalog>();
             var prices = catalog is null || catalog.LoadedAt is not null;
-            var ready = silo is not null && storage && prices;
-            return Results.Json(new { ready, cluster = silo is not null, silo, storage, prices, pricesReadAt = catalog?.LoadedAt }, statusCode: ready ? 200 : 503);
+            var ready = silo is not null && storage.All && prices;
+            return Results.Json(
+                new
+                {
+                    ready, cluster = silo is not null, silo, storage = storage.All,
+                    // By index in Gateway:Storage:LedgerAccounts (the main account alone when it is empty): never a name or an address.
+                    storageAccounts = storage.Accounts.Select((reachable, index) => new { index, reachable }),
+                    prices, pricesReadAt = catalog?.LoadedAt,
+                },
+                statusCode: ready ? 200 : 503);
         });
         return app;
     }

@@ -227,6 +227,19 @@ public sealed class StorageAccountsTests(StorageAccountsTests.Fixture fixture) :
         return count;
     }
 
+    [Fact]
+    public async Task Readiness_answers_for_each_account_by_its_index()
+    {
+        using var response = await fixture.Admin.GetAsync("/readyz");
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(body.RootElement.GetProperty("storage").GetBoolean());
+        Assert.Equal(
+            [(0, true), (1, true)],
+            body.RootElement.GetProperty("storageAccounts").EnumerateArray().Select(a => (a.GetProperty("index").GetInt32(), a.GetProperty("reachable").GetBoolean())));
+    }
+
     private static async Task<int> CountAsync(TableClient table, string keyId)
     {
         var count = 0;

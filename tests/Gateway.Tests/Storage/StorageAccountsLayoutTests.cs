@@ -85,6 +85,53 @@ public sealed class StorageAccountsLayoutTests
     }
 
     /// <summary>A second account's connection string without starting it: validation only parses.</summary>
+    [Fact]
+    public async Task Readiness_names_the_account_that_refuses_connections_and_the_one_that_never_answers()
+    {
+        // The main account's tables exist; the second account's address refuses, the third accepts and stays silent.
+        var prefix = TestStorage.NewPrefix();
+        await TestStorage.CreateTablesAsync(prefix);
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, FreePorts.Next());
+        silent.Start();
+        var held = new List<System.Net.Sockets.TcpClient>();
+        var accepting = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    var client = await silent.AcceptTcpClientAsync();
+                    lock (held)
+                    {
+                        held.Add(client);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException)
+            {
+                // Stopped at the end of the test.
+            }
+        });
+        var silentAccount = System.Text.RegularExpressions.Regex.Replace(TestStorage.ConnectionString, @"TableEndpoint=http://[^/]+/",
+            $"TableEndpoint=http://127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}/");
+        var tables = new GatewayTables(Options.Create(new StorageOptions
+        {
+            ConnectionString = TestStorage.ConnectionString,
+            TablePrefix = prefix,
+            LedgerAccounts = [TestStorage.ConnectionString, SecondEndpoint(), silentAccount],
+        }));
+
+        // Bounded: without the bound a silent account holds the probe for its retries' 4 x 10 s.
+        var reachability = await tables.ProbeAccountsAsync(TimeSpan.FromSeconds(2), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.True(reachability.Main);
+        Assert.Equal([true, false, false], reachability.Accounts);
+        Assert.False(reachability.All);
+        silent.Stop();
+        await accepting;
+        held.ForEach(c => c.Dispose());
+    }
+
     private static string SecondEndpoint() =>
         System.Text.RegularExpressions.Regex.Replace(TestStorage.ConnectionString, @"TableEndpoint=http://[^/]+/", "TableEndpoint=http://127.0.0.1:1/");
 }
