@@ -231,7 +231,7 @@ public sealed class StorageAccountsTests(StorageAccountsTests.Fixture fixture) :
     public async Task Readiness_answers_for_each_account_by_its_index()
     {
         using var response = await fixture.Admin.GetAsync("/readyz");
-        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(body.RootElement.GetProperty("storage").GetBoolean());

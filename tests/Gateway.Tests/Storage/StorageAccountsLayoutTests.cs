@@ -84,9 +84,8 @@ public sealed class StorageAccountsLayoutTests
         await new AccountLayout(legacy).EnsureUnchangedAsync(CancellationToken.None);
     }
 
-    /// <summary>A second account's connection string without starting it: validation only parses.</summary>
     [Fact]
-    public async Task Readiness_names_the_account_that_refuses_connections_and_the_one_that_never_answers()
+    public async Task Readiness_tells_apart_the_account_that_refuses_connections_and_the_one_that_never_answers()
     {
         // The main account's tables exist; the second account's address refuses, the third accepts and stays silent.
         var prefix = TestStorage.NewPrefix();
@@ -132,6 +131,7 @@ public sealed class StorageAccountsLayoutTests
         held.ForEach(c => c.Dispose());
     }
 
+    /// <summary>A second account's connection string without starting it: validation only parses.</summary>
     private static string SecondEndpoint() =>
         System.Text.RegularExpressions.Regex.Replace(TestStorage.ConnectionString, @"TableEndpoint=http://[^/]+/", "TableEndpoint=http://127.0.0.1:1/");
 }
