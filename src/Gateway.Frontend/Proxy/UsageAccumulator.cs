@@ -139,57 +139,62 @@ public sealed class UsageAccumulator(ApiDialect dialect, int maxTextChars = 1 <<
     private bool TryChatChunk(ReadOnlySpan<byte> data)
     {
         var kept = _text.Length;
+        bool read;
         try
         {
-            var reader = new Utf8JsonReader(data);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return false;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("choices"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.StartArray && !ReadChoices(ref reader))
-                    {
-                        _text.Length = kept;
-                        return false;
-                    }
-
-                    reader.Skip();
-                }
-                else if (reader.ValueTextEquals("usage"u8) || reader.ValueTextEquals("type"u8) || reader.ValueTextEquals("error"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType != JsonTokenType.Null)
-                    {
-                        _text.Length = kept;
-                        return false;
-                    }
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
-
-            if (reader.TokenType != JsonTokenType.EndObject)
-            {
-                _text.Length = kept;
-                return false;
-            }
-
-            return true;
+            read = ReadChatChunk(data);
         }
         catch (JsonException)
         {
             // Not JSON after all: the whole-document path decides what it is.
+            read = false;
+        }
+
+        if (!read)
+        {
             _text.Length = kept;
+        }
+
+        return read;
+    }
+
+    /// <summary>The pass of <see cref="TryChatChunk"/>; false (or a <see cref="JsonException"/>) at anything but a chunk of text.</summary>
+    private bool ReadChatChunk(ReadOnlySpan<byte> data)
+    {
+        var reader = new Utf8JsonReader(data);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
             return false;
         }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("choices"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartArray && !ReadChoices(ref reader))
+                {
+                    return false;
+                }
+
+                reader.Skip();
+            }
+            else if (reader.ValueTextEquals("usage"u8) || reader.ValueTextEquals("type"u8) || reader.ValueTextEquals("error"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.Null)
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return reader.TokenType == JsonTokenType.EndObject;
     }
 
     /// <summary>Reads a choices array (the reader on its start) up to its end; false at anything but text.</summary>
@@ -204,7 +209,8 @@ public sealed class UsageAccumulator(ApiDialect dialect, int maxTextChars = 1 <<
             }
 
             // A choice's delta wins over its text, as in OnOpenAIEvent; either is kept at the choice's end.
-            int? deltaStart = null, textStart = null, textEnd = null;
+            var sawDelta = false;
+            int? textStart = null, textEnd = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals("delta"u8))
@@ -216,7 +222,7 @@ public sealed class UsageAccumulator(ApiDialect dialect, int maxTextChars = 1 <<
                         continue;
                     }
 
-                    deltaStart = _text.Length;
+                    sawDelta = true;
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
                         if (reader.ValueTextEquals("tool_calls"u8) || reader.ValueTextEquals("function_call"u8))
@@ -257,7 +263,7 @@ public sealed class UsageAccumulator(ApiDialect dialect, int maxTextChars = 1 <<
                 }
             }
 
-            if (deltaStart is not null && textStart is { } start)
+            if (sawDelta && textStart is { } start)
             {
                 // Both: only the delta's text counts.
                 _text.Remove(start, textEnd!.Value - start);
