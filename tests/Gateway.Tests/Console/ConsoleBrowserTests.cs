@@ -57,8 +57,8 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture fixture) : IClassF
         await fixture.Admin.EnsureUserAsync("vito");
         using var created = await fixture.Admin.PostAsJsonAsync("/admin/v1/keys", new { userId = "vito", capUsd = 5m, velocityUsdPerHour = 0.0001m });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var keyId = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("keyId").GetString()!;
-        var secret = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("key").GetString()!;
+        using var createdBody = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+        var (keyId, secret) = (createdBody.RootElement.GetProperty("keyId").GetString()!, createdBody.RootElement.GetProperty("key").GetString()!);
         using (var chat = await GatewayChat.SendAsync(fixture.Gateway.BaseUrl, secret, maxTokens: 50, content: "again and again"))
         {
             Assert.Equal(HttpStatusCode.OK, chat.StatusCode);

@@ -50,9 +50,7 @@ public static class SecondAccount
             Thread.Sleep(100);
         }
 
-        return TestStorage.ConnectionString.Contains("TableEndpoint=", StringComparison.Ordinal)
-            ? System.Text.RegularExpressions.Regex.Replace(TestStorage.ConnectionString, @"TableEndpoint=http://[^/]+/", $"TableEndpoint=http://127.0.0.1:{port}/")
-            : throw new InvalidOperationException("GATEWAY_TEST_STORAGE names no TableEndpoint to derive the second account's from; set GATEWAY_TEST_STORAGE_2.");
+        return TestStorage.AccountAt(port);
     }
 
     /// <summary>node_modules/.bin/azurite-table of the repository the tests were built in (test.sh installs it).</summary>

@@ -26,6 +26,12 @@ public static class TestStorage
 
     public static StorageOptions Options(string prefix) => new() { ConnectionString = ConnectionString, TablePrefix = prefix };
 
+    /// <summary>The suite's account with its table endpoint moved to <paramref name="port"/> on this machine: another account, reachable or not.</summary>
+    public static string AccountAt(int port) =>
+        ConnectionString.Contains("TableEndpoint=", StringComparison.Ordinal)
+            ? System.Text.RegularExpressions.Regex.Replace(ConnectionString, @"TableEndpoint=http://[^/]+/", $"TableEndpoint=http://127.0.0.1:{port}/")
+            : throw new InvalidOperationException("GATEWAY_TEST_STORAGE names no TableEndpoint to derive another account's from; set GATEWAY_TEST_STORAGE_2.");
+
     /// <summary>Per-key rows spread over two accounts: the suite's Azurite (also the main account) and a second one (<see cref="SecondAccount"/>).</summary>
     public static StorageOptions TwoAccountOptions(string prefix) => new()
     {

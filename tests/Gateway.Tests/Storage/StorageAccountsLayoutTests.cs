@@ -111,13 +111,11 @@ public sealed class StorageAccountsLayoutTests
                 // Stopped at the end of the test.
             }
         });
-        var silentAccount = System.Text.RegularExpressions.Regex.Replace(TestStorage.ConnectionString, @"TableEndpoint=http://[^/]+/",
-            $"TableEndpoint=http://127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}/");
         var tables = new GatewayTables(Options.Create(new StorageOptions
         {
             ConnectionString = TestStorage.ConnectionString,
             TablePrefix = prefix,
-            LedgerAccounts = [TestStorage.ConnectionString, SecondEndpoint(), silentAccount],
+            LedgerAccounts = [TestStorage.ConnectionString, SecondEndpoint(), TestStorage.AccountAt(((System.Net.IPEndPoint)silent.LocalEndpoint).Port)],
         }));
 
         // Bounded: without the bound a silent account holds the probe for its retries' 4 x 10 s.
@@ -131,7 +129,6 @@ public sealed class StorageAccountsLayoutTests
         held.ForEach(c => c.Dispose());
     }
 
-    /// <summary>A second account's connection string without starting it: validation only parses.</summary>
-    private static string SecondEndpoint() =>
-        System.Text.RegularExpressions.Regex.Replace(TestStorage.ConnectionString, @"TableEndpoint=http://[^/]+/", "TableEndpoint=http://127.0.0.1:1/");
+    /// <summary>A second account's connection string without starting it: validation only parses (nothing listens on port 1).</summary>
+    private static string SecondEndpoint() => TestStorage.AccountAt(1);
 }
