@@ -39,6 +39,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
     private readonly List<ScenarioResult> _results = [];
     private readonly List<(string Phase, ScenarioResult Result)> _phases = [];
     private readonly StringWriter _ledger = new();
+    private readonly List<string> _notQuiet = [];
     private bool _ledgerOk = true;
 
     public async Task<int> RunAsync(BenchEnvironment environment, CancellationToken cancellationToken)
@@ -123,6 +124,11 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
             Report.PrintErrors(phase, result, output);
         }
 
+        foreach (var note in _notQuiet)
+        {
+            await output.WriteLineAsync("  NOTE " + note);
+        }
+
         if (_ledger.GetStringBuilder().Length > 0)
         {
             await output.WriteLineAsync("  ledger check after each gateway scenario: every key's spend against the sum of its responses' usage x price");
@@ -164,7 +170,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
         }
 
         var isGateway = scenario.Target == ScenarioTarget.Gateway;
-        var storageBefore = isGateway ? await proxy!.WaitForStorageQuietAsync(StorageQuiet, StorageQuietDeadline, cancellationToken) : null;
+        var storageBefore = isGateway ? await QuietStorageAsync(proxy!, scenario, "before", cancellationToken) : null;
         var cpuBefore = proxy?.CpuTime ?? TimeSpan.Zero;
         var jitBefore = proxy is null ? null : await proxy.ReadJitAsync(cancellationToken);
         var storageCpuBefore = StorageProcess.CpuTime;
@@ -172,7 +178,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
 
         var result = await runner.RunAsync(scenario, url, keys, clients, options.Requests, cancellationToken);
 
-        var storageAfter = isGateway ? await proxy!.WaitForStorageQuietAsync(StorageQuiet, StorageQuietDeadline, cancellationToken) : null;
+        var storageAfter = isGateway ? await QuietStorageAsync(proxy!, scenario, "after", cancellationToken) : null;
         if (proxy is not null)
         {
             result.Usage = new ProxyUsage(proxy.CpuTime - cpuBefore, proxy.PeakMemoryBytes, !peakReset, storageAfter is null ? null : storageAfter - storageBefore!,
@@ -182,6 +188,20 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
         _phases.Add(("measured", result));
         _results.Add(result);
         await progress.WriteLineAsync($"  {result}");
+    }
+
+    /// <summary>The storage counts once writes have stopped; if they never did, the figures say so.</summary>
+    private async Task<StorageCount> QuietStorageAsync(ProxyProcess proxy, Scenario scenario, string when, CancellationToken cancellationToken)
+    {
+        var (count, quiet) = await proxy.WaitForStorageQuietAsync(StorageQuiet, StorageQuietDeadline, cancellationToken);
+        if (!quiet)
+        {
+            var note = Invariant($"{scenario.Name}: storage was still being written {StorageQuietDeadline.TotalSeconds:F0} s {when} its measured phase, so its storage and CPU figures include work of another phase");
+            _notQuiet.Add(note);
+            await progress.WriteLineAsync("  " + note);
+        }
+
+        return count;
     }
 
     /// <summary>

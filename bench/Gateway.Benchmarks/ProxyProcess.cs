@@ -153,7 +153,11 @@ internal sealed class ProxyProcess : IAsyncDisposable
     /// Waits until the gateway has written nothing for <paramref name="quiet"/>: settlement, journal
     /// retirement and ledger copies trail the last response byte, and belong to the phase that caused them.
     /// </summary>
-    public async Task<StorageCount> WaitForStorageQuietAsync(TimeSpan quiet, TimeSpan deadline, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until storage has had no writes for <paramref name="quiet"/>; gives up at <paramref name="deadline"/>,
+    /// and then says so (Quiet false): the next counts include writes of what came before.
+    /// </summary>
+    public async Task<(StorageCount Count, bool Quiet)> WaitForStorageQuietAsync(TimeSpan quiet, TimeSpan deadline, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var last = await ReadStorageAsync(cancellationToken);
@@ -168,11 +172,11 @@ internal sealed class ProxyProcess : IAsyncDisposable
             }
             else if (clock.Elapsed - lastChange >= quiet)
             {
-                return now;
+                return (now, true);
             }
         }
 
-        return last;
+        return (last, false);
     }
 
     public async ValueTask DisposeAsync()

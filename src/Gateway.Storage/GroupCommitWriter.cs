@@ -13,8 +13,10 @@ namespace Gateway.Storage;
 /// go out together, one Table transaction per partition (up to 100 rows). Round trips per operation
 /// therefore fall as load rises. An operation may be a group of rows of one partition that must
 /// land together or not at all (<see cref="SubmitGroupAsync"/>): a group is never split across
-/// transactions. A transaction that storage refuses is retried group by group, so one bad row
-/// fails only its own group; a transaction that fails any other way (a timeout, retries exhausted,
+/// transactions. A writer with a linger waits up to it for a full transaction's rows, never longer
+/// than it takes them to queue: a backlog goes out in full transactions back to back, so a linger
+/// bounds how long a row waits, not how many rows a second the writer can commit. A transaction that
+/// storage refuses is retried group by group, so one bad row fails only its own group; a transaction that fails any other way (a timeout, retries exhausted,
 /// no connection) fails every one of its callers with that exception. Every caller's task completes.
 /// </summary>
 public sealed partial class GroupCommitWriter : IAsyncDisposable
@@ -30,7 +32,13 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     private long _commits;
     private long _rows;
 
+    // Rows submitted and not yet taken into a transaction, and the lingering pump's wake-up once
+    // they fill one (null while it is not lingering).
+    private int _queuedRows;
+    private TaskCompletionSource? _filled;
+
     private readonly TimeSpan _linger;
+    private readonly TimeProvider _time;
     private readonly KeyValuePair<string, object?> _batchTag;
 
     /// <param name="linger">
@@ -40,8 +48,10 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// <param name="commitsInFlight">Transactions sent at once; what queues meanwhile goes in the next.</param>
     /// <param name="name">The writer's name on <c>gateway.journal.batch_size</c> (intents, settled, retirements).</param>
     /// <param name="transactions">How transactions are sent: the table's account's <see cref="TableTransactions"/>, or null for the SDK's.</param>
-    public GroupCommitWriter(TableClient table, ILogger logger, TimeSpan linger = default, int commitsInFlight = 4, string name = "other", TableTransactions? transactions = null)
+    /// <param name="time">The clock the linger is measured on.</param>
+    public GroupCommitWriter(TableClient table, ILogger logger, TimeSpan linger = default, int commitsInFlight = 4, string name = "other", TableTransactions? transactions = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _transactions = transactions;
         _batchTag = new KeyValuePair<string, object?>(StorageMetrics.WriterTag, name);
         ArgumentOutOfRangeException.ThrowIfLessThan(commitsInFlight, 1);
@@ -77,6 +87,11 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             throw new ObjectDisposedException(nameof(GroupCommitWriter));
         }
 
+        if (Interlocked.Add(ref _queuedRows, actions.Count) >= AuditBatch.MaxRows)
+        {
+            Volatile.Read(ref _filled)?.TrySetResult();
+        }
+
         return pending.Completion.Task;
     }
 
@@ -87,9 +102,9 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         PendingWrite? carried = null;
         while (carried is not null || await reader.WaitToReadAsync())
         {
-            if (_linger > TimeSpan.Zero)
+            if (_linger > TimeSpan.Zero && carried is null)
             {
-                await Task.Delay(_linger);
+                await LingerAsync();
             }
 
             await _commitSlots.WaitAsync();
@@ -104,6 +119,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
             while (rows < AuditBatch.MaxRows && reader.TryRead(out var item))
             {
+                Interlocked.Add(ref _queuedRows, -item.Actions.Count);
                 if (rows + item.Actions.Count > AuditBatch.MaxRows)
                 {
                     // Groups are never split: this one starts the next batch.
@@ -123,6 +139,25 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
             _ = CommitAsync([.. batch]);
         }
+    }
+
+    /// <summary>Waits out the linger, or less once a full transaction's rows are queued.</summary>
+    private async Task LingerAsync()
+    {
+        var filled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _filled, filled);
+        // Read after publishing: rows queued before it could not wake a pump they did not see.
+        if (Volatile.Read(ref _queuedRows) < AuditBatch.MaxRows)
+        {
+            using var lingered = new CancellationTokenSource();
+            var delay = Task.Delay(_linger, _time, lingered.Token);
+            if (await Task.WhenAny(delay, filled.Task) != delay)
+            {
+                await lingered.CancelAsync();
+            }
+        }
+
+        Volatile.Write(ref _filled, null);
     }
 
     private async Task CommitAsync(PendingWrite[] writes)

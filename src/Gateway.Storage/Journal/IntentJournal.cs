@@ -33,16 +33,16 @@ public sealed class IntentJournal : IAsyncDisposable
     // settlements the request path waits for.
     private readonly GroupCommitWriter[] _retirements;
 
-    /// <summary>Nobody waits on a retirement: letting them gather a moment puts many in each transaction.</summary>
+    /// <summary>Nobody waits on a retirement: letting them gather a moment puts many in each transaction (a backlog goes at once, in full ones).</summary>
     private static readonly TimeSpan RetirementLinger = TimeSpan.FromMilliseconds(200);
 
-    public IntentJournal(GatewayTables tables, JournalShards shards, IOptions<StorageOptions> options, ILogger<IntentJournal> logger)
+    public IntentJournal(GatewayTables tables, JournalShards shards, IOptions<StorageOptions> options, TimeProvider time, ILogger<IntentJournal> logger)
     {
         _tables = tables;
         _shards = shards;
         _intents = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, commitsInFlight: options.Value.JournalCommitsInFlight, name: "intents", transactions: a.Transactions))];
-        _settled = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, options.Value.JournalSettledLinger, options.Value.JournalCommitsInFlight, "settled", a.Transactions))];
-        _retirements = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, RetirementLinger, name: "retirements", transactions: a.Transactions))];
+        _settled = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, options.Value.JournalSettledLinger, options.Value.JournalCommitsInFlight, "settled", a.Transactions, time))];
+        _retirements = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, RetirementLinger, name: "retirements", transactions: a.Transactions, time: time))];
     }
 
     /// <summary>Every partition of the journal.</summary>

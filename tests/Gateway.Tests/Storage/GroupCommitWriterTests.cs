@@ -4,6 +4,7 @@ using Azure.Data.Tables;
 using Gateway.Storage;
 using Gateway.Storage.Transactions;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Gateway.Tests.Storage;
@@ -59,6 +60,37 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         var committed = await SubmitAllAsync(writer, "after");
         Assert.All(committed, t => Assert.True(t.IsCompletedSuccessfully));
         Assert.Equal(Rows, await CountAsync("after"));
+    }
+
+    [Fact]
+    public async Task A_lingering_writer_sends_a_backlog_in_full_transactions_without_waiting_out_its_linger()
+    {
+        // The clock stands still: whatever commits did not wait for the linger. Before, every
+        // transaction waited it out, which capped a writer at 100 rows per linger (retirements at
+        // 500 rows/s) and let the journal grow without bound under a load past that.
+        var time = new FakeTimeProvider();
+        // Disposed only once it has committed everything: a writer stuck on the stopped clock would never finish disposing.
+        var writer = new GroupCommitWriter(new TableClient(TestStorage.ConnectionString, _tableName), NullLogger.Instance,
+            linger: TimeSpan.FromMinutes(1), time: time);
+        var tasks = Enumerable.Range(0, 250)
+            .Select(i => writer.SubmitAsync(new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity("backlog", $"row-{i:D3}"))))
+            .ToList();
+
+        await Poll.UntilAsync(() => Task.FromResult(tasks.Count(t => t.IsCompletedSuccessfully)), n => n == 200, TimeSpan.FromSeconds(30), "two full transactions to commit without the clock moving");
+        Assert.Equal(200, await CountAsync("backlog"));
+        Assert.Equal(50, tasks.Count(t => !t.IsCompleted));
+        Assert.Equal((2, 200), writer.Statistics);
+
+        // The rest is less than a transaction's worth: it waits for the linger.
+        // (Moved on at each poll: the pump may not have started its wait when the clock first moves.)
+        await Poll.UntilAsync(() =>
+        {
+            time.Advance(TimeSpan.FromMinutes(1));
+            return Task.FromResult(tasks.All(t => t.IsCompletedSuccessfully));
+        }, TimeSpan.FromSeconds(30), "the last rows to commit once the linger has passed");
+        Assert.Equal(250, await CountAsync("backlog"));
+        Assert.Equal((3, 250), writer.Statistics);
+        await writer.DisposeAsync();
     }
 
     /// <param name="handWritten">Transactions through <see cref="TableTransactions"/> (as the journal sends them), or through the SDK.</param>

@@ -43,7 +43,7 @@ public sealed class UnscopedQueryGuardTests : IAsyncLifetime
     public async Task A_keys_intents_live_in_the_one_partition_its_id_hashes_to_and_every_look_up_names_partitions()
     {
         var options = Microsoft.Extensions.Options.Options.Create(new StorageOptions { JournalShards = 4 });
-        await using var journal = new IntentJournal(_tables, new JournalShards(options), options, NullLogger<IntentJournal>.Instance);
+        await using var journal = new IntentJournal(_tables, new JournalShards(options), options, TimeProvider.System, NullLogger<IntentJournal>.Instance);
         Assert.Equal(["j000", "j001", "j002", "j003"], journal.Partitions);
         var keys = Enumerable.Range(0, 40).Select(i => $"key{i}").ToList();
         // Stable across processes (FNV-1a, not string.GetHashCode), and spread over every shard.
