@@ -34,7 +34,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private readonly KeyCredentials _credentials;
     private readonly BudgetAccount _budget;
     private readonly OpenRequests _open;
-    private readonly Settlements _settlements = new();
+    private readonly Settlements _settlements;
     private readonly SettlingCosts _settling = new();
     private readonly ConcurrencySlots _slots = new();
     private readonly KeyAdmission _admission;
@@ -58,6 +58,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         ILogger<ApiKeyGrain> logger)
     {
         (_state, _ledger, _copier, _time, _options, _logger) = (state, ledger, copier, time, options.Value, logger);
+        _settlements = new Settlements(time);
         var keyId = this.GetPrimaryKeyString();
         _credentials = new KeyCredentials(() => _state.State, time);
         _open = new OpenRequests(time);
@@ -269,6 +270,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
         _admission.ForgetWithdrawals();
+        _settlements.Age();
         if (_denials.NotSentCount > 0)
         {
             // Refusals whose denial rows are not yet written live only here: stay active until they are.

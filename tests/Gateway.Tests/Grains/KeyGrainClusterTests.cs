@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Gateway.Core.Keys;
+using Gateway.Grains.Keys;
 using Gateway.Storage;
 using Gateway.Storage.Journal;
 
@@ -112,6 +113,31 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
         Assert.Equal((begin.Context.RequestId, "completed", 300L), (row.RequestId, row.Outcome, row.CostMicros));
         Assert.True((await grain.Settle(settle)).AlreadySettled);
         Assert.Equal(300, (await grain.GetSnapshot())!.SpentMicros);
+    }
+
+    [Fact]
+    public async Task A_settle_repeated_after_the_key_forgot_it_is_answered_from_storage_and_charges_nothing()
+    {
+        var grain = await NewKeyAsync(capMicros: 1_000_000);
+        var begin = Begin(reserve: 300);
+        var settle = Settle(begin, (await grain.Begin(begin)).Reservation!, 100, 100);
+        Assert.False((await grain.Settle(settle)).AlreadySettled);
+
+        // Two turn-overs of the key's memory of settled requests, each at another request's settlement.
+        for (var i = 0; i < 2; i++)
+        {
+            ClusterFixture.Time.Advance(Settlements.Remembered);
+            var other = Begin(reserve: 10);
+            Assert.False((await grain.Settle(Settle(other, (await grain.Begin(other)).Reservation!, 1, 1))).AlreadySettled);
+        }
+
+        // The front-end's late repeat: the key no longer knows the request, the journal or the ledger does.
+        Assert.True((await grain.Settle(settle)).AlreadySettled);
+        var snapshot = (await grain.GetSnapshot())!;
+        // 300 for the first request, 1 + 2 for each of the other two.
+        Assert.Equal(306, snapshot.SpentMicros);
+        Assert.Equal(0, snapshot.ReservedMicros);
+        Assert.Single(await fixture.Ledger.RowsAsync(snapshot.KeyId), r => r.RequestId == begin.Context.RequestId);
     }
 
     [Fact]
