@@ -152,10 +152,8 @@ internal sealed class ProxyProcess : IAsyncDisposable
     /// <summary>
     /// Waits until the gateway has written nothing for <paramref name="quiet"/>: settlement, journal
     /// retirement and ledger copies trail the last response byte, and belong to the phase that caused them.
-    /// </summary>
-    /// <summary>
-    /// Waits until storage has had no writes for <paramref name="quiet"/>; gives up at <paramref name="deadline"/>,
-    /// and then says so (Quiet false): the next counts include writes of what came before.
+    /// Gives up at <paramref name="deadline"/> and then says so (Quiet false): counts taken from here
+    /// include writes of what came before.
     /// </summary>
     public async Task<(StorageCount Count, bool Quiet)> WaitForStorageQuietAsync(TimeSpan quiet, TimeSpan deadline, CancellationToken cancellationToken)
     {

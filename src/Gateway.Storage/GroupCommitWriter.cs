@@ -15,9 +15,10 @@ namespace Gateway.Storage;
 /// land together or not at all (<see cref="SubmitGroupAsync"/>): a group is never split across
 /// transactions. A writer with a linger waits up to it for a full transaction's rows, never longer
 /// than it takes them to queue: a backlog goes out in full transactions back to back, so a linger
-/// bounds how long a row waits, not how many rows a second the writer can commit. A transaction that
-/// storage refuses is retried group by group, so one bad row fails only its own group; a transaction that fails any other way (a timeout, retries exhausted,
-/// no connection) fails every one of its callers with that exception. Every caller's task completes.
+/// bounds how long a row waits, not how many rows a second the writer can commit. A transaction
+/// that storage refuses is retried group by group, so one bad row fails only its own group; a
+/// transaction that fails any other way (a timeout, retries exhausted, no connection) fails every
+/// one of its callers with that exception. Every caller's task completes.
 /// </summary>
 public sealed partial class GroupCommitWriter : IAsyncDisposable
 {
