@@ -4,8 +4,8 @@ using Azure.Data.Tables;
 using Gateway.Storage;
 using Gateway.Storage.Transactions;
 using Gateway.Tests.Infrastructure;
-using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Storage;
 
