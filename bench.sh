@@ -58,7 +58,7 @@ if [[ "${BENCH_PRIVATE_AZURITE:-0}" == 1 ]] || { [[ -z "${GATEWAY_TEST_STORAGE:-
     storage_args=(--inMemoryPersistence)
   fi
   setsid node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort "$port" "${storage_args[@]}" \
-    --skipApiVersionCheck --silent >"$azurite_dir/azurite.log" 2>&1 &
+    --skipApiVersionCheck --silent --disableTelemetry >"$azurite_dir/azurite.log" 2>&1 &
   azurite_pid=$!
   # The benchmark reads this process's CPU time to print what storage spent per response.
   export BENCH_AZURITE_PID="$azurite_pid"

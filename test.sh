@@ -48,7 +48,8 @@ trap cleanup EXIT
 
 port="${AZURITE_PORT:-$(free_port)}"
 echo "==> Starting Azurite (tables) on 127.0.0.1:$port"
-start_azurite "$port" "$data" "$data/azurite.log"
+# --silent: no access log (a line per storage call), as the data directory is thrown away at the end.
+start_azurite "$port" "$data" "$data/azurite.log" --silent
 export GATEWAY_TEST_STORAGE="$GATEWAY_STORAGE_CONNECTION"
 
 echo "==> Building"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Shared by run.sh, test.sh and bench.sh: install Azurite from package.json and start its Table
-# service. Source this file, then call `start_azurite <port> <data-dir>`; it sets AZURITE_PID and
-# exports GATEWAY_STORAGE_CONNECTION for that port.
+# service. Source this file, then call `start_azurite <port> <data-dir> [log] [azurite options...]`;
+# it sets AZURITE_PID and exports GATEWAY_STORAGE_CONNECTION for that port. Azurite's own usage
+# telemetry (an Application Insights client it runs by default, a few percent of its CPU under load)
+# is always off: nothing here reports to anyone.
 
 AZURITE_ACCOUNT_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
@@ -22,12 +24,13 @@ port_open() {
 
 start_azurite() {
   local port="$1" data="$2" log="${3:-/dev/null}"
+  shift $(($# < 3 ? $# : 3))
   mkdir -p "$data"
   if port_open "$port"; then
     echo "error: port $port is already in use; set AZURITE_PORT to a free port" >&2
     return 1
   fi
-  node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort "$port" --location "$data" --skipApiVersionCheck >"$log" 2>&1 &
+  node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort "$port" --location "$data" --skipApiVersionCheck --disableTelemetry "$@" >"$log" 2>&1 &
   AZURITE_PID=$!
   for _ in $(seq 1 150); do
     if port_open "$port"; then

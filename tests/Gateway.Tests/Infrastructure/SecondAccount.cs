@@ -27,7 +27,7 @@ public static class SecondAccount
         // the terminal is stopped (SIGTTIN), and its watch with it.
         var info = new ProcessStartInfo("sh") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add("-c");
-        info.ArgumentList.Add("\"$1\" --tableHost 127.0.0.1 --tablePort \"$2\" --skipApiVersionCheck --inMemoryPersistence </dev/null >/dev/null 2>&1 & a=$!; " +
+        info.ArgumentList.Add("\"$1\" --tableHost 127.0.0.1 --tablePort \"$2\" --skipApiVersionCheck --inMemoryPersistence --silent --disableTelemetry </dev/null >/dev/null 2>&1 & a=$!; " +
             "while kill -0 \"$3\" 2>/dev/null && kill -0 $a 2>/dev/null; do sleep 1 </dev/null; done; kill $a 2>/dev/null; " +
             // Azurite handles SIGTERM itself and was once seen not to exit on it (left running after a
             // loaded run): what is still there after 5 s is killed outright.
