@@ -40,6 +40,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
     private readonly TimeSpan _linger;
     private readonly TimeProvider _time;
+    private readonly BackgroundWrites? _lane;
     private readonly KeyValuePair<string, object?> _batchTag;
 
     /// <param name="linger">
@@ -50,8 +51,10 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// <param name="name">The writer's name on <c>gateway.journal.batch_size</c> (intents, settled, retirements).</param>
     /// <param name="transactions">How transactions are sent: the table's account's <see cref="TableTransactions"/>, or null for the SDK's.</param>
     /// <param name="time">The clock the linger is measured on.</param>
-    public GroupCommitWriter(TableClient table, ILogger logger, TimeSpan linger = default, int commitsInFlight = 4, string name = "other", TableTransactions? transactions = null, TimeProvider? time = null)
+    /// <param name="lane">For writes nobody waits on: each transaction waits for a place among the account's <see cref="BackgroundWrites"/>.</param>
+    public GroupCommitWriter(TableClient table, ILogger logger, TimeSpan linger = default, int commitsInFlight = 4, string name = "other", TableTransactions? transactions = null, TimeProvider? time = null, BackgroundWrites? lane = null)
     {
+        _lane = lane;
         _time = time ?? TimeProvider.System;
         _transactions = transactions;
         _batchTag = new KeyValuePair<string, object?>(StorageMetrics.WriterTag, name);
@@ -179,7 +182,14 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     {
         try
         {
-            await CommitPartitionAsync(items);
+            if (_lane is null)
+            {
+                await CommitPartitionAsync(items);
+            }
+            else
+            {
+                await _lane.RunAsync(() => CommitPartitionAsync(items));
+            }
         }
         catch (Exception ex)
         {

@@ -23,6 +23,7 @@ public sealed class LedgerAccount
         LedgerScan = scans.GetTableClient(options.LedgerTable);
         UsageScan = scans.GetTableClient(options.UsageTable);
         ContentScan = scans.GetTableClient(options.ContentTable);
+        BackgroundWrites = new BackgroundWrites(options.BackgroundWritesInFlight);
     }
 
     /// <summary>The account's place in <see cref="StorageOptions.LedgerAccounts"/>; 0 when there is only the main account.</summary>
@@ -33,6 +34,9 @@ public sealed class LedgerAccount
 
     /// <summary>Transactions on this account's tables, written and read without the SDK's per-row objects: the journal's and the ledger copy's.</summary>
     public TableTransactions Transactions { get; }
+
+    /// <summary>The writes to this account that no request waits on, a few at a time, so that they never queue in front of an intent in numbers.</summary>
+    public BackgroundWrites BackgroundWrites { get; }
 
     /// <summary>Ledger partitions (one per key) of the keys placed here.</summary>
     public TableClient Ledger { get; }

@@ -55,6 +55,15 @@ public sealed class StorageOptions
     public int JournalCommitsInFlight { get; set; } = 1;
 
     /// <summary>
+    /// Writes per account that no request waits on (copies into the ledger, usage rollups, journal
+    /// retirements) in flight at once; the rest wait their turn in memory. Storage serves what reaches
+    /// it in turn, so every one in flight is one an intent, which its request does wait on, may queue
+    /// behind. More lets a backlog drain faster on a store that serves many requests at once.
+    /// </summary>
+    [Range(1, 64)]
+    public int BackgroundWritesInFlight { get; set; } = 2;
+
+    /// <summary>
     /// A query on the gateway's own paths that names no partition: counted (<c>Warn</c>, the default),
     /// refused (<c>Fail</c>, as the test suite runs) or let be (<c>Allow</c>).
     /// </summary>

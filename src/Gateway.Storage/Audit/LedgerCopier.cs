@@ -14,8 +14,11 @@ namespace Gateway.Storage.Audit;
 /// its rows stay in the journal, and an error is logged. Copied rows are added to their hour's usage
 /// rollups (<see cref="UsageRollups"/>) before they are retired. What is not yet copied when a process
 /// dies is still in the journal, where the key's next activation finds it and hands it here again.
+/// Every key's copy and rollup take their turn among the account's <see cref="BackgroundWrites"/>:
+/// the keys' lingers run out together under an even load, and their copies must not all reach
+/// storage at once, in front of the intents that requests wait on.
 /// </summary>
-public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journal, UsageRollups rollups, IOptions<StorageOptions> options, TimeProvider time, ILogger<LedgerCopier> logger) : IAsyncDisposable
+public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journal, UsageRollups rollups, GatewayTables tables, IOptions<StorageOptions> options, TimeProvider time, ILogger<LedgerCopier> logger) : IAsyncDisposable
 {
     private static readonly TimeSpan[] Backoff = [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10)];
 
@@ -117,11 +120,12 @@ public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journ
 
                 try
                 {
-                    await ledger.AppendAsync(batch, CancellationToken.None);
+                    var lane = tables.AccountFor(queue.KeyId).BackgroundWrites;
+                    await lane.RunAsync(() => ledger.AppendAsync(batch, CancellationToken.None));
 
                     // Then the hour's rollups; a retry of the batch finds the ledger rows stored and
                     // the rollups past them, so neither counts a row twice. Only then is the journal emptied.
-                    await rollups.ApplyAsync(batch, CancellationToken.None);
+                    await lane.RunAsync(() => rollups.ApplyAsync(batch, CancellationToken.None));
                     Interlocked.Increment(ref _transactions);
                     Interlocked.Add(ref _copied, batch.Count);
                     failures = 0;

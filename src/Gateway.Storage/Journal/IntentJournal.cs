@@ -30,7 +30,8 @@ public sealed class IntentJournal : IAsyncDisposable
 
     // Retirements have writers of their own: nobody waits on them, and a batch of them that fails
     // (an intent retired twice) falls back to group-by-group without holding up the intents and
-    // settlements the request path waits for.
+    // settlements the request path waits for. They take their turn among the account's background
+    // writes, behind the intents rather than in front of them.
     private readonly GroupCommitWriter[] _retirements;
 
     /// <summary>Nobody waits on a retirement: letting them gather a moment puts many in each transaction (a backlog goes at once, in full ones).</summary>
@@ -42,7 +43,7 @@ public sealed class IntentJournal : IAsyncDisposable
         _shards = shards;
         _intents = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, commitsInFlight: options.Value.JournalCommitsInFlight, name: "intents", transactions: a.Transactions))];
         _settled = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, options.Value.JournalSettledLinger, options.Value.JournalCommitsInFlight, "settled", a.Transactions, time))];
-        _retirements = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, RetirementLinger, name: "retirements", transactions: a.Transactions, time: time))];
+        _retirements = [.. tables.Accounts.Select(a => new GroupCommitWriter(a.Journal, logger, RetirementLinger, name: "retirements", transactions: a.Transactions, time: time, lane: a.BackgroundWrites))];
     }
 
     /// <summary>Every partition of the journal.</summary>
