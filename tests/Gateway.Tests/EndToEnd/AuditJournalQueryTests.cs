@@ -25,7 +25,7 @@ public sealed class AuditJournalQueryTests(AuditJournalQueryTests.Fixture fixtur
     public async Task Rows_still_in_the_journal_are_served_and_served_once_when_they_move_between_pages()
     {
         var seed = await AuditSeed.CreateAsync(fixture, "journal");
-        Assert.Empty(await CopiedAsync(seed.KeyA));
+        Assert.Empty(await fixture.Ledger.CopiedRowsAsync(seed.KeyA));
 
         // Every row in the journal only: the first page comes from there.
         var team = $"teamId={seed.TeamId}";
@@ -34,7 +34,7 @@ public sealed class AuditJournalQueryTests(AuditJournalQueryTests.Fixture fixtur
 
         // The copier moves every row into the ledger between this page and the next.
         await fixture.Gateway.Services.GetRequiredService<LedgerCopier>().FlushAsync();
-        await Poll.UntilAsync(async () => (await CopiedAsync(seed.KeyA)).Count == 4 && (await CopiedAsync(seed.KeyC)).Count == 3, TimeSpan.FromSeconds(20), "the copy");
+        await Poll.UntilAsync(async () => (await fixture.Ledger.CopiedRowsAsync(seed.KeyA)).Count == 4 && (await fixture.Ledger.CopiedRowsAsync(seed.KeyC)).Count == 3, TimeSpan.FromSeconds(20), "the copy");
         var served = new List<JsonElement>(first);
         while (token is not null)
         {
@@ -52,7 +52,7 @@ public sealed class AuditJournalQueryTests(AuditJournalQueryTests.Fixture fixtur
         }
 
         var all = await Poll.UntilAsync(() => fixture.Ledger.RowsAsync(seed.KeyA), r => r.Count == 6, TimeSpan.FromSeconds(20), "the two new rows");
-        Assert.Equal(4, (await CopiedAsync(seed.KeyA)).Count);
+        Assert.Equal(4, (await fixture.Ledger.CopiedRowsAsync(seed.KeyA)).Count);
         var byKey = new List<JsonElement>();
         string? next = null;
         do
@@ -85,18 +85,6 @@ public sealed class AuditJournalQueryTests(AuditJournalQueryTests.Fixture fixtur
     }
 
     private static (string?, long) Position(JsonElement item) => (item.GetProperty("keyId").GetString(), item.GetProperty("sequence").GetInt64());
-
-    /// <summary>The rows in the key's ledger partition itself, without the journal's.</summary>
-    private async Task<List<AuditRecord>> CopiedAsync(string keyId)
-    {
-        var rows = new List<AuditRecord>();
-        await foreach (var row in fixture.Ledger.Ledger.ReadCopiedAfterAsync(keyId, -1))
-        {
-            rows.Add(row);
-        }
-
-        return rows;
-    }
 
     private async Task<(List<JsonElement> Items, string? Next)> PageAsync(string query)
     {

@@ -69,6 +69,18 @@ public sealed class LedgerQueries(StorageOptions options)
         }, TimeSpan.FromSeconds(20), $"{count} rows of key {keyId} copied into its ledger partition and retired from the journal");
     }
 
+    /// <summary>The rows in the key's ledger partition itself, without those still in the journal.</summary>
+    public async Task<List<AuditRecord>> CopiedRowsAsync(string keyId)
+    {
+        var rows = new List<AuditRecord>();
+        await foreach (var row in Ledger.ReadCopiedAfterAsync(keyId, -1))
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
     public async Task<List<AuditRecord>> RowsAsync(string keyId)
     {
         var rows = new List<AuditRecord>();
