@@ -12,11 +12,15 @@ namespace Gateway.Storage;
 public sealed class BackgroundWrites
 {
     private readonly SemaphoreSlim _places;
+    private readonly KeyValuePair<string, object?> _account;
     private int _waiting;
 
-    public BackgroundWrites(int inFlight)
+    /// <param name="inFlight">Places: writes in flight at once.</param>
+    /// <param name="account">The account's name, the <c>account</c> tag of <c>gateway.storage.background_writes.waiting</c>.</param>
+    public BackgroundWrites(int inFlight, string account = "")
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inFlight, 1);
+        _account = new KeyValuePair<string, object?>(Metrics.StorageMetrics.AccountTag, account);
         _places = new SemaphoreSlim(inFlight, inFlight);
         Capacity = inFlight;
     }
@@ -35,6 +39,7 @@ public sealed class BackgroundWrites
     {
         ArgumentNullException.ThrowIfNull(write);
         Interlocked.Increment(ref _waiting);
+        Metrics.StorageMetrics.BackgroundWaiting.Add(1, _account);
         try
         {
             await _places.WaitAsync();
@@ -42,6 +47,7 @@ public sealed class BackgroundWrites
         finally
         {
             Interlocked.Decrement(ref _waiting);
+            Metrics.StorageMetrics.BackgroundWaiting.Add(-1, _account);
         }
 
         try

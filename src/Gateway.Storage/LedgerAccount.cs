@@ -23,7 +23,7 @@ public sealed class LedgerAccount
         LedgerScan = scans.GetTableClient(options.LedgerTable);
         UsageScan = scans.GetTableClient(options.UsageTable);
         ContentScan = scans.GetTableClient(options.ContentTable);
-        BackgroundWrites = new BackgroundWrites(options.BackgroundWritesInFlight);
+        BackgroundWrites = new BackgroundWrites(options.BackgroundWritesInFlight, name);
     }
 
     /// <summary>The account's place in <see cref="StorageOptions.LedgerAccounts"/>; 0 when there is only the main account.</summary>

@@ -52,6 +52,10 @@ public static class StorageMetrics
         "Rows per committed transaction of a group-commit writer, by writer (intents, settled, retirements): the batching achieved.",
         advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 100] });
 
+    /// <summary>Writes no request waits on, queued for a place among their account's <see cref="BackgroundWrites"/>.</summary>
+    internal static UpDownCounter<long> BackgroundWaiting { get; } = Meter.CreateUpDownCounter<long>("gateway.storage.background_writes.waiting", "{write}",
+        "Writes no request waits on (ledger copies, usage rollups, journal retirements) waiting for one of their account's places (Gateway:Storage:BackgroundWritesInFlight): a number that keeps growing says storage cannot keep up.");
+
     /// <summary>The tag on <c>gateway.journal.batch_size</c> naming the writer.</summary>
     public const string WriterTag = "writer";
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Azure.Data.Tables;
 using Gateway.Storage;
 using Gateway.Tests.Infrastructure;
@@ -22,7 +23,29 @@ public sealed class BackgroundWritesTests : IAsyncLifetime
     [Fact]
     public async Task A_writer_in_the_lane_commits_only_once_a_place_is_free()
     {
-        var lane = new BackgroundWrites(1);
+        var account = "lane-" + Guid.NewGuid().ToString("N");
+        long waiting = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "gateway.storage.background_writes.waiting")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "account" && (string?)tag.Value == account)
+                {
+                    Interlocked.Add(ref waiting, value);
+                }
+            }
+        });
+        listener.Start();
+
+        var lane = new BackgroundWrites(1, account);
         var held = new TaskCompletionSource();
         var holder = lane.RunAsync(() => held.Task);
         await using var writer = new GroupCommitWriter(Table, NullLogger.Instance, name: "test", lane: lane);
@@ -31,12 +54,14 @@ public sealed class BackgroundWritesTests : IAsyncLifetime
         await Poll.UntilAsync(() => Task.FromResult(lane.Waiting), n => n == 1, TimeSpan.FromSeconds(10), "the writer to wait for the lane");
         Assert.False(write.IsCompleted);
         Assert.False((await Table.GetEntityIfExistsAsync<TableEntity>("lane", "row")).HasValue);
+        Assert.Equal(1, Interlocked.Read(ref waiting));
 
         held.SetResult();
         await holder;
         await write;
         Assert.True((await Table.GetEntityIfExistsAsync<TableEntity>("lane", "row")).HasValue);
         Assert.Equal(0, lane.InFlight);
+        Assert.Equal(0, Interlocked.Read(ref waiting));
     }
 
     [Fact]
