@@ -5,7 +5,7 @@ namespace Gateway.Benchmarks;
 /// <summary>What one run measures and how hard it pushes; parsed from the command line.</summary>
 internal sealed record BenchOptions
 {
-    public int Requests { get; init; } = 8_000;
+    public int Requests { get; init; } = 30_000;
 
     public int WarmupRequests { get; init; } = 500;
 
@@ -66,7 +66,7 @@ internal sealed record BenchOptions
           --scenario NAMES         issue10 (default), all, yarp, gateway, or any of: direct, direct-stream,
                                    yarp-keys, yarp-hot, yarp-keys-stream, yarp-hot-stream, gateway-keys,
                                    gateway-hot, gateway-keys-stream (or gateway-stream), gateway-hot-stream
-          --requests N             measured requests per scenario (default 8000)
+          --requests N             measured requests per scenario (default 30000)
           --warmup N               requests per scenario before measuring, excluded from the figures (default 500)
           --process-warmup N       requests of each scenario a fresh proxy process gets before any is measured,
                                    so the first measured does not pay for the JIT's tier-up (default 3000)
