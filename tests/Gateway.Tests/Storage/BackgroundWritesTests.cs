@@ -2,7 +2,10 @@ using System.Diagnostics.Metrics;
 using Azure.Data.Tables;
 using Gateway.Storage;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Tests.Storage;
 
@@ -92,6 +95,32 @@ public sealed class BackgroundWritesTests : IAsyncLifetime
         await Task.WhenAll(runs);
         Assert.Equal(2, most);
         Assert.Equal(0, lane.InFlight);
+    }
+
+    [Theory]
+    [InlineData("0", false)]
+    [InlineData("65", false)]
+    [InlineData("1", true)]
+    [InlineData("64", true)]
+    public void The_places_per_account_are_checked_at_start(string value, bool valid)
+    {
+        // The host binds StorageOptions this way (GatewayHostBuilder), validated on start.
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:Storage:BackgroundWritesInFlight"] = value }).Build());
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations();
+        using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<StorageOptions>>();
+
+        if (valid)
+        {
+            Assert.Equal(int.Parse(value, System.Globalization.CultureInfo.InvariantCulture), options.Value.BackgroundWritesInFlight);
+        }
+        else
+        {
+            var failure = Assert.Throws<OptionsValidationException>(() => options.Value);
+            Assert.Contains(nameof(StorageOptions.BackgroundWritesInFlight), failure.Message, StringComparison.Ordinal);
+        }
     }
 
     private static void InterlockedMax(ref int target, int value)
