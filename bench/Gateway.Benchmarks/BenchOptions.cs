@@ -32,6 +32,9 @@ internal sealed record BenchOptions
     /// <summary>Requests sent by one client to the bare forwarder and to the gateway, for the added p50; 0 skips it.</summary>
     public int LatencyRequests { get; init; } = 1_000;
 
+    /// <summary>A file that gets every measured request's start and latency, per scenario (null: none).</summary>
+    public string? Timeline { get; init; }
+
     /// <summary>Whether the grain figures run after the HTTP scenarios: one hot key through its grain, and the memory of many active keys.</summary>
     public bool Grain { get; init; } = true;
 
@@ -59,7 +62,7 @@ internal sealed record BenchOptions
         """
         Usage: bench.sh [--preset issue10] [--scenario NAME[,NAME...]] [--requests N] [--warmup N]
                         [--process-warmup N] [--concurrency C] [--stream-concurrency C] [--keys K] [--latency-requests N]
-                        [--sim-latency-ms MS] [--grain on|off|only] [--grains N] [--grains-seconds S]
+                        [--sim-latency-ms MS] [--grain on|off|only] [--grains N] [--grains-seconds S] [--timeline FILE]
                bench.sh --regions [MS[,MS...]] [--latency-requests N] [--process-warmup N]
                bench.sh --tokens
           --preset issue10         the default: issue 10's scenarios, clients and figures (see docs/benchmark.md)
@@ -76,6 +79,9 @@ internal sealed record BenchOptions
           --latency-requests N     requests from one client to the bare forwarder and the gateway, for the
                                    added p50; 0 skips it (default 1000)
           --sim-latency-ms MS      simulator delay before answering (default 0)
+          --timeline FILE          every measured request of every scenario into FILE, one line each: the
+                                   scenario, when it started (ms into the phase) and its latency in ms
+                                   ("failed" when it failed); for finding when the slow ones happened
           --grain on|off|only      after the scenarios, one hot key through its grain alone and the memory
                                    of many active key grains (default on); only: no HTTP scenarios
           --grains N               key grains activated for the memory figure; 0 skips it (default 100000)
@@ -134,6 +140,7 @@ internal sealed record BenchOptions
                 "--keys" => options with { Keys = Positive(name, value) },
                 "--latency-requests" => options with { LatencyRequests = NonNegative(name, value) },
                 "--sim-latency-ms" => options with { SimulatorLatencyMs = NonNegative(name, value) },
+                "--timeline" => options with { Timeline = value },
                 "--scenario" or "--scenarios" => options with { Scenarios = ParseScenarios(value) },
                 "--grain" => value switch
                 {

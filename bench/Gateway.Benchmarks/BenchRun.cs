@@ -187,6 +187,12 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
 
         _phases.Add(("measured", result));
         _results.Add(result);
+        if (options.Timeline is { } timeline)
+        {
+            await File.AppendAllLinesAsync(timeline, result.Timeline.Select(r =>
+                Invariant($"{scenario.Name} {r.StartMs:F1} ") + (double.IsFinite(r.LatencyMs) ? Invariant($"{r.LatencyMs:F2}") : "failed")), cancellationToken);
+        }
+
         await progress.WriteLineAsync($"  {result}");
     }
 

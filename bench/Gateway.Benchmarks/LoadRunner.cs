@@ -23,9 +23,11 @@ internal sealed class LoadRunner(HttpClient http)
         var url = new Uri(baseUrl, "/v1/chat/completions");
         var body = scenario.Streaming ? StreamedBody : PlainBody;
         var latencies = new double[requests];
+        var starts = new double[requests];
         Array.Fill(latencies, double.NaN);
         var errors = new ErrorTally();
         var next = -1;
+        var started = 0L;
 
         async Task WorkerAsync()
         {
@@ -33,14 +35,18 @@ internal sealed class LoadRunner(HttpClient http)
             while ((i = Interlocked.Increment(ref next)) < requests)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                starts[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 latencies[i] = await SendAsync(url, body, scenario.Streaming, keys[i % keys.Count], errors, cancellationToken);
             }
         }
 
-        var started = Stopwatch.GetTimestamp();
+        started = Stopwatch.GetTimestamp();
         await Task.WhenAll(Enumerable.Range(0, Math.Min(clients, requests)).Select(_ => Task.Run(WorkerAsync)));
         var elapsed = Stopwatch.GetElapsedTime(started);
-        return new ScenarioResult(scenario, clients, requests, elapsed, latencies.Where(double.IsFinite), errors);
+        return new ScenarioResult(scenario, clients, requests, elapsed, latencies.Where(double.IsFinite), errors)
+        {
+            Timeline = [.. starts.Zip(latencies)],
+        };
     }
 
     /// <returns>The latency in milliseconds, or NaN when the request failed.</returns>

@@ -35,6 +35,9 @@ internal sealed class ScenarioResult
     /// <summary>Requests answered 200 with a usage block: what the per-response figures divide by.</summary>
     public int Responses => _latencies.Count;
 
+    /// <summary>Every request's start (ms into the phase) and latency (NaN when it failed), in the order they were sent.</summary>
+    public IReadOnlyList<(double StartMs, double LatencyMs)> Timeline { get; init; } = [];
+
     /// <summary>What the proxy process spent on this phase; null for the simulator called directly.</summary>
     public ProxyUsage? Usage { get; set; }
 
