@@ -50,6 +50,13 @@ internal sealed class ProxyProcess : IAsyncDisposable
             // The gateway runs as Gateway.Host is configured (its RuntimeHostConfigurationOption): this
             // program's own runtimeconfig is the load generator's and the bare forwarder's.
             start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
+
+            // BENCH_GATEWAY_DOTNET_x=v sets DOTNET_x=v for the gateway alone, to try a runtime setting
+            // (the GC, tiering) on it without changing the bare forwarder it is compared with.
+            foreach (var (name, value) in GatewayOnlyRuntimeSettings())
+            {
+                start.Environment[name] = value;
+            }
         }
         foreach (var setting in settings)
         {
@@ -204,4 +211,12 @@ internal sealed class ProxyProcess : IAsyncDisposable
             _process.Dispose();
         }
     }
+
+    private const string GatewayOnlyPrefix = "BENCH_GATEWAY_";
+
+    private static IEnumerable<(string Name, string Value)> GatewayOnlyRuntimeSettings() =>
+        Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(name => name.StartsWith(GatewayOnlyPrefix + "DOTNET_", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(name => (name[GatewayOnlyPrefix.Length..], Environment.GetEnvironmentVariable(name) ?? ""));
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -10,6 +11,8 @@ namespace Gateway.Frontend;
 /// </summary>
 public static class BoundedBody
 {
+    private const int MaxAllocatedAhead = 1024 * 1024;
+
     /// <summary>What became of the read: the bytes; or too large; unreadable (with why); or refused by the check.</summary>
     public enum Outcome
     {
@@ -43,11 +46,57 @@ public static class BoundedBody
             sizeFeature.MaxRequestBodySize = limit + 1;
         }
 
-        // A declared length sizes the buffer, but no further than 1 MiB before the bytes are there.
-        using var buffer = new MemoryStream((int)Math.Min(context.Request.ContentLength ?? 16 * 1024, 1024 * 1024));
         try
         {
-            var chunk = new byte[16 * 1024];
+            // A declared length (within the limit, checked above) is read straight into one array of
+            // that size: one allocation per request, no copy. Profiled under load, a fresh 16 KiB read
+            // buffer per request had been a third of every byte the gateway allocated. Not past 1 MiB:
+            // a larger body grows its buffer as its bytes arrive, so a length declared is not memory
+            // taken before anything was sent.
+            if (context.Request.ContentLength is { } declared and <= MaxAllocatedAhead)
+            {
+                return (Outcome.Read, await ReadDeclaredAsync(context, (int)declared), null);
+            }
+
+            return await ReadChunkedAsync(context, limit, checkAbove, checkedAlready, check);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == (int)HttpStatusCode.RequestEntityTooLarge)
+        {
+            return (Outcome.TooLarge, null, null);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return (Outcome.Unreadable, null, ex.Message);
+        }
+    }
+
+    /// <summary>Exactly the declared bytes; the server refuses a body that ends early or runs on (a <see cref="BadHttpRequestException"/>).</summary>
+    private static async Task<byte[]> ReadDeclaredAsync(HttpContext context, int length)
+    {
+        var bytes = length == 0 ? [] : new byte[length];
+        var filled = 0;
+        while (filled < length)
+        {
+            var read = await context.Request.Body.ReadAsync(bytes.AsMemory(filled), context.RequestAborted);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+        }
+
+        return filled == length ? bytes : bytes[..filled];
+    }
+
+    /// <summary>A body of no declared length, read a pooled chunk at a time within the limit, the check asked once it passes its threshold.</summary>
+    private static async Task<(Outcome Outcome, byte[]? Bytes, string? Error)> ReadChunkedAsync(
+        HttpContext context, long limit, long checkAbove, bool checkedAlready, Func<Task<bool>>? check)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
             int read;
             while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
             {
@@ -68,13 +117,9 @@ public static class BoundedBody
                 }
             }
         }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == (int)HttpStatusCode.RequestEntityTooLarge)
+        finally
         {
-            return (Outcome.TooLarge, null, null);
-        }
-        catch (BadHttpRequestException ex)
-        {
-            return (Outcome.Unreadable, null, ex.Message);
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return (Outcome.Read, buffer.ToArray(), null);

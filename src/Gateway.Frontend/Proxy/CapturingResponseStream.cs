@@ -14,12 +14,14 @@ public sealed class CapturingResponseStream(Stream inner, UsageAccumulator usage
     private int _pendingCount;
     private readonly List<(int Start, int Length)> _writes = [];
     private byte[]? _joined;
-    private readonly ArrayBufferWriter<byte> _body = new();
+    // The non-streamed body's copy, in a pooled array returned on dispose.
+    private byte[] _body = [];
+    private int _bodyCount;
     private bool? _eventStream;
     private bool _bodyOverflow;
 
     /// <summary>The non-streamed body as text, when it was small enough to keep; else null.</summary>
-    public string? CapturedBody => _eventStream == false && !_bodyOverflow ? System.Text.Encoding.UTF8.GetString(_body.WrittenSpan) : null;
+    public string? CapturedBody => _eventStream == false && !_bodyOverflow ? System.Text.Encoding.UTF8.GetString(_body, 0, _bodyCount) : null;
 
     /// <summary>Bytes written to the client so far.</summary>
     public long BytesWritten { get; private set; }
@@ -49,9 +51,9 @@ public sealed class CapturingResponseStream(Stream inner, UsageAccumulator usage
         {
             if (!_bodyOverflow)
             {
-                if (_body.WrittenCount + buffer.Length <= maxCapturedBytes)
+                if (_bodyCount + buffer.Length <= maxCapturedBytes)
                 {
-                    _body.Write(buffer.Span);
+                    Keep(buffer.Span);
                 }
                 else
                 {
@@ -80,7 +82,7 @@ public sealed class CapturingResponseStream(Stream inner, UsageAccumulator usage
         }
         else if (_eventStream == false && !_bodyOverflow)
         {
-            usage.OnBody(_body.WrittenSpan);
+            usage.OnBody(_body.AsSpan(0, _bodyCount));
         }
     }
 
@@ -93,7 +95,32 @@ public sealed class CapturingResponseStream(Stream inner, UsageAccumulator usage
             _pendingCount = 0;
         }
 
+        if (disposing && _body.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_body);
+            _body = [];
+            _bodyCount = 0;
+        }
+
         base.Dispose(disposing);
+    }
+
+    private void Keep(ReadOnlySpan<byte> bytes)
+    {
+        if (_bodyCount + bytes.Length > _body.Length)
+        {
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_bodyCount + bytes.Length, Math.Max(4096, _body.Length * 2)));
+            _body.AsSpan(0, _bodyCount).CopyTo(grown);
+            if (_body.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_body);
+            }
+
+            _body = grown;
+        }
+
+        bytes.CopyTo(_body.AsSpan(_bodyCount));
+        _bodyCount += bytes.Length;
     }
 
     private void Append(ReadOnlySpan<byte> bytes)

@@ -211,7 +211,7 @@ public sealed partial class ProxyHandler(
         try
         {
             string? responseBody;
-            (outcome, status, error, responseBody) = await ForwardAsync(context, call.Route, request, estimate, usage, targets, attempt);
+            (outcome, status, error, responseBody) = await ForwardAsync(context, call.Route, request, estimate, usage, targets, attempt, keepBody: begin.CaptureContent);
 
             if (begin.CaptureContent)
             {
@@ -267,14 +267,14 @@ public sealed partial class ProxyHandler(
 
     private async Task<(RequestOutcome Outcome, int Status, string? Error, string? ResponseBody)> ForwardAsync(
         HttpContext context, ProxyRoute route, ProxyRequestBody body, CostEstimate estimate, UsageAccumulator usage,
-        IReadOnlyList<DeploymentTarget> targets, AttemptLog attempt)
+        IReadOnlyList<DeploymentTarget> targets, AttemptLog attempt, bool keepBody)
     {
         var o = options.Value;
         var streaming = estimate.Streaming;
         var (edits, hideUsageChunk) = AdjustBody(route, body, estimate);
 
         var original = context.Response.Body;
-        var capture = new CapturingResponseStream(original, usage,
+        using var capture = new CapturingResponseStream(original, usage,
             () => context.Response.ContentType?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true,
             hideUsageChunk, o.MaxCapturedResponseBytes);
         context.Response.Body = capture;
@@ -325,7 +325,8 @@ public sealed partial class ProxyHandler(
                 await capture.CompleteAsync(context.RequestAborted);
             }
 
-            responseBody = capture.CapturedBody;
+            // As text only for content capture: usage was read from the bytes.
+            responseBody = keepBody ? capture.CapturedBody : null;
         }
         finally
         {

@@ -83,7 +83,7 @@ public sealed class TableTransactions
 
         // The counting policy reads the batch's table and size from here (its body is not parsed again).
         StorageMetrics.Batch.Value = new StorageMetrics.BatchInfo(table.Name, actions.Count);
-        var body = new ArrayBufferWriter<byte>(256 + (512 * actions.Count));
+        var body = new ArrayBufferWriter<byte>(BatchBody.EstimateSize(actions));
         var boundary = BatchBody.Write(body, _endpoint, table.Name, actions);
 
         using var message = _pipeline.CreateMessage();

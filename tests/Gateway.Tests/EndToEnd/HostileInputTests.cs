@@ -245,6 +245,73 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
     }
 
     [Fact]
+    public async Task A_body_sent_chunked_is_served_and_charged_like_one_with_a_length()
+    {
+        var key = await fixture.Admin.CreateKeyAsync("hostile-chunked", 1m);
+        var body = JsonSerializer.SerializeToUtf8Bytes(new { model = "sim-large", max_tokens = 10, messages = new[] { new { role = "user", content = "chunked" } } });
+
+        using (var http = new HttpClient { BaseAddress = new Uri(fixture.Gateway.BaseUrl) })
+        using (var chunked = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StreamContent(new MemoryStream(body)) })
+        {
+            chunked.Headers.TransferEncodingChunked = true;
+            chunked.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            chunked.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Key);
+            using var response = await http.SendAsync(chunked);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var row = await CompletedRowAsync(key.KeyId);
+        Assert.True(row.UsageReported);
+        Assert.Equal(row.InputTokens * SimLargeIn + row.OutputTokens * SimLargeOut, row.CostMicros);
+    }
+
+    [Fact]
+    public async Task A_client_that_stops_mid_body_sends_nothing_upstream_and_reserves_nothing()
+    {
+        var key = await fixture.Admin.CreateKeyAsync("hostile-short", 1m);
+        var before = await fixture.Simulator.RequestCountAsync();
+        var body = Encoding.UTF8.GetBytes("{\"model\":\"sim-large\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        var address = new Uri(fixture.Gateway.BaseUrl);
+
+        // Raw HTTP: a client library will not send fewer bytes than it declared. Half the body, then
+        // the end of the stream: the server drops the connection, and nothing may come of the half.
+        using (var client = new System.Net.Sockets.TcpClient())
+        {
+            await client.ConnectAsync(address.Host, address.Port);
+            var stream = client.GetStream();
+            var head = $"POST /v1/chat/completions HTTP/1.1\r\nHost: {address.Authority}\r\nAuthorization: Bearer {key.Key}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n";
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+            await stream.WriteAsync(body.AsMemory(0, body.Length / 2));
+            client.Client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            var answer = await ReadUntilClosedAsync(stream);
+            Assert.True(answer.Length == 0 || answer.StartsWith("HTTP/1.1 400", StringComparison.Ordinal), answer);
+        }
+
+        // The key is untouched and serves the whole body next.
+        using var whole = await PostAsync("/v1/chat/completions", key.Key, body);
+        Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+        Assert.Equal(before + 1, await fixture.Simulator.RequestCountAsync());
+        var rows = await Poll.UntilAsync(() => fixture.Ledger.RowsAsync(key.KeyId), r => r.Count >= 1, TimeSpan.FromSeconds(10), "the served request's row");
+        Assert.Equal("completed", Assert.Single(rows).Outcome);
+    }
+
+    [Fact]
+    public async Task A_body_declared_past_a_mebibyte_is_read_as_it_arrives_and_judged_whole()
+    {
+        // 1.2 MB of prompt with its length declared: past what is allocated ahead, so read in chunks,
+        // yet parsed whole: its tokens are counted, and too many for sim-small's window.
+        var key = await fixture.Admin.CreateKeyAsync("hostile-declared-large", 5m);
+        var before = await fixture.Simulator.RequestCountAsync();
+        var prompt = string.Concat(Enumerable.Repeat(" hello", 200_000));
+
+        using var response = await PostAsync("/v1/chat/completions", key.Key, JsonSerializer.Serialize(new { model = "sim-small", max_tokens = 5, messages = new[] { new { role = "user", content = prompt } } }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("context_length_exceeded", await ErrorCodeAsync(response));
+        Assert.Equal(before, await fixture.Simulator.RequestCountAsync());
+    }
+
+    [Fact]
     public async Task A_prompt_past_the_models_context_window_is_refused_without_going_upstream()
     {
         // sim-small has a 128,000-token window; 140,000 repetitions of " hello" are more tokens than that.
@@ -332,6 +399,27 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
     private async Task<Gateway.Storage.Audit.AuditRecord> CompletedRowAsync(string keyId) =>
         (await Poll.UntilAsync(() => fixture.Ledger.RowsAsync(keyId), r => r.Any(x => x.Outcome == "completed"), TimeSpan.FromSeconds(10), "a completed row"))
         .Single(r => r.Outcome == "completed");
+
+    /// <summary>What the server sent before it closed the connection (a reset after its answer included).</summary>
+    private static async Task<string> ReadUntilClosedAsync(Stream stream)
+    {
+        var received = new MemoryStream();
+        var buffer = new byte[4096];
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer)) > 0)
+            {
+                received.Write(buffer, 0, read);
+            }
+        }
+        catch (IOException)
+        {
+            // The server may reset a connection whose request body never arrived whole.
+        }
+
+        return Encoding.UTF8.GetString(received.ToArray());
+    }
 
     private Task<HttpResponseMessage> PostAsync(string path, string key, string body) => PostAsync(path, key, Encoding.UTF8.GetBytes(body));
 
