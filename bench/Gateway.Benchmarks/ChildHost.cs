@@ -25,7 +25,7 @@ internal static class ChildHost
     /// <summary>Where the gateway under test answers with its storage counters (see <see cref="StorageCounters"/>).</summary>
     public const string StorageCountsPath = "/bench/storage";
 
-    /// <summary>Where either proxy answers with the JIT's work so far (<see cref="JitCount"/>), so warm-up can run until it has settled.</summary>
+    /// <summary>Where either proxy answers with the JIT's work so far and its allocations and collections (<see cref="RuntimeCount"/>), so warm-up can run until it has settled.</summary>
     public const string JitPath = "/bench/jit";
 
     /// <summary>A silo's client gateway port when it is not the one it advertises (<c>Gateway:Cluster:GatewayPort</c>).</summary>
@@ -59,8 +59,7 @@ internal static class ChildHost
             app = BareForwarder.Build(args[1..]);
         }
 
-        app.MapGet(JitPath, () => TypedResults.Ok(new JitCount(
-            System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: false), System.Runtime.JitInfo.GetCompilationTime(currentThread: false).TotalMilliseconds)));
+        app.MapGet(JitPath, () => TypedResults.Ok(RuntimeCount.Now()));
         await using (app)
         {
             await app.StartAsync();

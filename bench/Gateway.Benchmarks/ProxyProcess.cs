@@ -147,8 +147,8 @@ internal sealed class ProxyProcess : IAsyncDisposable
     }
 
     /// <summary>The process's JIT work so far.</summary>
-    public async Task<JitCount> ReadJitAsync(CancellationToken cancellationToken) =>
-        await _http.GetFromJsonAsync<JitCount>(new Uri(Url, ChildHost.JitPath), cancellationToken)
+    public async Task<RuntimeCount> ReadJitAsync(CancellationToken cancellationToken) =>
+        await _http.GetFromJsonAsync<RuntimeCount>(new Uri(Url, ChildHost.JitPath), cancellationToken)
         ?? throw new InvalidOperationException("The proxy answered no JIT counts.");
 
     /// <summary>The gateway's storage counters so far.</summary>

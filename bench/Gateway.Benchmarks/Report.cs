@@ -37,6 +37,17 @@ internal static class Report
 
         foreach (var r in results)
         {
+            if (r.Usage?.Jit is { AllocatedBytes: > 0 } runtime && r.Responses > 0)
+            {
+                // What the GC has to do: stable between runs where CPU and throughput move with the machine.
+                var perThousand = 1000.0 / r.Responses;
+                output.WriteLine(Invariant(
+                    $"  {r.Scenario.Name,-20} allocated {r.AllocatedKbPerResponse:F1} KB/resp; per 1,000 responses: GCs gen0 {runtime.Gen0 * perThousand:F2}, gen1 {runtime.Gen1 * perThousand:F2}, gen2 {runtime.Gen2 * perThousand:F2}, paused {runtime.GcPauseMs * perThousand:F1} ms"));
+            }
+        }
+
+        foreach (var r in results)
+        {
             if (r.Usage?.Storage is { Transactions: > 0 } storage)
             {
                 // Where the transactions go: the figure to work on when tx/req is over its target.

@@ -49,6 +49,9 @@ internal sealed class ScenarioResult
     /// <summary>Milliseconds the proxy's JIT spent compiling during the phase (near zero when the process was warm).</summary>
     public double JitMs => Usage?.Jit?.CompileMs ?? double.NaN;
 
+    /// <summary>Kilobytes the proxy allocated per response over the phase (NaN when unknown).</summary>
+    public double AllocatedKbPerResponse => Usage?.Jit is { } j && Responses > 0 ? j.AllocatedBytes / 1024.0 / Responses : double.NaN;
+
     public double TransactionsPerRequest => Usage?.Storage is { } s ? s.Transactions / (double)Requests : double.NaN;
 
     public double EntityWritesPerRequest => Usage?.Storage is { } s ? s.EntityWrites / (double)Requests : double.NaN;
