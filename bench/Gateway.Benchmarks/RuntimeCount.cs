@@ -9,7 +9,7 @@ internal sealed record RuntimeCount(long Methods, double CompileMs, long Allocat
     public static RuntimeCount Now() => new(
         System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: false),
         System.Runtime.JitInfo.GetCompilationTime(currentThread: false).TotalMilliseconds,
-        GC.GetTotalAllocatedBytes(precise: false),
+        GC.GetTotalAllocatedBytes(precise: true),
         GC.CollectionCount(0),
         GC.CollectionCount(1),
         GC.CollectionCount(2),
