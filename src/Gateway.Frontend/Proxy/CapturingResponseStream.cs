@@ -53,7 +53,7 @@ public sealed class CapturingResponseStream(Stream inner, UsageAccumulator usage
             {
                 if (_bodyCount + buffer.Length <= maxCapturedBytes)
                 {
-                    Keep(buffer.Span);
+                    AppendPooled(ref _body, ref _bodyCount, buffer.Span);
                 }
                 else
                 {
@@ -65,7 +65,7 @@ public sealed class CapturingResponseStream(Stream inner, UsageAccumulator usage
             return;
         }
 
-        Append(buffer.Span);
+        AppendPooled(ref _pending, ref _pendingCount, buffer.Span);
         await DrainEventsAsync(cancellationToken);
     }
 
@@ -105,40 +105,23 @@ public sealed class CapturingResponseStream(Stream inner, UsageAccumulator usage
         base.Dispose(disposing);
     }
 
-    private void Keep(ReadOnlySpan<byte> bytes)
+    /// <summary>Appends to a pooled buffer, renting a larger one (and returning the old) when it is full.</summary>
+    private static void AppendPooled(ref byte[] buffer, ref int count, ReadOnlySpan<byte> bytes)
     {
-        if (_bodyCount + bytes.Length > _body.Length)
+        if (count + bytes.Length > buffer.Length)
         {
-            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_bodyCount + bytes.Length, Math.Max(4096, _body.Length * 2)));
-            _body.AsSpan(0, _bodyCount).CopyTo(grown);
-            if (_body.Length > 0)
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(count + bytes.Length, Math.Max(4096, buffer.Length * 2)));
+            buffer.AsSpan(0, count).CopyTo(grown);
+            if (buffer.Length > 0)
             {
-                ArrayPool<byte>.Shared.Return(_body);
+                ArrayPool<byte>.Shared.Return(buffer);
             }
 
-            _body = grown;
+            buffer = grown;
         }
 
-        bytes.CopyTo(_body.AsSpan(_bodyCount));
-        _bodyCount += bytes.Length;
-    }
-
-    private void Append(ReadOnlySpan<byte> bytes)
-    {
-        if (_pendingCount + bytes.Length > _pending.Length)
-        {
-            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_pendingCount + bytes.Length, Math.Max(4096, _pending.Length * 2)));
-            _pending.AsSpan(0, _pendingCount).CopyTo(grown);
-            if (_pending.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(_pending);
-            }
-
-            _pending = grown;
-        }
-
-        bytes.CopyTo(_pending.AsSpan(_pendingCount));
-        _pendingCount += bytes.Length;
+        bytes.CopyTo(buffer.AsSpan(count));
+        count += bytes.Length;
     }
 
     /// <summary>
