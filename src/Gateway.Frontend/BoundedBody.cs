@@ -55,10 +55,10 @@ public static class BoundedBody
             // taken before anything was sent.
             if (context.Request.ContentLength is { } declared and <= MaxAllocatedAhead)
             {
-                return (Outcome.Read, await ReadDeclaredAsync(context, (int)declared), null);
+                return await ReadDeclaredAsync(context, (int)declared, limit, checkAbove, checkedAlready, check);
             }
 
-            return await ReadChunkedAsync(context, limit, checkAbove, checkedAlready, check);
+            return await ReadChunkedAsync(context, limit, checkAbove, checkedAlready, check, prefix: null);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == (int)HttpStatusCode.RequestEntityTooLarge)
         {
@@ -70,8 +70,13 @@ public static class BoundedBody
         }
     }
 
-    /// <summary>Exactly the declared bytes; the server refuses a body that ends early or runs on (a <see cref="BadHttpRequestException"/>).</summary>
-    private static async Task<byte[]> ReadDeclaredAsync(HttpContext context, int length)
+    /// <summary>
+    /// The declared bytes, read into one array. Then, should the stream run on past them (a body
+    /// decoded on the way in, whose declared length was of its encoded form), it is read on within
+    /// the limit: a body is never cut short at its declared length.
+    /// </summary>
+    private static async Task<(Outcome Outcome, byte[]? Bytes, string? Error)> ReadDeclaredAsync(
+        HttpContext context, int length, long limit, long checkAbove, bool checkedAlready, Func<Task<bool>>? check)
     {
         var bytes = length == 0 ? [] : new byte[length];
         var filled = 0;
@@ -80,25 +85,39 @@ public static class BoundedBody
             var read = await context.Request.Body.ReadAsync(bytes.AsMemory(filled), context.RequestAborted);
             if (read == 0)
             {
-                break;
+                return (Outcome.Read, bytes[..filled], null);
             }
 
             filled += read;
         }
 
-        return filled == length ? bytes : bytes[..filled];
+        return await ReadChunkedAsync(context, limit, checkAbove, checkedAlready, check, prefix: bytes);
     }
 
-    /// <summary>A body of no declared length, read a pooled chunk at a time within the limit, the check asked once it passes its threshold.</summary>
+    /// <summary>
+    /// The rest of a body (all of one of no declared length; <paramref name="prefix"/>: what was read
+    /// already), a pooled chunk at a time within the limit, the check asked once it passes its threshold.
+    /// </summary>
     private static async Task<(Outcome Outcome, byte[]? Bytes, string? Error)> ReadChunkedAsync(
-        HttpContext context, long limit, long checkAbove, bool checkedAlready, Func<Task<bool>>? check)
+        HttpContext context, long limit, long checkAbove, bool checkedAlready, Func<Task<bool>>? check, byte[]? prefix)
     {
-        using var buffer = new MemoryStream();
         var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
-            int read;
-            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+            var read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted);
+            if (read == 0)
+            {
+                // The usual end of a body of declared length: the array read is the body, not copied.
+                return (Outcome.Read, prefix ?? [], null);
+            }
+
+            using var buffer = new MemoryStream();
+            if (prefix is not null)
+            {
+                buffer.Write(prefix);
+            }
+
+            for (; read > 0; read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted))
             {
                 if (buffer.Length + read > limit)
                 {
@@ -116,12 +135,12 @@ public static class BoundedBody
                     checkedAlready = true;
                 }
             }
+
+            return (Outcome.Read, buffer.ToArray(), null);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(chunk);
         }
-
-        return (Outcome.Read, buffer.ToArray(), null);
     }
 }

@@ -64,25 +64,27 @@ internal static class BatchBody
         Line(body, "Content-Type: multipart/mixed; boundary=" + changeset);
         Line(body, "");
         using var json = new Utf8JsonWriter(body, new JsonWriterOptions { SkipValidation = true });
+        var partStart = "--" + changeset;
+        var insertLine = "POST " + endpoint + "/" + table + " HTTP/1.1";
         foreach (var action in actions)
         {
-            Line(body, "--" + changeset);
+            Line(body, partStart);
             Line(body, "Content-Type: application/http");
             Line(body, "Content-Transfer-Encoding: binary");
             Line(body, "");
             var entity = (TableEntity)action.Entity;
-            var (method, address, etag, hasBody) = action.ActionType switch
+            var (requestLine, etag, hasBody) = action.ActionType switch
             {
-                TableTransactionActionType.Add => ("POST", endpoint + "/" + table, (ETag?)null, true),
-                TableTransactionActionType.UpsertReplace => ("PUT", EntityAddress(endpoint, table, entity), null, true),
-                TableTransactionActionType.UpsertMerge => ("MERGE", EntityAddress(endpoint, table, entity), null, true),
-                TableTransactionActionType.UpdateReplace => ("PUT", EntityAddress(endpoint, table, entity), action.ETag, true),
-                TableTransactionActionType.UpdateMerge => ("MERGE", EntityAddress(endpoint, table, entity), action.ETag, true),
-                TableTransactionActionType.Delete => ("DELETE", EntityAddress(endpoint, table, entity), action.ETag, false),
+                TableTransactionActionType.Add => (insertLine, (ETag?)null, true),
+                TableTransactionActionType.UpsertReplace => (RequestLine("PUT", endpoint, table, entity), null, true),
+                TableTransactionActionType.UpsertMerge => (RequestLine("MERGE", endpoint, table, entity), null, true),
+                TableTransactionActionType.UpdateReplace => (RequestLine("PUT", endpoint, table, entity), action.ETag, true),
+                TableTransactionActionType.UpdateMerge => (RequestLine("MERGE", endpoint, table, entity), action.ETag, true),
+                TableTransactionActionType.Delete => (RequestLine("DELETE", endpoint, table, entity), action.ETag, false),
                 _ => throw new ArgumentOutOfRangeException(nameof(actions), action.ActionType, "Not a Table transaction action."),
             };
 
-            Line(body, method + " " + address + " HTTP/1.1");
+            Line(body, requestLine);
             Line(body, "Accept: application/json;odata=minimalmetadata");
             Line(body, "DataServiceVersion: 3.0");
             if (etag is { } version)
@@ -139,8 +141,7 @@ internal static class BatchBody
                     json.WriteNumber(name, i);
                     break;
                 case long l:
-                    json.WriteString(name, l.ToString(CultureInfo.InvariantCulture));
-                    Annotate(json, name, "Edm.Int64");
+                    WriteInt64(json, name, l);
                     break;
                 case double d:
                     if (double.IsFinite(d))
@@ -152,27 +153,25 @@ internal static class BatchBody
                         json.WriteString(name, double.IsNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
                     }
 
-                    Annotate(json, name, "Edm.Double");
+                    Annotate(json, name, "Edm.Double"u8);
                     break;
                 case DateTimeOffset t:
-                    json.WriteString(name, t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture));
-                    Annotate(json, name, "Edm.DateTime");
+                    WriteTime(json, name, t.UtcDateTime);
                     break;
                 case DateTime t:
-                    json.WriteString(name, t.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture));
-                    Annotate(json, name, "Edm.DateTime");
+                    WriteTime(json, name, t.ToUniversalTime());
                     break;
                 case Guid g:
                     json.WriteString(name, g.ToString("D"));
-                    Annotate(json, name, "Edm.Guid");
+                    Annotate(json, name, "Edm.Guid"u8);
                     break;
                 case byte[] bytes:
                     json.WriteBase64String(name, bytes);
-                    Annotate(json, name, "Edm.Binary");
+                    Annotate(json, name, "Edm.Binary"u8);
                     break;
                 case BinaryData data:
                     json.WriteBase64String(name, data.ToMemory().Span);
-                    Annotate(json, name, "Edm.Binary");
+                    Annotate(json, name, "Edm.Binary"u8);
                     break;
                 default:
                     throw new NotSupportedException($"A property of type {value.GetType().Name} has no Table JSON form here (CanWrite should have sent this row through the SDK).");
@@ -185,11 +184,39 @@ internal static class BatchBody
     /// <summary>The keys, and what a read row carries besides its properties (its timestamp and version), which the service sets itself.</summary>
     private static bool IsSystemProperty(string name) => name is "PartitionKey" or "RowKey" or "Timestamp" or "odata.etag";
 
-    private static void Annotate(Utf8JsonWriter json, string name, string type) => json.WriteString(name + "@odata.type", type);
+    // Numbers, times and annotation names are formatted on the stack: a settled row has a score of
+    // Int64 and time properties, and a string for each value and each annotation's name was most of
+    // what writing a batch allocated.
+    private static void WriteInt64(Utf8JsonWriter json, string name, long value)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        value.TryFormat(digits, out var written, default, CultureInfo.InvariantCulture);
+        json.WriteString(name, digits[..written]);
+        Annotate(json, name, "Edm.Int64"u8);
+    }
 
-    /// <summary><c>{endpoint}/{table}(PartitionKey='…',RowKey='…')</c>, quotes doubled and the keys escaped for a URL.</summary>
-    private static string EntityAddress(string endpoint, string table, ITableEntity entity) =>
-        $"{endpoint}/{table}(PartitionKey='{Uri.EscapeDataString(entity.PartitionKey.Replace("'", "''", StringComparison.Ordinal))}',RowKey='{Uri.EscapeDataString(entity.RowKey.Replace("'", "''", StringComparison.Ordinal))}')";
+    private static void WriteTime(Utf8JsonWriter json, string name, DateTime utc)
+    {
+        Span<byte> text = stackalloc byte[32];
+        utc.TryFormat(text, out var written, "yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
+        json.WriteString(name, text[..written]);
+        Annotate(json, name, "Edm.DateTime"u8);
+    }
+
+    /// <summary>The property's <c>@odata.type</c> annotation: its name and the suffix as UTF-8, on the stack when it fits.</summary>
+    private static void Annotate(Utf8JsonWriter json, string name, ReadOnlySpan<byte> type)
+    {
+        var suffix = "@odata.type"u8;
+        var length = Encoding.UTF8.GetMaxByteCount(name.Length) + suffix.Length;
+        Span<byte> annotated = length <= 256 ? stackalloc byte[256] : new byte[length];
+        var written = Encoding.UTF8.GetBytes(name, annotated);
+        suffix.CopyTo(annotated[written..]);
+        json.WriteString(annotated[..(written + suffix.Length)], type);
+    }
+
+    /// <summary><c>{method} {endpoint}/{table}(PartitionKey='…',RowKey='…') HTTP/1.1</c>, quotes doubled and the keys escaped for a URL.</summary>
+    private static string RequestLine(string method, string endpoint, string table, ITableEntity entity) =>
+        $"{method} {endpoint}/{table}(PartitionKey='{Uri.EscapeDataString(entity.PartitionKey.Replace("'", "''", StringComparison.Ordinal))}',RowKey='{Uri.EscapeDataString(entity.RowKey.Replace("'", "''", StringComparison.Ordinal))}') HTTP/1.1";
 
     private static void Line(ArrayBufferWriter<byte> body, string text)
     {

@@ -242,10 +242,14 @@ public sealed class HeaderForwardingTests(OrganizationGatewayFixture fixture) : 
         var plainKey = await fixture.Admin.CreateKeyAsync("pia", 5m);
         var encodedKey = await fixture.Admin.CreateKeyAsync("pia", 5m);
         var marker = NewMarker();
-        var json = Chat(marker);
+        // Repetitive, so its encoded form is far shorter than it: a body read only as far as its
+        // declared (encoded) length would reach the upstream cut short.
+        var json = $$"""{"model":"gpt-4o-mini","max_tokens":8,"user":"{{new string('u', 4000)}}","messages":[{"role":"user","content":"{{marker}}"}]}""";
         using var http = Http();
 
-        using var encoded = await http.SendAsync(Post("/v1/chat/completions", encodedKey.Key, Encoded(json, encoding), anthropic: false, []));
+        var body = Encoded(json, encoding);
+        Assert.True(body.Headers.ContentLength < json.Length / 4);
+        using var encoded = await http.SendAsync(Post("/v1/chat/completions", encodedKey.Key, body, anthropic: false, []));
         using var plain = await http.SendAsync(Post("/v1/chat/completions", plainKey.Key, json, anthropic: false, []));
 
         Assert.Equal(HttpStatusCode.OK, encoded.StatusCode);
@@ -258,6 +262,7 @@ public sealed class HeaderForwardingTests(OrganizationGatewayFixture fixture) : 
         Assert.Equal(2, received.Count);
         Assert.All(received, r => Assert.False(r.Headers.ContainsKey("content-encoding")));
         Assert.All(received, r => Assert.Equal(marker, JsonDocument.Parse(r.Body).RootElement.GetProperty("messages")[0].GetProperty("content").GetString()));
+        Assert.All(received, r => Assert.Equal(4000, JsonDocument.Parse(r.Body).RootElement.GetProperty("user").GetString()!.Length));
         var encodedRow = Assert.Single(await Poll.UntilAsync(() => fixture.Ledger.RowsAsync(encodedKey.KeyId), r => r.Count > 0, TimeSpan.FromSeconds(10), "the encoded request's row"));
         var plainRow = Assert.Single(await Poll.UntilAsync(() => fixture.Ledger.RowsAsync(plainKey.KeyId), r => r.Count > 0, TimeSpan.FromSeconds(10), "the plain request's row"));
         Assert.Equal(("completed", plainRow.InputTokens, plainRow.OutputTokens, plainRow.ReservedMicros, plainRow.CostMicros),
