@@ -172,7 +172,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
         var isGateway = scenario.Target == ScenarioTarget.Gateway;
         var storageBefore = isGateway ? await QuietStorageAsync(proxy!, scenario, "before", cancellationToken) : null;
         var cpuBefore = proxy?.CpuTime ?? TimeSpan.Zero;
-        var jitBefore = proxy is null ? null : await proxy.ReadJitAsync(cancellationToken);
+        var jitBefore = proxy is null ? null : await proxy.ReadRuntimeAsync(cancellationToken);
         var storageCpuBefore = StorageProcess.CpuTime;
         var peakReset = proxy?.ResetPeakMemory() ?? false;
 
@@ -182,7 +182,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
         if (proxy is not null)
         {
             result.Usage = new ProxyUsage(proxy.CpuTime - cpuBefore, proxy.PeakMemoryBytes, !peakReset, storageAfter is null ? null : storageAfter - storageBefore!,
-                isGateway ? StorageProcess.CpuTime - storageCpuBefore : null, await proxy.ReadJitAsync(cancellationToken) - jitBefore!);
+                isGateway ? StorageProcess.CpuTime - storageCpuBefore : null, await proxy.ReadRuntimeAsync(cancellationToken) - jitBefore!);
         }
 
         _phases.Add(("measured", result));
@@ -235,14 +235,14 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
         var quietRounds = 0;
         for (var round = 1; ; round++)
         {
-            var before = await proxy.ReadJitAsync(cancellationToken);
+            var before = await proxy.ReadRuntimeAsync(cancellationToken);
             var started = clock.Elapsed;
             foreach (var scenario in scenarios)
             {
                 _phases.Add(("process warm-up", await runner.RunAsync(scenario, proxy.Url, keysOf(scenario), options.ConcurrencyOf(scenario), JitRoundRequests, cancellationToken)));
             }
 
-            var compiled = await proxy.ReadJitAsync(cancellationToken) - before;
+            var compiled = await proxy.ReadRuntimeAsync(cancellationToken) - before;
             var share = compiled.CompileMs / (clock.Elapsed - started).TotalMilliseconds;
             quietRounds = share < JitSettledShare ? quietRounds + 1 : 0;
             if (quietRounds == JitQuietRounds || clock.Elapsed > JitSettleDeadline)

@@ -26,7 +26,7 @@ internal static class ChildHost
     public const string StorageCountsPath = "/bench/storage";
 
     /// <summary>Where either proxy answers with the JIT's work so far and its allocations and collections (<see cref="RuntimeCount"/>), so warm-up can run until it has settled.</summary>
-    public const string JitPath = "/bench/jit";
+    public const string RuntimePath = "/bench/runtime";
 
     /// <summary>A silo's client gateway port when it is not the one it advertises (<c>Gateway:Cluster:GatewayPort</c>).</summary>
     public const string GatewayListenPortSetting = "Bench:GatewayListenPort";
@@ -59,7 +59,7 @@ internal static class ChildHost
             app = BareForwarder.Build(args[1..]);
         }
 
-        app.MapGet(JitPath, () => TypedResults.Ok(RuntimeCount.Now()));
+        app.MapGet(RuntimePath, () => TypedResults.Ok(RuntimeCount.Now()));
         await using (app)
         {
             await app.StartAsync();

@@ -9,6 +9,9 @@ namespace Gateway.Benchmarks;
 /// </summary>
 internal sealed class ProxyProcess : IAsyncDisposable
 {
+    /// <summary>BENCH_GATEWAY_DOTNET_x=v in the benchmark's environment: DOTNET_x=v in the gateway's.</summary>
+    private const string GatewayOnlyPrefix = "BENCH_GATEWAY_";
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
 
@@ -146,10 +149,10 @@ internal sealed class ProxyProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The process's JIT work so far.</summary>
-    public async Task<RuntimeCount> ReadJitAsync(CancellationToken cancellationToken) =>
-        await _http.GetFromJsonAsync<RuntimeCount>(new Uri(Url, ChildHost.JitPath), cancellationToken)
-        ?? throw new InvalidOperationException("The proxy answered no JIT counts.");
+    /// <summary>The process's JIT work, allocations and collections so far.</summary>
+    public async Task<RuntimeCount> ReadRuntimeAsync(CancellationToken cancellationToken) =>
+        await _http.GetFromJsonAsync<RuntimeCount>(new Uri(Url, ChildHost.RuntimePath), cancellationToken)
+        ?? throw new InvalidOperationException("The proxy answered no runtime counts.");
 
     /// <summary>The gateway's storage counters so far.</summary>
     public async Task<StorageCount> ReadStorageAsync(CancellationToken cancellationToken) =>
@@ -211,8 +214,6 @@ internal sealed class ProxyProcess : IAsyncDisposable
             _process.Dispose();
         }
     }
-
-    private const string GatewayOnlyPrefix = "BENCH_GATEWAY_";
 
     private static IEnumerable<(string Name, string Value)> GatewayOnlyRuntimeSettings() =>
         Environment.GetEnvironmentVariables().Keys.Cast<string>()

@@ -37,7 +37,7 @@ internal static class Report
 
         foreach (var r in results)
         {
-            if (r.Usage?.Jit is { AllocatedBytes: > 0 } runtime && r.Responses > 0)
+            if (r.Usage?.Runtime is { AllocatedBytes: > 0 } runtime && r.Responses > 0)
             {
                 // What the GC has to do: stable between runs where CPU and throughput move with the machine.
                 var perThousand = 1000.0 / r.Responses;

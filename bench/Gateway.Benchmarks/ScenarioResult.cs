@@ -47,10 +47,10 @@ internal sealed class ScenarioResult
     public double StorageCpuMsPerResponse => Usage?.StorageCpu is { } c && Responses > 0 ? c.TotalMilliseconds / Responses : double.NaN;
 
     /// <summary>Milliseconds the proxy's JIT spent compiling during the phase (near zero when the process was warm).</summary>
-    public double JitMs => Usage?.Jit?.CompileMs ?? double.NaN;
+    public double JitMs => Usage?.Runtime?.CompileMs ?? double.NaN;
 
     /// <summary>Kilobytes the proxy allocated per response over the phase (NaN when unknown).</summary>
-    public double AllocatedKbPerResponse => Usage?.Jit is { } j && Responses > 0 ? j.AllocatedBytes / 1024.0 / Responses : double.NaN;
+    public double AllocatedKbPerResponse => Usage?.Runtime is { } j && Responses > 0 ? j.AllocatedBytes / 1024.0 / Responses : double.NaN;
 
     public double TransactionsPerRequest => Usage?.Storage is { } s ? s.Transactions / (double)Requests : double.NaN;
 
