@@ -253,11 +253,11 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             }
             else if (item.Actions[0].ActionType == TableTransactionActionType.Add)
             {
-                await _table.AddEntityAsync(item.Actions[0].Entity);
+                await _table.AddEntityAsync(IJsonEntity.ForSdk(item.Actions[0].Entity));
             }
             else
             {
-                await _table.UpsertEntityAsync(item.Actions[0].Entity, TableUpdateMode.Replace);
+                await _table.UpsertEntityAsync(IJsonEntity.ForSdk(item.Actions[0].Entity), TableUpdateMode.Replace);
             }
 
             Interlocked.Increment(ref _commits);

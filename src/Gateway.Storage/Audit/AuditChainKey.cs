@@ -28,6 +28,14 @@ public sealed class AuditChainKey
     /// <summary>HMAC-SHA256 of <paramref name="canonical"/>, lower-case hex.</summary>
     public string Mac(string canonical) => Convert.ToHexStringLower(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(canonical)));
 
+    /// <summary>HMAC-SHA256 of the UTF-8 <paramref name="canonical"/>, lower-case hex: the same MAC, without a string of the text first.</summary>
+    public string Mac(ReadOnlySpan<byte> canonical)
+    {
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(_key, canonical, mac);
+        return Convert.ToHexStringLower(mac);
+    }
+
     /// <summary>Whether <paramref name="mac"/> is this key's MAC of <paramref name="canonical"/>, compared in constant time.</summary>
     public bool Verifies(string canonical, string? mac) =>
         mac is { Length: 64 } && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Mac(canonical)), Encoding.ASCII.GetBytes(mac));

@@ -50,7 +50,7 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
                 else
                 {
                     var account = tables.AccountFor(remaining[0].KeyId);
-                    await account.Transactions.SubmitAsync(account.Ledger, [.. remaining.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToEntity()))], cancellationToken);
+                    await account.Transactions.SubmitAsync(account.Ledger, [.. remaining.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToLedgerRow()))], cancellationToken);
                 }
 
                 return;

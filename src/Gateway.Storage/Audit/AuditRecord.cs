@@ -1,5 +1,8 @@
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using Azure.Data.Tables;
+using Gateway.Storage.Transactions;
 
 namespace Gateway.Storage.Audit;
 
@@ -90,8 +93,17 @@ public sealed record AuditRecord
     /// <summary>This row at <paramref name="sequence"/> after <paramref name="previousHash"/>, with its HMAC.</summary>
     public AuditRecord Seal(AuditChainKey key, long sequence, string previousHash)
     {
-        var placed = this with { Sequence = sequence, PreviousHash = previousHash, HashScheme = AuditChainKey.Scheme };
-        return placed with { Hash = key.Mac(placed.Canonical()) };
+        ArgumentNullException.ThrowIfNull(key);
+        var text = new CanonicalText();
+        try
+        {
+            WriteCanonical(ref text, sequence, previousHash);
+            return this with { Sequence = sequence, PreviousHash = previousHash, HashScheme = AuditChainKey.Scheme, Hash = key.Mac(text.Written) };
+        }
+        finally
+        {
+            text.Dispose();
+        }
     }
 
     /// <summary>The plain SHA-256 of this row's content: the legacy scheme, and what a forger without the key would write.</summary>
@@ -103,39 +115,72 @@ public sealed record AuditRecord
     /// </summary>
     public string Canonical()
     {
-        var canonical = string.Join('\n',
-            PreviousHash, KeyId, Sequence.ToString(CultureInfo.InvariantCulture), RequestId, UserId, TeamId ?? "", Model, Provider, Endpoint,
-            Streaming ? "1" : "0", Num(InputTokens), Num(OutputTokens), Num(CachedInputTokens), UsageReported ? "1" : "0",
-            Num(ReservedMicros), Num(CostMicros), Num(PriceInputMicrosPerMTok), Num(PriceOutputMicrosPerMTok), Num(PriceCachedMicrosPerMTok),
-            Num(HttpStatus), Outcome, Denial ?? "", Error ?? "", Num(LatencyMs), FrontendInstance, Region, ClientAddress ?? "",
-            StartedAt.UtcTicks.ToString(CultureInfo.InvariantCulture), RecordedAt.UtcTicks.ToString(CultureInfo.InvariantCulture));
+        var text = new CanonicalText();
+        try
+        {
+            WriteCanonical(ref text, Sequence, PreviousHash);
+            return Encoding.UTF8.GetString(text.Written);
+        }
+        finally
+        {
+            text.Dispose();
+        }
+    }
+
+    /// <summary>The canonical form (<see cref="Canonical"/>) as UTF-8, at the sequence and after the hash given.</summary>
+    private void WriteCanonical(ref CanonicalText text, long sequence, string previousHash)
+    {
+        text.Append(previousHash);
+        text.Field(KeyId);
+        text.Field(sequence);
+        text.Field(RequestId);
+        text.Field(UserId);
+        text.Field(TeamId);
+        text.Field(Model);
+        text.Field(Provider);
+        text.Field(Endpoint);
+        text.Field(Streaming);
+        text.Field(InputTokens);
+        text.Field(OutputTokens);
+        text.Field(CachedInputTokens);
+        text.Field(UsageReported);
+        text.Field(ReservedMicros);
+        text.Field(CostMicros);
+        text.Field(PriceInputMicrosPerMTok);
+        text.Field(PriceOutputMicrosPerMTok);
+        text.Field(PriceCachedMicrosPerMTok);
+        text.Field(HttpStatus);
+        text.Field(Outcome);
+        text.Field(Denial);
+        text.Field(Error);
+        text.Field(LatencyMs);
+        text.Field(FrontendInstance);
+        text.Field(Region);
+        text.Field(ClientAddress);
+        text.Field(StartedAt.UtcTicks);
+        text.Field(RecordedAt.UtcTicks);
 
         // Rows standing for one request hash as they always have, so older chains still verify.
         if (Count != 1)
         {
-            canonical += "\n" + Num(Count);
+            text.Field(Count);
         }
 
-        // Named, so it can never be read as a count.
-        if (OverReservationMicros != 0)
-        {
-            canonical += "\nover:" + Num(OverReservationMicros);
-        }
-
-        // The cache-write and reasoning columns came later: named, and only when not 0, like the above.
-        canonical += Named("w5m", CacheWrite5mTokens) + Named("w1h", CacheWrite1hTokens) + Named("reasoning", ReasoningTokens)
-            + Named("pw5m", PriceCacheWrite5mMicrosPerMTok) + Named("pw1h", PriceCacheWrite1hMicrosPerMTok);
-
+        // Named, so it can never be read as a count; the cache-write and reasoning columns came later
+        // too: named, and only when not 0, like this one.
+        text.Named("over", OverReservationMicros);
+        text.Named("w5m", CacheWrite5mTokens);
+        text.Named("w1h", CacheWrite1hTokens);
+        text.Named("reasoning", ReasoningTokens);
+        text.Named("pw5m", PriceCacheWrite5mMicrosPerMTok);
+        text.Named("pw1h", PriceCacheWrite1hMicrosPerMTok);
         if (Upstream is not null)
         {
-            canonical += "\nupstream:" + Upstream + "\nattempts:" + Num(Attempts);
+            text.Field("upstream:");
+            text.Append(Upstream);
+            text.Field("attempts:");
+            text.Append(Attempts);
         }
-
-        return canonical;
-
-        static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
-
-        static string Named(string name, long value) => value == 0 ? "" : "\n" + name + ":" + Num(value);
     }
 
     public TableEntity ToEntity() => new(KeyId, TableKeys.Sequence(Sequence))
@@ -185,6 +230,74 @@ public sealed record AuditRecord
     };
 
     private static long? NullIfZero(long value) => value == 0 ? null : value;
+
+    /// <summary>How many properties <see cref="ToEntity"/> holds at most.</summary>
+    internal const int PropertyCount = 40;
+
+    /// <summary>
+    /// The properties of <see cref="ToEntity"/>, in its order, written straight as the Table service's
+    /// JSON (nulls, and the later columns at 0, left out as there): what a transaction body carries.
+    /// </summary>
+    internal void WriteProperties(Utf8JsonWriter json)
+    {
+        EntityJson.String(json, "RequestId"u8, RequestId);
+        EntityJson.String(json, "UserId"u8, UserId);
+        EntityJson.String(json, "TeamId"u8, TeamId);
+        EntityJson.String(json, "KeyId"u8, KeyId);
+        EntityJson.String(json, "Model"u8, Model);
+        EntityJson.String(json, "Provider"u8, Provider);
+        EntityJson.String(json, "Endpoint"u8, Endpoint);
+        json.WriteBoolean("Streaming"u8, Streaming);
+        EntityJson.Int64(json, "InputTokens"u8, InputTokens);
+        EntityJson.Int64(json, "OutputTokens"u8, OutputTokens);
+        EntityJson.Int64(json, "CachedInputTokens"u8, CachedInputTokens);
+        json.WriteBoolean("UsageReported"u8, UsageReported);
+        EntityJson.Int64(json, "ReservedMicros"u8, ReservedMicros);
+        EntityJson.Int64(json, "CostMicros"u8, CostMicros);
+        EntityJson.Int64(json, "PriceInputMicrosPerMTok"u8, PriceInputMicrosPerMTok);
+        EntityJson.Int64(json, "PriceOutputMicrosPerMTok"u8, PriceOutputMicrosPerMTok);
+        EntityJson.Int64(json, "PriceCachedMicrosPerMTok"u8, PriceCachedMicrosPerMTok);
+        json.WriteNumber("HttpStatus"u8, HttpStatus);
+        EntityJson.String(json, "Outcome"u8, Outcome);
+        EntityJson.String(json, "Denial"u8, Denial);
+        EntityJson.String(json, "Error"u8, Error);
+        EntityJson.Int64(json, "LatencyMs"u8, LatencyMs);
+        EntityJson.String(json, "FrontendInstance"u8, FrontendInstance);
+        EntityJson.String(json, "Region"u8, Region);
+        EntityJson.String(json, "ClientAddress"u8, ClientAddress);
+        EntityJson.Time(json, "StartedAt"u8, StartedAt.UtcDateTime);
+        EntityJson.Time(json, "RecordedAt"u8, RecordedAt.UtcDateTime);
+        EntityJson.Int64(json, "Sequence"u8, Sequence);
+        EntityJson.String(json, "PreviousHash"u8, PreviousHash);
+        EntityJson.String(json, "Hash"u8, Hash);
+        EntityJson.String(json, "HashScheme"u8, HashScheme);
+        Later(json, "Count"u8, Count, 1);
+        Later(json, "OverReservationMicros"u8, OverReservationMicros, 0);
+        Later(json, "CacheWrite5mTokens"u8, CacheWrite5mTokens, 0);
+        Later(json, "CacheWrite1hTokens"u8, CacheWrite1hTokens, 0);
+        Later(json, "ReasoningTokens"u8, ReasoningTokens, 0);
+        Later(json, "PriceCacheWrite5mMicrosPerMTok"u8, PriceCacheWrite5mMicrosPerMTok, 0);
+        Later(json, "PriceCacheWrite1hMicrosPerMTok"u8, PriceCacheWrite1hMicrosPerMTok, 0);
+        EntityJson.String(json, "Upstream"u8, Upstream);
+        if (Attempts != 0)
+        {
+            json.WriteNumber("Attempts"u8, Attempts);
+        }
+
+        static void Later(Utf8JsonWriter json, ReadOnlySpan<byte> name, long value, long absent)
+        {
+            if (value != absent)
+            {
+                EntityJson.Int64(json, name, value);
+            }
+        }
+    }
+
+    /// <summary>The row for the key's ledger partition, as a transaction writes it (<see cref="ToEntity"/> through the SDK).</summary>
+    internal ITableEntity ToLedgerRow() => new AuditRecordEntity(this, KeyId, TableKeys.Sequence(Sequence));
+
+    /// <summary>The row for the journal (<see cref="ToJournalEntity"/>), as a transaction writes it.</summary>
+    internal ITableEntity ToJournalRow(string partition) => new AuditRecordEntity(this, partition, RequestId);
 
     /// <summary>
     /// The row as the journal holds it until it is copied into the key's ledger partition: the key's

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Azure.Core;
 using Azure.Data.Tables;
+using Gateway.Storage.Transactions;
 
 namespace Gateway.Storage.Metrics;
 
@@ -77,7 +78,7 @@ public static class StorageMetrics
         ArgumentNullException.ThrowIfNull(actions);
         // Set inside this async method, so it flows into the pipeline and is gone again when it returns.
         Batch.Value = new BatchInfo(table.Name, actions.Count);
-        return await table.SubmitTransactionAsync(actions, cancellationToken);
+        return await table.SubmitTransactionAsync(actions.Any(a => a.Entity is IJsonEntity) ? [.. actions.Select(IJsonEntity.ForSdk)] : actions, cancellationToken);
     }
 
     /// <summary>

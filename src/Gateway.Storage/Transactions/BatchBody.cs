@@ -21,6 +21,11 @@ internal static class BatchBody
     {
         foreach (var action in actions)
         {
+            if (action.Entity is IJsonEntity)
+            {
+                continue;
+            }
+
             if (action.Entity is not TableEntity entity)
             {
                 return false;
@@ -28,7 +33,7 @@ internal static class BatchBody
 
             foreach (var (_, value) in entity)
             {
-                if (value is not (null or string or bool or int or long or DateTimeOffset or DateTime or Guid or byte[] or BinaryData or double))
+                if (!EntityJson.CanWrite(value))
                 {
                     return false;
                 }
@@ -48,7 +53,14 @@ internal static class BatchBody
         var size = 512;
         foreach (var action in actions)
         {
-            size += 448 + (action.Entity is TableEntity entity && action.ActionType != TableTransactionActionType.Delete ? 80 * entity.Count : 0);
+            var properties = action.ActionType == TableTransactionActionType.Delete ? 0
+                : action.Entity switch
+                {
+                    IJsonEntity row => row.PropertyCount,
+                    TableEntity entity => entity.Count,
+                    _ => 0,
+                };
+            size += 448 + (80 * properties);
         }
 
         return size;
@@ -72,7 +84,7 @@ internal static class BatchBody
             Line(body, "Content-Type: application/http");
             Line(body, "Content-Transfer-Encoding: binary");
             Line(body, "");
-            var entity = (TableEntity)action.Entity;
+            var entity = action.Entity;
             var (requestLine, etag, hasBody) = action.ActionType switch
             {
                 TableTransactionActionType.Add => (insertLine, (ETag?)null, true),
@@ -113,68 +125,24 @@ internal static class BatchBody
         return batch;
     }
 
-    /// <summary>One entity: its properties with the <c>@odata.type</c> annotations the service needs to tell an Int64, a date, a GUID or binary from a string.</summary>
-    private static void WriteEntity(Utf8JsonWriter json, TableEntity entity)
+    /// <summary>One entity: its keys, then its properties (<see cref="EntityJson"/>).</summary>
+    private static void WriteEntity(Utf8JsonWriter json, ITableEntity entity)
     {
         json.WriteStartObject();
-        json.WriteString("PartitionKey", entity.PartitionKey);
-        json.WriteString("RowKey", entity.RowKey);
-        foreach (var (name, value) in entity)
+        json.WriteString("PartitionKey"u8, entity.PartitionKey);
+        json.WriteString("RowKey"u8, entity.RowKey);
+        if (entity is IJsonEntity row)
         {
-            if (IsSystemProperty(name))
+            row.WriteProperties(json);
+        }
+        else
+        {
+            foreach (var (name, value) in (TableEntity)entity)
             {
-                continue;
-            }
-
-            switch (value)
-            {
-                case null:
-                    // An absent property is how the service holds a null one.
-                    break;
-                case string s:
-                    json.WriteString(name, s);
-                    break;
-                case bool b:
-                    json.WriteBoolean(name, b);
-                    break;
-                case int i:
-                    json.WriteNumber(name, i);
-                    break;
-                case long l:
-                    WriteInt64(json, name, l);
-                    break;
-                case double d:
-                    if (double.IsFinite(d))
-                    {
-                        json.WriteNumber(name, d);
-                    }
-                    else
-                    {
-                        json.WriteString(name, double.IsNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
-                    }
-
-                    Annotate(json, name, "Edm.Double"u8);
-                    break;
-                case DateTimeOffset t:
-                    WriteTime(json, name, t.UtcDateTime);
-                    break;
-                case DateTime t:
-                    WriteTime(json, name, t.ToUniversalTime());
-                    break;
-                case Guid g:
-                    json.WriteString(name, g.ToString("D"));
-                    Annotate(json, name, "Edm.Guid"u8);
-                    break;
-                case byte[] bytes:
-                    json.WriteBase64String(name, bytes);
-                    Annotate(json, name, "Edm.Binary"u8);
-                    break;
-                case BinaryData data:
-                    json.WriteBase64String(name, data.ToMemory().Span);
-                    Annotate(json, name, "Edm.Binary"u8);
-                    break;
-                default:
-                    throw new NotSupportedException($"A property of type {value.GetType().Name} has no Table JSON form here (CanWrite should have sent this row through the SDK).");
+                if (!IsSystemProperty(name))
+                {
+                    EntityJson.Property(json, name, value);
+                }
             }
         }
 
@@ -183,36 +151,6 @@ internal static class BatchBody
 
     /// <summary>The keys, and what a read row carries besides its properties (its timestamp and version), which the service sets itself.</summary>
     private static bool IsSystemProperty(string name) => name is "PartitionKey" or "RowKey" or "Timestamp" or "odata.etag";
-
-    // Numbers, times and annotation names are formatted on the stack: a settled row has a score of
-    // Int64 and time properties, and a string for each value and each annotation's name was most of
-    // what writing a batch allocated.
-    private static void WriteInt64(Utf8JsonWriter json, string name, long value)
-    {
-        Span<byte> digits = stackalloc byte[20];
-        value.TryFormat(digits, out var written, default, CultureInfo.InvariantCulture);
-        json.WriteString(name, digits[..written]);
-        Annotate(json, name, "Edm.Int64"u8);
-    }
-
-    private static void WriteTime(Utf8JsonWriter json, string name, DateTime utc)
-    {
-        Span<byte> text = stackalloc byte[32];
-        utc.TryFormat(text, out var written, "yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
-        json.WriteString(name, text[..written]);
-        Annotate(json, name, "Edm.DateTime"u8);
-    }
-
-    /// <summary>The property's <c>@odata.type</c> annotation: its name and the suffix as UTF-8, on the stack when it fits.</summary>
-    private static void Annotate(Utf8JsonWriter json, string name, ReadOnlySpan<byte> type)
-    {
-        var suffix = "@odata.type"u8;
-        var length = Encoding.UTF8.GetMaxByteCount(name.Length) + suffix.Length;
-        Span<byte> annotated = length <= 256 ? stackalloc byte[256] : new byte[length];
-        var written = Encoding.UTF8.GetBytes(name, annotated);
-        suffix.CopyTo(annotated[written..]);
-        json.WriteString(annotated[..(written + suffix.Length)], type);
-    }
 
     /// <summary><c>{method} {endpoint}/{table}(PartitionKey='…',RowKey='…') HTTP/1.1</c>, quotes doubled and the keys escaped for a URL.</summary>
     private static string RequestLine(string method, string endpoint, string table, ITableEntity entity) =>
