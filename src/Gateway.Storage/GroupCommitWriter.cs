@@ -25,7 +25,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     private readonly int _commitsInFlight;
 
     private readonly TableClient _table;
-    private readonly TableTransactions? _transactions;
+    private readonly TableTransactions _transactions;
     private readonly ILogger _logger;
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _commitSlots;
@@ -56,7 +56,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     {
         _lane = lane;
         _time = time ?? TimeProvider.System;
-        _transactions = transactions;
+        _transactions = transactions ?? TableTransactions.ThroughSdk;
         _batchTag = new KeyValuePair<string, object?>(StorageMetrics.WriterTag, name);
         ArgumentOutOfRangeException.ThrowIfLessThan(commitsInFlight, 1);
         _table = table;
@@ -243,22 +243,8 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     {
         try
         {
-            if (item.Actions.Count > 1)
-            {
-                await SubmitTransactionAsync(item.Actions);
-            }
-            else if (item.Actions[0] is { ActionType: TableTransactionActionType.Delete } delete)
-            {
-                await _table.DeleteEntityAsync(delete.Entity.PartitionKey, delete.Entity.RowKey, delete.ETag);
-            }
-            else if (item.Actions[0].ActionType == TableTransactionActionType.Add)
-            {
-                await _table.AddEntityAsync(IJsonEntity.ForSdk(item.Actions[0].Entity));
-            }
-            else
-            {
-                await _table.UpsertEntityAsync(IJsonEntity.ForSdk(item.Actions[0].Entity), TableUpdateMode.Replace);
-            }
+            // A lone row goes as a plain write of one entity (TableTransactions).
+            await SubmitTransactionAsync(item.Actions);
 
             Interlocked.Increment(ref _commits);
             Interlocked.Add(ref _rows, item.Actions.Count);
@@ -276,8 +262,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         }
     }
 
-    private Task SubmitTransactionAsync(IReadOnlyList<TableTransactionAction> actions) =>
-        _transactions is null ? _table.SubmitCountedAsync([.. actions]) : _transactions.SubmitAsync(_table, actions);
+    private Task SubmitTransactionAsync(IReadOnlyList<TableTransactionAction> actions) => _transactions.SubmitAsync(_table, actions);
 
     public async ValueTask DisposeAsync()
     {

@@ -42,16 +42,9 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
         {
             try
             {
-                if (remaining.Count == 1)
-                {
-                    // A lone row needs no batch envelope: a plain insert is one round trip too, and cheaper to serve.
-                    await LedgerOf(remaining[0].KeyId).AddEntityAsync(remaining[0].ToEntity(), cancellationToken);
-                }
-                else
-                {
-                    var account = tables.AccountFor(remaining[0].KeyId);
-                    await account.Transactions.SubmitAsync(account.Ledger, [.. remaining.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToLedgerRow()))], cancellationToken);
-                }
+                // A lone row goes as a plain insert (TableTransactions): one round trip too, and cheaper to serve.
+                var account = tables.AccountFor(remaining[0].KeyId);
+                await account.Transactions.SubmitAsync(account.Ledger, [.. remaining.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToLedgerRow()))], cancellationToken);
 
                 return;
             }

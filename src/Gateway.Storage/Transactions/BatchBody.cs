@@ -124,6 +124,13 @@ internal static class BatchBody
         return batch;
     }
 
+    /// <summary>One entity alone, as the body of a plain write (no batch around it).</summary>
+    public static void WriteOne(ArrayBufferWriter<byte> body, ITableEntity entity)
+    {
+        using var json = new Utf8JsonWriter(body, new JsonWriterOptions { SkipValidation = true });
+        WriteEntity(json, entity);
+    }
+
     /// <summary>One entity: its keys, then its properties (<see cref="EntityJson"/>).</summary>
     private static void WriteEntity(Utf8JsonWriter json, ITableEntity entity)
     {
@@ -151,9 +158,13 @@ internal static class BatchBody
     /// <summary>The keys, and what a read row carries besides its properties (its timestamp and version), which the service sets itself.</summary>
     private static bool IsSystemProperty(string name) => name is "PartitionKey" or "RowKey" or "Timestamp" or "odata.etag";
 
-    /// <summary><c>{method} {endpoint}/{table}(PartitionKey='…',RowKey='…') HTTP/1.1</c>, quotes doubled and the keys escaped for a URL.</summary>
+    /// <summary><c>{method} {endpoint}/{table}(PartitionKey='…',RowKey='…') HTTP/1.1</c>.</summary>
     private static string RequestLine(string method, string endpoint, string table, ITableEntity entity) =>
-        $"{method} {endpoint}/{table}(PartitionKey='{Uri.EscapeDataString(entity.PartitionKey.Replace("'", "''", StringComparison.Ordinal))}',RowKey='{Uri.EscapeDataString(entity.RowKey.Replace("'", "''", StringComparison.Ordinal))}') HTTP/1.1";
+        $"{method} {EntityAddress(endpoint, table, entity)} HTTP/1.1";
+
+    /// <summary><c>{endpoint}/{table}(PartitionKey='…',RowKey='…')</c>, quotes doubled and the keys escaped for a URL.</summary>
+    public static string EntityAddress(string endpoint, string table, ITableEntity entity) =>
+        $"{endpoint}/{table}(PartitionKey='{Uri.EscapeDataString(entity.PartitionKey.Replace("'", "''", StringComparison.Ordinal))}',RowKey='{Uri.EscapeDataString(entity.RowKey.Replace("'", "''", StringComparison.Ordinal))}')";
 
     private static void Line(ArrayBufferWriter<byte> body, string text)
     {

@@ -71,6 +71,14 @@ internal static class BatchReply
             json = json[..end];
         }
 
+        var statusLineEnd = response.IndexOf("\r\n"u8);
+        var reason = statusLineEnd > 4 ? Encoding.UTF8.GetString(response[4..statusLineEnd]) : "";
+        return ErrorOf(status, json, $"A $batch operation failed: {status} {reason}".TrimEnd());
+    }
+
+    /// <summary>A refusal's code and message from its OData error body, or <paramref name="otherwise"/> as the message when it has none.</summary>
+    public static Failure ErrorOf(int status, ReadOnlySpan<byte> json, string otherwise)
+    {
         try
         {
             var reader = new Utf8JsonReader(json);
@@ -94,8 +102,6 @@ internal static class BatchReply
             // Not JSON: the status alone says what failed.
         }
 
-        var statusLineEnd = response.IndexOf("\r\n"u8);
-        var reason = statusLineEnd > 4 ? Encoding.UTF8.GetString(response[4..statusLineEnd]) : "";
-        return new Failure(status, "", $"A $batch operation failed: {status} {reason}".TrimEnd());
+        return new Failure(status, "", otherwise);
     }
 }

@@ -70,12 +70,20 @@ public sealed class TableTransactions
     /// Commits the rows (1 to 100, one partition, distinct row keys) in one transaction: all land, or
     /// none and a <see cref="RequestFailedException"/> with the failed row's status and error code.
     /// A failure without an answer from storage (a timeout, no connection) throws as the pipeline does.
+    /// A lone row (other than a merge) goes as a plain write of one entity, with the same outcome.
     /// </summary>
     public async Task SubmitAsync(TableClient table, IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(actions);
-        if (_pipeline is null || !BatchBody.CanWrite(actions))
+        var pipeline = BatchBody.CanWrite(actions) ? _pipeline : null;
+        if (actions.Count == 1 && actions[0].ActionType is not (TableTransactionActionType.UpsertMerge or TableTransactionActionType.UpdateMerge))
+        {
+            await (pipeline is null ? WriteOneThroughSdkAsync(table, actions[0], cancellationToken) : WriteOneAsync(pipeline, table.Name, actions[0], cancellationToken));
+            return;
+        }
+
+        if (pipeline is null)
         {
             await table.SubmitCountedAsync([.. actions], cancellationToken);
             return;
@@ -86,7 +94,7 @@ public sealed class TableTransactions
         var body = new ArrayBufferWriter<byte>(BatchBody.EstimateSize(actions));
         var boundary = BatchBody.Write(body, _endpoint, table.Name, actions);
 
-        using var message = _pipeline.CreateMessage();
+        using var message = pipeline.CreateMessage();
         var request = message.Request;
         request.Method = RequestMethod.Post;
         request.Uri.Reset(_batchAddress!);
@@ -98,7 +106,7 @@ public sealed class TableTransactions
         request.Content = RequestContent.Create(body.WrittenMemory);
         message.ResponseClassifier = AcceptedOnly;
 
-        await _pipeline.SendAsync(message, cancellationToken);
+        await pipeline.SendAsync(message, cancellationToken);
         var response = message.Response;
         if (response.Status != 202)
         {
@@ -110,6 +118,68 @@ public sealed class TableTransactions
             throw new RequestFailedException(failure.Status, failure.Message, failure.Code, null);
         }
     }
+
+    /// <summary>
+    /// A lone row, written without the batch envelope: the service's plain insert, update or delete of
+    /// one entity (learn.microsoft.com/rest/api/storageservices/insert-entity and its siblings). The
+    /// same one round trip, with the same outcome (the row lands or storage says why not), and less to
+    /// write and to serve than a batch of one (Azurite took 0.85-0.95 ms for a batch of one against
+    /// 0.65-0.8 ms for a plain insert, docs/benchmark.md). Merges still go as a batch: the plain merge
+    /// needs the MERGE verb, which nothing here sends alone.
+    /// </summary>
+    private async Task WriteOneAsync(HttpPipeline pipeline, string table, TableTransactionAction action, CancellationToken cancellationToken)
+    {
+        var entity = action.Entity;
+        var (method, address, etag, hasBody) = action.ActionType switch
+        {
+            TableTransactionActionType.Add => (RequestMethod.Post, _endpoint + "/" + table, (ETag?)null, true),
+            TableTransactionActionType.UpsertReplace => (RequestMethod.Put, BatchBody.EntityAddress(_endpoint, table, entity), null, true),
+            TableTransactionActionType.UpdateReplace => (RequestMethod.Put, BatchBody.EntityAddress(_endpoint, table, entity), action.ETag, true),
+            TableTransactionActionType.Delete => (RequestMethod.Delete, BatchBody.EntityAddress(_endpoint, table, entity), action.ETag, false),
+            _ => throw new ArgumentOutOfRangeException(nameof(action), action.ActionType, "Not a lone write."),
+        };
+
+        using var message = pipeline.CreateMessage();
+        var request = message.Request;
+        request.Method = method;
+        request.Uri.Reset(new Uri(address));
+        request.Headers.Add("x-ms-version", ServiceVersion);
+        request.Headers.Add("DataServiceVersion", "3.0");
+        request.Headers.Add("MaxDataServiceVersion", "3.0;NetFx");
+        request.Headers.Add("Accept", "application/json;odata=minimalmetadata");
+        if (etag is { } version)
+        {
+            request.Headers.Add("If-Match", version == default ? "*" : version.ToString());
+        }
+
+        if (hasBody)
+        {
+            var body = new ArrayBufferWriter<byte>(BatchBody.EstimateSize([action]));
+            BatchBody.WriteOne(body, entity);
+            request.Headers.Add("Content-Type", "application/json");
+            request.Headers.Add("Prefer", "return-no-content");
+            request.Content = RequestContent.Create(body.WrittenMemory);
+        }
+
+        message.ResponseClassifier = Written;
+        await pipeline.SendAsync(message, cancellationToken);
+        var response = message.Response;
+        if (response.Status is < 200 or >= 300)
+        {
+            var failure = BatchReply.ErrorOf(response.Status, response.Content.ToMemory().Span, $"{response.Status} {response.ReasonPhrase}".TrimEnd());
+            throw new RequestFailedException(failure.Status, failure.Message, failure.Code, null);
+        }
+    }
+
+    /// <summary>A lone row through the SDK's own plain writes, as <see cref="WriteOneAsync"/> writes it.</summary>
+    private static Task WriteOneThroughSdkAsync(TableClient table, TableTransactionAction action, CancellationToken cancellationToken) => action.ActionType switch
+    {
+        TableTransactionActionType.Add => table.AddEntityAsync(IJsonEntity.ForSdk(action.Entity), cancellationToken),
+        TableTransactionActionType.UpsertReplace => table.UpsertEntityAsync(IJsonEntity.ForSdk(action.Entity), TableUpdateMode.Replace, cancellationToken),
+        TableTransactionActionType.UpdateReplace => table.UpdateEntityAsync(IJsonEntity.ForSdk(action.Entity), action.ETag, TableUpdateMode.Replace, cancellationToken),
+        TableTransactionActionType.Delete => table.DeleteEntityAsync(action.Entity.PartitionKey, action.Entity.RowKey, action.ETag, cancellationToken),
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action.ActionType, "Not a lone write."),
+    };
 
     /// <summary>The account key of a connection string, or null when it has none.</summary>
     public static string? ConnectionStringKey(string connectionString)
@@ -140,6 +210,9 @@ public sealed class TableTransactions
 
     /// <summary>A <c>$batch</c> is answered 202 whether its operations landed or not; anything else is the request's own failure.</summary>
     private static readonly ResponseClassifier AcceptedOnly = new StatusCodeClassifier([202]);
+
+    /// <summary>A plain write is answered 204 (no content asked back), 201 if the service sends the row anyway.</summary>
+    private static readonly ResponseClassifier Written = new StatusCodeClassifier([201, 204]);
 
     /// <summary>
     /// The Table service's Shared Key scheme: the verb, the content type, the date and the resource,

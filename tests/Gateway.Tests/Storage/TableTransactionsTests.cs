@@ -98,6 +98,67 @@ public sealed class TableTransactionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_lone_row_of_each_kind_does_what_the_SDKs_does()
+    {
+        await _table.AddEntityAsync(new TableEntity("lone", "replace") { ["A"] = "old", ["B"] = "old" });
+        await _table.AddEntityAsync(new TableEntity("lone", "merge") { ["A"] = "old", ["B"] = "old" });
+        var update = (await _table.AddEntityAsync(new TableEntity("lone", "update") { ["A"] = "old", ["B"] = "old" })).Headers.ETag!.Value;
+        var delete = (await _table.AddEntityAsync(new TableEntity("lone", "delete"))).Headers.ETag!.Value;
+        await _table.AddEntityAsync(new TableEntity("lone", "delete-any"));
+        var at = new DateTimeOffset(2026, 12, 2, 20, 30, 0, TimeSpan.Zero).AddTicks(42);
+
+        // Each in a transaction of its own: a plain write of one entity (a merge, a batch of one).
+        TableTransactionAction[] actions =
+        [
+            new(TableTransactionActionType.Add, new TableEntity("lone", "added") { ["A"] = "new", ["N"] = 5L, ["When"] = at, ["Skipped"] = null }),
+            new(TableTransactionActionType.UpsertReplace, new TableEntity("lone", "replace") { ["A"] = "new" }),
+            new(TableTransactionActionType.UpsertReplace, new TableEntity("lone", "upserted") { ["A"] = "new" }),
+            new(TableTransactionActionType.UpdateReplace, new TableEntity("lone", "update") { ["A"] = "new" }, update),
+            new(TableTransactionActionType.UpsertMerge, new TableEntity("lone", "merge") { ["A"] = "new" }),
+            new(TableTransactionActionType.Delete, new TableEntity("lone", "delete"), delete),
+            new(TableTransactionActionType.Delete, new TableEntity("lone", "delete-any"), ETag.All),
+        ];
+        foreach (var action in actions)
+        {
+            await _transactions.SubmitAsync(_table, [action]);
+        }
+
+        var rows = new Dictionary<string, TableEntity>();
+        await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == "lone"))
+        {
+            rows[row.RowKey] = row;
+        }
+
+        Assert.Equal(["added", "merge", "replace", "update", "upserted"], rows.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(("new", 5L, at), (rows["added"]["A"], rows["added"]["N"], rows["added"].GetDateTimeOffset("When")));
+        Assert.False(rows["added"].ContainsKey("Skipped"));
+        Assert.Equal("new", rows["replace"]["A"]);
+        Assert.False(rows["replace"].ContainsKey("B"));
+        Assert.Equal("new", rows["update"]["A"]);
+        Assert.False(rows["update"].ContainsKey("B"));
+        Assert.Equal(("new", "old"), (rows["merge"]["A"], rows["merge"]["B"]));
+    }
+
+    [Fact]
+    public async Task A_refused_lone_row_says_why_as_the_SDKs_own_write_does()
+    {
+        var stale = (await _table.AddEntityAsync(new TableEntity("lone-refused", "taken") { ["V"] = 1 })).Headers.ETag!.Value;
+        await _table.UpsertEntityAsync(new TableEntity("lone-refused", "taken") { ["V"] = 2 });
+
+        var conflict = await Assert.ThrowsAnyAsync<RequestFailedException>(() => _transactions.SubmitAsync(_table,
+            [new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("lone-refused", "taken"))]));
+        var sdkConflict = await Assert.ThrowsAnyAsync<RequestFailedException>(() => _table.AddEntityAsync(new TableEntity("lone-refused", "taken")));
+        Assert.Equal((409, sdkConflict.ErrorCode), (conflict.Status, conflict.ErrorCode));
+        Assert.Equal("EntityAlreadyExists", conflict.ErrorCode);
+
+        var precondition = await Assert.ThrowsAnyAsync<RequestFailedException>(() => _transactions.SubmitAsync(_table,
+            [new TableTransactionAction(TableTransactionActionType.UpdateReplace, new TableEntity("lone-refused", "taken") { ["V"] = 3 }, stale)]));
+        var sdkPrecondition = await Assert.ThrowsAnyAsync<RequestFailedException>(() => _table.UpdateEntityAsync(new TableEntity("lone-refused", "taken") { ["V"] = 3 }, stale, TableUpdateMode.Replace));
+        Assert.Equal((412, sdkPrecondition.ErrorCode), (precondition.Status, precondition.ErrorCode));
+        Assert.Equal(2, (await _table.GetEntityAsync<TableEntity>("lone-refused", "taken")).Value["V"]);
+    }
+
+    [Fact]
     public async Task A_refused_transaction_lands_nothing_and_says_why()
     {
         await _table.AddEntityAsync(new TableEntity("p", "taken"));
@@ -147,7 +208,7 @@ public sealed class TableTransactionsTests : IAsyncLifetime
     [Fact]
     public async Task A_transaction_counts_as_one_and_its_rows_as_entity_writes()
     {
-        long transactions = 0, writes = 0;
+        long transactions = 0, writes = 0, plainWrites = 0;
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
@@ -166,6 +227,10 @@ public sealed class TableTransactionsTests : IAsyncLifetime
             if (instrument.Name == StorageMetrics.TransactionsInstrument)
             {
                 Interlocked.Add(ref transactions, value);
+                if (tags.ToArray().Any(t => t.Key == StorageMetrics.OperationTag && (string?)t.Value == "write"))
+                {
+                    Interlocked.Add(ref plainWrites, value);
+                }
             }
             else
             {
@@ -177,6 +242,12 @@ public sealed class TableTransactionsTests : IAsyncLifetime
         await _transactions.SubmitAsync(_table, [.. Enumerable.Range(0, 40).Select(i => new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("counted", $"r{i:D2}")))]);
 
         Assert.Equal((1, 40), (Interlocked.Read(ref transactions), Interlocked.Read(ref writes)));
+
+        Assert.Equal(0, Interlocked.Read(ref plainWrites));
+
+        // A lone row goes as a plain write of one entity, not a batch, and counts as one of each too.
+        await _transactions.SubmitAsync(_table, [new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity("counted", "lone"))]);
+        Assert.Equal((2, 41, 1), (Interlocked.Read(ref transactions), Interlocked.Read(ref writes), Interlocked.Read(ref plainWrites)));
     }
 
     [Fact]
