@@ -164,7 +164,7 @@ public sealed class TableTransactions
         message.ResponseClassifier = Written;
         await pipeline.SendAsync(message, cancellationToken);
         var response = message.Response;
-        if (response.Status is < 200 or >= 300)
+        if (response.Status is not (201 or 204))
         {
             var failure = BatchReply.ErrorOf(response.Status, response.Content.ToMemory().Span, $"{response.Status} {response.ReasonPhrase}".TrimEnd());
             throw new RequestFailedException(failure.Status, failure.Message, failure.Code, null);

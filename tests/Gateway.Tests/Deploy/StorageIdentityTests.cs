@@ -79,13 +79,19 @@ public sealed class StorageIdentityTests
         var transactions = account.CreateTransactions(options, credential);
 
         // The stand-in answers 200, not a batch's 202: the transaction fails, after showing what it sent.
-        var refused = await Assert.ThrowsAnyAsync<Azure.RequestFailedException>(() => transactions.SubmitAsync(
-            account.CreateClient(options, credential).GetTableClient("gwjournal"),
-            [new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("p", "r"))]));
+        var journal = account.CreateClient(options, credential).GetTableClient("gwjournal");
+        var refused = await Assert.ThrowsAnyAsync<Azure.RequestFailedException>(() => transactions.SubmitAsync(journal,
+            [new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("p", "r")), new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("p", "s"))]));
 
         Assert.Equal(200, refused.Status);
         Assert.Equal("/$batch", handler.Path);
         Assert.Contains("https://storage.azure.com/.default", credential.Scopes);
+        Assert.Equal("Bearer " + RecordingCredential.Token, handler.Authorization);
+
+        // A lone row, a plain insert into the table, signs the same way; 200 is not an insert's answer either.
+        var lone = await Assert.ThrowsAnyAsync<Azure.RequestFailedException>(() => transactions.SubmitAsync(journal,
+            [new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("p", "t"))]));
+        Assert.Equal((200, "/gwjournal"), (lone.Status, handler.Path));
         Assert.Equal("Bearer " + RecordingCredential.Token, handler.Authorization);
     }
 
