@@ -93,13 +93,17 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
                 await CheckLedgerAsync(admin, scenario.Name, keys, cancellationToken);
             }
 
+            // The intents' waits of the 1-client run alone: those of the scenarios before it are dropped.
+            await gateway.TakeIntentWaitsAsync(cancellationToken);
             if (await OneClientAsync(runner, scenarios.First(s => s.Target == ScenarioTarget.Gateway), gateway.Url, many, cancellationToken) is { } oneClient)
             {
+                var intentWaits = await gateway.TakeIntentWaitsAsync(cancellationToken);
                 await CheckLedgerAsync(admin, "1 client", many, cancellationToken);
                 await progress.WriteLineAsync($"  storage round trip: {StorageRoundTrips} point reads, then {StorageRoundTrips} inserts…");
                 probe = probe with
                 {
                     Gateway = oneClient,
+                    IntentWrite = intentWaits.Length > 0 ? new LatencyFigures(intentWaits) : null,
                     StorageRoundTrip = await StorageRoundTrip.MeasureAsync(environment.TablePrefix, StorageRoundTrips, cancellationToken),
                     StorageInsert = await StorageRoundTrip.MeasureInsertsAsync(environment.TablePrefix, StorageRoundTrips, cancellationToken),
                 };

@@ -154,6 +154,11 @@ internal sealed class ProxyProcess : IAsyncDisposable
         await _http.GetFromJsonAsync<RuntimeCount>(new Uri(Url, ChildHost.RuntimePath), cancellationToken)
         ?? throw new InvalidOperationException("The proxy answered no runtime counts.");
 
+    /// <summary>How long each intent waited to be committed (ms), as the gateway timed it, since the last call.</summary>
+    public async Task<double[]> TakeIntentWaitsAsync(CancellationToken cancellationToken) =>
+        await _http.GetFromJsonAsync<double[]>(new Uri(Url, ChildHost.IntentWaitsPath), cancellationToken)
+        ?? throw new InvalidOperationException("The gateway answered no intent waits.");
+
     /// <summary>The gateway's storage counters so far.</summary>
     public async Task<StorageCount> ReadStorageAsync(CancellationToken cancellationToken) =>
         await _http.GetFromJsonAsync<StorageCount>(new Uri(Url, ChildHost.StorageCountsPath), cancellationToken)

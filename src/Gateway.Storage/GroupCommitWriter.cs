@@ -85,7 +85,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             throw new ArgumentException("A group is 1 to 100 rows of one partition.", nameof(actions));
         }
 
-        var pending = new PendingWrite(actions);
+        var pending = new PendingWrite(actions, _time.GetTimestamp());
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(GroupCommitWriter));
@@ -219,7 +219,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                 StorageMetrics.BatchRows.Record(actions.Count, _batchTag);
                 foreach (var item in items)
                 {
-                    item.Completion.TrySetResult();
+                    Committed(item);
                 }
 
                 return;
@@ -249,17 +249,24 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             Interlocked.Increment(ref _commits);
             Interlocked.Add(ref _rows, item.Actions.Count);
             StorageMetrics.BatchRows.Record(item.Actions.Count, _batchTag);
-            item.Completion.TrySetResult();
+            Committed(item);
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412 && item.Actions.All(a => a.ActionType == TableTransactionActionType.Delete))
         {
             // Gone already, or replaced since (a delete names the version it means): nothing to retire.
-            item.Completion.TrySetResult();
+            Committed(item);
         }
         catch (Exception ex)
         {
             item.Completion.TrySetException(ex);
         }
+    }
+
+    /// <summary>Its caller hears that it landed, and how long that took is recorded by writer.</summary>
+    private void Committed(PendingWrite item)
+    {
+        StorageMetrics.CommitWait.Record(_time.GetElapsedTime(item.Submitted).TotalSeconds, _batchTag);
+        item.Completion.TrySetResult();
     }
 
     private Task SubmitTransactionAsync(IReadOnlyList<TableTransactionAction> actions) => _transactions.SubmitAsync(_table, actions);
@@ -274,7 +281,8 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         }
     }
 
-    private sealed record PendingWrite(IReadOnlyList<TableTransactionAction> Actions)
+    /// <param name="Submitted">When its caller submitted it, on the writer's clock (<see cref="TimeProvider.GetTimestamp"/>).</param>
+    private sealed record PendingWrite(IReadOnlyList<TableTransactionAction> Actions, long Submitted)
     {
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -53,11 +53,21 @@ public static class StorageMetrics
         "Rows per committed transaction of a group-commit writer, by writer (intents, settled, retirements): the batching achieved.",
         advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 100] });
 
+    /// <summary>
+    /// From a row's submission to a group-commit writer until its transaction committed, by writer: for
+    /// <c>intents</c>, what each request waits on storage before it goes upstream.
+    /// </summary>
+    public const string CommitWaitInstrument = "gateway.journal.commit_wait";
+
+    internal static Histogram<double> CommitWait { get; } = Meter.CreateHistogram(CommitWaitInstrument, "s",
+        "From a row's submission to a group-commit writer until its transaction committed, by writer (intents, settled, retirements): for intents, what each request waits on storage before it goes upstream.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+
     /// <summary>Writes no request waits on, queued for a place among their account's <see cref="BackgroundWrites"/>.</summary>
     internal static UpDownCounter<long> BackgroundWaiting { get; } = Meter.CreateUpDownCounter<long>("gateway.storage.background_writes.waiting", "{write}",
         "Writes no request waits on (ledger copies, usage rollups, journal retirements) waiting for one of their account's places (Gateway:Storage:BackgroundWritesInFlight): a number that keeps growing says storage cannot keep up.");
 
-    /// <summary>The tag on <c>gateway.journal.batch_size</c> naming the writer.</summary>
+    /// <summary>The tag on <c>gateway.journal.batch_size</c> and <c>gateway.journal.commit_wait</c> naming the writer.</summary>
     public const string WriterTag = "writer";
 
     /// <summary>The tag on <c>gateway.storage.failures</c>: the status, or the exception's type when there was no response.</summary>

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Gateway.Storage;
+using Gateway.Storage.Metrics;
 using Gateway.Storage.Transactions;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -93,8 +95,53 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         await writer.DisposeAsync();
     }
 
+    [Fact]
+    public async Task Each_committed_row_records_its_wait_under_its_writers_name_and_a_failed_one_records_none()
+    {
+        // Its own writer name, so rows of writers in tests running beside it are not counted.
+        var name = "wait-" + Guid.NewGuid().ToString("N")[..8];
+        var waits = new ConcurrentQueue<double>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == StorageMetrics.MeterName && instrument.Name == StorageMetrics.CommitWaitInstrument)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == StorageMetrics.WriterTag && Equals(tag.Value, name))
+                {
+                    waits.Enqueue(value);
+                }
+            }
+        });
+        listener.Start();
+        await using var writer = NewWriter(maxRetries: 0, handWritten: true, name);
+
+        // Storage that answers no sooner than 50 ms: every row's wait is at least that.
+        _switch.Delay = TimeSpan.FromMilliseconds(50);
+        var committed = await SubmitAllAsync(writer, "waited");
+        Assert.All(committed, t => Assert.True(t.IsCompletedSuccessfully, t.Exception?.InnerException?.Message));
+        var lone = writer.SubmitAsync(new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity("waited", "lone")));
+        await lone.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(Rows + 1, waits.Count);
+        Assert.All(waits, w => Assert.InRange(w, 0.05, 30));
+
+        // Rows that never landed were not committed: no wait of theirs is recorded.
+        _switch.Stalled = true;
+        var failed = await SubmitAllAsync(writer, "stalled");
+        Assert.All(failed, t => Assert.True(t.IsFaulted));
+        Assert.Equal(Rows + 1, waits.Count);
+    }
+
     /// <param name="handWritten">Transactions through <see cref="TableTransactions"/> (as the journal sends them), or through the SDK.</param>
-    private GroupCommitWriter NewWriter(int maxRetries, bool handWritten)
+    private GroupCommitWriter NewWriter(int maxRetries, bool handWritten, string name = "other")
     {
         var options = new TableClientOptions { Transport = new HttpClientTransport(new HttpClient(_switch)) };
         options.Retry.MaxRetries = maxRetries;
@@ -102,7 +149,7 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         // Waited out once per attempt while stalled; and the limit of every real round trip after it,
         // which on a machine busy with the rest of the suite took over 300 ms (the value until 2026-12-02).
         options.Retry.NetworkTimeout = TimeSpan.FromSeconds(2);
-        return new GroupCommitWriter(new TableClient(TestStorage.ConnectionString, _tableName, options), NullLogger.Instance,
+        return new GroupCommitWriter(new TableClient(TestStorage.ConnectionString, _tableName, options), NullLogger.Instance, name: name,
             transactions: handWritten ? TableTransactions.ForConnectionString(TestStorage.ConnectionString, options) : null);
     }
 
@@ -144,6 +191,9 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     {
         public volatile bool Stalled;
 
+        /// <summary>How long each request is held before it is passed on: a slower store.</summary>
+        public TimeSpan Delay { get; set; }
+
         public ConcurrentQueue<string> Paths { get; } = new();
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -152,6 +202,11 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
             if (Stalled)
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            if (Delay > TimeSpan.Zero)
+            {
+                await Task.Delay(Delay, cancellationToken);
             }
 
             return await base.SendAsync(request, cancellationToken);
