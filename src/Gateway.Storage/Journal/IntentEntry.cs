@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Azure.Data.Tables;
+using Gateway.Storage.Transactions;
 
 namespace Gateway.Storage.Journal;
 
@@ -52,10 +53,29 @@ public sealed record IntentEntry
         ["UserId"] = UserId,
         ["TeamId"] = TeamId,
         ["StartedAt"] = StartedAt,
-        ["D"] = JsonSerializer.Serialize(new Payload(Model, Provider, Endpoint, Streaming, ReservedMicros, EstimatedInputTokens, OutputTokenCeiling,
-            PriceInputMicrosPerMTok, PriceOutputMicrosPerMTok, PriceCachedMicrosPerMTok, FrontendInstance, Region, ClientAddress,
-            PriceCacheWrite5mMicrosPerMTok, PriceCacheWrite1hMicrosPerMTok), PayloadJson.Default.Payload),
+        ["D"] = JsonSerializer.Serialize(ToPayload(), PayloadJson.Default.Payload),
     };
+
+    /// <summary>How many properties <see cref="WriteProperties"/> may write.</summary>
+    internal const int PropertyCount = 5;
+
+    /// <summary>
+    /// The row's properties as Table JSON, the same names, types and order as <see cref="ToEntity"/>'s,
+    /// written straight into a transaction's body (<see cref="IntentRowEntity"/>): no dictionary, and
+    /// the payload serialized as UTF-8 rather than as a string first.
+    /// </summary>
+    internal void WriteProperties(Utf8JsonWriter json)
+    {
+        EntityJson.String(json, "KeyId"u8, KeyId);
+        EntityJson.String(json, "UserId"u8, UserId);
+        EntityJson.String(json, "TeamId"u8, TeamId);
+        EntityJson.Time(json, "StartedAt"u8, StartedAt.UtcDateTime);
+        json.WriteString("D"u8, JsonSerializer.SerializeToUtf8Bytes(ToPayload(), PayloadJson.Default.Payload));
+    }
+
+    private Payload ToPayload() => new(Model, Provider, Endpoint, Streaming, ReservedMicros, EstimatedInputTokens, OutputTokenCeiling,
+        PriceInputMicrosPerMTok, PriceOutputMicrosPerMTok, PriceCachedMicrosPerMTok, FrontendInstance, Region, ClientAddress,
+        PriceCacheWrite5mMicrosPerMTok, PriceCacheWrite1hMicrosPerMTok);
 
     public static IntentEntry FromEntity(TableEntity e)
     {
@@ -91,6 +111,27 @@ public sealed record IntentEntry
 
     internal sealed record Payload(string M, string P, string E, bool S, long R, long In, long Out, long Pi, long Po, long Pc, string F, string G, string? C,
         long? W5 = null, long? W1 = null);
+}
+
+/// <summary>
+/// An intent on its way to the journal: it writes its own JSON into the transaction's body
+/// (<see cref="IJsonEntity"/>), and through the SDK it is <see cref="IntentEntry.ToEntity"/>.
+/// </summary>
+internal sealed class IntentRowEntity(IntentEntry entry) : IJsonEntity
+{
+    public string PartitionKey { get; set; } = entry.Partition;
+
+    public string RowKey { get; set; } = entry.RequestId;
+
+    public DateTimeOffset? Timestamp { get; set; }
+
+    public Azure.ETag ETag { get; set; }
+
+    public int PropertyCount => IntentEntry.PropertyCount;
+
+    public void WriteProperties(Utf8JsonWriter json) => entry.WriteProperties(json);
+
+    public TableEntity ToTableEntity() => entry.ToEntity();
 }
 
 [JsonSerializable(typeof(IntentEntry.Payload))]

@@ -62,7 +62,7 @@ public sealed class IntentJournal : IAsyncDisposable
     /// its place) fails rather than overwrite that row.
     /// </summary>
     public Task RecordAsync(IntentEntry entry) =>
-        _intents[_tables.AccountFor(entry.KeyId).Index].SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, entry.ToEntity()));
+        _intents[_tables.AccountFor(entry.KeyId).Index].SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, new IntentRowEntity(entry)));
 
     /// <summary>
     /// Durably records sealed ledger rows of one key, all in one transaction (at most 100), each

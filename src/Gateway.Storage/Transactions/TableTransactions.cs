@@ -98,9 +98,7 @@ public sealed class TableTransactions
         var request = message.Request;
         request.Method = RequestMethod.Post;
         request.Uri.Reset(_batchAddress!);
-        request.Headers.Add("x-ms-version", ServiceVersion);
-        request.Headers.Add("DataServiceVersion", "3.0");
-        request.Headers.Add("MaxDataServiceVersion", "3.0;NetFx");
+        AddVersions(request);
         request.Headers.Add("Accept", "application/json");
         request.Headers.Add("Content-Type", "multipart/mixed; boundary=" + boundary);
         request.Content = RequestContent.Create(body.WrittenMemory);
@@ -117,6 +115,14 @@ public sealed class TableTransactions
         {
             throw new RequestFailedException(failure.Status, failure.Message, failure.Code, null);
         }
+    }
+
+    /// <summary>The service and OData versions every request of ours speaks, a transaction or a lone write.</summary>
+    private static void AddVersions(Azure.Core.Request request)
+    {
+        request.Headers.Add("x-ms-version", ServiceVersion);
+        request.Headers.Add("DataServiceVersion", "3.0");
+        request.Headers.Add("MaxDataServiceVersion", "3.0;NetFx");
     }
 
     /// <summary>
@@ -143,9 +149,7 @@ public sealed class TableTransactions
         var request = message.Request;
         request.Method = method;
         request.Uri.Reset(new Uri(address));
-        request.Headers.Add("x-ms-version", ServiceVersion);
-        request.Headers.Add("DataServiceVersion", "3.0");
-        request.Headers.Add("MaxDataServiceVersion", "3.0;NetFx");
+        AddVersions(request);
         request.Headers.Add("Accept", "application/json;odata=minimalmetadata");
         if (etag is { } version)
         {
