@@ -56,8 +56,11 @@ public sealed record IntentEntry
         ["D"] = JsonSerializer.Serialize(ToPayload(), PayloadJson.Default.Payload),
     };
 
-    /// <summary>How many properties <see cref="WriteProperties"/> may write.</summary>
-    internal const int PropertyCount = 5;
+    /// <summary>
+    /// What <see cref="WriteProperties"/> writes, counted for sizing a body: five properties, the payload
+    /// as four of them (a few hundred bytes of escaped JSON), so a transaction's buffer is not outgrown.
+    /// </summary>
+    internal const int PropertyCount = 8;
 
     /// <summary>
     /// The row's properties as Table JSON, the same names, types and order as <see cref="ToEntity"/>'s,
