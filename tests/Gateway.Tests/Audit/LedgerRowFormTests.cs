@@ -101,7 +101,7 @@ public sealed class LedgerRowFormTests
             {
                 var written = (await table.GetEntityAsync<TableEntity>(keyId, row.ToEntity().RowKey)).Value;
                 var reference = (await table.GetEntityAsync<TableEntity>("sdk" + keyId, row.ToEntity().RowKey)).Value;
-                Assert.Equal(Properties(reference), Properties(written));
+                Assert.Equal(StoredProperties.Of(reference), StoredProperties.Of(written));
                 Assert.Equal(row, AuditRecord.FromEntity(written));
             }
 
@@ -147,20 +147,6 @@ public sealed class LedgerRowFormTests
         }
 
         return chained;
-    }
-
-    private static SortedDictionary<string, string> Properties(TableEntity entity)
-    {
-        var properties = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in entity)
-        {
-            if (name is not ("PartitionKey" or "Timestamp" or "odata.etag"))
-            {
-                properties[name] = $"{value?.GetType().Name}:{Convert.ToString(value, CultureInfo.InvariantCulture)}";
-            }
-        }
-
-        return properties;
     }
 
     /// <summary>The canonical form exactly as <c>AuditRecord.Canonical</c> built it until 2026-12-02: the fields joined into one string.</summary>

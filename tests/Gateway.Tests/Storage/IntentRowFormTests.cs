@@ -1,4 +1,3 @@
-using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using Gateway.Storage.Journal;
@@ -86,26 +85,12 @@ public sealed class IntentRowFormTests
             {
                 var written = (await table.GetEntityAsync<TableEntity>(partition, intent.RequestId)).Value;
                 var reference = (await table.GetEntityAsync<TableEntity>("sdk" + partition, intent.RequestId)).Value;
-                Assert.Equal(Properties(reference), Properties(written));
+                Assert.Equal(StoredProperties.Of(reference), StoredProperties.Of(written));
                 Assert.Equal(intent, IntentEntry.FromEntity(written) with { ETag = ETag.All });
             }
 
             var found = await journal.FindByKeyAsync(keyId, CancellationToken.None);
             Assert.Equal(intents.Select(i => i.RequestId).Order(StringComparer.Ordinal), found.Select(i => i.RequestId).Order(StringComparer.Ordinal));
         }
-    }
-
-    private static SortedDictionary<string, string> Properties(TableEntity entity)
-    {
-        var properties = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in entity)
-        {
-            if (name is not ("PartitionKey" or "Timestamp" or "odata.etag"))
-            {
-                properties[name] = $"{value?.GetType().Name}:{Convert.ToString(value, CultureInfo.InvariantCulture)}";
-            }
-        }
-
-        return properties;
     }
 }
