@@ -93,11 +93,15 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output, TextWrit
                 await CheckLedgerAsync(admin, scenario.Name, keys, cancellationToken);
             }
 
-            // The intents' waits of the 1-client run alone: those of the scenarios before it are dropped.
-            await gateway.TakeIntentWaitsAsync(cancellationToken);
+            // The intents' waits of the 1-client run alone.
+            if (options.LatencyRequests > 0)
+            {
+                await gateway.TakeIntentWaitsAsync(start: true, cancellationToken);
+            }
+
             if (await OneClientAsync(runner, scenarios.First(s => s.Target == ScenarioTarget.Gateway), gateway.Url, many, cancellationToken) is { } oneClient)
             {
-                var intentWaits = await gateway.TakeIntentWaitsAsync(cancellationToken);
+                var intentWaits = await gateway.TakeIntentWaitsAsync(start: false, cancellationToken);
                 await CheckLedgerAsync(admin, "1 client", many, cancellationToken);
                 await progress.WriteLineAsync($"  storage round trip: {StorageRoundTrips} point reads, then {StorageRoundTrips} inserts…");
                 probe = probe with

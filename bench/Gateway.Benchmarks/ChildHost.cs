@@ -25,7 +25,7 @@ internal static class ChildHost
     /// <summary>Where the gateway under test answers with its storage counters (see <see cref="StorageCounters"/>).</summary>
     public const string StorageCountsPath = "/bench/storage";
 
-    /// <summary>Where the gateway under test answers with its intents' commit waits since the last call (and forgets them).</summary>
+    /// <summary>Where the gateway under test starts collecting its intents' commit waits (<c>?start=true</c>), or hands them over and stops.</summary>
     public const string IntentWaitsPath = "/bench/intent-waits";
 
     /// <summary>Where either proxy answers with the JIT's work so far and its allocations and collections (<see cref="RuntimeCount"/>), so warm-up can run until it has settled.</summary>
@@ -55,7 +55,7 @@ internal static class ChildHost
             });
             var prefix = app.Configuration["Gateway:Storage:TablePrefix"] ?? "";
             app.MapGet(StorageCountsPath, () => TypedResults.Ok(counters.Read(prefix)));
-            app.MapGet(IntentWaitsPath, () => TypedResults.Ok(counters.TakeIntentWaits()));
+            app.MapGet(IntentWaitsPath, (bool? start) => TypedResults.Ok(counters.TakeIntentWaits(start == true)));
             await app.PrepareStorageAsync();
         }
         else

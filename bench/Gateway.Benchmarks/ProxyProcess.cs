@@ -154,9 +154,9 @@ internal sealed class ProxyProcess : IAsyncDisposable
         await _http.GetFromJsonAsync<RuntimeCount>(new Uri(Url, ChildHost.RuntimePath), cancellationToken)
         ?? throw new InvalidOperationException("The proxy answered no runtime counts.");
 
-    /// <summary>How long each intent waited to be committed (ms), as the gateway timed it, since the last call.</summary>
-    public async Task<double[]> TakeIntentWaitsAsync(CancellationToken cancellationToken) =>
-        await _http.GetFromJsonAsync<double[]>(new Uri(Url, ChildHost.IntentWaitsPath), cancellationToken)
+    /// <summary>With <paramref name="start"/>, the gateway starts timing its intents; without, how long each waited to be committed (ms) since then.</summary>
+    public async Task<double[]> TakeIntentWaitsAsync(bool start, CancellationToken cancellationToken) =>
+        await _http.GetFromJsonAsync<double[]>(new Uri(Url, ChildHost.IntentWaitsPath + (start ? "?start=true" : "")), cancellationToken)
         ?? throw new InvalidOperationException("The gateway answered no intent waits.");
 
     /// <summary>The gateway's storage counters so far.</summary>

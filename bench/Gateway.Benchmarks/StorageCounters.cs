@@ -20,8 +20,10 @@ internal sealed class StorageCounters : IDisposable
     private readonly ConcurrentDictionary<string, long> _commitsByWriter = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _rowsByWriter = new(StringComparer.Ordinal);
 
-    // Each intent's wait from its submission to its commit, in ms, since they were last taken.
+    // Each intent's wait from its submission to its commit, in ms, while collecting: only between a
+    // start and a take, so the scenarios before the 1-client run neither fill memory nor pay for it.
     private readonly ConcurrentQueue<double> _intentWaits = new();
+    private volatile bool _collectingWaits;
 
     /// <summary>Rows per committed transaction of a group-commit writer, tagged with the writer: one measurement per transaction.</summary>
     private const string BatchSizeInstrument = "gateway.journal.batch_size";
@@ -52,16 +54,21 @@ internal sealed class StorageCounters : IDisposable
         RowsByWriter = new Dictionary<string, long>(_rowsByWriter, StringComparer.Ordinal),
     };
 
-    /// <summary>How long each intent waited to be committed (ms), since the last call: the journal's part of a request's wait.</summary>
-    public double[] TakeIntentWaits()
+    /// <summary>
+    /// With <paramref name="start"/>, forgets what it holds and collects from now; without, hands over how
+    /// long each intent waited to be committed (ms) since the start, the journal's part of a request's
+    /// wait, and stops collecting.
+    /// </summary>
+    public double[] TakeIntentWaits(bool start)
     {
+        _collectingWaits = start;
         var taken = new List<double>();
         while (_intentWaits.TryDequeue(out var wait))
         {
             taken.Add(wait);
         }
 
-        return [.. taken];
+        return start ? [] : [.. taken];
     }
 
     private void OnWait(Instrument instrument, double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
@@ -69,7 +76,7 @@ internal sealed class StorageCounters : IDisposable
         foreach (var tag in tags)
         {
             // Bounded, in case nobody takes them: the 1-client run the figure is for sends a few thousand at most.
-            if (tag.Key == StorageMetrics.WriterTag && tag.Value is "intents" && _intentWaits.Count < 1_000_000)
+            if (_collectingWaits && tag.Key == StorageMetrics.WriterTag && tag.Value is "intents" && _intentWaits.Count < 1_000_000)
             {
                 _intentWaits.Enqueue(seconds * 1000);
             }
