@@ -269,6 +269,19 @@ public sealed partial class ProxyHandler(
         HttpContext context, ProxyRoute route, ProxyRequestBody body, CostEstimate estimate, UsageAccumulator usage,
         IReadOnlyList<DeploymentTarget> targets, AttemptLog attempt, bool keepBody)
     {
+        var result = await ForwardToDeploymentsAsync(context, route, body, estimate, usage, targets, attempt, keepBody);
+
+        // The row of a request that failed says why each deployment before the last was left too, so
+        // the last one's error (an open circuit, a timeout) never hides what started the failing over.
+        return result.Outcome == RequestOutcome.Completed || attempt.FailedOver is null
+            ? result
+            : result with { Error = $"{result.Error}; failed over from {string.Join(", ", attempt.FailedOver)}" };
+    }
+
+    private async Task<(RequestOutcome Outcome, int Status, string? Error, string? ResponseBody)> ForwardToDeploymentsAsync(
+        HttpContext context, ProxyRoute route, ProxyRequestBody body, CostEstimate estimate, UsageAccumulator usage,
+        IReadOnlyList<DeploymentTarget> targets, AttemptLog attempt, bool keepBody)
+    {
         var o = options.Value;
         var streaming = estimate.Streaming;
         var (edits, hideUsageChunk) = AdjustBody(route, body, estimate);
@@ -314,7 +327,8 @@ public sealed partial class ProxyHandler(
                     break;
                 }
 
-                // Nothing of this attempt is kept: the next one starts from a clean response.
+                // Nothing of this attempt is kept but why it failed: the next one starts from a clean response.
+                (attempt.FailedOver ??= []).Add($"{target.Upstream.Name} ({failure})");
                 LogFailingOver(logger, context.Response.Headers["x-gateway-request-id"].ToString(), target.Upstream.Name, failure);
                 context.Features.Set<IForwarderErrorFeature>(null);
                 context.Response.StatusCode = StatusCodes.Status200OK;
@@ -618,6 +632,9 @@ public sealed partial class ProxyHandler(
         public string? Provider { get; set; }
 
         public int Count { get; set; }
+
+        /// <summary>The deployments left before the last one tried, each with why; null when none was.</summary>
+        public List<string>? FailedOver { get; set; }
     }
 
     /// <summary>The key a request presented: its id, the hash of its secret, and its grain.</summary>

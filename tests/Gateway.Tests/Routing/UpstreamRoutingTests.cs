@@ -93,6 +93,8 @@ public sealed class UpstreamRoutingTests(RoutingFixture fixture) : IClassFixture
 
         var row = await OnlyRowAsync(key.KeyId);
         Assert.Equal(("upstream_error", 503, "broken", 2, 0L), (row.Outcome, row.HttpStatus, row.Upstream, row.Attempts, row.CostMicros));
+        // The row says why the first deployment was left as well as how the last one failed.
+        Assert.Equal("upstream returned 503; failed over from busy (answered 429)", row.Error);
         var snapshot = await Poll.UntilAsync(() => fixture.Admin.GetKeyAsync(key.KeyId), k => k.GetProperty("reservedMicros").GetInt64() == 0,
             TimeSpan.FromSeconds(10), "the reservation released");
         Assert.Equal(0, snapshot.GetProperty("spentMicros").GetInt64());
