@@ -232,7 +232,7 @@ public sealed partial class ProxyHandler(
             ? usage.Reported(estimate.PromptTokens)
             : EstimateUsage(estimate.Model, usage, estimate.PromptTokens, status);
         ProxyMetrics.Served(call.Route, estimate.Model, attempt.Provider ?? "", outcome, latency, report);
-        return new SettleRequest(call.Request.RequestId, report, outcome, status, latency, error, attempt.Upstream, attempt.Count);
+        return new SettleRequest(call.Request.RequestId, report, outcome, status, latency, attempt.Explain(outcome, error), attempt.Upstream, attempt.Count);
     }
 
     private ITimer RenewLeaseWhileServing(IApiKeyGrain grain, string requestId)
@@ -266,19 +266,6 @@ public sealed partial class ProxyHandler(
     }
 
     private async Task<(RequestOutcome Outcome, int Status, string? Error, string? ResponseBody)> ForwardAsync(
-        HttpContext context, ProxyRoute route, ProxyRequestBody body, CostEstimate estimate, UsageAccumulator usage,
-        IReadOnlyList<DeploymentTarget> targets, AttemptLog attempt, bool keepBody)
-    {
-        var result = await ForwardToDeploymentsAsync(context, route, body, estimate, usage, targets, attempt, keepBody);
-
-        // The row of a request that failed says why each deployment before the last was left too, so
-        // the last one's error (an open circuit, a timeout) never hides what started the failing over.
-        return result.Outcome == RequestOutcome.Completed || attempt.FailedOver is null
-            ? result
-            : result with { Error = $"{result.Error}; failed over from {string.Join(", ", attempt.FailedOver)}" };
-    }
-
-    private async Task<(RequestOutcome Outcome, int Status, string? Error, string? ResponseBody)> ForwardToDeploymentsAsync(
         HttpContext context, ProxyRoute route, ProxyRequestBody body, CostEstimate estimate, UsageAccumulator usage,
         IReadOnlyList<DeploymentTarget> targets, AttemptLog attempt, bool keepBody)
     {
@@ -635,6 +622,13 @@ public sealed partial class ProxyHandler(
 
         /// <summary>The deployments left before the last one tried, each with why; null when none was.</summary>
         public List<string>? FailedOver { get; set; }
+
+        /// <summary>
+        /// The row's error: a request that failed says why each deployment before the last was left
+        /// too, so the last one's error (an open circuit, a timeout) never hides what started the failing over.
+        /// </summary>
+        public string? Explain(RequestOutcome outcome, string? error) =>
+            outcome == RequestOutcome.Completed || FailedOver is null ? error : $"{error}; failed over from {string.Join(", ", FailedOver)}";
     }
 
     /// <summary>The key a request presented: its id, the hash of its secret, and its grain.</summary>
