@@ -32,6 +32,7 @@ public sealed class GatewayTables
         AdminKeys = main.GetTableClient(o.AdminKeysTable);
         AdminAudit = main.GetTableClient(o.AdminAuditTable);
         Prices = main.GetTableClient(o.PricesTable);
+        LedgerRows = o.LedgerRows;
         Accounts = [.. o.KeyAccounts.Select(TableAccount.Parse).Select((account, i) =>
         {
             var guarded = account.CreateClient(ClientOptions(o, account, guarded: true), credential);
@@ -45,6 +46,9 @@ public sealed class GatewayTables
                 o);
         })];
     }
+
+    /// <summary>How settled rows are written (<see cref="StorageOptions.LedgerRows"/>), in the journal and the ledger alike.</summary>
+    public Audit.LedgerRowForm LedgerRows { get; }
 
     /// <summary>The accounts per-key rows are spread over, in configured order: the main account alone unless <see cref="StorageOptions.LedgerAccounts"/> names others.</summary>
     public IReadOnlyList<LedgerAccount> Accounts { get; }

@@ -78,6 +78,14 @@ public sealed class StorageOptions
     public bool HandWrittenTransactions { get; set; } = true;
 
     /// <summary>
+    /// How settled rows are written in the journal and the ledger: <c>Compact</c> (the default: the
+    /// columns queries filter on and one JSON property for the rest) or <c>Columns</c> (one column
+    /// per field, as before). Both are always read. <c>Columns</c> is for a rolling upgrade from a
+    /// version that wrote only them, until none of its silos or front-ends runs (docs/audit.md).
+    /// </summary>
+    public Audit.LedgerRowForm LedgerRows { get; set; } = Audit.LedgerRowForm.Compact;
+
+    /// <summary>
     /// How long settled rows gather before their journal transaction goes out. Nobody's response waits
     /// on them (settlement is off the client's path), so a short wait puts more rows in each
     /// transaction and keeps them from landing on storage at the very moment the next request's

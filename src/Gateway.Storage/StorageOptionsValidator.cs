@@ -7,7 +7,8 @@ namespace Gateway.Storage;
 /// all (neither a connection string nor a table endpoint), both given, a connection string that does
 /// not parse or an endpoint that is not https, and an account listed twice in <see cref="StorageOptions.LedgerAccounts"/>
 /// (the same table endpoint: keys hashed to either would share one account's limits while the
-/// gateway counted them as two), and a settled-row linger that is negative or longer than a second.
+/// gateway counted them as two), a settled-row linger that is negative or longer than a second, and a
+/// ledger row form that is neither <c>Compact</c> nor <c>Columns</c> (a number binds to any enum value).
 /// Messages name the setting and the entry, never a key.
 /// </summary>
 public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
@@ -50,6 +51,11 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         if (options.JournalSettledLinger < TimeSpan.Zero || options.JournalSettledLinger > TimeSpan.FromSeconds(1))
         {
             failures.Add($"{StorageOptions.Section}:JournalSettledLinger must be between 00:00:00 and 00:00:01 (a settlement waits for it before its row is durable).");
+        }
+
+        if (!Enum.IsDefined(options.LedgerRows))
+        {
+            failures.Add($"{StorageOptions.Section}:LedgerRows must be Compact or Columns.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

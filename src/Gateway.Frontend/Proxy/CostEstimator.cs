@@ -16,6 +16,9 @@ namespace Gateway.Frontend.Proxy;
 /// </summary>
 public sealed class CostEstimator(PriceCatalog catalog, PromptTokenCounter tokens, UpstreamRouter router, IOptions<FrontendOptions> options)
 {
+    /// <summary>The longest model name a request may give (OpenAI's limit on its string parameters; model ids are far shorter).</summary>
+    public const int MaxModelLength = 256;
+
     /// <summary>The estimate, or the error code and message of a 400 that refuses the request.</summary>
     /// <param name="raw">The body's bytes, searched for Anthropic's <c>cache_control</c> markers.</param>
     public (CostEstimate? Estimate, string? Code, string? Message) Estimate(ProxyRoute route, JsonElement root, ReadOnlySpan<byte> raw = default)
@@ -25,6 +28,14 @@ public sealed class CostEstimator(PriceCatalog catalog, PromptTokenCounter token
             || modelElement.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(modelElement.GetString()))
         {
             return (null, "missing_model", "You must provide a model parameter.");
+        }
+
+        if (modelElement.GetString()!.Length > MaxModelLength)
+        {
+            // Its name goes into the ledger row of the refusal that would follow (no such model is
+            // priced), and a Table property holds at most 32K characters.
+            return (null, "string_above_max_length",
+                $"Invalid 'model': string too long. Expected a string with maximum length {MaxModelLength}, but got a string with length {modelElement.GetString()!.Length} instead.");
         }
 
         var model = router.Resolve(modelElement.GetString()!);

@@ -50,7 +50,7 @@ public static class AuditRows
         PriceCacheWrite1hMicrosPerMTok = intent.PriceCacheWrite1hMicrosPerMTok,
         HttpStatus = request.HttpStatus,
         Outcome = OutcomeName(request.Outcome),
-        Error = request.Error,
+        Error = Bounded(request.Error),
         LatencyMs = request.LatencyMs,
         Upstream = request.Upstream,
         Attempts = request.Attempts,
@@ -77,7 +77,7 @@ public static class AuditRows
         HttpStatus = DenialStatus(denial),
         Outcome = OutcomeName(RequestOutcome.Denied),
         Denial = denial.ToString(),
-        Error = message,
+        Error = Bounded(message),
         FrontendInstance = context.FrontendInstance,
         Region = context.Region,
         ClientAddress = context.ClientAddress,
@@ -85,6 +85,33 @@ public static class AuditRows
         RecordedAt = recordedAt,
         Count = count,
     };
+
+    /// <summary>The most of an error's text a row keeps (a provider's error event can be any size).</summary>
+    public const int MaxErrorChars = 4_000;
+
+    /// <summary>
+    /// An error's text, cut to <see cref="MaxErrorChars"/> with a marker saying so: a Table property
+    /// holds at most 32K characters and a row 1 MiB, and a row storage refuses is a request the ledger
+    /// cannot record.
+    /// </summary>
+    public static string? Bounded(string? error)
+    {
+        if (error is null || error.Length <= MaxErrorChars)
+        {
+            return error;
+        }
+
+        // Never half a surrogate pair.
+        var kept = MaxErrorChars - TruncatedMarker.Length;
+        if (char.IsHighSurrogate(error[kept - 1]))
+        {
+            kept--;
+        }
+
+        return string.Concat(error.AsSpan(0, kept), TruncatedMarker);
+    }
+
+    private const string TruncatedMarker = "… (truncated)";
 
     private static int DenialStatus(DenialReason reason) => reason switch
     {

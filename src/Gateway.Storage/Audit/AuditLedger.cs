@@ -44,7 +44,7 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
             {
                 // A lone row goes as a plain insert (TableTransactions): one round trip too, and cheaper to serve.
                 var account = tables.AccountFor(remaining[0].KeyId);
-                await account.Transactions.SubmitAsync(account.Ledger, [.. remaining.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToLedgerRow()))], cancellationToken);
+                await account.Transactions.SubmitAsync(account.Ledger, [.. remaining.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToLedgerRow(tables.LedgerRows)))], cancellationToken);
 
                 return;
             }

@@ -183,7 +183,73 @@ public sealed record AuditRecord
         }
     }
 
-    public TableEntity ToEntity() => new(KeyId, TableKeys.Sequence(Sequence))
+    /// <summary>The row in the form given: <see cref="LedgerRowForm.Compact"/> (the default) or one column per field.</summary>
+    public TableEntity ToEntity(LedgerRowForm form = LedgerRowForm.Compact)
+    {
+        if (form == LedgerRowForm.Columns)
+        {
+            return ToColumnsEntity();
+        }
+
+        return new(KeyId, TableKeys.Sequence(Sequence))
+        {
+            ["RequestId"] = RequestId,
+            ["UserId"] = UserId,
+            ["TeamId"] = TeamId,
+            ["KeyId"] = KeyId,
+            ["Model"] = Model,
+            ["Outcome"] = Outcome,
+            ["CostMicros"] = CostMicros,
+            ["StartedAt"] = StartedAt,
+            ["RecordedAt"] = RecordedAt,
+            ["Sequence"] = Sequence,
+            ["Hash"] = Hash,
+            [DetailColumn] = JsonSerializer.Serialize(Detail(), LedgerRowDetailJson.Default.LedgerRowDetail),
+        };
+    }
+
+    /// <summary>
+    /// The compact form's columns: what audit queries filter on (model, outcome, request id, when
+    /// recorded), what the journal is read by (key, user, team, start, sequence), what a chain check
+    /// reads alone (hash) and the cost. The rest is the one JSON property <see cref="DetailColumn"/>.
+    /// </summary>
+    internal const string DetailColumn = "D";
+
+    private LedgerRowDetail Detail() => new()
+    {
+        P = Provider,
+        E = Endpoint,
+        S = Streaming,
+        In = InputTokens,
+        Out = OutputTokens,
+        Ci = CachedInputTokens,
+        U = UsageReported,
+        R = ReservedMicros,
+        Pi = PriceInputMicrosPerMTok,
+        Po = PriceOutputMicrosPerMTok,
+        Pc = PriceCachedMicrosPerMTok,
+        Pw5 = PriceCacheWrite5mMicrosPerMTok,
+        Pw1 = PriceCacheWrite1hMicrosPerMTok,
+        H = HttpStatus,
+        Dn = Denial,
+        Er = Error,
+        L = LatencyMs,
+        F = FrontendInstance,
+        G = Region,
+        C = ClientAddress,
+        Ph = PreviousHash,
+        Hs = HashScheme,
+        N = Count == 1 ? null : Count,
+        Ov = OverReservationMicros,
+        W5 = CacheWrite5mTokens,
+        W1 = CacheWrite1hTokens,
+        Rs = ReasoningTokens,
+        Up = Upstream,
+        A = Attempts,
+    };
+
+    /// <summary>The row with one column per field, as every row was written before the compact form.</summary>
+    private TableEntity ToColumnsEntity() => new(KeyId, TableKeys.Sequence(Sequence))
     {
         ["RequestId"] = RequestId,
         ["UserId"] = UserId,
@@ -231,14 +297,37 @@ public sealed record AuditRecord
 
     private static long? NullIfZero(long value) => value == 0 ? null : value;
 
-    /// <summary>How many properties <see cref="ToEntity"/> holds at most.</summary>
-    internal const int PropertyCount = 40;
+    /// <summary>How many properties <see cref="ToEntity"/> holds at most, in the form given, for sizing a transaction's body (the compact form's JSON counted as several).</summary>
+    internal static int PropertyCount(LedgerRowForm form) => form == LedgerRowForm.Columns ? 40 : 18;
 
     /// <summary>
-    /// The properties of <see cref="ToEntity"/>, in its order, written straight as the Table service's
-    /// JSON (nulls, and the later columns at 0, left out as there): what a transaction body carries.
+    /// The properties of <see cref="ToEntity"/> in the form given, in its order, written straight as
+    /// the Table service's JSON (nulls, and the later columns at 0, left out as there): what a
+    /// transaction body carries.
     /// </summary>
-    internal void WriteProperties(Utf8JsonWriter json)
+    internal void WriteProperties(Utf8JsonWriter json, LedgerRowForm form)
+    {
+        if (form == LedgerRowForm.Columns)
+        {
+            WriteColumns(json);
+            return;
+        }
+
+        EntityJson.String(json, "RequestId"u8, RequestId);
+        EntityJson.String(json, "UserId"u8, UserId);
+        EntityJson.String(json, "TeamId"u8, TeamId);
+        EntityJson.String(json, "KeyId"u8, KeyId);
+        EntityJson.String(json, "Model"u8, Model);
+        EntityJson.String(json, "Outcome"u8, Outcome);
+        EntityJson.Int64(json, "CostMicros"u8, CostMicros);
+        EntityJson.Time(json, "StartedAt"u8, StartedAt.UtcDateTime);
+        EntityJson.Time(json, "RecordedAt"u8, RecordedAt.UtcDateTime);
+        EntityJson.Int64(json, "Sequence"u8, Sequence);
+        EntityJson.String(json, "Hash"u8, Hash);
+        json.WriteString("D"u8, JsonSerializer.SerializeToUtf8Bytes(Detail(), LedgerRowDetailJson.Default.LedgerRowDetail));
+    }
+
+    private void WriteColumns(Utf8JsonWriter json)
     {
         EntityJson.String(json, "RequestId"u8, RequestId);
         EntityJson.String(json, "UserId"u8, UserId);
@@ -294,18 +383,18 @@ public sealed record AuditRecord
     }
 
     /// <summary>The row for the key's ledger partition, as a transaction writes it (<see cref="ToEntity"/> through the SDK).</summary>
-    internal ITableEntity ToLedgerRow() => new AuditRecordEntity(this, KeyId, TableKeys.Sequence(Sequence));
+    internal ITableEntity ToLedgerRow(LedgerRowForm form) => new AuditRecordEntity(this, KeyId, TableKeys.Sequence(Sequence), form);
 
     /// <summary>The row for the journal (<see cref="ToJournalEntity"/>), as a transaction writes it.</summary>
-    internal ITableEntity ToJournalRow(string partition) => new AuditRecordEntity(this, partition, RequestId);
+    internal ITableEntity ToJournalRow(string partition, LedgerRowForm form) => new AuditRecordEntity(this, partition, RequestId, form);
 
     /// <summary>
     /// The row as the journal holds it until it is copied into the key's ledger partition: the key's
     /// journal shard, row key = request id, so it replaces the request's intent in the same write.
     /// </summary>
-    public TableEntity ToJournalEntity(string partition)
+    public TableEntity ToJournalEntity(string partition, LedgerRowForm form = LedgerRowForm.Compact)
     {
-        var entity = ToEntity();
+        var entity = ToEntity(form);
         entity.PartitionKey = partition;
         entity.RowKey = RequestId;
         return entity;
@@ -317,7 +406,55 @@ public sealed record AuditRecord
     /// <summary>Whether a journal row is a settled record rather than an intent.</summary>
     public static bool IsSettledJournalRow(TableEntity e) => e.TryGetValue("Sequence", out var sequence) && sequence is not null;
 
-    public static AuditRecord FromEntity(TableEntity e) => new()
+    /// <summary>A row read back, in either form: the compact one (<see cref="DetailColumn"/> present) or one column per field.</summary>
+    public static AuditRecord FromEntity(TableEntity e) =>
+        e.GetString(DetailColumn) is { } detail ? FromCompact(e, JsonSerializer.Deserialize(detail, LedgerRowDetailJson.Default.LedgerRowDetail) ?? new LedgerRowDetail()) : FromColumns(e);
+
+    private static AuditRecord FromCompact(TableEntity e, LedgerRowDetail d) => new()
+    {
+        KeyId = e.PartitionKey,
+        Sequence = e.GetInt64("Sequence") ?? long.Parse(e.RowKey, CultureInfo.InvariantCulture),
+        RequestId = e.GetString("RequestId") ?? "",
+        UserId = e.GetString("UserId") ?? "",
+        TeamId = e.GetString("TeamId"),
+        Model = e.GetString("Model") ?? "",
+        Outcome = e.GetString("Outcome") ?? "",
+        CostMicros = e.GetInt64("CostMicros") ?? 0,
+        StartedAt = e.GetDateTimeOffset("StartedAt") ?? default,
+        RecordedAt = e.GetDateTimeOffset("RecordedAt") ?? default,
+        Hash = e.GetString("Hash") ?? "",
+        Provider = d.P ?? "",
+        Endpoint = d.E ?? "",
+        Streaming = d.S,
+        InputTokens = d.In,
+        OutputTokens = d.Out,
+        CachedInputTokens = d.Ci,
+        UsageReported = d.U,
+        ReservedMicros = d.R,
+        PriceInputMicrosPerMTok = d.Pi,
+        PriceOutputMicrosPerMTok = d.Po,
+        PriceCachedMicrosPerMTok = d.Pc,
+        PriceCacheWrite5mMicrosPerMTok = d.Pw5,
+        PriceCacheWrite1hMicrosPerMTok = d.Pw1,
+        HttpStatus = d.H,
+        Denial = d.Dn,
+        Error = d.Er,
+        LatencyMs = d.L,
+        FrontendInstance = d.F ?? "",
+        Region = d.G ?? "",
+        ClientAddress = d.C,
+        PreviousHash = d.Ph ?? "",
+        HashScheme = d.Hs,
+        Count = d.N ?? 1,
+        OverReservationMicros = d.Ov,
+        CacheWrite5mTokens = d.W5,
+        CacheWrite1hTokens = d.W1,
+        ReasoningTokens = d.Rs,
+        Upstream = d.Up,
+        Attempts = d.A,
+    };
+
+    private static AuditRecord FromColumns(TableEntity e) => new()
     {
         KeyId = e.PartitionKey,
         Sequence = e.GetInt64("Sequence") ?? long.Parse(e.RowKey, CultureInfo.InvariantCulture),

@@ -7,10 +7,10 @@ namespace Gateway.Storage.Audit;
 
 /// <summary>
 /// A ledger row on its way to storage, in the ledger (partition = key id, row key = sequence) or the
-/// journal (the key's shard, row key = request id): it writes its own JSON into a transaction's body
-/// rather than being copied into a <see cref="TableEntity"/> first (<see cref="IJsonEntity"/>).
+/// journal (the key's shard, row key = request id), in the form given: it writes its own JSON into a
+/// transaction's body rather than being copied into a <see cref="TableEntity"/> first (<see cref="IJsonEntity"/>).
 /// </summary>
-internal sealed class AuditRecordEntity(AuditRecord record, string partitionKey, string rowKey) : IJsonEntity
+internal sealed class AuditRecordEntity(AuditRecord record, string partitionKey, string rowKey, LedgerRowForm form) : IJsonEntity
 {
     public string PartitionKey { get; set; } = partitionKey;
 
@@ -20,13 +20,13 @@ internal sealed class AuditRecordEntity(AuditRecord record, string partitionKey,
 
     public ETag ETag { get; set; }
 
-    public int PropertyCount => AuditRecord.PropertyCount;
+    public int PropertyCount => AuditRecord.PropertyCount(form);
 
-    public void WriteProperties(Utf8JsonWriter json) => record.WriteProperties(json);
+    public void WriteProperties(Utf8JsonWriter json) => record.WriteProperties(json, form);
 
     public TableEntity ToTableEntity()
     {
-        var entity = record.ToEntity();
+        var entity = record.ToEntity(form);
         entity.PartitionKey = PartitionKey;
         entity.RowKey = RowKey;
         return entity;

@@ -72,7 +72,7 @@ public sealed class IntentJournal : IAsyncDisposable
     public Task WriteSettledAsync(IReadOnlyList<AuditRecord> rows)
     {
         var partition = PartitionFor(rows[0].KeyId);
-        return _settled[_tables.AccountFor(rows[0].KeyId).Index].SubmitGroupAsync([.. rows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r.ToJournalRow(partition)))]);
+        return _settled[_tables.AccountFor(rows[0].KeyId).Index].SubmitGroupAsync([.. rows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r.ToJournalRow(partition, _tables.LedgerRows)))]);
     }
 
     /// <summary>Retires an intent that is settled elsewhere: only the version read, never a settled row that replaced it since.</summary>

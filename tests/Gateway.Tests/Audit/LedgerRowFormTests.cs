@@ -1,5 +1,6 @@
 using System.Globalization;
 using Azure.Data.Tables;
+using Gateway.Storage;
 using Gateway.Storage.Audit;
 using Gateway.Tests.Infrastructure;
 
@@ -74,14 +75,17 @@ public sealed class LedgerRowFormTests
         };
     }
 
-    [Fact]
-    public async Task Rows_written_in_a_transaction_are_stored_as_the_SDK_stores_them()
+    [Theory]
+    [InlineData(LedgerRowForm.Compact)]
+    [InlineData(LedgerRowForm.Columns)]
+    public async Task Rows_written_in_a_transaction_are_stored_as_the_SDK_stores_them(LedgerRowForm form)
     {
         foreach (var handWritten in new[] { true, false })
         {
             var prefix = TestStorage.NewPrefix();
             var options = TestStorage.Options(prefix);
             options.HandWrittenTransactions = handWritten;
+            options.LedgerRows = form;
             var tables = await TestStorage.CreateTablesAsync(options);
             var ledger = new AuditLedger(tables, TestStorage.ChainKey, TestStorage.Shards);
             var keyId = "form" + prefix;
@@ -92,7 +96,7 @@ public sealed class LedgerRowFormTests
             var table = tables.AccountFor(keyId).Ledger;
             foreach (var row in rows)
             {
-                var entity = row.ToEntity();
+                var entity = row.ToEntity(form);
                 entity.PartitionKey = "sdk" + keyId;
                 await table.AddEntityAsync(entity);
             }
@@ -103,12 +107,83 @@ public sealed class LedgerRowFormTests
                 var reference = (await table.GetEntityAsync<TableEntity>("sdk" + keyId, row.ToEntity().RowKey)).Value;
                 Assert.Equal(StoredProperties.Of(reference), StoredProperties.Of(written));
                 Assert.Equal(row, AuditRecord.FromEntity(written));
+                Assert.Equal(form == LedgerRowForm.Compact, written.ContainsKey("D"));
             }
 
             var verified = await ledger.VerifyChainAsync(keyId, CancellationToken.None);
-            Assert.True(verified.Ok, $"handWritten {handWritten}: {verified.Break?.Detail}");
+            Assert.True(verified.Ok, $"{form}, handWritten {handWritten}: {verified.Break?.Detail}");
             Assert.Equal(rows.Count, verified.Rows);
         }
+    }
+
+    [Fact]
+    public void A_compact_row_keeps_as_columns_what_queries_filter_on_and_the_rest_in_one_property()
+    {
+        var row = Chain(null, Rows("compact-key")).Single(r => r.RequestId == "req_full");
+
+        var compact = row.ToEntity(LedgerRowForm.Compact);
+        var columns = row.ToEntity(LedgerRowForm.Columns);
+
+        string[] kept = ["RequestId", "UserId", "TeamId", "KeyId", "Model", "Outcome", "CostMicros", "StartedAt", "RecordedAt", "Sequence", "Hash"];
+        Assert.Equal([.. kept.Append("D").Order(StringComparer.Ordinal)], compact.Keys.Except(["odata.etag", "PartitionKey", "RowKey"]).Order(StringComparer.Ordinal));
+        foreach (var name in kept)
+        {
+            Assert.Equal(columns[name], compact[name]);
+        }
+
+        Assert.Equal(40, columns.Count - 2);
+        Assert.Equal(row, AuditRecord.FromEntity(compact));
+        Assert.Equal(row, AuditRecord.FromEntity(columns));
+    }
+
+    [Fact]
+    public async Task A_chain_of_rows_in_both_forms_reads_back_and_verifies_whole()
+    {
+        // A deployment that wrote columns, then compact rows after an upgrade: one chain, both forms.
+        var prefix = TestStorage.NewPrefix();
+        var options = TestStorage.Options(prefix);
+        var tables = await TestStorage.CreateTablesAsync(options);
+        var ledger = new AuditLedger(tables, TestStorage.ChainKey, TestStorage.Shards);
+        var keyId = "mixed" + prefix;
+        var rows = Chain(ledger, Rows(keyId));
+        var table = tables.AccountFor(keyId).Ledger;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            await table.AddEntityAsync(rows[i].ToEntity(i % 2 == 0 ? LedgerRowForm.Columns : LedgerRowForm.Compact));
+        }
+
+        var verified = await ledger.VerifyChainAsync(keyId, CancellationToken.None);
+        Assert.True(verified.Ok, verified.Break?.Detail);
+        Assert.Equal(rows.Count, verified.Rows);
+        var read = new List<AuditRecord>();
+        await foreach (var row in ledger.ReadAllAsync(keyId, CancellationToken.None))
+        {
+            read.Add(row);
+        }
+
+        Assert.Equal(rows, read);
+    }
+
+    [Fact]
+    public async Task Editing_a_field_inside_a_compact_rows_JSON_breaks_the_chain_at_that_row()
+    {
+        var prefix = TestStorage.NewPrefix();
+        var tables = await TestStorage.CreateTablesAsync(TestStorage.Options(prefix));
+        var ledger = new AuditLedger(tables, TestStorage.ChainKey, TestStorage.Shards);
+        var keyId = "edit" + prefix;
+        var rows = Chain(ledger, Rows(keyId));
+        await ledger.AppendAsync(rows, CancellationToken.None);
+        var table = tables.AccountFor(keyId).Ledger;
+
+        // Fewer output tokens on the full row: only its JSON changes, the columns do not.
+        var stored = (await table.GetEntityAsync<TableEntity>(keyId, TableKeys.Sequence(2))).Value;
+        Assert.Contains("\"Out\":340", stored.GetString("D"), StringComparison.Ordinal);
+        stored["D"] = stored.GetString("D")!.Replace("\"Out\":340", "\"Out\":34", StringComparison.Ordinal);
+        await table.UpdateEntityAsync(stored, Azure.ETag.All, TableUpdateMode.Replace);
+
+        var verified = await ledger.VerifyChainAsync(keyId, CancellationToken.None);
+        Assert.False(verified.Ok);
+        Assert.Equal(2, verified.Break!.Sequence);
     }
 
     [Fact]

@@ -41,6 +41,8 @@ public sealed class BadInputCorpusTests(BadInputCorpusTests.Fixture fixture) : I
         ("model empty", Utf8("""{"model":"","max_tokens":5}""")),
         ("model blank", Utf8("""{"model":"   ","max_tokens":5}""")),
         ("model null", Utf8("""{"model":null,"max_tokens":5}""")),
+        // Longer than any model id: refused before its name could reach a ledger row (a Table property holds 32K characters).
+        ("model 300 characters", Utf8("{\"model\":\"" + new string('m', 300) + "\",\"max_tokens\":5}")),
         ("model missing", Utf8("""{"max_tokens":5,"messages":[{"role":"user","content":"x"}]}""")),
         ("duplicate model", Utf8("""{"model":"gpt-4o-mini","model":"sim-large","max_tokens":5}""")),
         ("duplicate stream", Utf8("""{"model":"gpt-4o-mini","stream":false,"stream":true,"max_tokens":5}""")),

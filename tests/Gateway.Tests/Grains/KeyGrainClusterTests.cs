@@ -241,6 +241,27 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_error_longer_than_a_table_property_holds_is_recorded_cut_and_the_row_lands()
+    {
+        // A provider's error event inside a stream is kept as its text, and it can be any size: 100,000
+        // characters is three times what one Table property holds.
+        var grain = await NewKeyAsync(capMicros: 1_000_000);
+        var begin = Begin(reserve: 300);
+        var result = await grain.Begin(begin);
+        var error = "{\"error\":\"" + new string('x', 100_000) + "\"}";
+        await grain.Settle(Settle(begin, result.Reservation!, 100, 100) with { Outcome = RequestOutcome.UpstreamError, Error = error });
+
+        var keyId = (await grain.GetSnapshot())!.KeyId;
+        await fixture.Ledger.CopiedAsync(keyId, 1);
+        var row = Assert.Single(await fixture.Ledger.RowsAsync(keyId));
+        Assert.Equal(AuditRows.MaxErrorChars, row.Error!.Length);
+        Assert.StartsWith(error[..1_000], row.Error, StringComparison.Ordinal);
+        Assert.EndsWith("(truncated)", row.Error, StringComparison.Ordinal);
+        Assert.Equal(300, row.CostMicros);
+        Assert.True((await fixture.Ledger.Ledger.VerifyChainAsync(keyId, CancellationToken.None)).Ok);
+    }
+
+    [Fact]
     public async Task Editing_a_ledger_row_breaks_the_chain_where_it_was_edited()
     {
         var grain = await NewKeyAsync(capMicros: 1_000_000);

@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Gateway.Storage;
 using Gateway.Storage.Journal;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Tests.Storage;
@@ -50,6 +51,23 @@ public sealed class StorageAccountsLayoutTests
         if (!valid)
         {
             Assert.Contains("Gateway:Storage:JournalSettledLinger", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("Compact", true)]
+    [InlineData("Columns", true)]
+    [InlineData("7", false)]
+    public void The_ledger_row_form_is_one_of_the_two(string form, bool valid)
+    {
+        var options = new StorageOptions();
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["LedgerRows"] = form }).Build().Bind(options);
+
+        var result = new StorageOptionsValidator().Validate(null, options);
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("Gateway:Storage:LedgerRows", result.FailureMessage, StringComparison.Ordinal);
         }
     }
 
