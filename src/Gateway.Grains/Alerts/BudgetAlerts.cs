@@ -27,6 +27,9 @@ public sealed class BudgetAlerts(IBudgetAlertSink sink, IOptions<AlertOptions> o
     /// <summary>A new rolling window for a key's or user's spend, with the configured window and baseline.</summary>
     public SpendVelocity NewVelocity() => new(options.Value.Velocity, time.GetUtcNow());
 
+    /// <summary>Whether the multiple-of-normal rule is on for a budget with these controls (its own setting, else the default).</summary>
+    public bool WatchesNormal(SpendControls? controls) => (controls?.VelocityMultiple ?? options.Value.Velocity.Multiple) is > 0;
+
     /// <summary>
     /// Checks the window that ends now against the budget's own velocity settings, else the configured
     /// defaults, and raises one alert per episode; true when one fired.

@@ -7,8 +7,9 @@ namespace Gateway.Grains.Alerts;
 /// sliding sum), and one bucket per window-length period over the baseline (the normal). With the
 /// defaults that is 10 + 144 buckets per grain, each a 32-bit stamp and a 64-bit sum (1.9 KB),
 /// allocated at the first spend: a key or user that has spent nothing since its activation holds
-/// none (of 100,000 active keys, most are idle at any moment). Kept in memory only: after a
-/// reactivation the normal is learned again, which is why the multiple waits for <see cref="VelocityOptions.MinBaseline"/>.
+/// none (of 100,000 active keys, most are idle at any moment). Kept in memory; at activation the
+/// normal is seeded from the usage rollups of the hours before (<see cref="Seed"/>), so the multiple
+/// waits for <see cref="VelocityOptions.MinBaseline"/> only for a budget younger than that.
 /// <para>
 /// An alert fires once per episode: when a check finds the window over a limit and none fired in
 /// the last window, and not again until a check has found it back under after at least a window.
@@ -27,7 +28,7 @@ public sealed class SpendVelocity
     private long[] _periodSpend = [];
     private readonly long _minBaselinePeriods;
     private readonly long _minWindowMicros;
-    private readonly long _firstPeriod;
+    private long _firstPeriod;
     private long _latestMinute = long.MinValue;
     private long? _firedAtMinute;
 
@@ -64,6 +65,62 @@ public sealed class SpendVelocity
         // those since the checkpoint, so they could not stand for the periods they fall in).
         var period = minute / _windowMinutes;
         AddTo(_periodStamp, _periodSpend, period, micros, _latestMinute / _windowMinutes);
+    }
+
+    /// <summary>How far back the normal looks.</summary>
+    public TimeSpan BaselineLength => TimeSpan.FromMinutes((long)_periods * _windowMinutes);
+
+    /// <summary>
+    /// The normal from before this activation: spend by hour (the usage rollups) since
+    /// <paramref name="watchedSince"/> (when the budget was created, or the baseline's reach if that
+    /// is later). Each hour's spend is spread evenly over its minutes (over those before this one, for
+    /// the hour that is under way) and the periods before this activation take those sums in place of
+    /// what they held (at most rows replayed at activation, which the rollups count too). Without it
+    /// a key that wakes up to a runaway would learn the runaway as its normal.
+    /// </summary>
+    public void Seed(IReadOnlyDictionary<DateTimeOffset, long> hourly, DateTimeOffset watchedSince, DateTimeOffset now)
+    {
+        var nowMinute = Minute(now);
+        var current = nowMinute / _windowMinutes;
+        var since = Math.Max(Minute(watchedSince) / _windowMinutes, current - _periods);
+        if (since >= _firstPeriod)
+        {
+            return;
+        }
+
+        if (_minuteStamp.Length == 0)
+        {
+            (_minuteStamp, _minuteSpend) = (Filled(_windowMinutes), new long[_windowMinutes]);
+            (_periodStamp, _periodSpend) = (Filled(_periods), new long[_periods]);
+        }
+
+        for (var period = since; period < _firstPeriod; period++)
+        {
+            var slot = (int)(period % _periods);
+            if (_periodStamp[slot] <= period)
+            {
+                (_periodStamp[slot], _periodSpend[slot]) = ((int)period, 0);
+            }
+        }
+
+        foreach (var (hour, micros) in hourly)
+        {
+            var first = Minute(hour);
+            var minutes = Math.Clamp(nowMinute - first, 1, 60);
+            for (var i = 0; i < minutes; i++)
+            {
+                var period = (first + i) / _windowMinutes;
+                var share = (micros * (i + 1) / minutes) - (micros * i / minutes);
+                var slot = (int)(period % _periods);
+                if (period >= since && period < _firstPeriod && _periodStamp[slot] == period)
+                {
+                    _periodSpend[slot] += share;
+                }
+            }
+        }
+
+        _firstPeriod = since;
+        _latestMinute = Math.Max(_latestMinute, nowMinute);
     }
 
     /// <summary>Spend in the window that ends at <paramref name="now"/> (its minute included).</summary>

@@ -1,3 +1,4 @@
+using Azure;
 using Gateway.Core;
 using Gateway.Grains.Alerts;
 using Gateway.Grains.Keys;
@@ -87,6 +88,42 @@ public sealed partial class BudgetAccount
     {
         await RestoreAsync(keyIds, cancellationToken);
         StartSweeping(grain);
+    }
+
+    /// <summary>
+    /// At activation, the normal spend of a key or user from before it: the usage rollups of its keys
+    /// (one partition each, a row-key range) by hour, since it was created and within the baseline.
+    /// The multiple-of-normal rule then judges a runaway that starts as the budget wakes (an agent
+    /// looping overnight on a key that had gone idle) against its past, not against the runaway.
+    /// Velocity alerts refuse nothing, so a failed read costs the seed only.
+    /// </summary>
+    public async Task RestoreVelocityAsync(UsageRollups rollups, IEnumerable<string> keyIds, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    {
+        if (_velocity is null || !_alerts.WatchesNormal(State.Controls))
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var since = createdAt > now - _velocity.BaselineLength ? createdAt : now - _velocity.BaselineLength;
+        var hourly = new Dictionary<DateTimeOffset, long>();
+        try
+        {
+            foreach (var keyId in keyIds.Distinct(StringComparer.Ordinal))
+            {
+                await foreach (var rollup in rollups.ReadKeyHoursAsync(keyId, since, now, cancellationToken))
+                {
+                    hourly[rollup.Hour] = hourly.GetValueOrDefault(rollup.Hour) + rollup.CostMicros;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is RequestFailedException or IOException or TimeoutException or TaskCanceledException)
+        {
+            LogVelocityNotSeeded(_logger, _scope, _id, ex.Message);
+            return;
+        }
+
+        _velocity.Seed(hourly, since, now);
     }
 
     /// <summary>
@@ -564,6 +601,9 @@ public sealed partial class BudgetAccount
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Budget of {Scope} {Id}: dropped {Count} reservations whose requests never went out")]
     private static partial void LogOrphansDropped(ILogger logger, string scope, string id, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Budget of {Scope} {Id}: the usage before this activation could not be read ({Reason}); its velocity normal is learned from now")]
+    private static partial void LogVelocityNotSeeded(ILogger logger, string scope, string id, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Budget of {Scope} {Id}: checkpoint failed ({Reason})")]
     private static partial void LogCheckpointFailed(ILogger logger, string scope, string id, string reason);

@@ -24,6 +24,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
     private readonly TimeProvider _time;
     private readonly ILogger<UserGrain> _logger;
     private readonly BudgetAccount _budget;
+    private readonly UsageRollups _rollups;
     private readonly StateWriter _writer;
 
     public UserGrain(
@@ -31,6 +32,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
         IGrainFactory grains,
         AuditLedger ledger,
         IntentJournal journal,
+        UsageRollups rollups,
         Alerts.BudgetAlerts alerts,
         TimeProvider time,
         IOptions<KeyGrainOptions> options,
@@ -38,6 +40,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
     {
         _state = state;
         _grains = grains;
+        _rollups = rollups;
         _time = time;
         _logger = logger;
         _writer = new StateWriter(() => _state.WriteStateAsync());
@@ -57,6 +60,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
         }
 
         await _budget.ActivateAsync(this, _state.State.KeyIds, cancellationToken);
+        await _budget.RestoreVelocityAsync(_rollups, _state.State.KeyIds, _state.State.CreatedAt, cancellationToken);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>

@@ -27,6 +27,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private readonly IPersistentState<KeyState> _state;
     private readonly AuditLedger _ledger;
     private readonly LedgerCopier _copier;
+    private readonly UsageRollups _rollups;
     private readonly TimeProvider _time;
     private readonly KeyGrainOptions _options;
     private readonly ILogger<ApiKeyGrain> _logger;
@@ -51,13 +52,14 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         AuditLedger ledger,
         IntentJournal journal,
         LedgerCopier copier,
+        UsageRollups rollups,
         TimeProvider time,
         IOptions<KeyGrainOptions> options,
         Alerts.BudgetAlerts alerts,
         KeyMetrics metrics,
         ILogger<ApiKeyGrain> logger)
     {
-        (_state, _ledger, _copier, _time, _options, _logger) = (state, ledger, copier, time, options.Value, logger);
+        (_state, _ledger, _copier, _rollups, _time, _options, _logger) = (state, ledger, copier, rollups, time, options.Value, logger);
         _settlements = new Settlements(time);
         var keyId = this.GetPrimaryKeyString();
         _credentials = new KeyCredentials(() => _state.State, time);
@@ -100,6 +102,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             _budget.RestoreRate(await RateWindow.LastMinuteAsync(KeyId, _ledger, _time, _open.Intents, _ => true, cancellationToken));
         }
 
+        await _budget.RestoreVelocityAsync(_rollups, [KeyId], _state.State.CreatedAt, cancellationToken);
         StartSweeping();
     }
 

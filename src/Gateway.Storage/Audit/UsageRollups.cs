@@ -138,6 +138,18 @@ public sealed class UsageRollups(GatewayTables tables)
         }
     }
 
+    /// <summary>One key's rollup rows of the hours from <paramref name="from"/>'s through <paramref name="to"/>'s: a row-key range of one partition.</summary>
+    public async IAsyncEnumerable<UsageRollup> ReadKeyHoursAsync(string keyId, DateTimeOffset from, DateTimeOffset to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var first = HourOf(from).ToString("yyyyMMddHH", CultureInfo.InvariantCulture);
+        var end = HourOf(to).AddHours(1).ToString("yyyyMMddHH", CultureInfo.InvariantCulture);
+        var filter = $"PartitionKey eq {TableKeys.Quote(keyId)} and RowKey ge {TableKeys.Quote(first)} and RowKey lt {TableKeys.Quote(end)}";
+        await foreach (var e in tables.AccountFor(keyId).Usage.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            yield return From(e);
+        }
+    }
+
     /// <summary>The hour a row counts in: the hour it was recorded in, UTC.</summary>
     public static DateTimeOffset HourOf(DateTimeOffset at)
     {

@@ -146,4 +146,72 @@ public sealed class SpendVelocityTests
             return velocity;
         }
     }
+
+    [Fact]
+    public void A_budget_that_wakes_to_a_runaway_is_judged_against_the_hours_before_its_activation()
+    {
+        // An hour and a half of $0.12 an hour ($0.02 a window), then the grain went idle; it wakes at
+        // 10:30 to a loop spending $0.20 in its first window.
+        var time = new FakeTimeProvider(Start.AddMinutes(90));
+        var velocity = new SpendVelocity(Options, time.GetUtcNow());
+        var hourly = new Dictionary<DateTimeOffset, long> { [Start] = 120_000, [Start.AddHours(1)] = 60_000 };
+        velocity.Seed(hourly, watchedSince: Start, time.GetUtcNow());
+
+        // The 9 periods since 9:00 hold $0.18: 9:00-10:00 in full, and 10:00-10:30 spread over its 30
+        // minutes elapsed (three periods at $0.02).
+        Assert.Equal((180_000L, 9L), velocity.Baseline(time.GetUtcNow()));
+        velocity.Add(time.GetUtcNow(), 200_000);
+        var spike = velocity.Check(time.GetUtcNow(), null, 5);
+        Assert.NotNull(spike);
+        Assert.Equal((200_000L, 20_000L), (spike.WindowMicros, spike.NormalMicros));
+    }
+
+    [Fact]
+    public void Unseeded_the_same_runaway_passes_as_the_normal_it_teaches()
+    {
+        // What a reactivation did before the seed: no history, so the multiple waits for MinBaseline,
+        // and by then the runaway is the normal.
+        var time = new FakeTimeProvider(Start.AddMinutes(90));
+        var velocity = new SpendVelocity(Options, time.GetUtcNow());
+        for (var i = 0; i < 6; i++)
+        {
+            velocity.Add(time.GetUtcNow(), 200_000);
+            Assert.Null(velocity.Check(time.GetUtcNow(), null, 5));
+            time.Advance(TimeSpan.FromMinutes(10));
+        }
+
+        velocity.Add(time.GetUtcNow(), 200_000);
+        Assert.Null(velocity.Check(time.GetUtcNow(), null, 5));
+    }
+
+    [Fact]
+    public void A_seed_counts_history_no_further_back_than_the_budget_was_created_or_the_baseline_reaches()
+    {
+        var time = new FakeTimeProvider(Start.AddHours(5));
+        var velocity = new SpendVelocity(Options, time.GetUtcNow());
+
+        // Created 20 minutes ago: two periods of history, under MinBaseline (30 minutes), so the multiple still waits.
+        velocity.Seed(new Dictionary<DateTimeOffset, long> { [Start.AddHours(5)] = 0 }, time.GetUtcNow().AddMinutes(-20), time.GetUtcNow());
+        Assert.Equal((0L, 2L), velocity.Baseline(time.GetUtcNow()));
+        velocity.Add(time.GetUtcNow(), 1_000_000);
+        Assert.Null(velocity.Check(time.GetUtcNow(), null, 5));
+
+        // Created long ago: the baseline's 2 hours, and the hours before them are not counted.
+        var older = new SpendVelocity(Options, time.GetUtcNow());
+        older.Seed(new Dictionary<DateTimeOffset, long> { [Start] = 9_999_999, [Start.AddHours(3)] = 60_000, [Start.AddHours(4)] = 60_000 }, Start, time.GetUtcNow());
+        Assert.Equal((120_000L, 12L), older.Baseline(time.GetUtcNow()));
+    }
+
+    [Fact]
+    public void Rows_replayed_at_activation_are_not_counted_twice_when_the_seed_covers_their_hour()
+    {
+        var time = new FakeTimeProvider(Start.AddMinutes(90));
+        var velocity = new SpendVelocity(Options, time.GetUtcNow());
+
+        // Replayed from the ledger at activation, and in the rollups too.
+        velocity.Add(Start.AddMinutes(65), 30_000);
+        velocity.Seed(new Dictionary<DateTimeOffset, long> { [Start] = 60_000, [Start.AddHours(1)] = 30_000 }, Start, time.GetUtcNow());
+
+        Assert.Equal((90_000L, 9L), velocity.Baseline(time.GetUtcNow()));
+    }
 }

@@ -1,4 +1,5 @@
 using Gateway.Core.Keys;
+using Gateway.Storage.Audit;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Grains;
@@ -179,6 +180,40 @@ public sealed class BudgetGrainClusterTests(ClusterFixture fixture)
         var past = Assert.Single(tomorrow.PastPeriods);
         Assert.Equal((today.PeriodStart.Value, 600L, 2L), (past.Start, past.SpentMicros, past.Requests));
         Assert.True((await keys[1].Begin(Begin(300))).Accepted, "the user's cap applies afresh in the new period");
+    }
+
+    [Fact]
+    public async Task A_key_that_wakes_to_a_runaway_alerts_against_its_usage_from_before_it_went_idle()
+    {
+        var userId = await NewUserAsync();
+        var key = await NewKeyAsync(userId);
+        var keyId = key.GetPrimaryKeyString();
+        var audit = new Gateway.Storage.Admin.AdminAuditLog(fixture.Tables, TestStorage.ChainKey);
+        async Task<List<string>> AlertsAsync() => [.. (await audit.ListAsync(1000, CancellationToken.None))
+            .Where(e => e.Action == "budget.velocity" && e.Target == $"key:{keyId}").Select(e => e.Detail!)];
+
+        // Three hours of steady use at $0.12 an hour, as the usage rollups hold it; then the key went
+        // idle and its grain was collected.
+        var created = ClusterFixture.Time.GetUtcNow();
+        ClusterFixture.Time.Advance(TimeSpan.FromHours(3));
+        var history = Enumerable.Range(0, 3).Select(h => new AuditRecord
+        {
+            KeyId = keyId, Sequence = 1_000 + h, PreviousHash = "", RequestId = $"history-{h}", UserId = userId, Model = "history-model", Provider = "openai",
+            Endpoint = "/v1/chat/completions", Outcome = "completed", FrontendInstance = "fe", Region = "r", CostMicros = 120_000,
+            StartedAt = created.AddHours(h), RecordedAt = created.AddHours(h),
+        }).ToList();
+        await new UsageRollups(fixture.Tables).ApplyAsync(history, CancellationToken.None);
+        await Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        // It wakes to a loop: $1.20 at once, against a normal of about $0.015 a window. Learned afresh, the
+        // normal would be the loop itself, and the multiple would wait an hour to see it.
+        var begin = Begin(reserve: 300);
+        var result = await key.Begin(begin);
+        await key.Settle(new SettleRequest(begin.Context.RequestId, new UsageReport(400_000, 400_000, 0, true), RequestOutcome.Completed, 200, 5, null));
+
+        var alerts = await Poll.UntilAsync(AlertsAsync, a => a.Count >= 1, Settles, "a velocity alert for the key");
+        Assert.True(result.Accepted);
+        Assert.Contains("more than 10 times its normal", Assert.Single(alerts), StringComparison.Ordinal);
     }
 
     [Fact]
