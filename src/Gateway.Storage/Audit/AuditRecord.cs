@@ -186,27 +186,23 @@ public sealed record AuditRecord
     /// <summary>The row in the form given: <see cref="LedgerRowForm.Compact"/> (the default) or one column per field.</summary>
     public TableEntity ToEntity(LedgerRowForm form = LedgerRowForm.Compact)
     {
+        var columns = ToColumnsEntity();
         if (form == LedgerRowForm.Columns)
         {
-            return ToColumnsEntity();
+            return columns;
         }
 
-        return new(KeyId, TableKeys.Sequence(Sequence))
+        var compact = new TableEntity(columns.PartitionKey, columns.RowKey);
+        foreach (var name in CompactColumns)
         {
-            ["RequestId"] = RequestId,
-            ["UserId"] = UserId,
-            ["TeamId"] = TeamId,
-            ["KeyId"] = KeyId,
-            ["Model"] = Model,
-            ["Outcome"] = Outcome,
-            ["CostMicros"] = CostMicros,
-            ["StartedAt"] = StartedAt,
-            ["RecordedAt"] = RecordedAt,
-            ["Sequence"] = Sequence,
-            ["Hash"] = Hash,
-            [DetailColumn] = JsonSerializer.Serialize(Detail(), LedgerRowDetailJson.Default.LedgerRowDetail),
-        };
+            compact[name] = columns[name];
+        }
+
+        compact[DetailColumn] = JsonSerializer.Serialize(Detail(), LedgerRowDetailJson.Default.LedgerRowDetail);
+        return compact;
     }
+
+    private static readonly string[] CompactColumns = ["RequestId", "UserId", "TeamId", "KeyId", "Model", "Outcome", "CostMicros", "StartedAt", "RecordedAt", "Sequence", "Hash"];
 
     /// <summary>
     /// The compact form's columns: what audit queries filter on (model, outcome, request id, when
@@ -313,11 +309,7 @@ public sealed record AuditRecord
             return;
         }
 
-        EntityJson.String(json, "RequestId"u8, RequestId);
-        EntityJson.String(json, "UserId"u8, UserId);
-        EntityJson.String(json, "TeamId"u8, TeamId);
-        EntityJson.String(json, "KeyId"u8, KeyId);
-        EntityJson.String(json, "Model"u8, Model);
+        WriteWhose(json);
         EntityJson.String(json, "Outcome"u8, Outcome);
         EntityJson.Int64(json, "CostMicros"u8, CostMicros);
         EntityJson.Time(json, "StartedAt"u8, StartedAt.UtcDateTime);
@@ -327,13 +319,19 @@ public sealed record AuditRecord
         json.WriteString("D"u8, JsonSerializer.SerializeToUtf8Bytes(Detail(), LedgerRowDetailJson.Default.LedgerRowDetail));
     }
 
-    private void WriteColumns(Utf8JsonWriter json)
+    /// <summary>The first columns of either form: whose request, and for which model.</summary>
+    private void WriteWhose(Utf8JsonWriter json)
     {
         EntityJson.String(json, "RequestId"u8, RequestId);
         EntityJson.String(json, "UserId"u8, UserId);
         EntityJson.String(json, "TeamId"u8, TeamId);
         EntityJson.String(json, "KeyId"u8, KeyId);
         EntityJson.String(json, "Model"u8, Model);
+    }
+
+    private void WriteColumns(Utf8JsonWriter json)
+    {
+        WriteWhose(json);
         EntityJson.String(json, "Provider"u8, Provider);
         EntityJson.String(json, "Endpoint"u8, Endpoint);
         json.WriteBoolean("Streaming"u8, Streaming);
@@ -410,19 +408,8 @@ public sealed record AuditRecord
     public static AuditRecord FromEntity(TableEntity e) =>
         e.GetString(DetailColumn) is { } detail ? FromCompact(e, JsonSerializer.Deserialize(detail, LedgerRowDetailJson.Default.LedgerRowDetail) ?? new LedgerRowDetail()) : FromColumns(e);
 
-    private static AuditRecord FromCompact(TableEntity e, LedgerRowDetail d) => new()
+    private static AuditRecord FromCompact(TableEntity e, LedgerRowDetail d) => FromColumns(e) with
     {
-        KeyId = e.PartitionKey,
-        Sequence = e.GetInt64("Sequence") ?? long.Parse(e.RowKey, CultureInfo.InvariantCulture),
-        RequestId = e.GetString("RequestId") ?? "",
-        UserId = e.GetString("UserId") ?? "",
-        TeamId = e.GetString("TeamId"),
-        Model = e.GetString("Model") ?? "",
-        Outcome = e.GetString("Outcome") ?? "",
-        CostMicros = e.GetInt64("CostMicros") ?? 0,
-        StartedAt = e.GetDateTimeOffset("StartedAt") ?? default,
-        RecordedAt = e.GetDateTimeOffset("RecordedAt") ?? default,
-        Hash = e.GetString("Hash") ?? "",
         Provider = d.P ?? "",
         Endpoint = d.E ?? "",
         Streaming = d.S,
