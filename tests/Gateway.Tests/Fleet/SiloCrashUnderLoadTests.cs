@@ -106,7 +106,17 @@ public sealed class SiloCrashUnderLoadTests(ITestOutputHelper output) : IAsyncLi
             var ledger = new LedgerQueries(_fleet.Prefix);
             var rows = await ledger.RowsAsync(key.KeyId);
             output.WriteLine($"{answered.Count} answered ({answered.Count(a => a.Status == HttpStatusCode.OK)} with 200); ledger rows by outcome: "
-                + string.Join(", ", rows.GroupBy(r => r.Outcome).Select(g => $"{g.Key} {g.Count()}")));
+                + string.Join(", ", rows.GroupBy(r => r.Outcome).Select(g => $"{g.Key} {g.Count()}")) + $"; spent {state.GetProperty("spentMicros").GetInt64()}, rows {rows.Sum(r => r.CostMicros)}");
+
+            // Should an assertion below fail: every row that is not a plain completion, and every row of a
+            // request recorded twice, with what its client was told (one failure in ~10 runs so far:
+            // four requests with two rows each, both charged; the cause is not yet known).
+            var told = answered.Where(a => a.RequestId is not null).GroupBy(a => a.RequestId!).ToDictionary(g => g.Key, g => string.Join("/", g.Select(a => (int)a.Status)));
+            var repeated = rows.GroupBy(r => r.RequestId).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
+            foreach (var row in rows.Where(r => r.Outcome != "completed" || repeated.Contains(r.RequestId)))
+            {
+                output.WriteLine($"  seq {row.Sequence} {row.RequestId} {row.Outcome} {row.Denial} cost {row.CostMicros} reserved {row.ReservedMicros} fe {row.FrontendInstance} started {row.StartedAt:HH:mm:ss.fff} recorded {row.RecordedAt:HH:mm:ss.fff} client told {told.GetValueOrDefault(row.RequestId, "nothing")}");
+            }
             Assert.Equal(state.GetProperty("spentMicros").GetInt64(), rows.Sum(r => r.CostMicros));
             Assert.Equal(rows.Count, rows.Select(r => r.RequestId).Distinct().Count());
             var recorded = rows.Select(r => r.RequestId).ToHashSet();
