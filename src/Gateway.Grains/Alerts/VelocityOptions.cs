@@ -14,8 +14,9 @@ public sealed class VelocityOptions
     public TimeSpan Baseline { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
-    /// History a grain must have watched before the multiple applies: the normal is learned while the
-    /// grain is active, and an hour of it keeps a just-activated grain from calling anything a spike.
+    /// History a budget must have before the multiple applies: the hours since its creation that its
+    /// grain watched or read back from the usage rollups at activation; an hour of it keeps a new key
+    /// or user from calling anything a spike.
     /// </summary>
     public TimeSpan MinBaseline { get; set; } = TimeSpan.FromHours(1);
 
