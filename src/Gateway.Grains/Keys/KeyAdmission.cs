@@ -109,6 +109,13 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
             return;
         }
 
+        if (settlements.IsSettledOrInFlight(requestId))
+        {
+            // Settled while the ledger was read (the sweep found its intent in the journal): that row
+            // is the request's one row.
+            return;
+        }
+
         // Accepted too late for its front-end (held), or never begun: either way, not sent.
         NotSent(context, DenialReason.StorageUnavailable, WithdrawnMessage);
     }

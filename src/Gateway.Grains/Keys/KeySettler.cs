@@ -120,9 +120,11 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
         foreach (var i in expired)
         {
             var inLedger = await ledger.ContainsRequestAsync(KeyId, i.RequestId, CancellationToken.None);
-            if (settlements.IsSettledOrInFlight(i.RequestId))
+            if (settlements.IsSettledOrInFlight(i.RequestId) || !open.Contains(i.RequestId))
             {
-                // A late settlement from the front-end arrived while the ledger was read: it wins.
+                // A late settlement from the front-end arrived while the ledger was read (it wins), or
+                // the front-end withdrew the request meanwhile: its denial row stands for it, and an
+                // unknown row beside it would record, and charge, one request twice.
                 continue;
             }
 

@@ -86,4 +86,33 @@ public sealed class WithdrawTests(ClusterFixture fixture)
         var chain = await fixture.Ledger.Ledger.VerifyChainAsync(keyId, CancellationToken.None);
         Assert.True(chain.Ok, chain.Break?.Detail);
     }
+
+    [Fact]
+    public async Task A_withdrawal_racing_the_sweep_that_abandons_the_same_request_leaves_one_row()
+    {
+        // Requests past their lease, each withdrawn by its front-end at the moment the sweep reads the
+        // ledger to abandon it: a few milliseconds apart, so the withdrawal lands inside the sweep's
+        // read for some of them. Whichever wins, each request is recorded once.
+        var keys = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => NewKeyAsync()));
+        var begins = keys.Select(_ => Begin()).ToList();
+        var accepted = await Task.WhenAll(keys.Zip(begins).Select(p => p.First.Grain.Begin(p.Second)));
+        Assert.All(accepted, a => Assert.True(a.Accepted));
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(15));
+
+        await Task.WhenAll(keys.Zip(begins).Select(async (p, i) =>
+        {
+            var sweep = p.First.Grain.SettleAbandoned();
+            await Task.Delay(i % 12);
+            await Task.WhenAll(sweep, p.First.Grain.Withdraw(p.Second.Context));
+        }));
+
+        foreach (var (grain, keyId) in keys)
+        {
+            // Every row either side wrote is durable once nothing is held or in flight.
+            var snapshot = await Poll.UntilAsync(() => grain.GetSnapshot(), s => s!.ReservedMicros == 0 && s.InFlight == 0, TimeSpan.FromSeconds(20), "the holds released");
+            var rows = await RowsAsync(keyId, 1);
+            Assert.True(rows.Count == 1, $"{keyId}: {string.Join(", ", rows.Select(r => $"{r.Outcome} {r.CostMicros}"))}");
+            Assert.Equal(snapshot!.SpentMicros, rows[0].CostMicros);
+        }
+    }
 }
