@@ -7,8 +7,8 @@ namespace Gateway.Grains.Alerts;
 /// sliding sum), and one bucket per window-length period over the baseline (the normal). With the
 /// defaults that is 10 + 144 buckets per grain, each a 32-bit stamp and a 64-bit sum (1.9 KB),
 /// allocated at the first spend: a key or user that has spent nothing since its activation holds
-/// none (of 100,000 active keys, most are idle at any moment). Kept in memory; at activation the
-/// normal is seeded from the usage rollups of the hours before (<see cref="Seed"/>), so the multiple
+/// none (of 100,000 active keys, most are idle at any moment). Kept in memory; at the first spend
+/// after activation the normal is seeded from the usage rollups of the hours before (<see cref="Seed"/>), so the multiple
 /// waits for <see cref="VelocityOptions.MinBaseline"/> only for a budget younger than that.
 /// <para>
 /// An alert fires once per episode: when a check finds the window over a limit and none fired in

@@ -15,7 +15,7 @@ public sealed class VelocityOptions
 
     /// <summary>
     /// History a budget must have before the multiple applies: the hours since its creation that its
-    /// grain watched or read back from the usage rollups at activation; an hour of it keeps a new key
+    /// grain watched or read back from the usage rollups at its first spend after activation; an hour of it keeps a new key
     /// or user from calling anything a spike.
     /// </summary>
     public TimeSpan MinBaseline { get; set; } = TimeSpan.FromHours(1);

@@ -91,13 +91,22 @@ public sealed partial class BudgetAccount
     }
 
     /// <summary>
-    /// At activation, the normal spend of a key or user from before it: the usage rollups of its keys
-    /// (one partition each, a row-key range) by hour, since it was created and within the baseline.
-    /// The multiple-of-normal rule then judges a runaway that starts as the budget wakes (an agent
+    /// At activation: where the normal spend of a key or user from before it is, read at its first
+    /// counted row (<see cref="CheckThresholds"/>), so a grain woken only to be looked at (an admin
+    /// listing) reads nothing and allocates no buckets. The usage rollups of its keys (one partition
+    /// each, a row-key range) by hour, since it was created and within the baseline: the
+    /// multiple-of-normal rule then judges a runaway that starts as the budget wakes (an agent
     /// looping overnight on a key that had gone idle) against its past, not against the runaway.
-    /// Velocity alerts refuse nothing, so a failed read costs the seed only.
     /// </summary>
-    public async Task RestoreVelocityAsync(UsageRollups rollups, IEnumerable<string> keyIds, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    public void SeedVelocityFrom(UsageRollups rollups, Func<IEnumerable<string>> keyIds, DateTimeOffset createdAt) =>
+        _velocitySeed = _velocity is null ? null : new VelocitySeed(rollups, keyIds, createdAt);
+
+    private VelocitySeed? _velocitySeed;
+
+    private sealed record VelocitySeed(UsageRollups Rollups, Func<IEnumerable<string>> KeyIds, DateTimeOffset CreatedAt);
+
+    /// <summary>Reads the seed and checks the window again with it. Velocity alerts refuse nothing, so a failed read costs the seed only.</summary>
+    private async Task SeedVelocityAsync(VelocitySeed seed)
     {
         if (_velocity is null || !_alerts.WatchesNormal(State.Controls))
         {
@@ -105,13 +114,13 @@ public sealed partial class BudgetAccount
         }
 
         var now = _time.GetUtcNow();
-        var since = createdAt > now - _velocity.BaselineLength ? createdAt : now - _velocity.BaselineLength;
+        var since = seed.CreatedAt > now - _velocity.BaselineLength ? seed.CreatedAt : now - _velocity.BaselineLength;
         var hourly = new Dictionary<DateTimeOffset, long>();
         try
         {
-            foreach (var keyId in keyIds.Distinct(StringComparer.Ordinal))
+            foreach (var keyId in seed.KeyIds().Distinct(StringComparer.Ordinal))
             {
-                await foreach (var rollup in rollups.ReadKeyHoursAsync(keyId, since, now, cancellationToken))
+                await foreach (var rollup in seed.Rollups.ReadKeyHoursAsync(keyId, since, now, CancellationToken.None))
                 {
                     hourly[rollup.Hour] = hourly.GetValueOrDefault(rollup.Hour) + rollup.CostMicros;
                 }
@@ -124,6 +133,10 @@ public sealed partial class BudgetAccount
         }
 
         _velocity.Seed(hourly, since, now);
+
+        // The rows that set the read off were checked without the normal; now with it.
+        var s = State;
+        _alerts.CheckVelocity(_velocity, s.Controls, _scope, _id, s.CapMicros, s.SpentMicros, s.Period, AlertUser(), AlertTeam());
     }
 
     /// <summary>
@@ -357,6 +370,12 @@ public sealed partial class BudgetAccount
     public void CheckThresholds()
     {
         var s = State;
+        if (_velocitySeed is { } seed)
+        {
+            _velocitySeed = null;
+            _ = SeedVelocityAsync(seed);
+        }
+
         if (_velocity is not null)
         {
             _alerts.CheckVelocity(_velocity, s.Controls, _scope, _id, s.CapMicros, s.SpentMicros, s.Period, AlertUser(), AlertTeam());

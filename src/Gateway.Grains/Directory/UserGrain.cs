@@ -60,7 +60,7 @@ public sealed partial class UserGrain : Grain, IUserGrain
         }
 
         await _budget.ActivateAsync(this, _state.State.KeyIds, cancellationToken);
-        await _budget.RestoreVelocityAsync(_rollups, _state.State.KeyIds, _state.State.CreatedAt, cancellationToken);
+        _budget.SeedVelocityFrom(_rollups, () => _state.State.KeyIds, _state.State.CreatedAt);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>

@@ -102,7 +102,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             _budget.RestoreRate(await RateWindow.LastMinuteAsync(KeyId, _ledger, _time, _open.Intents, _ => true, cancellationToken));
         }
 
-        await _budget.RestoreVelocityAsync(_rollups, [KeyId], _state.State.CreatedAt, cancellationToken);
+        _budget.SeedVelocityFrom(_rollups, () => [KeyId], _state.State.CreatedAt);
         StartSweeping();
     }
 
