@@ -1,3 +1,4 @@
+using Gateway.Storage;
 using Gateway.Storage.Audit;
 using Gateway.Storage.Journal;
 
@@ -89,29 +90,8 @@ public static class AuditRows
     /// <summary>The most of an error's text a row keeps (a provider's error event can be any size).</summary>
     public const int MaxErrorChars = 4_000;
 
-    /// <summary>
-    /// An error's text, cut to <see cref="MaxErrorChars"/> with a marker saying so: a Table property
-    /// holds at most 32K characters and a row 1 MiB, and a row storage refuses is a request the ledger
-    /// cannot record.
-    /// </summary>
-    public static string? Bounded(string? error)
-    {
-        if (error is null || error.Length <= MaxErrorChars)
-        {
-            return error;
-        }
-
-        // Never half a surrogate pair.
-        var kept = MaxErrorChars - TruncatedMarker.Length;
-        if (char.IsHighSurrogate(error[kept - 1]))
-        {
-            kept--;
-        }
-
-        return string.Concat(error.AsSpan(0, kept), TruncatedMarker);
-    }
-
-    private const string TruncatedMarker = "… (truncated)";
+    /// <summary>An error's text, cut to <see cref="MaxErrorChars"/> and marked so (<see cref="TableText.Cut"/>).</summary>
+    public static string? Bounded(string? error) => TableText.Cut(error, MaxErrorChars);
 
     private static int DenialStatus(DenialReason reason) => reason switch
     {

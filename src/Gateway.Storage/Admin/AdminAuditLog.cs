@@ -246,10 +246,10 @@ public sealed class AdminAuditLog(GatewayTables tables, AuditChainKey chainKey)
             ["Action"] = entry.Action,
             ["Actor"] = entry.Actor,
             ["ActorName"] = entry.ActorName,
-            ["Target"] = Cut(entry.Target, MaxTargetChars),
+            ["Target"] = TableText.Cut(entry.Target, MaxTargetChars),
             ["Success"] = entry.Success,
             ["Status"] = entry.Status,
-            ["Detail"] = Cut(entry.Detail, MaxDetailChars),
+            ["Detail"] = TableText.Cut(entry.Detail, MaxDetailChars),
             ["ClientAddress"] = entry.ClientAddress,
         };
         if (entry.Pending)
@@ -288,13 +288,13 @@ public sealed class AdminAuditLog(GatewayTables tables, AuditChainKey chainKey)
             {
                 ["truncated"] = true,
                 ["length"] = json.Length,
-                ["start"] = Prefix(json, TruncatedStartChars),
+                ["start"] = TableText.Prefix(json, TruncatedStartChars),
             });
         }
 
         for (int offset = 0, part = 1; offset < json.Length; part++)
         {
-            var chunk = Prefix(json[offset..], MaxPropertyChars);
+            var chunk = TableText.Prefix(json[offset..], MaxPropertyChars);
             e[part == 1 ? name : name + part.ToString(CultureInfo.InvariantCulture)] = chunk;
             offset += chunk.Length;
         }
@@ -314,19 +314,5 @@ public sealed class AdminAuditLog(GatewayTables tables, AuditChainKey chainKey)
         }
 
         return value.ToString();
-    }
-
-    private static string? Cut(string? text, int max) =>
-        text is null || text.Length <= max ? text : Prefix(text, max - 13) + "… (truncated)";
-
-    /// <summary>At most <paramref name="max"/> characters, never ending in half of a surrogate pair (which storage would mangle).</summary>
-    private static string Prefix(string text, int max)
-    {
-        if (text.Length <= max)
-        {
-            return text;
-        }
-
-        return char.IsHighSurrogate(text[max - 1]) ? text[..(max - 1)] : text[..max];
     }
 }
