@@ -24,21 +24,23 @@ public sealed class CostEstimator(PriceCatalog catalog, PromptTokenCounter token
     public (CostEstimate? Estimate, string? Code, string? Message) Estimate(ProxyRoute route, JsonElement root, ReadOnlySpan<byte> raw = default)
     {
         var o = options.Value;
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out var modelElement)
-            || modelElement.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(modelElement.GetString()))
+        var requested = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("model", out var modelElement) && modelElement.ValueKind == JsonValueKind.String
+            ? modelElement.GetString()
+            : null;
+        if (string.IsNullOrWhiteSpace(requested))
         {
             return (null, "missing_model", "You must provide a model parameter.");
         }
 
-        if (modelElement.GetString()!.Length > MaxModelLength)
+        if (requested.Length > MaxModelLength)
         {
             // Its name goes into the ledger row of the refusal that would follow (no such model is
             // priced), and a Table property holds at most 32K characters.
             return (null, "string_above_max_length",
-                $"Invalid 'model': string too long. Expected a string with maximum length {MaxModelLength}, but got a string with length {modelElement.GetString()!.Length} instead.");
+                $"Invalid 'model': string too long. Expected a string with maximum length {MaxModelLength}, but got a string with length {requested.Length} instead.");
         }
 
-        var model = router.Resolve(modelElement.GetString()!);
+        var model = router.Resolve(requested);
 
         // One snapshot for the whole estimate; the price read here travels with the request from now on.
         var prices = catalog.Current;
