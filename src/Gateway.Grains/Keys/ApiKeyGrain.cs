@@ -76,7 +76,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         _forwarder = new SettledForwarder(keyId, () => GrainFactory.UserBudget(_state.State.UserId), logger);
         _denials = new DenialRecorder(keyId, () => _state.State, _chain, _options, time, logger);
         _admission = new KeyAdmission(keyId, () => _state.State, _credentials, _budget, _open, _slots, _settlements, _settling, _denials,
-            () => GrainFactory.UserBudget(_state.State.UserId), journal, ledger, _options, time, logger);
+            () => GrainFactory.UserBudget(_state.State.UserId), journal, ledger, () => _chain.Sequence, _options, time, logger);
         _settler = new KeySettler(keyId, () => _state.State, _budget, _open, _slots, _settlements, _settling, _denials, _chain, () => _checkpoint.Budget.SpentMicros,
             journal, ledger, metrics, _options, time, logger);
     }
@@ -87,6 +87,8 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     {
         if (!_state.State.Exists)
         {
+            // A key about to be created: its chain starts here, empty.
+            _admission.Activated();
             return;
         }
 
@@ -97,6 +99,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         // or were abandoned by a crash. Hold them until they are settled by their front-end or, past
         // their deadline, as unknown.
         _settler.HoldFound(intents);
+        _admission.Activated();
         if (_checkpoint.Budget.Rpm is not null || _checkpoint.Budget.Tpm is not null)
         {
             _budget.RestoreRate(await RateWindow.LastMinuteAsync(KeyId, _ledger, _time, _open.Intents, _ => true, cancellationToken));

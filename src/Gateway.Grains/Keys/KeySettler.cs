@@ -47,7 +47,8 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
         if (open.Find(requestId) is not { } intent)
         {
             // Reserved by an activation we know nothing of: settled already, or its intent is in the journal.
-            if (await ledger.ContainsRequestAsync(KeyId, requestId, CancellationToken.None))
+            // Its intent is not at hand to say where on the chain its row could be: the whole partition.
+            if (await ledger.ContainsRequestAsync(KeyId, requestId, afterSequence: -1, CancellationToken.None))
             {
                 settlements.MarkSettled(requestId);
                 return AlreadySettled();
@@ -119,7 +120,7 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
         var settled = 0;
         foreach (var i in expired)
         {
-            var inLedger = await ledger.ContainsRequestAsync(KeyId, i.RequestId, CancellationToken.None);
+            var inLedger = await ledger.ContainsRequestAsync(KeyId, i.RequestId, i.ChainSequence, CancellationToken.None);
             if (settlements.IsSettledOrInFlight(i.RequestId) || !open.Contains(i.RequestId))
             {
                 // A late settlement from the front-end arrived while the ledger was read (it wins), or

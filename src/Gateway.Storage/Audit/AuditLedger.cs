@@ -179,8 +179,14 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
     public IAsyncEnumerable<AuditRecord> ReadAllAsync(string keyId, CancellationToken cancellationToken = default) =>
         ReadAfterAsync(keyId, -1, cancellationToken);
 
-    /// <summary>Whether a request already has a row in the key's ledger (used when settling orphans).</summary>
-    public async Task<bool> ContainsRequestAsync(string keyId, string requestId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether a request already has a row in the key's ledger (used when settling orphans and
+    /// withdrawals). <paramref name="afterSequence"/>, when not -1, is a sequence the request's row
+    /// must come after (the chain's head when its intent was written): the ledger is then read as a
+    /// row-key range from there, which Table Storage serves from its index, instead of the whole
+    /// partition, which it would read row by row to find a request that is not there.
+    /// </summary>
+    public async Task<bool> ContainsRequestAsync(string keyId, string requestId, long afterSequence, CancellationToken cancellationToken)
     {
         // Still in the journal (a point read), or copied into the ledger.
         var journal = await tables.AccountFor(keyId).Journal.GetEntityIfExistsAsync<TableEntity>(shards.PartitionFor(keyId), requestId, cancellationToken: cancellationToken);
@@ -189,7 +195,8 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
             return true;
         }
 
-        var filter = $"PartitionKey eq {TableKeys.Quote(keyId)} and RequestId eq {TableKeys.Quote(requestId)}";
+        var after = afterSequence >= 0 ? $" and RowKey gt {TableKeys.Quote(TableKeys.Sequence(afterSequence))}" : "";
+        var filter = $"PartitionKey eq {TableKeys.Quote(keyId)}{after} and RequestId eq {TableKeys.Quote(requestId)}";
         await foreach (var _ in LedgerOf(keyId).QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken))
         {
             return true;

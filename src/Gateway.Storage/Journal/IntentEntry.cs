@@ -36,6 +36,14 @@ public sealed record IntentEntry
     public string? ClientAddress { get; init; }
     public DateTimeOffset StartedAt { get; init; }
 
+    /// <summary>
+    /// The key's newest durable ledger sequence when the intent was written, or -1 when not known (an
+    /// intent written before it was recorded). Sequences only grow, so whatever row this request gets
+    /// comes after it: looking for that row reads the key's ledger partition from there on (a row-key
+    /// range), not the whole of it.
+    /// </summary>
+    public long ChainSequence { get; init; } = -1;
+
     /// <summary>The price the request was reserved at, which settles it.</summary>
     public ModelPrice Price => new(PriceInputMicrosPerMTok, PriceOutputMicrosPerMTok, PriceCachedMicrosPerMTok, PriceCacheWrite5mMicrosPerMTok, PriceCacheWrite1hMicrosPerMTok);
 
@@ -78,7 +86,7 @@ public sealed record IntentEntry
 
     private Payload ToPayload() => new(Model, Provider, Endpoint, Streaming, ReservedMicros, EstimatedInputTokens, OutputTokenCeiling,
         PriceInputMicrosPerMTok, PriceOutputMicrosPerMTok, PriceCachedMicrosPerMTok, FrontendInstance, Region, ClientAddress,
-        PriceCacheWrite5mMicrosPerMTok, PriceCacheWrite1hMicrosPerMTok);
+        PriceCacheWrite5mMicrosPerMTok, PriceCacheWrite1hMicrosPerMTok, ChainSequence >= 0 ? ChainSequence : null);
 
     public static IntentEntry FromEntity(TableEntity e)
     {
@@ -109,11 +117,12 @@ public sealed record IntentEntry
             FrontendInstance = d?.F ?? "",
             Region = d?.G ?? "",
             ClientAddress = d?.C,
+            ChainSequence = d?.Q ?? -1,
         };
     }
 
     internal sealed record Payload(string M, string P, string E, bool S, long R, long In, long Out, long Pi, long Po, long Pc, string F, string G, string? C,
-        long? W5 = null, long? W1 = null);
+        long? W5 = null, long? W1 = null, long? Q = null);
 }
 
 /// <summary>

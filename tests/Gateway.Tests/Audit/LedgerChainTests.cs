@@ -57,4 +57,28 @@ public sealed class LedgerChainTests
         var foreign = await other.VerifyChainAsync(keyId, CancellationToken.None);
         Assert.Equal((ChainBreakKind.Edited, 4L), (foreign.Break?.Kind, foreign.Break?.Sequence));
     }
+
+    [Fact]
+    public async Task A_request_is_looked_for_in_the_whole_partition_or_only_after_the_sequence_given()
+    {
+        var prefix = TestStorage.NewPrefix();
+        var tables = await TestStorage.CreateTablesAsync(prefix);
+        var ledger = new AuditLedger(tables, TestStorage.ChainKey, TestStorage.Shards);
+        var keyId = "lookup" + prefix;
+        var rows = new List<AuditRecord>();
+        for (var seq = 1; seq <= 5; seq++)
+        {
+            rows.Add(ledger.Seal(Row(keyId), seq, seq == 1 ? "" : rows[^1].Hash));
+        }
+
+        await ledger.AppendAsync(rows, CancellationToken.None);
+        var second = rows[1].RequestId;
+
+        Assert.True(await ledger.ContainsRequestAsync(keyId, second, afterSequence: -1, CancellationToken.None));
+        Assert.True(await ledger.ContainsRequestAsync(keyId, second, afterSequence: 1, CancellationToken.None));
+
+        // After its own sequence the row-key range starts past it: not found, so not read.
+        Assert.False(await ledger.ContainsRequestAsync(keyId, second, afterSequence: 2, CancellationToken.None));
+        Assert.False(await ledger.ContainsRequestAsync(keyId, "req_never_recorded", afterSequence: -1, CancellationToken.None));
+    }
 }

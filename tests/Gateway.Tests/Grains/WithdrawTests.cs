@@ -88,6 +88,57 @@ public sealed class WithdrawTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_intent_records_the_chain_head_and_the_sweep_looks_for_its_row_only_after_it()
+    {
+        // A key with two rows on its chain, then a request that is abandoned.
+        var (grain, keyId) = await NewKeyAsync();
+        foreach (var _ in Enumerable.Range(0, 2))
+        {
+            var done = Begin();
+            Assert.True((await grain.Begin(done)).Accepted);
+            await grain.Settle(new SettleRequest(done.Context.RequestId, new UsageReport(10, 10, 0, true), RequestOutcome.Completed, 200, 5, null));
+        }
+
+        var begin = Begin();
+        Assert.True((await grain.Begin(begin)).Accepted);
+        var intent = Assert.Single(await fixture.Ledger.IntentsAsync(keyId));
+        Assert.Equal((begin.Context.RequestId, 2L), (intent.RequestId, intent.ChainSequence));
+
+        // A marker naming the request at a sequence before the intent's: a lookup that read the whole
+        // partition would take it for the request's row and record nothing. The sweep reads past it.
+        await using (await fixture.Ledger.PlantAsync(keyId, 0, begin.Context.RequestId))
+        {
+            ClusterFixture.Time.Advance(TimeSpan.FromMinutes(15));
+            Assert.Equal(1, await grain.SettleAbandoned());
+            await Poll.UntilAsync(() => grain.GetSnapshot(), s => s!.ReservedMicros == 0 && s.InFlight == 0, TimeSpan.FromSeconds(20), "the hold released");
+        }
+
+        var rows = await RowsAsync(keyId, 3);
+        Assert.Equal((begin.Context.RequestId, "unknown", 700L, 3L), (rows[^1].RequestId, rows[^1].Outcome, rows[^1].CostMicros, rows[^1].Sequence));
+    }
+
+    [Fact]
+    public async Task A_withdrawal_of_a_request_begun_after_the_activation_looks_for_its_row_only_in_this_activation_s_rows()
+    {
+        var (grain, keyId) = await NewKeyAsync();
+        await grain.GetSnapshot();
+
+        // Begun well after the activation (past the clock allowance), withdrawn before its Begin arrives.
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(2));
+        var begin = Begin();
+        await using (await fixture.Ledger.PlantAsync(keyId, 0, begin.Context.RequestId))
+        {
+            await grain.Withdraw(begin.Context);
+            Assert.False((await grain.Begin(begin)).Accepted);
+            await Poll.UntilAsync(() => fixture.Ledger.Ledger.ContainsRequestAsync(keyId, begin.Context.RequestId, afterSequence: 0, CancellationToken.None),
+                found => found, TimeSpan.FromSeconds(20), "the withdrawal's own row");
+        }
+
+        var row = Assert.Single(await RowsAsync(keyId, 1));
+        Assert.Equal((begin.Context.RequestId, "denied", "StorageUnavailable"), (row.RequestId, row.Outcome, row.Denial));
+    }
+
+    [Fact]
     public async Task A_withdrawal_racing_the_sweep_that_abandons_the_same_request_leaves_one_row()
     {
         // Requests past their lease, each withdrawn by its front-end at the moment the sweep reads the

@@ -81,6 +81,38 @@ public sealed class LedgerQueries(StorageOptions options)
         return rows;
     }
 
+    /// <summary>A key's open intents, as its journal shard holds them.</summary>
+    public async Task<List<Gateway.Storage.Journal.IntentEntry>> IntentsAsync(string keyId)
+    {
+        var intents = new List<Gateway.Storage.Journal.IntentEntry>();
+        await foreach (var e in _tables.AccountFor(keyId).Journal.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{TestStorage.Shards.PartitionFor(keyId)}' and KeyId eq '{keyId}'"))
+        {
+            if (!AuditRecord.IsSettledJournalRow(e))
+            {
+                intents.Add(Gateway.Storage.Journal.IntentEntry.FromEntity(e));
+            }
+        }
+
+        return intents;
+    }
+
+    /// <summary>
+    /// Writes a bare row naming a request straight into the key's ledger partition at a sequence: a
+    /// marker a test plants where no lookup should read, and removes again.
+    /// </summary>
+    public async Task<IAsyncDisposable> PlantAsync(string keyId, long sequence, string requestId)
+    {
+        var table = _tables.AccountFor(keyId).Ledger;
+        var row = new Azure.Data.Tables.TableEntity(keyId, Gateway.Storage.TableKeys.Sequence(sequence)) { ["RequestId"] = requestId, ["KeyId"] = keyId };
+        await table.AddEntityAsync(row);
+        return new Planted(() => table.DeleteEntityAsync(keyId, row.RowKey));
+    }
+
+    private sealed class Planted(Func<Task> remove) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await remove();
+    }
+
     public async Task<List<AuditRecord>> RowsAsync(string keyId)
     {
         var rows = new List<AuditRecord>();

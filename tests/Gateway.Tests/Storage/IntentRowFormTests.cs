@@ -47,6 +47,7 @@ public sealed class IntentRowFormTests
             PriceCacheWrite5mMicrosPerMTok = 3_125_000,
             PriceCacheWrite1hMicrosPerMTok = 5_000_000,
             ClientAddress = "2001:db8::1",
+            ChainSequence = 41,
         };
         yield return plain with
         {
