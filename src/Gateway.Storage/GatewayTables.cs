@@ -90,9 +90,6 @@ public sealed class GatewayTables
         }
     }
 
-    /// <summary>Readiness of the main account: one cheap round trip that fails if it is unreachable.</summary>
-    public Task<bool> IsReachableAsync(CancellationToken cancellationToken) => AnswersAsync(AdminKeys, cancellationToken);
-
     /// <summary>
     /// Readiness of every account the gateway writes to: the main account (admin keys, prices, the
     /// admin audit) and each one per-key rows are spread over (its journal), probed side by side, each
@@ -106,6 +103,28 @@ public sealed class GatewayTables
         var main = AnswersAsync(AdminKeys, bounded.Token);
         var accounts = Accounts.Select(a => AnswersAsync(a.Journal, bounded.Token)).ToList();
         return new StorageReachability(await main, await Task.WhenAll(accounts));
+    }
+
+    /// <summary>
+    /// One timed round trip to every account, side by side, each for at most <paramref name="timeout"/>:
+    /// the main account first, then each account per-key rows are spread over, by index. What an operator
+    /// needs to see when one of several accounts stops answering: the keys placed there are refused while
+    /// every other key is served, and a probe of the main account alone would say all is well.
+    /// </summary>
+    public async Task<IReadOnlyList<AccountProbe>> TimeAccountsAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(timeout);
+        var probes = new List<Task<AccountProbe>> { TimedAsync(AccountProbe.Main, MainAccountName, AdminKeys, bounded.Token) };
+        probes.AddRange(Accounts.Select(a => TimedAsync(AccountProbe.Keys(a.Index), a.Name, a.Journal, bounded.Token)));
+        return await Task.WhenAll(probes);
+    }
+
+    private static async Task<AccountProbe> TimedAsync(string holds, string account, TableClient table, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var reachable = await AnswersAsync(table, cancellationToken);
+        return new AccountProbe(holds, account, reachable, Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, 2));
     }
 
     private static async Task<bool> AnswersAsync(TableClient table, CancellationToken cancellationToken)
@@ -146,4 +165,16 @@ public sealed class GatewayTables
 public sealed record StorageReachability(bool Main, IReadOnlyList<bool> Accounts)
 {
     public bool All => Main && Accounts.All(a => a);
+}
+
+/// <summary>
+/// One account's answer to a timed probe: what it holds (<see cref="Main"/>: admin keys, prices, the
+/// admin audit, membership; <c>keys-N</c>: the journal, ledger, rollups and content of the keys placed
+/// on the N-th of <see cref="StorageOptions.LedgerAccounts"/>), its account name, and the round trip.
+/// </summary>
+public sealed record AccountProbe(string Holds, string Account, bool Reachable, double Milliseconds)
+{
+    public const string Main = "main";
+
+    public static string Keys(int index) => "keys-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Gateway.Frontend.Console;
 using Gateway.Storage;
 using Gateway.Storage.Admin;
@@ -81,11 +80,10 @@ public static class ClusterEndpoints
             })];
     }
 
-    /// <summary>One storage round trip timed now: the latency of this moment, even before the window has samples.</summary>
+    /// <summary>One storage round trip to each account timed now: the latency of this moment, even before the window has samples.</summary>
     private static async Task<StorageProbe> ProbeAsync(GatewayTables tables, CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
-        var reachable = await tables.IsReachableAsync(cancellationToken);
-        return new StorageProbe(reachable, Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 2));
+        var accounts = await tables.TimeAccountsAsync(Deadline, cancellationToken);
+        return new StorageProbe(accounts.All(a => a.Reachable), accounts.Max(a => a.Milliseconds), accounts);
     }
 }

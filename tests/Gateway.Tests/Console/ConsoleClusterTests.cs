@@ -43,6 +43,9 @@ public sealed class ConsoleClusterTests(DashboardGatewayFixture fixture) : IClas
         Assert.True(journal.GetProperty("settled").GetInt64() >= 0);
         Assert.True(journal.GetProperty("partitions").GetInt32() > 0);
         Assert.True(report.GetProperty("probe").GetProperty("reachable").GetBoolean());
+        var accounts = report.GetProperty("probe").GetProperty("accounts").EnumerateArray().ToList();
+        Assert.Equal(["main", "keys-0"], accounts.Select(a => a.GetProperty("holds").GetString()));
+        Assert.All(accounts, a => Assert.True(a.GetProperty("reachable").GetBoolean() && a.GetProperty("milliseconds").GetDouble() > 0));
         Assert.True(report.GetProperty("storage").GetProperty("p95Ms").GetDouble() > 0);
         Assert.Equal(ConsoleDashboard.Path, report.GetProperty("dashboard").GetString());
     }

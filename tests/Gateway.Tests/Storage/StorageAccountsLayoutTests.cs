@@ -142,6 +142,11 @@ public sealed class StorageAccountsLayoutTests
         Assert.True(reachability.Main);
         Assert.Equal([true, false, false], reachability.Accounts);
         Assert.False(reachability.All);
+
+        // The cluster page's timed probe says the same, account by account.
+        var timed = await tables.TimeAccountsAsync(TimeSpan.FromSeconds(2), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal([("main", true), ("keys-0", true), ("keys-1", false), ("keys-2", false)], timed.Select(p => (p.Holds, p.Reachable)));
+        Assert.All(timed.Where(p => !p.Reachable), p => Assert.InRange(p.Milliseconds, 0, 10_000));
         silent.Stop();
         await accepting;
         held.ForEach(c => c.Dispose());
