@@ -39,9 +39,7 @@ public static class FrontendServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<RoutesOptions>, RoutesOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GatewayTables>();
-        services.AddAuditChain();
-        services.TryAddSingleton<AdminKeyStore>();
-        services.TryAddSingleton<AdminAuditLog>();
+        services.AddAdminAuthentication();
         services.TryAddSingleton<ContentStore>();
         services.TryAddSingleton<Gateway.Storage.Journal.JournalShards>();
         services.TryAddSingleton<AuditLedger>();
@@ -65,14 +63,34 @@ public static class FrontendServiceCollectionExtensions
         services.AddSingleton<KeyCallRetries>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyCallRetries>());
         services.AddSingleton<ProxyHandler>();
+        services.AddHttpForwarder();
+        // gzip, deflate and br request bodies; applied to the proxy routes by UseProxyRequestDecoding().
+        services.AddRequestDecompression();
+        return services;
+    }
+
+    /// <summary>
+    /// Who may call an admin route: admin keys (and console sessions) checked against the main
+    /// account's admin keys, failures counted per address and audited. A front-end has it with the
+    /// admin API; a silo has it for its <c>/metrics</c> alone.
+    /// </summary>
+    public static IServiceCollection AddAdminAuthentication(this IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(AdminAuthorizationFilter)))
+        {
+            return services;
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<GatewayTables>();
+        services.AddAuditChain();
+        services.TryAddSingleton<AdminKeyStore>();
+        services.TryAddSingleton<AdminAuditLog>();
         services.AddOptions<AdminAuthOptions>().BindConfiguration(AdminAuthOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AdminAuthOptions>, AdminAuthOptionsValidator>();
         services.TryAddSingleton<AdminAuthFailures>();
         services.AddSingleton<AdminAuthorizationFilter>();
         services.AddConsole();
-        services.AddHttpForwarder();
-        // gzip, deflate and br request bodies; applied to the proxy routes by UseProxyRequestDecoding().
-        services.AddRequestDecompression();
         return services;
     }
 

@@ -34,12 +34,13 @@ public static partial class GatewayHostBuilder
         }
 
         app.MapHealthApi();
+        // Every shape serves its own figures: a silo's are its grains' (spend, reservations, the journal's writes).
+        app.MapMetricsApi();
         if (shape != HostShape.Silo)
         {
             app.UseProxyRequestDecoding();
             app.MapProxyApi();
             app.MapAdminApi();
-            app.MapMetricsApi();
             app.MapConsole();
         }
 
@@ -145,6 +146,11 @@ public static partial class GatewayHostBuilder
         if (shape != HostShape.Silo)
         {
             builder.Services.AddProxy();
+        }
+        else
+        {
+            // A silo serves no admin API, but its /metrics is read with an admin key like a front-end's.
+            builder.Services.AddAdminAuthentication();
         }
 
         return shape;

@@ -47,11 +47,9 @@ public static class GatewayTelemetry
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter([.. Meters]);
-                if (shape != HostShape.Silo)
-                {
-                    // No cached scrape: each shows the figures of its moment. Scrapers are few, and hold an admin key.
-                    metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
-                }
+
+                // No cached scrape: each shows the figures of its moment. Scrapers are few, and hold an admin key.
+                metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
 
                 if (otlp is not null)
                 {

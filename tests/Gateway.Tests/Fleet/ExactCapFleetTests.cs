@@ -63,6 +63,30 @@ public sealed class ExactCapFleetTests : IAsyncLifetime
         Assert.Equal(accepted * PerRequest, spent);
         Assert.Equal(spent, ledger.Sum(r => r.CostMicros));
         Assert.Equal(300, ledger.Where(r => r.Outcome == "denied" && r.Denial == "OverBudget").Sum(r => r.Count));
+
+        // Each silo serves its own grains' figures at /metrics, to an admin key only: between them
+        // the spend they counted is the ledger's, to the micro-dollar.
+        var silos = _processes.Where(p => p.Role == "silo").ToList();
+        var scrapes = new List<string>();
+        foreach (var silo in silos)
+        {
+            using var anonymous = new HttpClient { BaseAddress = new Uri(silo.BaseUrl) };
+            using (var refused = await anonymous.GetAsync("/metrics"))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            }
+
+            using var scraper = new HttpClient { BaseAddress = new Uri(silo.BaseUrl) };
+            scraper.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", GatewayServer.AdminKey);
+            using var served = await scraper.GetAsync("/metrics");
+            var text = await served.Content.ReadAsStringAsync();
+            Assert.True(served.StatusCode == HttpStatusCode.OK, $"{silo.BaseUrl}/metrics: {(int)served.StatusCode} {text}");
+            scrapes.Add(text);
+        }
+
+        // The silo that held the key counted its reservations; one that held nothing has no such series.
+        Assert.Contains(scrapes, text => text.Contains("gateway_reservations_held", StringComparison.Ordinal));
+        Assert.Equal(spent, scrapes.Sum(text => PrometheusText.Sum(text, "gateway_spend")));
     }
 
     [Fact]

@@ -124,25 +124,5 @@ public sealed class MetricsEndpointTests(GatewayFixture fixture) : IClassFixture
     private static long TokenUsageCount(string metrics, string model, string type) =>
         Sum(metrics, "gen_ai_client_token_usage_count", $"gen_ai_request_model=\"{model}\"", $"gen_ai_token_type=\"{type}\"");
 
-    /// <summary>The sum of every sample of a metric (a counter's <c>_total</c> too) whose labels hold all of <paramref name="labels"/>.</summary>
-    private static long Sum(string metrics, string name, params string[] labels)
-    {
-        long sum = 0;
-        foreach (var line in metrics.Split('\n'))
-        {
-            if (line.StartsWith('#') || !(line.StartsWith(name + "{", StringComparison.Ordinal) || line.StartsWith(name + "_total{", StringComparison.Ordinal)))
-            {
-                continue;
-            }
-
-            var close = line.LastIndexOf('}');
-            if (labels.All(l => line.AsSpan(0, close).Contains(l, StringComparison.Ordinal)))
-            {
-                var value = line[(close + 1)..].Trim().Split(' ')[0];
-                sum += (long)double.Parse(value, CultureInfo.InvariantCulture);
-            }
-        }
-
-        return sum;
-    }
+    private static long Sum(string metrics, string name, params string[] labels) => PrometheusText.Sum(metrics, name, labels);
 }
