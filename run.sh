@@ -192,6 +192,7 @@ if [ "$FLEET" = 1 ]; then
   Front-ends http://127.0.0.1:$GATEWAY_PORT  and  http://127.0.0.1:$FRONTEND2_PORT   (either serves any key)
   Silos      silo1 pid $silo1_pid (silo port $SILO_PORT), silo2 pid $silo2_pid (silo port $SILO2_PORT); logs in $DATA_DIR
   Failover   kill $silo1_pid   then   gatewayctl keys show <keyId>   (its grain reactivates on silo2)
+  Metrics    http://127.0.0.1:$SILO_HTTP_PORT/metrics  and  http://127.0.0.1:$SILO2_HTTP_PORT/metrics  (each silo's grains; Bearer <admin key>)
 FLEET
 fi
 
