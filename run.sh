@@ -91,7 +91,7 @@ dotnet build src/Gateway.Host -c Release -nologo -clp:ErrorsOnly -v:q
 dotnet build src/Gateway.Simulator -c Release -nologo -clp:ErrorsOnly -v:q
 
 echo "==> Starting Azurite on 127.0.0.1:$AZURITE_PORT (data in $DATA_DIR/azurite)"
-start_azurite "$AZURITE_PORT" "$DATA_DIR/azurite" "$DATA_DIR/azurite.log"
+AZURITE_OWN_SESSION=1 start_azurite "$AZURITE_PORT" "$DATA_DIR/azurite" "$DATA_DIR/azurite.log"
 pids+=("$AZURITE_PID")
 
 upstream_args=()

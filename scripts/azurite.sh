@@ -30,7 +30,10 @@ start_azurite() {
     echo "error: port $port is already in use; set AZURITE_PORT to a free port" >&2
     return 1
   fi
-  node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort "$port" --location "$data" --skipApiVersionCheck --disableTelemetry "$@" >"$log" 2>&1 &
+  # AZURITE_OWN_SESSION=1 starts it in a session of its own (setsid), out of reach of the terminal's
+  # Ctrl-C: Node stops on SIGINT even when the shell started it with SIGINT ignored, and run.sh must
+  # stop its gateways (which write their last rows on the way out) before their storage.
+  ${AZURITE_OWN_SESSION:+setsid} node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort "$port" --location "$data" --skipApiVersionCheck --disableTelemetry "$@" >"$log" 2>&1 &
   AZURITE_PID=$!
   for _ in $(seq 1 150); do
     if port_open "$port"; then
