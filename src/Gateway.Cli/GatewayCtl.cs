@@ -25,6 +25,7 @@ public static class GatewayCtl
         UsageCommands.Build,
         PricesCommands.Build,
         UpstreamsCommands.Build,
+        ClusterCommands.Build,
     ];
 
     /// <summary>Parses <paramref name="args"/>, runs the command and returns the process exit code.</summary>

@@ -12,6 +12,7 @@ namespace Gateway.Cli.Api;
 [JsonSerializable(typeof(AuditPage))]
 [JsonSerializable(typeof(AuditExportPage))]
 [JsonSerializable(typeof(AuditVerifyReport))]
+[JsonSerializable(typeof(ClusterStatus))]
 [JsonSerializable(typeof(UsageReport))]
 [JsonSerializable(typeof(CreateAdminKeyRequest))]
 [JsonSerializable(typeof(CreateKeyRequest))]

@@ -452,6 +452,36 @@ public sealed class CliTests(GatewayFixture fixture) : IClassFixture<GatewayFixt
     }
 
     /// <summary>Answers every request with the same JSON body.</summary>
+    [Fact]
+    public async Task Cluster_status_exits_4_when_a_storage_account_did_not_answer_and_names_it()
+    {
+        var report = """
+            {"at":"2026-12-03T11:00:00Z","silos":[{"address":"10.0.0.4:11111@1","name":"silo1","hostName":"host1","status":"Active",
+              "startedAt":"2026-12-03T10:00:00Z","lastAliveAt":"2026-12-03T10:59:50Z","activations":24,"recentlyUsedActivations":20,"clients":2,"cpuPercent":17.8,"memoryBytes":158334976}],
+             "activations":24,
+             "journal":{"intents":3,"oldestIntentAt":"2026-12-03T10:59:58Z","settled":12,"oldestSettledAt":"2026-12-03T10:59:55Z","partitions":4},
+             "storage":{"windowSeconds":60,"since":"2026-12-03T10:59:00Z","calls":410,"failures":0,"p50Ms":3.1,"p95Ms":11.6,"maxMs":40.2},
+             "probe":{"reachable":REACHABLE,"milliseconds":5000.3,"accounts":[
+               {"holds":"main","account":"gwmain","reachable":true,"milliseconds":4.2},
+               {"holds":"keys-0","account":"gwmain","reachable":true,"milliseconds":3.9},
+               {"holds":"keys-1","account":"gwkeys1","reachable":REACHABLE,"milliseconds":5000.3}]},
+             "dashboard":null}
+            """;
+        var environment = new Dictionary<string, string?> { ["GATEWAY_URL"] = "http://gateway.invalid", ["GATEWAY_ADMIN_KEY"] = "gwadmin_x" };
+
+        foreach (var (reachable, exit) in new[] { ("false", 4), ("true", 0) })
+        {
+            using var handler = new CannedResponse(report.Replace("REACHABLE", reachable, StringComparison.Ordinal));
+            var stdout = new StringWriter();
+            Assert.Equal(exit, await GatewayCtl.RunAsync(["cluster", "status"], stdout, new StringWriter(), environment, handler));
+            var text = stdout.ToString();
+            Assert.Matches(@"(?m)^Cluster at 2026-12-03 11:00:00 UTC: 1 of 1 silos active, 24 activations", text);
+            Assert.Matches(@"(?m)^10\.0\.0\.4:11111@1\s+host1\s+Active\s+2026-12-03 10:00:00 UTC\s+2026-12-03 10:59:50 UTC\s+24\s+2\s+17\.8 %\s+151 MiB", text);
+            Assert.Matches(@"(?m)^Open intents:\s+3 \(oldest 2 s ago\)", text);
+            Assert.Matches(@"(?m)^keys-1\s+gwkeys1\s+" + (reachable == "true" ? "yes" : "NO") + @"\s+5000\.3 ms", text);
+        }
+    }
+
     private sealed class CannedResponse(string json) : HttpMessageHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
