@@ -98,16 +98,13 @@ public sealed class GatewayTables
     /// </summary>
     public async Task<StorageReachability> ProbeAccountsAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(timeout);
-        var main = AnswersAsync(AdminKeys, bounded.Token);
-        var accounts = Accounts.Select(a => AnswersAsync(a.Journal, bounded.Token)).ToList();
-        return new StorageReachability(await main, await Task.WhenAll(accounts));
+        var probes = await TimeAccountsAsync(timeout, cancellationToken);
+        return new StorageReachability(probes[0].Reachable, [.. probes.Skip(1).Select(p => p.Reachable)]);
     }
 
     /// <summary>
     /// One timed round trip to every account, side by side, each for at most <paramref name="timeout"/>:
-    /// the main account first, then each account per-key rows are spread over, by index. What an operator
+    /// the main account first (<see cref="AccountProbe.Main"/>), then each account per-key rows are spread over, by index. What an operator
     /// needs to see when one of several accounts stops answering: the keys placed there are refused while
     /// every other key is served, and a probe of the main account alone would say all is well.
     /// </summary>
