@@ -177,7 +177,32 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture fixture) : IClassF
         await Expect(page.Locator("[data-testid=silo-activations]").First).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[1-9][0-9,]*$"));
         await Expect(page.Locator("[data-testid=journal-intents]")).ToContainTextAsync("requests");
         await Expect(page.Locator("[data-testid=storage-calls]")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-testid=probe]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^[\d.,]+ ms$"));
+
+        // One account (main, and keys-0 the same one): no list of accounts.
+        await Expect(page.Locator("[data-testid=probe-main]")).ToHaveCountAsync(0);
         await Screenshot(page, "cluster");
+
+        // A second account that stops answering, as the API reports it: the page names it.
+        var failing = await SignInAsync(GatewayServer.AdminKey);
+        await failing.RouteAsync("**/admin/v1/cluster", async route =>
+        {
+            var answer = await route.FetchAsync();
+            var report = System.Text.Json.Nodes.JsonNode.Parse(await answer.TextAsync())!;
+            var probe = report["probe"]!;
+            probe["reachable"] = false;
+            probe["milliseconds"] = 5000.3;
+            probe["accounts"]!.AsArray().Add(new System.Text.Json.Nodes.JsonObject
+            {
+                ["holds"] = "keys-1", ["account"] = "gwkeys1", ["reachable"] = false, ["milliseconds"] = 5000.3,
+            });
+            await route.FulfillAsync(new() { Response = answer, Body = report.ToJsonString() });
+        });
+        await failing.GotoAsync($"{fixture.Gateway.BaseUrl}/console#/cluster");
+        await Expect(failing.Locator("[data-testid=probe]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^unreachable after"));
+        await Expect(failing.Locator("[data-testid=probe-keys-1]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^unreachable after 5,?000"));
+        await Expect(failing.Locator("[data-testid=probe-main]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^[\d.,]+ ms$"));
+        await Screenshot(failing, "cluster-account-down");
 
         // The link opens the dashboard in the signed-in browser: its page, and its data calls answered.
         var href = await page.Locator("[data-testid=dashboard]").GetAttributeAsync("href");

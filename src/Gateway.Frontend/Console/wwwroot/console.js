@@ -503,7 +503,7 @@ function cluster(main) {
         h('dt', {}, 'Slowest'), h('dd', {}, ms(report.storage.maxMs)),
         h('dt', {}, 'Probe now'), h('dd', { class: report.probe.reachable ? null : 'outcome-error', testid: 'probe' }, report.probe.reachable ? ms(report.probe.milliseconds) : `unreachable after ${ms(report.probe.milliseconds)}`),
         // Each account apart once keys are spread over several, or when one did not answer: which keys are refused.
-        report.probe.accounts.length > 2 || !report.probe.reachable ? report.probe.accounts.map(a => [
+        report.probe.accounts.length > 2 || !report.probe.reachable ? report.probe.accounts.flatMap(a => [
           h('dt', { class: 'muted' }, `${a.holds} (${a.account})`),
           h('dd', { class: a.reachable ? null : 'outcome-error', testid: `probe-${a.holds}` }, a.reachable ? ms(a.milliseconds) : `unreachable after ${ms(a.milliseconds)}`)]) : [],
         h('dt', {}, 'Measured'), h('dd', { class: 'muted' }, `this front-end's calls, since ${when(report.storage.since)}`)));
