@@ -86,6 +86,14 @@ public sealed class StorageOptions
     public Audit.LedgerRowForm LedgerRows { get; set; } = Audit.LedgerRowForm.Compact;
 
     /// <summary>
+    /// How a journal row's row key is written: <c>KeyAndRequest</c> (the default: <c>~{key id}!{request id}</c>,
+    /// so a key's rows are a row-key range of its shard) or <c>Request</c> (the request id alone, as
+    /// before). Both are always read. <c>Request</c> is for a rolling upgrade from a version that wrote
+    /// only that form, until none of its silos runs (docs/storage-queries.md).
+    /// </summary>
+    public Journal.JournalRowKeyForm JournalRowKeys { get; set; } = Journal.JournalRowKeyForm.KeyAndRequest;
+
+    /// <summary>
     /// How long settled rows gather before their journal transaction goes out. Nobody's response waits
     /// on them (settlement is off the client's path), so a short wait puts more rows in each
     /// transaction and keeps them from landing on storage at the very moment the next request's

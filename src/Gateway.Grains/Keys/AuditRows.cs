@@ -28,6 +28,9 @@ public static class AuditRows
         Sequence = 0,
         PreviousHash = "",
         RequestId = intent.RequestId,
+
+        // It replaces its intent, under whichever row key that was written with.
+        JournalRowKey = intent.RowKey,
         UserId = intent.UserId,
         TeamId = intent.TeamId,
         Model = intent.Model,

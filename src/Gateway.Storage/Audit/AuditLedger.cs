@@ -114,12 +114,11 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
         }
     }
 
-    /// <summary>A key's settled rows still in the journal that match <paramref name="filter"/>, in sequence order: one partition.</summary>
+    /// <summary>A key's settled rows still in the journal that match <paramref name="filter"/>, in sequence order: its row-key range of one partition.</summary>
     private async Task<List<AuditRecord>> PendingAsync(string keyId, string filter, CancellationToken cancellationToken)
     {
         var rows = new List<AuditRecord>();
-        var query = $"PartitionKey eq {TableKeys.Quote(shards.PartitionFor(keyId))} and KeyId eq {TableKeys.Quote(keyId)} and {filter}";
-        await foreach (var entity in tables.AccountFor(keyId).Journal.QueryAsync<TableEntity>(query, cancellationToken: cancellationToken))
+        await foreach (var entity in shards.KeyRowsAsync(tables.AccountFor(keyId).Journal, keyId, filter, cancellationToken: cancellationToken))
         {
             if (AuditRecord.IsSettledJournalRow(entity))
             {
@@ -189,8 +188,7 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
     public async Task<bool> ContainsRequestAsync(string keyId, string requestId, long afterSequence, CancellationToken cancellationToken)
     {
         // Still in the journal (a point read), or copied into the ledger.
-        var journal = await tables.AccountFor(keyId).Journal.GetEntityIfExistsAsync<TableEntity>(shards.PartitionFor(keyId), requestId, cancellationToken: cancellationToken);
-        if (journal.HasValue && journal.Value is { } settled && AuditRecord.IsSettledJournalRow(settled) && settled.GetString("KeyId") == keyId)
+        if (await shards.FindRowAsync(tables.AccountFor(keyId).Journal, keyId, requestId, cancellationToken) is { } settled && AuditRecord.IsSettledJournalRow(settled) && settled.GetString("KeyId") == keyId)
         {
             return true;
         }

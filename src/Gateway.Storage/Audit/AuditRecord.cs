@@ -17,6 +17,15 @@ public sealed record AuditRecord
     public required string KeyId { get; init; }
     public required long Sequence { get; init; }
     public required string RequestId { get; init; }
+
+    /// <summary>
+    /// The row key of the request's row in the journal when it is known: read back from there, or its
+    /// intent's (a settled row replaces its intent in place, so it takes the intent's key, whichever
+    /// form that was written in). Null otherwise: the writing process's form (<see cref="Journal.JournalShards.RowKeyFor"/>).
+    /// Not stored.
+    /// </summary>
+    public string? JournalRowKey { get; init; }
+
     public required string UserId { get; init; }
     public string? TeamId { get; init; }
     public required string Model { get; init; }
@@ -384,22 +393,23 @@ public sealed record AuditRecord
     internal ITableEntity ToLedgerRow(LedgerRowForm form) => new AuditRecordEntity(this, KeyId, TableKeys.Sequence(Sequence), form);
 
     /// <summary>The row for the journal (<see cref="ToJournalEntity"/>), as a transaction writes it.</summary>
-    internal ITableEntity ToJournalRow(string partition, LedgerRowForm form) => new AuditRecordEntity(this, partition, RequestId, form);
+    internal ITableEntity ToJournalRow(string partition, string rowKey, LedgerRowForm form) => new AuditRecordEntity(this, partition, rowKey, form);
 
     /// <summary>
     /// The row as the journal holds it until it is copied into the key's ledger partition: the key's
-    /// journal shard, row key = request id, so it replaces the request's intent in the same write.
+    /// journal shard, under its intent's row key (<see cref="JournalRowKey"/>; the request id alone
+    /// when none is known, the older form), so it replaces the request's intent in the same write.
     /// </summary>
     public TableEntity ToJournalEntity(string partition, LedgerRowForm form = LedgerRowForm.Compact)
     {
         var entity = ToEntity(form);
         entity.PartitionKey = partition;
-        entity.RowKey = RequestId;
+        entity.RowKey = JournalRowKey ?? RequestId;
         return entity;
     }
 
     /// <summary>A settled row read back from the journal (it carries <c>Sequence</c>; an intent does not).</summary>
-    public static AuditRecord FromJournalEntity(TableEntity e) => FromEntity(e) with { KeyId = e.GetString("KeyId") ?? "" };
+    public static AuditRecord FromJournalEntity(TableEntity e) => FromEntity(e) with { KeyId = e.GetString("KeyId") ?? "", JournalRowKey = e.RowKey };
 
     /// <summary>Whether a journal row is a settled record rather than an intent.</summary>
     public static bool IsSettledJournalRow(TableEntity e) => e.TryGetValue("Sequence", out var sequence) && sequence is not null;

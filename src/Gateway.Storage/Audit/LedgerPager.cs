@@ -38,7 +38,7 @@ public sealed class LedgerPager(GatewayTables tables, JournalShards shards)
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         var conditions = filter.Conditions();
         var cursors = keyIds.Distinct(StringComparer.Ordinal)
-            .Select(k => new KeyCursor(tables.AccountFor(k), shards.PartitionFor(k), k, after.TryGetValue(k, out var position) ? position : -1, conditions))
+            .Select(k => new KeyCursor(tables.AccountFor(k), shards, k, after.TryGetValue(k, out var position) ? position : -1, conditions))
             .ToList();
         if (cursors.Count == 0)
         {
@@ -194,7 +194,7 @@ public sealed class LedgerPager(GatewayTables tables, JournalShards shards)
     /// its rows still in the journal), holding the rows read but not yet handed out.
     /// <see cref="Position"/> moves only when a row is taken.
     /// </summary>
-    private sealed class KeyCursor(LedgerAccount account, string shard, string keyId, long position, string conditions)
+    private sealed class KeyCursor(LedgerAccount account, JournalShards shards, string keyId, long position, string conditions)
     {
         private readonly Queue<AuditRecord> _buffered = new();
         private long _readUpTo = position;
@@ -224,8 +224,8 @@ public sealed class LedgerPager(GatewayTables tables, JournalShards shards)
         public async Task ReadAsync(int count, CancellationToken cancellationToken)
         {
             var pending = new List<AuditRecord>();
-            var journal = $"PartitionKey eq {TableKeys.Quote(shard)} and KeyId eq {TableKeys.Quote(KeyId)} and {TableClient.CreateQueryFilter($"Sequence gt {_readUpTo}")}{conditions}";
-            await foreach (var entity in account.Journal.QueryAsync<TableEntity>(journal, cancellationToken: cancellationToken))
+            var journal = TableClient.CreateQueryFilter($"Sequence gt {_readUpTo}") + conditions;
+            await foreach (var entity in shards.KeyRowsAsync(account.Journal, KeyId, journal, cancellationToken: cancellationToken))
             {
                 if (AuditRecord.IsSettledJournalRow(entity))
                 {

@@ -6,14 +6,19 @@ using Gateway.Storage.Transactions;
 namespace Gateway.Storage.Journal;
 
 /// <summary>
-/// A request's intent, written before its first byte goes upstream: partition = the silo journal
-/// it was recorded in, row key = request id. Settlement retires it; a sweeper settles any that
+/// A request's intent, written before its first byte goes upstream: partition = the journal shard
+/// its key hashes to, row key = <c>~{key id}!{request id}</c> (or the request id alone, the older form:
+/// <see cref="JournalShards"/>). Settlement retires it; a sweeper settles any that
 /// outlive the longest a request may run (outcome <c>unknown</c>, charged at the reserved amount).
 /// </summary>
 public sealed record IntentEntry
 {
     public required string Partition { get; init; }
     public required string RequestId { get; init; }
+
+    /// <summary>The row's key as stored, when read back or chosen when written; null until then (the form the writing process is configured for).</summary>
+    public string? RowKey { get; init; }
+
     public required string KeyId { get; init; }
     public required string UserId { get; init; }
 
@@ -55,7 +60,10 @@ public sealed record IntentEntry
     /// compact JSON property. An intent is written and deleted for every request, so a small row
     /// keeps the storage cost of the hot path down.
     /// </summary>
-    public TableEntity ToEntity() => new(Partition, RequestId)
+    public TableEntity ToEntity() => ToEntity(RowKey ?? RequestId);
+
+    /// <summary>The row, under the row key given.</summary>
+    public TableEntity ToEntity(string rowKey) => new(Partition, rowKey)
     {
         ["KeyId"] = KeyId,
         ["UserId"] = UserId,
@@ -94,7 +102,8 @@ public sealed record IntentEntry
         return new()
         {
             Partition = e.PartitionKey,
-            RequestId = e.RowKey,
+            RequestId = JournalShards.RequestIdOf(e.RowKey),
+            RowKey = e.RowKey,
             KeyId = e.GetString("KeyId") ?? "",
             UserId = e.GetString("UserId") ?? "",
             TeamId = e.GetString("TeamId"),
@@ -129,11 +138,11 @@ public sealed record IntentEntry
 /// An intent on its way to the journal: it writes its own JSON into the transaction's body
 /// (<see cref="IJsonEntity"/>), and through the SDK it is <see cref="IntentEntry.ToEntity"/>.
 /// </summary>
-internal sealed class IntentRowEntity(IntentEntry entry) : IJsonEntity
+internal sealed class IntentRowEntity(IntentEntry entry, string rowKey) : IJsonEntity
 {
     public string PartitionKey { get; set; } = entry.Partition;
 
-    public string RowKey { get; set; } = entry.RequestId;
+    public string RowKey { get; set; } = rowKey;
 
     public DateTimeOffset? Timestamp { get; set; }
 
@@ -143,7 +152,7 @@ internal sealed class IntentRowEntity(IntentEntry entry) : IJsonEntity
 
     public void WriteProperties(Utf8JsonWriter json) => entry.WriteProperties(json);
 
-    public TableEntity ToTableEntity() => entry.ToEntity();
+    public TableEntity ToTableEntity() => entry.ToEntity(RowKey);
 }
 
 [JsonSerializable(typeof(IntentEntry.Payload))]

@@ -62,7 +62,7 @@ public sealed class IntentJournal : IAsyncDisposable
     /// its place) fails rather than overwrite that row.
     /// </summary>
     public Task RecordAsync(IntentEntry entry) =>
-        _intents[_tables.AccountFor(entry.KeyId).Index].SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, new IntentRowEntity(entry)));
+        _intents[_tables.AccountFor(entry.KeyId).Index].SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, new IntentRowEntity(entry, RowKeyOf(entry))));
 
     /// <summary>
     /// Durably records sealed ledger rows of one key, all in one transaction (at most 100), each
@@ -72,28 +72,33 @@ public sealed class IntentJournal : IAsyncDisposable
     public Task WriteSettledAsync(IReadOnlyList<AuditRecord> rows)
     {
         var partition = PartitionFor(rows[0].KeyId);
-        return _settled[_tables.AccountFor(rows[0].KeyId).Index].SubmitGroupAsync([.. rows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r.ToJournalRow(partition, _tables.LedgerRows)))]);
+        return _settled[_tables.AccountFor(rows[0].KeyId).Index].SubmitGroupAsync([.. rows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r.ToJournalRow(partition, RowKeyOf(r), _tables.LedgerRows)))]);
     }
 
     /// <summary>Retires an intent that is settled elsewhere: only the version read, never a settled row that replaced it since.</summary>
     public Task RetireIntentAsync(IntentEntry intent) =>
-        _retirements[_tables.AccountFor(intent.KeyId).Index].SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(intent.Partition, intent.RequestId), intent.ETag));
+        _retirements[_tables.AccountFor(intent.KeyId).Index].SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(intent.Partition, RowKeyOf(intent)), intent.ETag));
 
     /// <summary>Removes a settled row once it is in the key's ledger partition.</summary>
     public Task RetireSettledAsync(AuditRecord row) =>
-        _retirements[_tables.AccountFor(row.KeyId).Index].SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(PartitionFor(row.KeyId), row.RequestId), ETag.All));
+        _retirements[_tables.AccountFor(row.KeyId).Index].SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(PartitionFor(row.KeyId), RowKeyOf(row)), ETag.All));
+
+    /// <summary>An intent's row key: as read or chosen, else the form this process writes.</summary>
+    public string RowKeyOf(IntentEntry intent) => intent.RowKey ?? _shards.RowKeyFor(intent.KeyId, intent.RequestId);
+
+    /// <summary>A settled row's row key in the journal: its intent's or as read, else the form this process writes.</summary>
+    public string RowKeyOf(AuditRecord row) => row.JournalRowKey ?? _shards.RowKeyFor(row.KeyId, row.RequestId);
 
     /// <summary>Open intents of one key: one partition.</summary>
     public async Task<IReadOnlyList<IntentEntry>> FindByKeyAsync(string keyId, CancellationToken cancellationToken) =>
         (await ReadKeyAsync(keyId, cancellationToken)).Intents;
 
-    /// <summary>A key's open intents and its settled rows not yet retired (copied or not), from its one partition.</summary>
+    /// <summary>A key's open intents and its settled rows not yet retired (copied or not), from its one partition: its row-key range there (and rows of the older form).</summary>
     public async Task<(IReadOnlyList<IntentEntry> Intents, IReadOnlyList<AuditRecord> Settled)> ReadKeyAsync(string keyId, CancellationToken cancellationToken)
     {
         var intents = new List<IntentEntry>();
         var settled = new List<AuditRecord>();
-        var filter = $"PartitionKey eq {TableKeys.Quote(PartitionFor(keyId))} and KeyId eq {TableKeys.Quote(keyId)}";
-        await foreach (var entity in _tables.AccountFor(keyId).Journal.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        await foreach (var entity in _shards.KeyRowsAsync(_tables.AccountFor(keyId).Journal, keyId, null, cancellationToken: cancellationToken))
         {
             if (AuditRecord.IsSettledJournalRow(entity))
             {
@@ -109,11 +114,11 @@ public sealed class IntentJournal : IAsyncDisposable
         return (intents, settled);
     }
 
-    /// <summary>A request's settled row while it is still in the journal (a point read), or null.</summary>
+    /// <summary>A request's settled row while it is still in the journal (a point read of each row-key form), or null.</summary>
     public async Task<AuditRecord?> FindSettledAsync(string keyId, string requestId, CancellationToken cancellationToken)
     {
-        var row = await _tables.AccountFor(keyId).Journal.GetEntityIfExistsAsync<TableEntity>(PartitionFor(keyId), requestId, cancellationToken: cancellationToken);
-        return row.HasValue && row.Value is { } e && AuditRecord.IsSettledJournalRow(e) && e.GetString("KeyId") == keyId ? AuditRecord.FromJournalEntity(e) : null;
+        var row = await _shards.FindRowAsync(_tables.AccountFor(keyId).Journal, keyId, requestId, cancellationToken);
+        return row is { } e && AuditRecord.IsSettledJournalRow(e) && e.GetString("KeyId") == keyId ? AuditRecord.FromJournalEntity(e) : null;
     }
 
     /// <summary>Open intents of one user, on the keys given (the user's keys): the partitions those keys hash to, in their accounts.</summary>

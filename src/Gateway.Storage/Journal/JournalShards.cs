@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Storage.Journal;
@@ -6,16 +8,29 @@ namespace Gateway.Storage.Journal;
 /// The journal's partitions and which key goes to which: a stable hash of the key id
 /// (<see cref="KeyHash.Of"/>, so every process agrees), modulo <see cref="StorageOptions.JournalShards"/>.
 /// Each account (<see cref="StorageOptions.LedgerAccounts"/>) has the same shards in its own journal table.
+/// Inside a shard a row's key is <c>~{key id}!{request id}</c> (<see cref="JournalRowKeyForm.KeyAndRequest"/>),
+/// so one key's rows are a row-key range; rows written before that form (the request id alone, all
+/// sorting before <c>~</c>) are read beside it (<see cref="KeyRowsAsync"/>, <see cref="FindRowAsync"/>).
 /// </summary>
 public sealed class JournalShards
 {
+    /// <summary>Starts every key-prefixed row key: it sorts after every request id, so the rows of the older form are the range below it.</summary>
+    private const char KeyedPrefix = '~';
+
+    /// <summary>Ends the key id in a key-prefixed row key: no key id holds it, and it sorts before every character one may.</summary>
+    private const char KeyEnd = '!';
+
     public JournalShards(IOptions<StorageOptions> options)
     {
         Partitions = [.. Enumerable.Range(0, options.Value.JournalShards).Select(i => "j" + i.ToString("D3", System.Globalization.CultureInfo.InvariantCulture))];
+        RowKeys = options.Value.JournalRowKeys;
     }
 
     /// <summary>Every partition of the journal.</summary>
     public IReadOnlyList<string> Partitions { get; }
+
+    /// <summary>How this process writes row keys (<see cref="StorageOptions.JournalRowKeys"/>).</summary>
+    public JournalRowKeyForm RowKeys { get; }
 
     /// <summary>Every shard of every account's journal: what a read across keys (a team, the sweep, a report) goes through, each on its own.</summary>
     public IEnumerable<(LedgerAccount Account, string Partition)> AcrossAccounts(GatewayTables tables) =>
@@ -25,5 +40,90 @@ public sealed class JournalShards
     public string PartitionFor(string keyId)
     {
         return Partitions[(int)(KeyHash.Of(keyId) % (uint)Partitions.Count)];
+    }
+
+    /// <summary>The row key a new row of this request gets, in the form this process writes.</summary>
+    public string RowKeyFor(string keyId, string requestId) =>
+        RowKeys == JournalRowKeyForm.Request ? requestId : KeyedRowKey(keyId, requestId);
+
+    /// <summary>The key-prefixed row key of a request's row.</summary>
+    public static string KeyedRowKey(string keyId, string requestId) => string.Concat([KeyedPrefix], keyId, [KeyEnd], requestId);
+
+    /// <summary>The request id in a row key of either form.</summary>
+    public static string RequestIdOf(string rowKey)
+    {
+        if (rowKey.Length > 0 && rowKey[0] == KeyedPrefix && rowKey.IndexOf(KeyEnd, StringComparison.Ordinal) is var end and > 0)
+        {
+            return rowKey[(end + 1)..];
+        }
+
+        return rowKey;
+    }
+
+    /// <summary>
+    /// The filters that find one key's rows in its shard: the range of its key-prefixed row keys, and
+    /// the rows of the older form (below the prefix) that name the key. Each pins the partition.
+    /// </summary>
+    public (string Keyed, string Older) KeyRowFilters(string keyId)
+    {
+        var partition = "PartitionKey eq " + TableKeys.Quote(PartitionFor(keyId));
+        var from = string.Concat([KeyedPrefix], keyId, [KeyEnd]);
+        var to = string.Concat([KeyedPrefix], keyId, [(char)(KeyEnd + 1)]);
+        return ($"{partition} and RowKey ge {TableKeys.Quote(from)} and RowKey lt {TableKeys.Quote(to)}",
+            $"{partition} and RowKey lt {TableKeys.Quote(KeyedPrefix.ToString())} and KeyId eq {TableKeys.Quote(keyId)}");
+    }
+
+    /// <summary>
+    /// One key's journal rows (intents and settled rows not yet retired) that also match
+    /// <paramref name="filter"/>, if given: the key's row-key range of its shard, and side by side with
+    /// it the rows of the older form naming the key. Table Storage serves the range from its index, and
+    /// the older form's query from the part of the shard below the prefix, empty once no silo writes it
+    /// and its rows are retired. Key-prefixed rows first, then the older ones; no order within either.
+    /// </summary>
+    public async IAsyncEnumerable<TableEntity> KeyRowsAsync(TableClient journal, string keyId, string? filter, IEnumerable<string>? select = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var (keyed, older) = KeyRowFilters(keyId);
+        var and = filter is null ? "" : " and " + filter;
+        var olderRows = ReadAsync(journal, older + and, select, cancellationToken);
+        try
+        {
+            await foreach (var entity in journal.QueryAsync<TableEntity>(keyed + and, select: select, cancellationToken: cancellationToken))
+            {
+                yield return entity;
+            }
+
+            foreach (var entity in await olderRows)
+            {
+                yield return entity;
+            }
+        }
+        finally
+        {
+            // Read to the end, or abandoned: either way its failure, if any, is not left unobserved.
+            _ = olderRows.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>A request's row in its key's shard, of either form (two point reads side by side), or null.</summary>
+    public async Task<TableEntity?> FindRowAsync(TableClient journal, string keyId, string requestId, CancellationToken cancellationToken)
+    {
+        var partition = PartitionFor(keyId);
+        var keyed = journal.GetEntityIfExistsAsync<TableEntity>(partition, KeyedRowKey(keyId, requestId), cancellationToken: cancellationToken);
+        var older = journal.GetEntityIfExistsAsync<TableEntity>(partition, requestId, cancellationToken: cancellationToken);
+        await Task.WhenAll(keyed, older);
+        var found = keyed.Result.HasValue ? keyed.Result : older.Result;
+        return found.HasValue ? found.Value : null;
+    }
+
+    private static async Task<List<TableEntity>> ReadAsync(TableClient journal, string filter, IEnumerable<string>? select, CancellationToken cancellationToken)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var entity in journal.QueryAsync<TableEntity>(filter, select: select, cancellationToken: cancellationToken))
+        {
+            rows.Add(entity);
+        }
+
+        return rows;
     }
 }

@@ -79,15 +79,18 @@ public sealed class IntentRowFormTests
             var table = tables.AccountFor(keyId).Journal;
             foreach (var intent in intents)
             {
-                await table.AddEntityAsync((intent with { Partition = "sdk" + partition }).ToEntity());
+                await table.AddEntityAsync((intent with { Partition = "sdk" + partition }).ToEntity(JournalShards.KeyedRowKey(keyId, intent.RequestId)));
             }
 
             foreach (var intent in intents)
             {
-                var written = (await table.GetEntityAsync<TableEntity>(partition, intent.RequestId)).Value;
-                var reference = (await table.GetEntityAsync<TableEntity>("sdk" + partition, intent.RequestId)).Value;
+                // Written under the key-prefixed row key (the default form), and read back as the request's.
+                var rowKey = JournalShards.KeyedRowKey(keyId, intent.RequestId);
+                Assert.Equal("~" + keyId + "!" + intent.RequestId, rowKey);
+                var written = (await table.GetEntityAsync<TableEntity>(partition, rowKey)).Value;
+                var reference = (await table.GetEntityAsync<TableEntity>("sdk" + partition, rowKey)).Value;
                 Assert.Equal(StoredProperties.Of(reference), StoredProperties.Of(written));
-                Assert.Equal(intent, IntentEntry.FromEntity(written) with { ETag = ETag.All });
+                Assert.Equal(intent with { RowKey = rowKey }, IntentEntry.FromEntity(written) with { ETag = ETag.All });
             }
 
             var found = await journal.FindByKeyAsync(keyId, CancellationToken.None);
