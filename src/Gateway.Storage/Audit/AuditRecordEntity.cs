@@ -7,7 +7,7 @@ namespace Gateway.Storage.Audit;
 
 /// <summary>
 /// A ledger row on its way to storage, in the ledger (partition = key id, row key = sequence) or the
-/// journal (the key's shard, row key = request id), in the form given: it writes its own JSON into a
+/// journal (the key's shard, under its intent's row key), in the form given: it writes its own JSON into a
 /// transaction's body rather than being copied into a <see cref="TableEntity"/> first (<see cref="IJsonEntity"/>).
 /// </summary>
 internal sealed class AuditRecordEntity(AuditRecord record, string partitionKey, string rowKey, LedgerRowForm form) : IJsonEntity

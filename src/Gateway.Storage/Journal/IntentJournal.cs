@@ -8,7 +8,7 @@ namespace Gateway.Storage.Journal;
 
 /// <summary>
 /// The journal: every request's intent, written before it goes upstream, then its settled ledger
-/// row, which replaces the intent (same row key, the request id) and stays until it has been copied
+/// row, which replaces the intent (same row key, <c>~{key id}!{request id}</c>) and stays until it has been copied
 /// into the key's ledger partition. The journal is split into <see cref="StorageOptions.JournalShards"/>
 /// partitions by key id, so a key's rows always live in one known partition whichever silo wrote
 /// them, and every look-up reads named partitions only: one for a key, those of its keys for a
