@@ -79,6 +79,10 @@ public sealed class JournalRecoveryTests(ClusterFixture fixture)
         Assert.Equal((300L, 22_400L, false), (settled.CostMicros, settled.SpentMicros, settled.AlreadySettled));
         await fixture.Ledger.CopiedAsync(keyId, 6);
         Assert.Equal(0, (await grain.GetSnapshot())!.ReservedMicros);
+
+        // The intent was planted in the older row-key form (the request id alone): its settlement took
+        // that row key and replaced it in place, so no open intent of the key is left behind.
+        Assert.Empty(await fixture.Ledger.IntentsAsync(keyId));
     }
 
     private static BeginRequest Begin() => new(
