@@ -84,10 +84,10 @@ public sealed class IntentJournal : IAsyncDisposable
         _retirements[_tables.AccountFor(row.KeyId).Index].SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(PartitionFor(row.KeyId), RowKeyOf(row)), ETag.All));
 
     /// <summary>An intent's row key: as read or chosen, else the form this process writes.</summary>
-    public string RowKeyOf(IntentEntry intent) => intent.RowKey ?? _shards.RowKeyFor(intent.KeyId, intent.RequestId);
+    private string RowKeyOf(IntentEntry intent) => intent.RowKey ?? _shards.RowKeyFor(intent.KeyId, intent.RequestId);
 
     /// <summary>A settled row's row key in the journal: its intent's or as read, else the form this process writes.</summary>
-    public string RowKeyOf(AuditRecord row) => row.JournalRowKey ?? _shards.RowKeyFor(row.KeyId, row.RequestId);
+    private string RowKeyOf(AuditRecord row) => row.JournalRowKey ?? _shards.RowKeyFor(row.KeyId, row.RequestId);
 
     /// <summary>Open intents of one key: one partition.</summary>
     public async Task<IReadOnlyList<IntentEntry>> FindByKeyAsync(string keyId, CancellationToken cancellationToken) =>
@@ -112,13 +112,6 @@ public sealed class IntentJournal : IAsyncDisposable
 
         settled.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
         return (intents, settled);
-    }
-
-    /// <summary>A request's settled row while it is still in the journal (a point read of each row-key form), or null.</summary>
-    public async Task<AuditRecord?> FindSettledAsync(string keyId, string requestId, CancellationToken cancellationToken)
-    {
-        var row = await _shards.FindRowAsync(_tables.AccountFor(keyId).Journal, keyId, requestId, cancellationToken);
-        return row is { } e && AuditRecord.IsSettledJournalRow(e) && e.GetString("KeyId") == keyId ? AuditRecord.FromJournalEntity(e) : null;
     }
 
     /// <summary>Open intents of one user, on the keys given (the user's keys): the partitions those keys hash to, in their accounts.</summary>

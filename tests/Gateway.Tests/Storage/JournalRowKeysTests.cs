@@ -103,10 +103,11 @@ public sealed class JournalRowKeysTests
         Assert.Empty(intents);
         Assert.Equal(["r-new", "r-old"], settled.Select(r => r.RequestId));
 
-        // A request's settled row is found by a point read of either form.
-        Assert.Equal("r-old", (await journal.FindSettledAsync(keyId, "r-old", CancellationToken.None))?.RequestId);
-        Assert.Equal("r-new", (await journal.FindSettledAsync(keyId, "r-new", CancellationToken.None))?.RequestId);
-        Assert.Null(await journal.FindSettledAsync(keyId, "r-missing", CancellationToken.None));
+        // A request's row is found by a point read of either form.
+        var shards = new JournalShards(Options.Create(options));
+        Assert.Equal("r-old", (await shards.FindRowAsync(table, keyId, "r-old", CancellationToken.None))?.GetString("RequestId"));
+        Assert.Equal("r-new", (await shards.FindRowAsync(table, keyId, "r-new", CancellationToken.None))?.GetString("RequestId"));
+        Assert.Null(await shards.FindRowAsync(table, keyId, "r-missing", CancellationToken.None));
 
         // Retired by the row keys they were read with.
         foreach (var row in settled)
