@@ -11,8 +11,8 @@ namespace Gateway.Storage.Journal;
 /// row, which replaces the intent (same row key, <c>~{key id}!{request id}</c>) and stays until it has been copied
 /// into the key's ledger partition. The journal is split into <see cref="StorageOptions.JournalShards"/>
 /// partitions by key id, so a key's rows always live in one known partition whichever silo wrote
-/// them, and every look-up reads named partitions only: one for a key, those of its keys for a
-/// user, all of them (a bounded set) for a team or the sweep. With several accounts
+/// them, and every look-up reads named partitions only: one for a key (its row-key range there), the
+/// ranges of its keys for a user, all of them (a bounded set) for a team or the sweep. With several accounts
 /// (<see cref="StorageOptions.LedgerAccounts"/>) each has its own journal table with the same shards,
 /// and a key's rows are in its account's (<see cref="GatewayTables.AccountFor"/>): a key is still one
 /// partition, a team or the sweep every shard of every account. Writes from every key's grain on a
@@ -33,6 +33,9 @@ public sealed class IntentJournal : IAsyncDisposable
     // settlements the request path waits for. They take their turn among the account's background
     // writes, behind the intents rather than in front of them.
     private readonly GroupCommitWriter[] _retirements;
+
+    /// <summary>Keys whose rows a look-up across a user's keys reads at once.</summary>
+    private const int KeysReadAtOnce = 8;
 
     /// <summary>Nobody waits on a retirement: letting them gather a moment puts many in each transaction (a backlog goes at once, in full ones).</summary>
     private static readonly TimeSpan RetirementLinger = TimeSpan.FromMilliseconds(200);
@@ -114,9 +117,26 @@ public sealed class IntentJournal : IAsyncDisposable
         return (intents, settled);
     }
 
-    /// <summary>Open intents of one user, on the keys given (the user's keys): the partitions those keys hash to, in their accounts.</summary>
-    public Task<IReadOnlyList<IntentEntry>> FindByUserAsync(string userId, IEnumerable<string> keyIds, CancellationToken cancellationToken) =>
-        FindIntentsAsync(keyIds.Select(k => (_tables.AccountFor(k), PartitionFor(k))).Distinct(), $"UserId eq {TableKeys.Quote(userId)}", cancellationToken);
+    /// <summary>
+    /// Open intents of one user, on the keys given (the user's keys): each key's row-key range of its
+    /// shard, as <see cref="ReadKeyAsync"/> reads it, a few keys at a time. Not a <c>UserId eq</c>
+    /// filter over the shards: that would read every row of each shard (every key's intents in flight
+    /// and settled rows not yet retired), where a range reads only the user's own.
+    /// </summary>
+    public async Task<IReadOnlyList<IntentEntry>> FindByUserAsync(string userId, IEnumerable<string> keyIds, CancellationToken cancellationToken)
+    {
+        var found = new List<IntentEntry>();
+        await Parallel.ForEachAsync(keyIds.Distinct(StringComparer.Ordinal), new ParallelOptions { MaxDegreeOfParallelism = KeysReadAtOnce, CancellationToken = cancellationToken }, async (keyId, ct) =>
+        {
+            var (intents, _) = await ReadKeyAsync(keyId, ct);
+            lock (found)
+            {
+                found.AddRange(intents.Where(i => i.UserId == userId));
+            }
+        });
+
+        return found;
+    }
 
     /// <summary>Open intents reserved on one team's budget: every partition of every account, each read on its own.</summary>
     public Task<IReadOnlyList<IntentEntry>> FindByTeamAsync(string teamId, CancellationToken cancellationToken) =>
