@@ -1,6 +1,7 @@
 using Gateway.Frontend.Pricing;
 using Gateway.Storage;
 using Gateway.Storage.Admin;
+using Gateway.Storage.Journal;
 
 namespace Gateway.Host;
 
@@ -11,7 +12,7 @@ public static partial class StoragePreparation
 
     /// <summary>
     /// Creates the gateway's tables (in every account), refuses an account list that differs from the
-    /// one the deployment's keys were placed on, makes sure an admin key exists, and seeds and reads the
+    /// one the deployment's keys were placed on and a journal shard count that would leave rows unread, makes sure an admin key exists, and seeds and reads the
     /// prices table (front-ends), before the process
     /// starts serving or hosting grains, so nothing ever writes to a table that isn't there yet.
     /// </summary>
@@ -21,6 +22,7 @@ public static partial class StoragePreparation
         var tables = services.GetRequiredService<GatewayTables>();
         await tables.EnsureCreatedAsync(cancellationToken);
         await new AccountLayout(tables).EnsureUnchangedAsync(cancellationToken);
+        await new JournalLayout(tables, services.GetRequiredService<JournalShards>()).EnsureReadableAsync(cancellationToken);
         if (services.GetService<AdminKeyStore>() is { } adminKeys)
         {
             await EnsureAdminKeyAsync(app, adminKeys, cancellationToken);

@@ -23,6 +23,7 @@ public sealed class LedgerAccount
         LedgerScan = scans.GetTableClient(options.LedgerTable);
         UsageScan = scans.GetTableClient(options.UsageTable);
         ContentScan = scans.GetTableClient(options.ContentTable);
+        JournalScan = scans.GetTableClient(options.JournalTable);
         BackgroundWrites = new BackgroundWrites(options.BackgroundWritesInFlight, name);
     }
 
@@ -61,6 +62,9 @@ public sealed class LedgerAccount
 
     /// <summary>Captured content for the retention sweep, which looks for expired rows in every key's partition (hourly, off the request path).</summary>
     public TableClient ContentScan { get; }
+
+    /// <summary>The journal for the start-up check of its shard count only (<see cref="Journal.JournalLayout"/>), which reads every row once when the count changes.</summary>
+    public TableClient JournalScan { get; }
 
     internal async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {

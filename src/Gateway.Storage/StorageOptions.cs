@@ -39,11 +39,21 @@ public sealed class StorageOptions
     /// Partitions of the intent journal. A key's intents always go to the one its id hashes to, so a
     /// key's, a user's or a team's open intents are found by reading a known, bounded set of
     /// partitions, never the table. More shards spread the write load (Table Storage serves about
-    /// 2,000 entities/s per partition); fewer keep more rows in each group commit. Change it only with
-    /// no request in flight: intents recorded under the old count are looked for under the new one.
+    /// 2,000 entities/s per partition); fewer keep more rows in each group commit. A change moves keys
+    /// to other partitions, so it goes in steps with <see cref="JournalShardsAlsoRead"/> (docs/storage-queries.md);
+    /// a start that would leave rows where no process looks is refused (<see cref="JournalLayout"/>).
     /// </summary>
     [Range(1, 256)]
     public int JournalShards { get; set; } = 2;
+
+    /// <summary>
+    /// While the shard count changes: the other count (0: none). Every process then reads a key's rows
+    /// in its partition under both counts, and the reads across shards cover the partitions of both,
+    /// while rows are written under <see cref="JournalShards"/>. Set to the new count before writing
+    /// under it, then to the old one while its rows drain, then remove it.
+    /// </summary>
+    [Range(0, 256)]
+    public int JournalShardsAlsoRead { get; set; }
 
     /// <summary>
     /// Journal transactions in flight at once per account, for intents (which a request waits on

@@ -103,7 +103,12 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
     {
         try
         {
-            await chain.AppendAsync(row with { Sequence = 0, PreviousHash = "", Hash = "" });
+            await chain.AppendAsync(row with { Sequence = 0, PreviousHash = "", Hash = "", JournalPartition = null });
+            if (row.JournalPartition is { } partition && partition != journal.PartitionFor(keyId))
+            {
+                // Sealed again in the key's partition: the fork row, under another shard count's, goes.
+                await journal.RetireSettledAsync(row);
+            }
         }
         catch (Exception ex)
         {

@@ -81,6 +81,12 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
 
         // The row replaces the intent in the journal; the copier moves it into the ledger and retires it.
         var committed = await chain.AppendAsync(AuditRows.Settled(intent, request, cost, time.GetUtcNow()));
+        if (intent.Partition != journal.PartitionFor(KeyId))
+        {
+            // Its intent was written under another shard count (a change draining): the row went to the key's partition, so the intent is retired where it is.
+            _ = RetireIntentAsync(intent);
+        }
+
         GrainMetrics.Settled(intent.TeamId, intent.Model, cost);
         return new SettleResult(cost, spent(), committed.Sequence, AlreadySettled: false);
     }

@@ -26,6 +26,12 @@ public sealed record AuditRecord
     /// </summary>
     public string? JournalRowKey { get; init; }
 
+    /// <summary>
+    /// The journal partition a row read back from the journal is in, which is not its key's while a
+    /// change of the shard count drains; null for a row this process writes (it goes to its key's).
+    /// </summary>
+    public string? JournalPartition { get; init; }
+
     public required string UserId { get; init; }
     public string? TeamId { get; init; }
     public required string Model { get; init; }
@@ -409,7 +415,7 @@ public sealed record AuditRecord
     }
 
     /// <summary>A settled row read back from the journal (it carries <c>Sequence</c>; an intent does not).</summary>
-    public static AuditRecord FromJournalEntity(TableEntity e) => FromEntity(e) with { KeyId = e.GetString("KeyId") ?? "", JournalRowKey = e.RowKey };
+    public static AuditRecord FromJournalEntity(TableEntity e) => FromEntity(e) with { KeyId = e.GetString("KeyId") ?? "", JournalRowKey = e.RowKey, JournalPartition = e.PartitionKey };
 
     /// <summary>Whether a journal row is a settled record rather than an intent.</summary>
     public static bool IsSettledJournalRow(TableEntity e) => e.TryGetValue("Sequence", out var sequence) && sequence is not null;

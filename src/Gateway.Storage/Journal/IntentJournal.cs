@@ -68,8 +68,9 @@ public sealed class IntentJournal : IAsyncDisposable
         _intents[_tables.AccountFor(entry.KeyId).Index].SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, new IntentRowEntity(entry, RowKeyOf(entry))));
 
     /// <summary>
-    /// Durably records sealed ledger rows of one key, all in one transaction (at most 100), each
-    /// replacing its request's intent. Writing the same rows again is harmless, so a caller that
+    /// Durably records sealed ledger rows of one key, all in one transaction (at most 100), in the
+    /// key's partition, each replacing its request's intent (one in another partition, left by a change
+    /// of the shard count, is retired by the key's grain once its settlement is durable). Writing the same rows again is harmless, so a caller that
     /// cannot tell whether a failed write landed writes them again.
     /// </summary>
     public Task WriteSettledAsync(IReadOnlyList<AuditRecord> rows)
@@ -82,9 +83,9 @@ public sealed class IntentJournal : IAsyncDisposable
     public Task RetireIntentAsync(IntentEntry intent) =>
         _retirements[_tables.AccountFor(intent.KeyId).Index].SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(intent.Partition, RowKeyOf(intent)), intent.ETag));
 
-    /// <summary>Removes a settled row once it is in the key's ledger partition.</summary>
+    /// <summary>Removes a settled row once it is in the key's ledger partition: where it was read from, else where this process wrote it.</summary>
     public Task RetireSettledAsync(AuditRecord row) =>
-        _retirements[_tables.AccountFor(row.KeyId).Index].SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(PartitionFor(row.KeyId), RowKeyOf(row)), ETag.All));
+        _retirements[_tables.AccountFor(row.KeyId).Index].SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(row.JournalPartition ?? PartitionFor(row.KeyId), RowKeyOf(row)), ETag.All));
 
     /// <summary>An intent's row key: as read or chosen, else the form this process writes.</summary>
     private string RowKeyOf(IntentEntry intent) => intent.RowKey ?? _shards.RowKeyFor(intent.KeyId, intent.RequestId);

@@ -11,6 +11,8 @@ namespace Gateway.Storage.Journal;
 /// Inside a shard a row's key is <c>~{key id}!{request id}</c> (<see cref="JournalRowKeyForm.KeyAndRequest"/>),
 /// so one key's rows are a row-key range; rows written before that form (the request id alone, all
 /// sorting before <c>~</c>) are read beside it (<see cref="KeyRowsAsync"/>, <see cref="FindRowAsync"/>).
+/// While the count changes (<see cref="StorageOptions.JournalShardsAlsoRead"/>), a key's partition
+/// under the other count is read beside its own, side by side, and rows go to its own.
 /// </summary>
 public sealed class JournalShards
 {
@@ -20,14 +22,28 @@ public sealed class JournalShards
     /// <summary>Ends the key id in a key-prefixed row key: no key id holds it, and it sorts before every character one may.</summary>
     private const char KeyEnd = '!';
 
+    /// <summary>The count rows are written under.</summary>
+    private readonly int _written;
+
+    /// <summary>A count whose partitions are read as well (<see cref="StorageOptions.JournalShardsAlsoRead"/>), or 0.</summary>
+    private readonly int _alsoRead;
+
     public JournalShards(IOptions<StorageOptions> options)
     {
-        Partitions = [.. Enumerable.Range(0, options.Value.JournalShards).Select(i => "j" + i.ToString("D3", System.Globalization.CultureInfo.InvariantCulture))];
+        _written = options.Value.JournalShards;
+        _alsoRead = options.Value.JournalShardsAlsoRead is var also && also != _written ? also : 0;
+        Partitions = [.. Enumerable.Range(0, Math.Max(_written, _alsoRead)).Select(Name)];
         RowKeys = options.Value.JournalRowKeys;
     }
 
-    /// <summary>Every partition of the journal.</summary>
+    /// <summary>
+    /// Every partition of the journal that is read: those of the count rows are written under and, while
+    /// a change of the count drains (<see cref="StorageOptions.JournalShardsAlsoRead"/>), those of the other.
+    /// </summary>
     public IReadOnlyList<string> Partitions { get; }
+
+    /// <summary>The count rows are written under and, while a change drains, the count also read (0 when none).</summary>
+    public (int Written, int AlsoRead) Counts => (_written, _alsoRead);
 
     /// <summary>How this process writes row keys (<see cref="StorageOptions.JournalRowKeys"/>).</summary>
     public JournalRowKeyForm RowKeys { get; }
@@ -37,10 +53,22 @@ public sealed class JournalShards
         tables.Accounts.SelectMany(a => Partitions.Select(p => (a, p)));
 
     /// <summary>The partition a key's intents and settled rows go to (in the key's account's journal).</summary>
-    public string PartitionFor(string keyId)
+    public string PartitionFor(string keyId) => PartitionFor(keyId, _written);
+
+    /// <summary>
+    /// The partitions a key's rows may be in: the one they go to and, while a change of the count
+    /// drains, the one the other count puts them in (when it differs). The first is where they go.
+    /// </summary>
+    public IReadOnlyList<string> PartitionsOf(string keyId)
     {
-        return Partitions[(int)(KeyHash.Of(keyId) % (uint)Partitions.Count)];
+        var written = PartitionFor(keyId);
+        return _alsoRead > 0 && PartitionFor(keyId, _alsoRead) is var other && other != written ? [written, other] : [written];
     }
+
+    /// <summary>The partition a key's rows go to under a given count of shards.</summary>
+    public static string PartitionFor(string keyId, int shards) => Name((int)(KeyHash.Of(keyId) % (uint)shards));
+
+    private static string Name(int shard) => "j" + shard.ToString("D3", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The row key a new row of this request gets, in the form this process writes.</summary>
     public string RowKeyFor(string keyId, string requestId) =>
@@ -64,9 +92,11 @@ public sealed class JournalShards
     /// The filters that find one key's rows in its shard: the range of its key-prefixed row keys, and
     /// the rows of the older form (below the prefix) that name the key. Each pins the partition.
     /// </summary>
-    public (string Keyed, string Older) KeyRowFilters(string keyId)
+    public (string Keyed, string Older) KeyRowFilters(string keyId) => KeyRowFilters(keyId, PartitionFor(keyId));
+
+    private static (string Keyed, string Older) KeyRowFilters(string keyId, string shard)
     {
-        var partition = "PartitionKey eq " + TableKeys.Quote(PartitionFor(keyId));
+        var partition = "PartitionKey eq " + TableKeys.Quote(shard);
         var from = string.Concat([KeyedPrefix], keyId, [KeyEnd]);
         var to = string.Concat([KeyedPrefix], keyId, [(char)(KeyEnd + 1)]);
         return ($"{partition} and RowKey ge {TableKeys.Quote(from)} and RowKey lt {TableKeys.Quote(to)}",
@@ -83,9 +113,18 @@ public sealed class JournalShards
     public async IAsyncEnumerable<TableEntity> KeyRowsAsync(TableClient journal, string keyId, string? filter, IEnumerable<string>? select = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var (keyed, older) = KeyRowFilters(keyId);
+        var partitions = PartitionsOf(keyId);
+        var (keyed, older) = KeyRowFilters(keyId, partitions[0]);
         var and = filter is null ? "" : " and " + filter;
-        var olderRows = ReadAsync(journal, older + and, select, cancellationToken);
+        List<Task<List<TableEntity>>> others = [ReadAsync(journal, older + and, select, cancellationToken)];
+        foreach (var other in partitions.Skip(1))
+        {
+            // While a change of the shard count drains: the key's rows under the other count too.
+            var (otherKeyed, otherOlder) = KeyRowFilters(keyId, other);
+            others.Add(ReadAsync(journal, otherKeyed + and, select, cancellationToken));
+            others.Add(ReadAsync(journal, otherOlder + and, select, cancellationToken));
+        }
+
         try
         {
             await foreach (var entity in journal.QueryAsync<TableEntity>(keyed + and, select: select, cancellationToken: cancellationToken))
@@ -93,27 +132,32 @@ public sealed class JournalShards
                 yield return entity;
             }
 
-            foreach (var entity in await olderRows)
+            foreach (var rows in others)
             {
-                yield return entity;
+                foreach (var entity in await rows)
+                {
+                    yield return entity;
+                }
             }
         }
         finally
         {
-            // Read to the end, or abandoned: either way its failure, if any, is not left unobserved.
-            _ = olderRows.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            // Read to the end, or abandoned: either way their failures, if any, are not left unobserved.
+            foreach (var rows in others)
+            {
+                _ = rows.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
         }
     }
 
-    /// <summary>A request's row in its key's shard, of either form (two point reads side by side), or null.</summary>
+    /// <summary>A request's row in its key's shard (or shards, while a change of the count drains), of either form (point reads side by side), or null.</summary>
     public async Task<TableEntity?> FindRowAsync(TableClient journal, string keyId, string requestId, CancellationToken cancellationToken)
     {
-        var partition = PartitionFor(keyId);
-        var keyed = journal.GetEntityIfExistsAsync<TableEntity>(partition, KeyedRowKey(keyId, requestId), cancellationToken: cancellationToken);
-        var older = journal.GetEntityIfExistsAsync<TableEntity>(partition, requestId, cancellationToken: cancellationToken);
-        await Task.WhenAll(keyed, older);
-        var found = keyed.Result.HasValue ? keyed.Result : older.Result;
-        return found.HasValue ? found.Value : null;
+        var reads = PartitionsOf(keyId)
+            .SelectMany(partition => new[] { KeyedRowKey(keyId, requestId), requestId }.Select(rowKey => journal.GetEntityIfExistsAsync<TableEntity>(partition, rowKey, cancellationToken: cancellationToken)))
+            .ToList();
+        await Task.WhenAll(reads);
+        return reads.Select(r => r.Result).FirstOrDefault(r => r.HasValue)?.Value;
     }
 
     private static async Task<List<TableEntity>> ReadAsync(TableClient journal, string filter, IEnumerable<string>? select, CancellationToken cancellationToken)

@@ -1,0 +1,130 @@
+using System.Net;
+using Azure.Data.Tables;
+using Gateway.Storage;
+using Gateway.Storage.Audit;
+using Gateway.Storage.Journal;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.EndToEnd;
+
+/// <summary>
+/// A gateway in the middle of a change of the journal's shard count (step 2: writing under 3, reading
+/// the partitions of 2 as well) finds what processes on 2 left in a key's old partition: a settled
+/// row not yet copied and an abandoned intent. The sweep finds them, the key's activation counts the
+/// row once and copies it, the intent is settled where new rows go and retired where it was, and the
+/// old partition ends up empty of the key's rows.
+/// </summary>
+public sealed class JournalShardsChangeEndToEndTests(JournalShardsChangeEndToEndTests.Fixture fixture) : IClassFixture<JournalShardsChangeEndToEndTests.Fixture>
+{
+    public sealed class Fixture : GatewayFixture
+    {
+        public override StorageOptions Storage
+        {
+            get
+            {
+                var options = TestStorage.Options(Prefix);
+                (options.JournalShards, options.JournalShardsAlsoRead) = (3, 2);
+                return options;
+            }
+        }
+
+        protected override IReadOnlyDictionary<string, string> Extra { get; } = new Dictionary<string, string>
+        {
+            ["Gateway:Storage:JournalShards"] = "3",
+            ["Gateway:Storage:JournalShardsAlsoRead"] = "2",
+            ["Gateway:Keys:SweepInterval"] = "00:00:01",
+        };
+    }
+
+    [Fact]
+    public async Task Rows_left_under_the_old_count_are_swept_counted_once_copied_and_retired_where_they_are()
+    {
+        CreatedKey key;
+        do
+        {
+            key = await fixture.Admin.CreateKeyAsync("shards-user", 5m);
+        }
+        while (JournalShards.PartitionFor(key.KeyId, 2) == JournalShards.PartitionFor(key.KeyId, 3));
+
+        var (oldShard, newShard) = (JournalShards.PartitionFor(key.KeyId, 2), JournalShards.PartitionFor(key.KeyId, 3));
+        var tables = new GatewayTables(Microsoft.Extensions.Options.Options.Create(fixture.Storage));
+        var shards = new JournalShards(Microsoft.Extensions.Options.Options.Create(fixture.Storage));
+        var ledger = new AuditLedger(tables, TestStorage.ChainKey, shards);
+        var journal = tables.AccountFor(key.KeyId).Journal;
+        var copier = fixture.Gateway.Services.GetRequiredService<LedgerCopier>();
+
+        using (var response = await GatewayChat.SendAsync(fixture.Gateway.BaseUrl, key.Key, maxTokens: 8, "before the change"))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // The request's rows went under the count written (3): copied, then retired from there.
+        await Poll.UntilAsync(async () =>
+        {
+            await copier.FlushAsync();
+            return await CopiedAsync(ledger, key.KeyId) == 1 && await RowsInAsync(journal, newShard, key.KeyId) == 0;
+        }, TimeSpan.FromSeconds(30), "the first row copied");
+        var first = Assert.Single(await RowsAsync(ledger, key.KeyId));
+        await fixture.Gateway.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        // What a process still on 2 shards left in the key's partition under 2, an hour ago: a settled
+        // row it never copied, and the intent of a request whose front-end went away.
+        var old = DateTimeOffset.UtcNow.AddHours(-1);
+        var lost = (first with { RequestId = "lost-" + Guid.NewGuid().ToString("N"), CostMicros = 12_345, StartedAt = old, RecordedAt = old, JournalPartition = null })
+            .Seal(TestStorage.ChainKey, 2, first.Hash);
+        await journal.UpsertEntityAsync(lost.ToJournalEntity(oldShard), TableUpdateMode.Replace);
+        var abandoned = "abandoned-" + Guid.NewGuid().ToString("N");
+        await journal.AddEntityAsync(new IntentEntry
+        {
+            Partition = oldShard, RequestId = abandoned, KeyId = key.KeyId, UserId = "shards-user", Model = first.Model, Provider = first.Provider,
+            Endpoint = first.Endpoint, FrontendInstance = "gone", Region = "r", StartedAt = old, ReservedMicros = 700,
+        }.ToEntity(JournalShards.KeyedRowKey(key.KeyId, abandoned)));
+
+        // No request for the key: the sweep reads the partitions of both counts and wakes it.
+        await Poll.UntilAsync(async () =>
+        {
+            await copier.FlushAsync();
+            return await CopiedAsync(ledger, key.KeyId) == 3 && await RowsInAsync(journal, oldShard, key.KeyId) == 0 && await RowsInAsync(journal, newShard, key.KeyId) == 0;
+        }, TimeSpan.FromSeconds(30), "the lost row and the abandoned request in the ledger, the old partition empty");
+
+        var rows = await RowsAsync(ledger, key.KeyId);
+        Assert.Equal([first.RequestId, lost.RequestId, abandoned], rows.Select(r => r.RequestId));
+        Assert.Equal(("unknown", 700L), (rows[2].Outcome, rows[2].CostMicros));
+        Assert.Equal(first.CostMicros + 12_345 + 700, (await fixture.Admin.GetKeyAsync(key.KeyId)).GetProperty("spentMicros").GetInt64());
+        Assert.True((await ledger.VerifyChainAsync(key.KeyId, CancellationToken.None)).Ok);
+    }
+
+    private static async Task<List<AuditRecord>> RowsAsync(AuditLedger ledger, string keyId)
+    {
+        var rows = new List<AuditRecord>();
+        await foreach (var row in ledger.ReadAllAsync(keyId))
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    private static async Task<int> CopiedAsync(AuditLedger ledger, string keyId)
+    {
+        var count = 0;
+        await foreach (var _ in ledger.ReadCopiedAfterAsync(keyId, 0))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static async Task<int> RowsInAsync(TableClient journal, string partition, string keyId)
+    {
+        var count = 0;
+        await foreach (var _ in journal.QueryAsync<TableEntity>($"PartitionKey eq '{partition}' and KeyId eq '{keyId}'", select: ["RowKey"]))
+        {
+            count++;
+        }
+
+        return count;
+    }
+}
