@@ -115,6 +115,12 @@ public static partial class StoragePreparation
         return new FileStream(path, options);
     }
 
+    /// <summary>The exit code of a start refused for its storage layout (<see cref="StorageLayoutException"/>): 78, configuration error (sysexits).</summary>
+    public const int LayoutRefusedExitCode = 78;
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Refused to start: {Reason}")]
+    public static partial void LogLayoutRefused(ILogger logger, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "No admin key was configured, so {MaskedKey} was generated and shown once on the terminal")]
     private static partial void LogAdminKeyShown(ILogger logger, string maskedKey);
 

@@ -44,7 +44,7 @@ public sealed class AccountLayout(GatewayTables tables)
 
         if (!recorded.SequenceEqual(configured, StringComparer.Ordinal))
         {
-            throw new InvalidOperationException(
+            throw new StorageLayoutException(
                 $"{StorageOptions.Section}:LedgerAccounts lists the accounts [{string.Join(", ", configured)}], but this deployment's keys were placed on [{string.Join(", ", recorded)}]. " +
                 "Keys are placed by their index in that list, so a changed list would read their ledger, journal and usage in the wrong account. " +
                 "Configure the list as it was, or migrate the rows first (docs/storage-accounts.md).");

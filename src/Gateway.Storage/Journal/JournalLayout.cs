@@ -42,16 +42,16 @@ public sealed class JournalLayout(GatewayTables tables, JournalShards shards)
         var (rows, strays, example) = await ReadJournalAsync(cancellationToken);
         if (recorded.Count > 0 && !recorded.Contains(written) && rows > 0)
         {
-            throw new InvalidOperationException(
-                $"{StorageOptions.Section}:JournalShards is {written}, but the fleet's processes read the journal's rows under {Describe(recorded)}, and the journal holds {rows} rows: " +
+            throw new StorageLayoutException(
+                $"{StorageOptions.Section}:JournalShards is {written}, but the fleet's processes read the journal's rows under {Describe(recorded)}, and the journal holds {Rows(rows)}: " +
                 $"rows written under {written} would be where those processes do not look. First set {StorageOptions.Section}:JournalShardsAlsoRead={written} on every process and roll it out, " +
                 $"then set JournalShards={written} with JournalShardsAlsoRead={recorded[0]} (docs/storage-queries.md, \"Changing the shard count\").");
         }
 
         if (strays > 0)
         {
-            throw new InvalidOperationException(
-                $"The journal holds {strays} rows outside the partitions this process reads for their keys (for example key {example.KeyId} in {example.Partition}); " +
+            throw new StorageLayoutException(
+                $"The journal holds {Rows(strays)} outside the partitions this process reads for their keys (for example key {example.KeyId} in {example.Partition}); " +
                 $"with {StorageOptions.Section}:JournalShards={written}{(alsoRead > 0 ? $" and JournalShardsAlsoRead={alsoRead}" : "")} they would not be found. " +
                 $"Keep JournalShardsAlsoRead set to the count they were written under{(recorded.Count > 0 ? $" ({Describe(recorded.Where(c => c != written).ToList())})" : "")} until they are copied and retired " +
                 "(docs/storage-queries.md, \"Changing the shard count\").");
@@ -62,6 +62,8 @@ public sealed class JournalLayout(GatewayTables tables, JournalShards shards)
 
     private static List<int> Parse(TableEntity row) =>
         [.. (row.GetString("Counts") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture))];
+
+    private static string Rows(long count) => count == 1 ? "1 row" : $"{count} rows";
 
     private static string Describe(IReadOnlyList<int> counts) => string.Join(" and ", counts);
 

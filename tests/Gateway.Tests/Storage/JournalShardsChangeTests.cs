@@ -119,7 +119,7 @@ public sealed class JournalShardsChangeTests
         await before.RecordAsync(intent);
 
         // Straight to 3: the processes still on 2 would not read what this one writes.
-        var straight = await Assert.ThrowsAsync<InvalidOperationException>(() => Start(3));
+        var straight = await Assert.ThrowsAsync<StorageLayoutException>(() => Start(3));
         Assert.Contains("JournalShardsAlsoRead=3 on every process", straight.Message);
 
         // Step 1 (read 3 as well), step 2 (write under 3, read 2 as well), a process of step 1 starting again meanwhile.
@@ -129,8 +129,8 @@ public sealed class JournalShardsChangeTests
         await Start(3, alsoRead: 2);
 
         // Step 3 while the row under 2 is still there: refused, naming it; once it is retired, let through.
-        var early = await Assert.ThrowsAsync<InvalidOperationException>(() => Start(3));
-        Assert.Contains($"1 rows outside the partitions this process reads for their keys (for example key {keyId} in {JournalShards.PartitionFor(keyId, 2)})", early.Message);
+        var early = await Assert.ThrowsAsync<StorageLayoutException>(() => Start(3));
+        Assert.Contains($"1 row outside the partitions this process reads for their keys (for example key {keyId} in {JournalShards.PartitionFor(keyId, 2)})", early.Message);
         Assert.Contains("(2)", early.Message);
         await before.RetireIntentAsync(intent);
         await Start(3);
@@ -150,7 +150,7 @@ public sealed class JournalShardsChangeTests
         await before.RecordAsync(Intent(before, keyId, "r-1", At));
         Task Start(int shards, int alsoRead = 0) => new JournalLayout(tables, new JournalShards(Microsoft.Extensions.Options.Options.Create(Options(prefix, shards, alsoRead)))).EnsureReadableAsync(CancellationToken.None);
 
-        Assert.Contains("1 rows outside", (await Assert.ThrowsAsync<InvalidOperationException>(() => Start(3))).Message);
+        Assert.Contains("1 row outside", (await Assert.ThrowsAsync<StorageLayoutException>(() => Start(3))).Message);
         await Start(2);
         var stored = await tables.MainLedger.GetEntityAsync<TableEntity>(AccountLayout.Partition, JournalLayout.Row);
         Assert.Equal("2", stored.Value.GetString("Counts"));

@@ -80,13 +80,13 @@ public sealed class StorageAccountsLayoutTests
         await new AccountLayout(two).EnsureUnchangedAsync(CancellationToken.None);
 
         var one = await TestStorage.CreateTablesAsync(prefix);
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => new AccountLayout(one).EnsureUnchangedAsync(CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<StorageLayoutException>(() => new AccountLayout(one).EnsureUnchangedAsync(CancellationToken.None));
         Assert.Contains("LedgerAccounts", refused.Message, StringComparison.Ordinal);
 
         var reordered = TestStorage.TwoAccountOptions(prefix);
         reordered.LedgerAccounts.Reverse();
         reordered.LedgerAccounts.Add(reordered.LedgerAccounts[0].Replace("devstoreaccount1", "otheraccount", StringComparison.Ordinal));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => new AccountLayout(new GatewayTables(Options.Create(reordered))).EnsureUnchangedAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<StorageLayoutException>(() => new AccountLayout(new GatewayTables(Options.Create(reordered))).EnsureUnchangedAsync(CancellationToken.None));
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class StorageAccountsLayoutTests
         await legacy.Accounts[0].Ledger.AddEntityAsync(new TableEntity("some-key", TableKeys.Sequence(1)));
 
         var two = await TestStorage.CreateTablesAsync(TestStorage.TwoAccountOptions(prefix));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => new AccountLayout(two).EnsureUnchangedAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<StorageLayoutException>(() => new AccountLayout(two).EnsureUnchangedAsync(CancellationToken.None));
         await new AccountLayout(legacy).EnsureUnchangedAsync(CancellationToken.None);
     }
 
