@@ -7,7 +7,8 @@ internal sealed record ClusterStatus(DateTimeOffset At, IReadOnlyList<SiloStatus
 internal sealed record SiloStatus(string Address, string? Name, string? HostName, string Status, DateTimeOffset StartedAt, DateTimeOffset LastAliveAt,
     int? Activations, int? RecentlyUsedActivations, long? Clients, float? CpuPercent, long? MemoryBytes);
 
-internal sealed record JournalBacklog(long Intents, DateTimeOffset? OldestIntentAt, long Settled, DateTimeOffset? OldestSettledAt, int Partitions);
+internal sealed record JournalBacklog(long Intents, DateTimeOffset? OldestIntentAt, long Settled, DateTimeOffset? OldestSettledAt, int Partitions,
+    int Shards = 0, int? ShardsAlsoRead = null, long? UnderOtherCount = null);
 
 internal sealed record StorageLatency(double WindowSeconds, DateTimeOffset Since, int Calls, int Failures, double? P50Ms, double? P95Ms, double? MaxMs);
 

@@ -48,10 +48,17 @@ internal static class ClusterCommands
 
         var j = report.Journal;
         var latency = report.Storage;
-        new KeyValueList()
+        var journal = new KeyValueList()
             .Add("Open intents", Backlog(j.Intents, j.OldestIntentAt, report.At))
             .Add("Settled, not yet in the ledger", Backlog(j.Settled, j.OldestSettledAt, report.At))
-            .Add("Journal partitions read", DisplayFormat.Count(j.Partitions))
+            .Add("Journal partitions read", DisplayFormat.Count(j.Partitions));
+        if (j.ShardsAlsoRead is { } alsoRead && j.UnderOtherCount is { } under)
+        {
+            // A change of the shard count in progress: its last rollout waits for this to reach 0.
+            journal.Add("Shard count changing", $"written under {DisplayFormat.Count(j.Shards)}, also read under {DisplayFormat.Count(alsoRead)}: {DisplayFormat.Count(under)} rows not yet in their key's partition under {DisplayFormat.Count(j.Shards)}");
+        }
+
+        journal
             .Add($"Storage calls, last {latency.WindowSeconds.ToString("0", CultureInfo.InvariantCulture)} s",
                 $"{DisplayFormat.Count(latency.Calls)} ({DisplayFormat.Count(latency.Failures)} failed): p50 {Ms(latency.P50Ms)}, p95 {Ms(latency.P95Ms)}, max {Ms(latency.MaxMs)} (the answering front-end's own)")
             .WriteTo(output);

@@ -33,13 +33,19 @@ public sealed class JournalBacklog(GatewayTables tables, JournalShards shards, T
                 return last.Report;
             }
 
-            long intents = 0, settled = 0;
+            long intents = 0, settled = 0, underOther = 0;
             DateTimeOffset? oldestIntent = null, oldestSettled = null;
+            var (written, alsoRead) = shards.Counts;
             foreach (var (account, partition) in shards.AcrossAccounts(tables))
             {
                 var filter = $"PartitionKey eq {TableKeys.Quote(partition)}";
-                await foreach (var entity in account.Journal.QueryAsync<TableEntity>(filter, select: ["Sequence", "StartedAt", "RecordedAt"], cancellationToken: cancellationToken))
+                await foreach (var entity in account.Journal.QueryAsync<TableEntity>(filter, select: ["Sequence", "StartedAt", "RecordedAt", "KeyId"], cancellationToken: cancellationToken))
                 {
+                    if (alsoRead > 0 && entity.GetString("KeyId") is { } keyId && shards.PartitionFor(keyId) != partition)
+                    {
+                        underOther++;
+                    }
+
                     if (AuditRecord.IsSettledJournalRow(entity))
                     {
                         settled++;
@@ -53,7 +59,8 @@ public sealed class JournalBacklog(GatewayTables tables, JournalShards shards, T
                 }
             }
 
-            var report = new JournalBacklogReport(intents, oldestIntent, settled, oldestSettled, shards.Partitions.Count * tables.Accounts.Count);
+            var report = new JournalBacklogReport(intents, oldestIntent, settled, oldestSettled, shards.Partitions.Count * tables.Accounts.Count,
+                written, alsoRead > 0 ? alsoRead : null, alsoRead > 0 ? underOther : null);
             _last = (report, time.GetUtcNow());
             return report;
         }

@@ -459,7 +459,7 @@ public sealed class CliTests(GatewayFixture fixture) : IClassFixture<GatewayFixt
             {"at":"2026-12-03T11:00:00Z","silos":[{"address":"10.0.0.4:11111@1","name":"silo1","hostName":"host1","status":"Active",
               "startedAt":"2026-12-03T10:00:00Z","lastAliveAt":"2026-12-03T10:59:50Z","activations":24,"recentlyUsedActivations":20,"clients":2,"cpuPercent":17.8,"memoryBytes":158334976}],
              "activations":24,
-             "journal":{"intents":3,"oldestIntentAt":"2026-12-03T10:59:58Z","settled":12,"oldestSettledAt":"2026-12-03T10:59:55Z","partitions":4},
+             "journal":{"intents":3,"oldestIntentAt":"2026-12-03T10:59:58Z","settled":12,"oldestSettledAt":"2026-12-03T10:59:55Z","partitions":4,"shards":4,"shardsAlsoRead":2,"underOtherCount":5},
              "storage":{"windowSeconds":60,"since":"2026-12-03T10:59:00Z","calls":410,"failures":0,"p50Ms":3.1,"p95Ms":11.6,"maxMs":40.2},
              "probe":{"reachable":REACHABLE,"milliseconds":5000.3,"accounts":[
                {"holds":"main","account":"gwmain","reachable":true,"milliseconds":4.2},
@@ -478,6 +478,7 @@ public sealed class CliTests(GatewayFixture fixture) : IClassFixture<GatewayFixt
             Assert.Matches(@"(?m)^Cluster at 2026-12-03 11:00:00 UTC: 1 of 1 silos active, 24 activations", text);
             Assert.Matches(@"(?m)^10\.0\.0\.4:11111@1\s+host1\s+Active\s+2026-12-03 10:00:00 UTC\s+2026-12-03 10:59:50 UTC\s+24\s+2\s+17\.8 %\s+151 MiB", text);
             Assert.Matches(@"(?m)^Open intents:\s+3 \(oldest 2 s ago\)", text);
+            Assert.Matches(@"(?m)^Shard count changing:\s+written under 4, also read under 2: 5 rows not yet in their key's partition under 4$", text);
             Assert.Matches(@"(?m)^keys-1\s+gwkeys1\s+" + (reachable == "true" ? "yes" : "NO") + @"\s+5000\.3 ms", text);
         }
     }

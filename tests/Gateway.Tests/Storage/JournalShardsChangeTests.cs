@@ -95,6 +95,11 @@ public sealed class JournalShardsChangeTests
         Assert.Null(await new JournalShards(Microsoft.Extensions.Options.Options.Create(Options(prefix, 3))).FindRowAsync(table, keyId, "r-open", CancellationToken.None));
         Assert.Equal(["j000", "j001", "j002"], shards.Partitions);
 
+        // The cluster report's backlog counts the rows the change's last rollout waits for: those two.
+        var backlog = await new JournalBacklog(tables, shards, TimeProvider.System).ReadAsync(CancellationToken.None);
+        Assert.Equal((3L, 3, 2, 2L), (backlog.Intents + backlog.Settled, backlog.Shards, backlog.ShardsAlsoRead, backlog.UnderOtherCount));
+        Assert.Null((await new JournalBacklog(tables, new JournalShards(Microsoft.Extensions.Options.Options.Create(Options(prefix, 3))), TimeProvider.System).ReadAsync(CancellationToken.None)).UnderOtherCount);
+
         // The open intent settles: its row goes to the key's partition under the count written, and the
         // intent is retired where it is; the settled row read back is retired where it was read.
         var openRead = intents.Single(i => i.RequestId == "r-open");

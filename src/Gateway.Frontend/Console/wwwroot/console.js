@@ -495,7 +495,11 @@ function cluster(main) {
         h('dt', {}, 'Oldest intent'), h('dd', {}, ago(report.journal.oldestIntentAt)),
         h('dt', {}, 'Settled, not yet in the ledger'), h('dd', { testid: 'journal-settled' }, `${count(report.journal.settled)} rows`),
         h('dt', {}, 'Oldest settled row'), h('dd', {}, ago(report.journal.oldestSettledAt)),
-        h('dt', {}, 'Read from'), h('dd', {}, `${count(report.journal.partitions)} journal partitions`)));
+        h('dt', {}, 'Read from'), h('dd', {}, `${count(report.journal.partitions)} journal partitions`),
+        ...(report.journal.shardsAlsoRead == null ? [] : [
+          h('dt', {}, 'Shard count changing'),
+          h('dd', { testid: 'journal-under-other-count' },
+            `${count(report.journal.underOtherCount)} rows not yet under ${count(report.journal.shards)} shards (also reading ${count(report.journal.shardsAlsoRead)})`)])));
       await cards.storage.fill(() => h('dl', {},
         h('dt', {}, `Calls, last ${report.storage.windowSeconds} s`), h('dd', { testid: 'storage-calls' }, `${count(report.storage.calls)} (${count(report.storage.failures)} failed)`),
         h('dt', {}, 'Median'), h('dd', {}, ms(report.storage.p50Ms)),
