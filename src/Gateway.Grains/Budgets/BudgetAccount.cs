@@ -23,6 +23,9 @@ namespace Gateway.Grains.Budgets;
 /// </summary>
 public sealed partial class BudgetAccount
 {
+    /// <summary>Keys whose ledger and journal rows a restore reads at once.</summary>
+    private const int KeysReadAtOnce = 16;
+
     private readonly string _scope;
     private readonly string _id;
     private readonly Func<BudgetState> _state;
@@ -439,9 +442,16 @@ public sealed partial class BudgetAccount
     {
         var settled = new HashSet<string>(StringComparer.Ordinal);
         var keys = keyIds.Concat(State.Applied.Keys).Distinct(StringComparer.Ordinal).ToList();
-        foreach (var keyId in keys)
+
+        // A team counts every key its members ever spent with, a user all of its keys: hundreds at an
+        // organisation's scale, each its journal range and ledger partition. Read a few at a time, not
+        // one after another (each key's rows are applied in one synchronous step, on the grain's turn).
+        foreach (var batch in keys.Chunk(KeysReadAtOnce))
         {
-            settled.UnionWith(await FillAsync(keyId, cancellationToken));
+            foreach (var requestIds in await Task.WhenAll(batch.Select(keyId => FillAsync(keyId, cancellationToken))))
+            {
+                settled.UnionWith(requestIds);
+            }
         }
 
         var intents = IsTeam ? await _journal.FindByTeamAsync(_id, cancellationToken) : await _journal.FindByUserAsync(_id, keys, cancellationToken);
@@ -454,9 +464,12 @@ public sealed partial class BudgetAccount
         if (State.Rpm is not null || State.Tpm is not null)
         {
             // The last minute's requests count against the rate limits as before the reactivation.
-            foreach (var keyId in keys)
+            foreach (var batch in keys.Chunk(KeysReadAtOnce))
             {
-                _rate.Restore(await RateWindow.LastMinuteAsync(keyId, _ledger, _time, open, row => Counts(ToEntry(row)), cancellationToken));
+                foreach (var window in await Task.WhenAll(batch.Select(keyId => RateWindow.LastMinuteAsync(keyId, _ledger, _time, open, row => Counts(ToEntry(row)), cancellationToken))))
+                {
+                    _rate.Restore(window);
+                }
             }
         }
 
