@@ -41,7 +41,7 @@ public sealed class StorageOptions
     /// partitions, never the table. More shards spread the write load (Table Storage serves about
     /// 2,000 entities/s per partition); fewer keep more rows in each group commit. A change moves keys
     /// to other partitions, so it goes in steps with <see cref="JournalShardsAlsoRead"/> (docs/storage-queries.md);
-    /// a start that would leave rows where no process looks is refused (<see cref="JournalLayout"/>).
+    /// a start that would leave rows where no process looks is refused (<see cref="Journal.JournalLayout"/>).
     /// </summary>
     [Range(1, 256)]
     public int JournalShards { get; set; } = 2;

@@ -35,7 +35,7 @@ public sealed class IntentJournal : IAsyncDisposable
     private readonly GroupCommitWriter[] _retirements;
 
     /// <summary>Keys whose rows a look-up across a user's keys reads at once.</summary>
-    private const int KeysReadAtOnce = 8;
+    private const int KeysReadAtOnce = 16;
 
     /// <summary>Nobody waits on a retirement: letting them gather a moment puts many in each transaction (a backlog goes at once, in full ones).</summary>
     private static readonly TimeSpan RetirementLinger = TimeSpan.FromMilliseconds(200);
@@ -127,14 +127,13 @@ public sealed class IntentJournal : IAsyncDisposable
     public async Task<IReadOnlyList<IntentEntry>> FindByUserAsync(string userId, IEnumerable<string> keyIds, CancellationToken cancellationToken)
     {
         var found = new List<IntentEntry>();
-        await Parallel.ForEachAsync(keyIds.Distinct(StringComparer.Ordinal), new ParallelOptions { MaxDegreeOfParallelism = KeysReadAtOnce, CancellationToken = cancellationToken }, async (keyId, ct) =>
+        foreach (var batch in keyIds.Distinct(StringComparer.Ordinal).Chunk(KeysReadAtOnce))
         {
-            var (intents, _) = await ReadKeyAsync(keyId, ct);
-            lock (found)
+            foreach (var (intents, _) in await Task.WhenAll(batch.Select(keyId => ReadKeyAsync(keyId, cancellationToken))))
             {
                 found.AddRange(intents.Where(i => i.UserId == userId));
             }
-        });
+        }
 
         return found;
     }
