@@ -13,7 +13,8 @@ namespace Gateway.Tests.EndToEnd;
 /// the partitions of 2 as well) finds what processes on 2 left in a key's old partition: a settled
 /// row not yet copied and an abandoned intent. The sweep finds them, the key's activation counts the
 /// row once and copies it, the intent is settled where new rows go and retired where it was, and the
-/// old partition ends up empty of the key's rows.
+/// old partition ends up empty of the key's rows. An intent of a request still under way is retired
+/// from the old partition as soon as its request settles.
 /// </summary>
 public sealed class JournalShardsChangeEndToEndTests(JournalShardsChangeEndToEndTests.Fixture fixture) : IClassFixture<JournalShardsChangeEndToEndTests.Fixture>
 {
@@ -93,6 +94,51 @@ public sealed class JournalShardsChangeEndToEndTests(JournalShardsChangeEndToEnd
         Assert.Equal(("unknown", 700L), (rows[2].Outcome, rows[2].CostMicros));
         Assert.Equal(first.CostMicros + 12_345 + 700, (await fixture.Admin.GetKeyAsync(key.KeyId)).GetProperty("spentMicros").GetInt64());
         Assert.True((await ledger.VerifyChainAsync(key.KeyId, CancellationToken.None)).Ok);
+    }
+
+    [Fact]
+    public async Task An_intent_left_under_the_old_count_is_retired_there_as_soon_as_its_request_settles()
+    {
+        CreatedKey key;
+        do
+        {
+            key = await fixture.Admin.CreateKeyAsync("shards-inflight", 5m);
+        }
+        while (JournalShards.PartitionFor(key.KeyId, 2) == JournalShards.PartitionFor(key.KeyId, 3));
+
+        var oldShard = JournalShards.PartitionFor(key.KeyId, 2);
+        var tables = new GatewayTables(Microsoft.Extensions.Options.Options.Create(fixture.Storage));
+        var journal = tables.AccountFor(key.KeyId).Journal;
+
+        // A request under way when the count changed: its intent, written under 2 shards a moment ago
+        // (far from abandoned, so no sweep will touch it for minutes).
+        var requestId = "inflight-" + Guid.NewGuid().ToString("N");
+        await journal.AddEntityAsync(new IntentEntry
+        {
+            Partition = oldShard, RequestId = requestId, KeyId = key.KeyId, UserId = "shards-inflight", Model = "gpt-4o-mini", Provider = "openai",
+            Endpoint = "/v1/chat/completions", FrontendInstance = "fe-before", Region = "r", StartedAt = DateTimeOffset.UtcNow, ReservedMicros = 700,
+            EstimatedInputTokens = 10, OutputTokenCeiling = 10, PriceInputMicrosPerMTok = 1_000_000, PriceOutputMicrosPerMTok = 2_000_000,
+        }.ToEntity(JournalShards.KeyedRowKey(key.KeyId, requestId)));
+
+        // The key wakes (afresh) for a request of its own and holds the one under way.
+        var grains = fixture.Gateway.Services.GetRequiredService<IGrainFactory>();
+        await grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        using (var response = await GatewayChat.SendAsync(fixture.Gateway.BaseUrl, key.Key, maxTokens: 8, "while the count changes"))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var grain = grains.GetGrain<IApiKeyGrain>(key.KeyId);
+        await Poll.UntilAsync(async () => (await grain.GetSnapshot())!.ReservedMicros == 700, TimeSpan.FromSeconds(20), "the request under way held");
+
+        // Its front-end reports how it ended: 10 in × $1/M + 10 out × $2/M = 30 µ$. The row goes where
+        // rows go now, and the intent under 2 is retired at once, not by a sweep minutes later.
+        var settled = await grain.Settle(new SettleRequest(requestId, new UsageReport(10, 10, 0, true), RequestOutcome.Completed, 200, 5, null));
+        Assert.Equal((30L, false), (settled.CostMicros, settled.AlreadySettled));
+        await Poll.UntilAsync(async () => await RowsInAsync(journal, oldShard, key.KeyId) == 0, TimeSpan.FromSeconds(10), "the intent under the old count retired");
+        var ledger = new AuditLedger(tables, TestStorage.ChainKey, new JournalShards(Microsoft.Extensions.Options.Options.Create(fixture.Storage)));
+        Assert.Contains(requestId, (await RowsAsync(ledger, key.KeyId)).Select(r => r.RequestId));
+        Assert.Equal(0, (await grain.GetSnapshot())!.ReservedMicros);
     }
 
     private static async Task<List<AuditRecord>> RowsAsync(AuditLedger ledger, string keyId)
