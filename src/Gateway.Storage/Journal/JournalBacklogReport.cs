@@ -8,4 +8,4 @@ namespace Gateway.Storage.Journal;
 /// not in their key's partition under <see cref="Shards"/>: the change's last rollout waits for 0.
 /// </summary>
 public sealed record JournalBacklogReport(long Intents, DateTimeOffset? OldestIntentAt, long Settled, DateTimeOffset? OldestSettledAt, int Partitions,
-    int Shards = 0, int? ShardsAlsoRead = null, long? UnderOtherCount = null);
+    int Shards, int? ShardsAlsoRead, long? UnderOtherCount);

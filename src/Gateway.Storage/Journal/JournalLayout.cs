@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 
 namespace Gateway.Storage.Journal;
@@ -75,23 +74,17 @@ public sealed class JournalLayout(GatewayTables tables, JournalShards shards)
     {
         long rows = 0, strays = 0;
         (string, string) example = ("", "");
+        // Every account's journal table exists by now (created before this check runs).
         foreach (var account in tables.Accounts)
         {
-            try
+            await foreach (var entity in account.JournalScan.QueryAsync<TableEntity>(select: ["PartitionKey", "KeyId"], cancellationToken: cancellationToken))
             {
-                await foreach (var entity in account.JournalScan.QueryAsync<TableEntity>(select: ["PartitionKey", "KeyId"], cancellationToken: cancellationToken))
+                rows++;
+                var keyId = entity.GetString("KeyId") ?? "";
+                if (!shards.PartitionsOf(keyId).Contains(entity.PartitionKey))
                 {
-                    rows++;
-                    var keyId = entity.GetString("KeyId") ?? "";
-                    if (!shards.PartitionsOf(keyId).Contains(entity.PartitionKey))
-                    {
-                        example = strays++ == 0 ? (keyId, entity.PartitionKey) : example;
-                    }
+                    example = strays++ == 0 ? (keyId, entity.PartitionKey) : example;
                 }
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                // No journal table in this account yet: nothing written there.
             }
         }
 
