@@ -49,10 +49,7 @@ public sealed class JournalShardsChangeEndToEndTests(JournalShardsChangeEndToEnd
         while (JournalShards.PartitionFor(key.KeyId, 2) == JournalShards.PartitionFor(key.KeyId, 3));
 
         var (oldShard, newShard) = (JournalShards.PartitionFor(key.KeyId, 2), JournalShards.PartitionFor(key.KeyId, 3));
-        var tables = new GatewayTables(Microsoft.Extensions.Options.Options.Create(fixture.Storage));
-        var shards = new JournalShards(Microsoft.Extensions.Options.Options.Create(fixture.Storage));
-        var ledger = new AuditLedger(tables, TestStorage.ChainKey, shards);
-        var journal = tables.AccountFor(key.KeyId).Journal;
+        var journal = new GatewayTables(Microsoft.Extensions.Options.Options.Create(fixture.Storage)).AccountFor(key.KeyId).Journal;
         var copier = fixture.Gateway.Services.GetRequiredService<LedgerCopier>();
 
         using (var response = await GatewayChat.SendAsync(fixture.Gateway.BaseUrl, key.Key, maxTokens: 8, "before the change"))
@@ -64,9 +61,9 @@ public sealed class JournalShardsChangeEndToEndTests(JournalShardsChangeEndToEnd
         await Poll.UntilAsync(async () =>
         {
             await copier.FlushAsync();
-            return await CopiedAsync(ledger, key.KeyId) == 1 && await RowsInAsync(journal, newShard, key.KeyId) == 0;
+            return (await fixture.Ledger.CopiedRowsAsync(key.KeyId)).Count == 1 && await RowsInAsync(journal, newShard, key.KeyId) == 0;
         }, TimeSpan.FromSeconds(30), "the first row copied");
-        var first = Assert.Single(await RowsAsync(ledger, key.KeyId));
+        var first = Assert.Single(await fixture.Ledger.RowsAsync(key.KeyId));
         await fixture.Gateway.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
 
         // What a process still on 2 shards left in the key's partition under 2, an hour ago: a settled
@@ -86,14 +83,14 @@ public sealed class JournalShardsChangeEndToEndTests(JournalShardsChangeEndToEnd
         await Poll.UntilAsync(async () =>
         {
             await copier.FlushAsync();
-            return await CopiedAsync(ledger, key.KeyId) == 3 && await RowsInAsync(journal, oldShard, key.KeyId) == 0 && await RowsInAsync(journal, newShard, key.KeyId) == 0;
+            return (await fixture.Ledger.CopiedRowsAsync(key.KeyId)).Count == 3 && await RowsInAsync(journal, oldShard, key.KeyId) == 0 && await RowsInAsync(journal, newShard, key.KeyId) == 0;
         }, TimeSpan.FromSeconds(30), "the lost row and the abandoned request in the ledger, the old partition empty");
 
-        var rows = await RowsAsync(ledger, key.KeyId);
+        var rows = await fixture.Ledger.RowsAsync(key.KeyId);
         Assert.Equal([first.RequestId, lost.RequestId, abandoned], rows.Select(r => r.RequestId));
         Assert.Equal(("unknown", 700L), (rows[2].Outcome, rows[2].CostMicros));
         Assert.Equal(first.CostMicros + 12_345 + 700, (await fixture.Admin.GetKeyAsync(key.KeyId)).GetProperty("spentMicros").GetInt64());
-        Assert.True((await ledger.VerifyChainAsync(key.KeyId, CancellationToken.None)).Ok);
+        Assert.True((await fixture.Ledger.Ledger.VerifyChainAsync(key.KeyId, CancellationToken.None)).Ok);
     }
 
     [Fact]
@@ -107,8 +104,7 @@ public sealed class JournalShardsChangeEndToEndTests(JournalShardsChangeEndToEnd
         while (JournalShards.PartitionFor(key.KeyId, 2) == JournalShards.PartitionFor(key.KeyId, 3));
 
         var oldShard = JournalShards.PartitionFor(key.KeyId, 2);
-        var tables = new GatewayTables(Microsoft.Extensions.Options.Options.Create(fixture.Storage));
-        var journal = tables.AccountFor(key.KeyId).Journal;
+        var journal = new GatewayTables(Microsoft.Extensions.Options.Options.Create(fixture.Storage)).AccountFor(key.KeyId).Journal;
 
         // A request under way when the count changed: its intent, written under 2 shards a moment ago
         // (far from abandoned, so no sweep will touch it for minutes).
@@ -136,31 +132,8 @@ public sealed class JournalShardsChangeEndToEndTests(JournalShardsChangeEndToEnd
         var settled = await grain.Settle(new SettleRequest(requestId, new UsageReport(10, 10, 0, true), RequestOutcome.Completed, 200, 5, null));
         Assert.Equal((30L, false), (settled.CostMicros, settled.AlreadySettled));
         await Poll.UntilAsync(async () => await RowsInAsync(journal, oldShard, key.KeyId) == 0, TimeSpan.FromSeconds(10), "the intent under the old count retired");
-        var ledger = new AuditLedger(tables, TestStorage.ChainKey, new JournalShards(Microsoft.Extensions.Options.Options.Create(fixture.Storage)));
-        Assert.Contains(requestId, (await RowsAsync(ledger, key.KeyId)).Select(r => r.RequestId));
+        Assert.Contains(requestId, (await fixture.Ledger.RowsAsync(key.KeyId)).Select(r => r.RequestId));
         Assert.Equal(0, (await grain.GetSnapshot())!.ReservedMicros);
-    }
-
-    private static async Task<List<AuditRecord>> RowsAsync(AuditLedger ledger, string keyId)
-    {
-        var rows = new List<AuditRecord>();
-        await foreach (var row in ledger.ReadAllAsync(keyId))
-        {
-            rows.Add(row);
-        }
-
-        return rows;
-    }
-
-    private static async Task<int> CopiedAsync(AuditLedger ledger, string keyId)
-    {
-        var count = 0;
-        await foreach (var _ in ledger.ReadCopiedAfterAsync(keyId, 0))
-        {
-            count++;
-        }
-
-        return count;
     }
 
     private static async Task<int> RowsInAsync(TableClient journal, string partition, string keyId)

@@ -9,13 +9,16 @@ public sealed class LedgerQueries(StorageOptions options)
 {
     private readonly GatewayTables _tables = new(Options.Create(options));
 
+    /// <summary>The journal's shards as the options given configure them (a fixture may change their count).</summary>
+    private readonly Gateway.Storage.Journal.JournalShards _shards = new(Options.Create(options));
+
     public LedgerQueries(string prefix)
         : this(TestStorage.Options(prefix))
     {
     }
     private AuditLedger? _ledger;
 
-    public AuditLedger Ledger => _ledger ??= new AuditLedger(_tables, TestStorage.ChainKey, TestStorage.Shards);
+    public AuditLedger Ledger => _ledger ??= new AuditLedger(_tables, TestStorage.ChainKey, _shards);
 
     /// <summary>Today's refusals that no key owns, as (presented key id, reason).</summary>
     public async Task<List<(string? KeyId, string Reason)>> UnattributedAsync()
@@ -50,7 +53,7 @@ public sealed class LedgerQueries(StorageOptions options)
     /// </summary>
     public async Task CopiedAsync(string keyId, int count)
     {
-        var journal = TestStorage.Shards.PartitionFor(keyId);
+        var journal = _shards.PartitionFor(keyId);
         await Poll.UntilAsync(async () =>
         {
             var copied = 0;
@@ -85,7 +88,7 @@ public sealed class LedgerQueries(StorageOptions options)
     public async Task<List<Gateway.Storage.Journal.IntentEntry>> IntentsAsync(string keyId)
     {
         var intents = new List<Gateway.Storage.Journal.IntentEntry>();
-        await foreach (var e in _tables.AccountFor(keyId).Journal.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{TestStorage.Shards.PartitionFor(keyId)}' and KeyId eq '{keyId}'"))
+        await foreach (var e in _tables.AccountFor(keyId).Journal.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{_shards.PartitionFor(keyId)}' and KeyId eq '{keyId}'"))
         {
             if (!AuditRecord.IsSettledJournalRow(e))
             {
