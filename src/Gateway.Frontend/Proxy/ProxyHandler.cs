@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Gateway.Core.Ids;
 using Gateway.Core.Keys;
 using Gateway.Core.Pricing;
 using Gateway.Core.Tokenization;
@@ -96,7 +97,7 @@ public sealed partial class ProxyHandler(
     {
         var o = options.Value;
         var startedAt = time.GetUtcNow();
-        var requestId = Guid.CreateVersion7(startedAt).ToString("N");
+        var requestId = RequestIds.New(startedAt);
         context.Response.Headers["x-gateway-request-id"] = requestId;
         // The request's span (ASP.NET Core's, under the caller's traceparent when it sent one) names
         // the request, so a trace and its ledger row find each other.

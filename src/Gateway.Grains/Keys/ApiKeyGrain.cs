@@ -45,6 +45,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private readonly KeyCheckpoint _checkpoint;
     private readonly SettledForwarder _forwarder;
     private readonly DenialRecorder _denials;
+    private readonly ActivationPoint _activation;
     private IGrainTimer? _sweepTimer;
 
     public ApiKeyGrain(
@@ -67,6 +68,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         _chain = new LedgerChain(keyId, ledger, journal, time, logger) { Committed = OnCommitted };
         _recovery = new ChainRecovery(keyId, ledger, journal, copier, _chain, _settlements, logger);
         _checkpoint = new KeyCheckpoint(keyId, state, _chain, logger);
+        _activation = new ActivationPoint(() => _chain.Sequence, _options, time);
         _budget = new BudgetAccount(Alerts.BudgetAlert.KeyScope, keyId, () => _checkpoint.Budget, new StateWriter(_checkpoint.WriteAsync),
             ledger, journal, alerts, _options, time, logger)
         {
@@ -76,9 +78,9 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         _forwarder = new SettledForwarder(keyId, () => GrainFactory.UserBudget(_state.State.UserId), logger);
         _denials = new DenialRecorder(keyId, () => _state.State, _chain, _options, time, logger);
         _admission = new KeyAdmission(keyId, () => _state.State, _credentials, _budget, _open, _slots, _settlements, _settling, _denials,
-            () => GrainFactory.UserBudget(_state.State.UserId), journal, ledger, () => _chain.Sequence, _options, time, logger);
+            () => GrainFactory.UserBudget(_state.State.UserId), journal, ledger, () => _chain.Sequence, _activation, _options, time, logger);
         _settler = new KeySettler(keyId, () => _state.State, _budget, _open, _slots, _settlements, _settling, _denials, _chain, () => _checkpoint.Budget.SpentMicros,
-            journal, ledger, metrics, _options, time, logger);
+            journal, ledger, metrics, _activation, _options, time, logger);
     }
 
     private string KeyId => this.GetPrimaryKeyString();
@@ -88,7 +90,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         if (!_state.State.Exists)
         {
             // A key about to be created: its chain starts here, empty.
-            _admission.Activated();
+            _activation.Mark();
             return;
         }
 
@@ -99,7 +101,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         // or were abandoned by a crash. Hold them until they are settled by their front-end or, past
         // their deadline, as unknown.
         _settler.HoldFound(intents);
-        _admission.Activated();
+        _activation.Mark();
         if (_checkpoint.Budget.Rpm is not null || _checkpoint.Budget.Tpm is not null)
         {
             _budget.RestoreRate(await RateWindow.LastMinuteAsync(KeyId, _ledger, _time, _open.Intents, _ => true, cancellationToken));

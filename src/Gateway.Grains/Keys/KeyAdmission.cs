@@ -15,24 +15,18 @@ namespace Gateway.Grains.Keys;
 /// </summary>
 public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, KeyCredentials credentials, BudgetAccount budget, OpenRequests open,
     ConcurrencySlots slots, Settlements settlements, SettlingCosts settling, DenialRecorder denials, Func<IBudgetGrain> userBudget, IntentJournal journal, AuditLedger ledger,
-    Func<long> chainSequence, KeyGrainOptions options, TimeProvider time, ILogger logger)
+    Func<long> chainSequence, ActivationPoint activation, KeyGrainOptions options, TimeProvider time, ILogger logger)
 {
     private const string WithdrawnMessage = "The gateway could not admit this request in time; it was refused with 503 and not sent.";
     private const string NotRecordedMessage = "The gateway cannot record this request in its audit trail right now, so it was not sent. Try again shortly.";
 
     private readonly Withdrawals _withdrawals = new(time);
 
-    // When this activation started and the chain's head then; null until it has.
-    private (DateTimeOffset At, long Sequence)? _activation;
-
     private string KeyId => keyId;
 
     private KeyState State => state();
 
     private string UserId => State.UserId;
-
-    /// <summary>Notes that the activation has recovered its chain: requests begun after now have their rows after its head.</summary>
-    public void Activated() => _activation = (time.GetUtcNow(), chainSequence());
 
     /// <summary>Forgets withdrawals older than any request may live: no Begin of theirs can still arrive.</summary>
     public void ForgetWithdrawals() => _withdrawals.ForgetBefore(time.GetUtcNow() - options.MaxRequestDuration - options.AbandonGrace);
@@ -108,7 +102,7 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
             return;
         }
 
-        if (!open.Contains(requestId) && !denials.IsNotSent(requestId) && await InLedgerAsync(requestId, RowsAfter(context.StartedAt)))
+        if (!open.Contains(requestId) && !denials.IsNotSent(requestId) && await InLedgerAsync(requestId, activation.RowsAfter(context.StartedAt)))
         {
             // A repeat after an earlier activation recorded it (or its Begin was refused with a row).
             settlements.MarkSettled(requestId);
@@ -275,16 +269,6 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
             LogReleaseFailed(logger, KeyId, requestId, ex);
         }
     }
-
-    /// <summary>
-    /// Where on the chain a row of a request begun at <paramref name="startedAt"/> (by its front-end's
-    /// clock) must be: after the chain's head at activation when it began after this activation did,
-    /// by more than the clocks may disagree (<see cref="KeyGrainOptions.AbandonGrace"/>); else anywhere (-1).
-    /// A Withdraw that overtakes its own Begin is the common case, and it then reads only this
-    /// activation's rows rather than the key's whole ledger partition.
-    /// </summary>
-    private long RowsAfter(DateTimeOffset startedAt) =>
-        _activation is { } a && startedAt > a.At + options.AbandonGrace ? a.Sequence : -1;
 
     /// <summary>Whether the ledger holds a row for the request (after a sequence, when one is known); when it cannot be read, taken as not (at worst a second zero-cost row).</summary>
     private async Task<bool> InLedgerAsync(string requestId, long afterSequence)

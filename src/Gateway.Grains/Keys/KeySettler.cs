@@ -12,7 +12,7 @@ namespace Gateway.Grains.Keys;
 /// here until then.
 /// </summary>
 public sealed partial class KeySettler(string keyId, Func<KeyState> state, BudgetAccount budget, OpenRequests open, ConcurrencySlots slots, Settlements settlements, SettlingCosts settling,
-    DenialRecorder denials, LedgerChain chain, Func<long> spent, IntentJournal journal, AuditLedger ledger, KeyMetrics metrics,
+    DenialRecorder denials, LedgerChain chain, Func<long> spent, IntentJournal journal, AuditLedger ledger, KeyMetrics metrics, ActivationPoint activation,
     KeyGrainOptions options, TimeProvider time, ILogger logger)
 {
 
@@ -46,9 +46,11 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
         var requestId = request.RequestId;
         if (open.Find(requestId) is not { } intent)
         {
-            // Reserved by an activation we know nothing of: settled already, or its intent is in the journal.
-            // Its intent is not at hand to say where on the chain its row could be: the whole partition.
-            if (await ledger.ContainsRequestAsync(KeyId, requestId, afterSequence: -1, CancellationToken.None))
+            // Settled already (a repeat the key no longer remembers), or reserved by an activation we know
+            // nothing of, whose intent is in the journal. Its intent is not at hand to say where on the
+            // chain its row could be; its id says when it began: after this activation began, its row is
+            // among this activation's, else anywhere in the key's ledger partition.
+            if (await ledger.ContainsRequestAsync(KeyId, requestId, activation.RowsAfter(requestId), CancellationToken.None))
             {
                 settlements.MarkSettled(requestId);
                 return AlreadySettled();

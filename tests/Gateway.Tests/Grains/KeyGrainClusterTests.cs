@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Gateway.Core.Ids;
 using Gateway.Core.Keys;
 using Gateway.Grains.Keys;
 using Gateway.Storage;
@@ -24,7 +25,7 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
     }
 
     private static BeginRequest Begin(long reserve, string? requestId = null) => new(
-        new RequestContext(requestId ?? Guid.NewGuid().ToString("N"), "m", "openai", "/v1/chat/completions", false, "fe", "r", ClusterFixture.Time.GetUtcNow(), null),
+        new RequestContext(requestId ?? RequestIds.New(ClusterFixture.Time.GetUtcNow()), "m", "openai", "/v1/chat/completions", false, "fe", "r", ClusterFixture.Time.GetUtcNow(), null),
         ApiKeyFormat.Hash(Secret), Price, 100, 100, false, reserve);
 
     private static SettleRequest Settle(BeginRequest begin, Reservation reservation, long inputTokens, long outputTokens) => new(
@@ -138,6 +139,64 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
         Assert.Equal(306, snapshot.SpentMicros);
         Assert.Equal(0, snapshot.ReservedMicros);
         Assert.Single(await fixture.Ledger.RowsAsync(snapshot.KeyId), r => r.RequestId == begin.Context.RequestId);
+    }
+
+    [Fact]
+    public async Task A_forgotten_settle_of_a_request_begun_after_the_activation_is_looked_for_only_in_this_activation_s_rows()
+    {
+        var grain = await NewKeyAsync(capMicros: 1_000_000);
+        var keyId = (await grain.GetSnapshot())!.KeyId;
+
+        // Begun well after the activation (past the clock allowance), settled, then forgotten.
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(2));
+        var begin = Begin(reserve: 300);
+        var settle = Settle(begin, (await grain.Begin(begin)).Reservation!, 100, 100);
+        Assert.False((await grain.Settle(settle)).AlreadySettled);
+        for (var i = 0; i < 2; i++)
+        {
+            ClusterFixture.Time.Advance(Settlements.Remembered);
+            var other = Begin(reserve: 10);
+            Assert.False((await grain.Settle(Settle(other, (await grain.Begin(other)).Reservation!, 1, 1))).AlreadySettled);
+        }
+
+        // Its id says when it began: the repeat reads the rows after the activation's head, where its
+        // row is (a bound at the chain's head now would miss it, and record and charge it twice).
+        Assert.True((await grain.Settle(settle)).AlreadySettled);
+        Assert.Equal(306, (await grain.GetSnapshot())!.SpentMicros);
+        Assert.Single(await fixture.Ledger.RowsAsync(keyId), r => r.RequestId == begin.Context.RequestId);
+
+        // A settle naming a request this activation never began, with an id from after the activation:
+        // a marker naming it before the activation's head is not read (a lookup of the whole partition
+        // would take it for the request's row and record nothing). The settle is recorded in a row of its own.
+        var stray = Begin(reserve: 10);
+        await using (await fixture.Ledger.PlantAsync(keyId, 0, stray.Context.RequestId))
+        {
+            Assert.False((await grain.Settle(new SettleRequest(stray.Context.RequestId, new UsageReport(1, 1, 0, true), RequestOutcome.Completed, 200, 5, null))).AlreadySettled);
+        }
+
+        var rows = await Gateway.Tests.Infrastructure.Poll.UntilAsync(() => fixture.Ledger.RowsAsync(keyId), r => r.Count == 4, TimeSpan.FromSeconds(20), "the stray settle's row");
+        Assert.Equal(4, rows[^1].Sequence);
+        Assert.Equal(stray.Context.RequestId, rows[^1].RequestId);
+    }
+
+    [Fact]
+    public async Task A_settle_repeated_to_a_later_activation_is_found_anywhere_in_the_ledger()
+    {
+        var grain = await NewKeyAsync(capMicros: 1_000_000);
+        var keyId = (await grain.GetSnapshot())!.KeyId;
+        var begin = Begin(reserve: 300);
+        var settle = Settle(begin, (await grain.Begin(begin)).Reservation!, 100, 100);
+        Assert.False((await grain.Settle(settle)).AlreadySettled);
+        // Copied into the ledger and gone from the journal, so only the ledger can answer.
+        await Gateway.Tests.Infrastructure.Poll.UntilAsync(async () => await JournalRowsAsync(keyId) == 0, TimeSpan.FromSeconds(20), "the row copied and retired");
+
+        // A new activation, well after the request began: its id puts it before the activation, so its
+        // row may be anywhere on the chain, and is found there.
+        await fixture.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.True((await grain.Settle(settle)).AlreadySettled);
+        Assert.Equal(300, (await grain.GetSnapshot())!.SpentMicros);
+        Assert.Single(await fixture.Ledger.RowsAsync(keyId));
     }
 
     [Fact]
