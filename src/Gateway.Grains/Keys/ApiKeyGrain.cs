@@ -272,7 +272,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             return Task.FromResult(0);
         }
 
-        return _settler.SettleAbandonedAsync();
+        return _settler.SettleAbandonedAsync(_recovery.TidyAsync);
     }
 
     private async Task SweepAsync(CancellationToken cancellationToken)

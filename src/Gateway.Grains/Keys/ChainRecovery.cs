@@ -50,7 +50,9 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
     /// or the chain holds that very row, or the next row links to it) were counted already. All of
     /// these go to the copier, which copies what is missing and retires them. A row that is on
     /// neither belongs to a fork (two activations wrote the same sequence): it is a real settlement,
-    /// so unless its request is settled already it is sealed again at the end of the chain.
+    /// so unless its request is settled already it is sealed again at the end of the chain. Settled
+    /// already means known to this activation, or copied into the ledger after the fork row's sequence
+    /// (an earlier reseal whose retirement of the fork row was lost: the fork row is then removed).
     /// </summary>
     private async Task RecoverSettledAsync(IReadOnlyList<AuditRecord> settled, Dictionary<long, (string Hash, string? Previous)> known,
         Action<AuditRecord> count, CancellationToken cancellationToken)
@@ -84,7 +86,20 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
                 settlements.MarkSettled(row.RequestId);
                 copy.Add(row);
             }
-            else if (!settlements.IsSettled(row.RequestId))
+            else if (settlements.IsSettled(row.RequestId))
+            {
+                continue;
+            }
+            else if (await ledger.CopiedRowOfAsync(keyId, row.RequestId, row.Sequence, cancellationToken))
+            {
+                // Sealed again by an earlier activation, whose retirement of this copy (under another
+                // shard count's partition) was lost, and copied since: sealing it once more would record
+                // and charge the request twice. Only the leftover goes.
+                LogForkLeftover(logger, keyId, row.RequestId, row.Sequence);
+                settlements.MarkSettled(row.RequestId);
+                _ = RetireLeftoverAsync(row);
+            }
+            else
             {
                 reseal.Add(row);
             }
@@ -97,6 +112,32 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
             settlements.MarkSettled(row.RequestId);
             _ = ResealAsync(row);
         }
+    }
+
+    /// <summary>
+    /// Settled rows the journal sweep finds for this (active) key, old and at or below the chain's
+    /// head: a row the ledger holds at its sequence was copied and its retirement lost, and goes to the
+    /// copier, which retires it; a row whose request has a row further on in the ledger is a fork row
+    /// sealed again already, and is removed. Anything else is left for the key's next activation, which
+    /// judges it against the chain (a copy still failing, or a fork not yet sealed again).
+    /// </summary>
+    public async Task TidyAsync(IReadOnlyList<AuditRecord> rows)
+    {
+        var copied = new List<AuditRecord>();
+        foreach (var row in rows)
+        {
+            if (await ledger.HoldsAsync(row, CancellationToken.None))
+            {
+                copied.Add(row);
+            }
+            else if (await ledger.CopiedRowOfAsync(keyId, row.RequestId, row.Sequence, CancellationToken.None))
+            {
+                LogForkLeftover(logger, keyId, row.RequestId, row.Sequence);
+                _ = RetireLeftoverAsync(row);
+            }
+        }
+
+        copier.Copy(keyId, copied);
     }
 
     private async Task ResealAsync(AuditRecord row)
@@ -116,6 +157,25 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
             LogResealFailed(logger, keyId, row.RequestId, ex);
         }
     }
+
+    private async Task RetireLeftoverAsync(AuditRecord row)
+    {
+        try
+        {
+            await journal.RetireSettledAsync(row);
+        }
+        catch (Exception ex)
+        {
+            // Still in the journal: the next activation finds its row further on again, and retires it then.
+            LogLeftoverRetireFailed(logger, keyId, row.RequestId, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: request {RequestId}'s fork row at sequence {Sequence} was sealed again already and is in the ledger further on; removing the leftover from the journal")]
+    private static partial void LogForkLeftover(ILogger logger, string keyId, string requestId, long sequence);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: removing request {RequestId}'s leftover fork row from the journal failed; the next activation tries again")]
+    private static partial void LogLeftoverRetireFailed(ILogger logger, string keyId, string requestId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: request {RequestId}'s row at sequence {Sequence} in the journal is off the chain (a fork); sealing it again at the chain's end")]
     private static partial void LogResealed(ILogger logger, string keyId, string requestId, long sequence);

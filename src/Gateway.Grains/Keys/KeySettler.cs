@@ -20,10 +20,23 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
 
     private string UserId => state().UserId;
 
-    /// <summary>Picks up intents recorded by other activations (say, on a silo that died) as well, then settles the expired ones.</summary>
-    public async Task<int> SettleAbandonedAsync()
+    /// <summary>
+    /// Picks up intents recorded by other activations (say, on a silo that died) as well, then settles
+    /// the expired ones. The key's settled rows in the journal that are older than any copy takes and
+    /// at or below the chain's head go to <paramref name="tidySettled"/>: left behind by a retirement
+    /// that was lost, they would otherwise wait for the next activation, which the sweep's own calls
+    /// put off for as long as they find them.
+    /// </summary>
+    public async Task<int> SettleAbandonedAsync(Func<IReadOnlyList<AuditRecord>, Task> tidySettled)
     {
-        HoldFound(await journal.FindByKeyAsync(KeyId, CancellationToken.None));
+        var (intents, settled) = await journal.ReadKeyAsync(KeyId, CancellationToken.None);
+        HoldFound(intents);
+        var before = time.GetUtcNow() - options.LeaseTimeout - options.AbandonGrace;
+        if (settled.Where(r => r.RecordedAt < before && r.Sequence <= chain.Sequence).ToList() is { Count: > 0 } stale)
+        {
+            await tidySettled(stale);
+        }
+
         return await SettleExpiredAsync();
     }
 

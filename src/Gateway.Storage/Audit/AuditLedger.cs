@@ -193,6 +193,15 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
             return true;
         }
 
+        return await CopiedRowOfAsync(keyId, requestId, afterSequence, cancellationToken);
+    }
+
+    /// <summary>
+    /// Whether the key's ledger partition holds a copied row of the request after <paramref name="afterSequence"/>
+    /// (a row-key range from there; -1: the whole partition). The journal is not read.
+    /// </summary>
+    public async Task<bool> CopiedRowOfAsync(string keyId, string requestId, long afterSequence, CancellationToken cancellationToken)
+    {
         var after = afterSequence >= 0 ? $" and RowKey gt {TableKeys.Quote(TableKeys.Sequence(afterSequence))}" : "";
         var filter = $"PartitionKey eq {TableKeys.Quote(keyId)}{after} and RequestId eq {TableKeys.Quote(requestId)}";
         await foreach (var _ in LedgerOf(keyId).QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken))

@@ -85,6 +85,82 @@ public sealed class JournalRecoveryTests(ClusterFixture fixture)
         Assert.Empty(await fixture.Ledger.IntentsAsync(keyId));
     }
 
+    [Fact]
+    public async Task A_fork_row_left_behind_after_it_was_sealed_again_and_copied_is_removed_not_sealed_a_second_time()
+    {
+        var keyId = ApiKeyFormat.NewKeyId();
+        var userId = "user-" + keyId;
+        var grain = fixture.Client.GetGrain<IApiKeyGrain>(keyId);
+        await grain.Create(new CreateKeyCommand(userId, null, 1_000_000, [], ApiKeyFormat.Hash(Secret), "test"));
+
+        // A request settled the ordinary way (row 1), then another that stands for a fork row sealed
+        // again (row 2); both copied, out of the journal, and the key checkpointed past them.
+        var begins = new[] { Begin(), Begin() };
+        foreach (var begin in begins)
+        {
+            Assert.True((await grain.Begin(begin)).Accepted);
+            await grain.Settle(new SettleRequest(begin.Context.RequestId, new UsageReport(100, 100, 0, true), RequestOutcome.Completed, 200, 5, null));
+        }
+
+        await fixture.Ledger.CopiedAsync(keyId, 2);
+        await Poll.UntilAsync(async () => await fixture.Ledger.JournalRowCountAsync(keyId) == 0, TimeSpan.FromSeconds(20), "the journal emptied");
+        await fixture.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        // The fork row the second request was sealed from, left in the journal when its removal was
+        // lost (as under another shard count's partition): at sequence 1, off the chain, under the
+        // older row-key form so nothing written since replaced it.
+        var rows = await fixture.Ledger.RowsAsync(keyId);
+        var leftover = Sealed(keyId, userId, begins[1].Context.RequestId, cost: 300, 1, "");
+        var shard = TestStorage.Shards.PartitionFor(keyId);
+        var entity = leftover.ToJournalEntity(shard);
+        entity.RowKey = begins[1].Context.RequestId;
+        await fixture.Tables.AccountFor(keyId).Journal.AddEntityAsync(entity);
+
+        // The next activation: nothing sealed again, nothing counted twice, and the leftover removed.
+        Assert.Equal(600, (await grain.GetSnapshot())!.SpentMicros);
+        await Poll.UntilAsync(async () => await fixture.Ledger.JournalRowCountAsync(keyId) == 0, TimeSpan.FromSeconds(20), "the leftover removed");
+        Assert.Equal(rows.Select(r => (r.Sequence, r.RequestId)), (await fixture.Ledger.RowsAsync(keyId)).Select(r => (r.Sequence, r.RequestId)));
+        Assert.Equal(600, (await grain.GetSnapshot())!.SpentMicros);
+        Assert.True((await fixture.Ledger.Ledger.VerifyChainAsync(keyId, CancellationToken.None)).Ok);
+    }
+
+    [Fact]
+    public async Task The_sweep_clears_rows_left_behind_by_lost_retirements_while_the_key_stays_active()
+    {
+        var keyId = ApiKeyFormat.NewKeyId();
+        var userId = "user-" + keyId;
+        var grain = fixture.Client.GetGrain<IApiKeyGrain>(keyId);
+        await grain.Create(new CreateKeyCommand(userId, null, 1_000_000, [], ApiKeyFormat.Hash(Secret), "test"));
+        var begins = new[] { Begin(), Begin() };
+        foreach (var begin in begins)
+        {
+            Assert.True((await grain.Begin(begin)).Accepted);
+            await grain.Settle(new SettleRequest(begin.Context.RequestId, new UsageReport(100, 100, 0, true), RequestOutcome.Completed, 200, 5, null));
+        }
+
+        await fixture.Ledger.CopiedAsync(keyId, 2);
+        var rows = await fixture.Ledger.RowsAsync(keyId);
+
+        // Left in the journal of the key while its grain stays active: row 1, copied but its retirement
+        // lost, and a fork row of the second request, sealed again as row 2 but its removal lost.
+        var shard = TestStorage.Shards.PartitionFor(keyId);
+        var journal = fixture.Tables.AccountFor(keyId).Journal;
+        await journal.AddEntityAsync(rows[0].ToJournalEntity(shard));
+        var leftover = Sealed(keyId, userId, begins[1].Context.RequestId, cost: 300, 1, "").ToJournalEntity(shard);
+        leftover.RowKey = begins[1].Context.RequestId;
+        await journal.AddEntityAsync(leftover);
+
+        // Not while a copy could still be under way; once they are older than that, the sweep's call clears both.
+        Assert.Equal(0, await grain.SettleAbandoned());
+        Assert.Equal(2, await fixture.Ledger.JournalRowCountAsync(keyId));
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(4));
+        Assert.Equal(0, await grain.SettleAbandoned());
+        await Poll.UntilAsync(async () => await fixture.Ledger.JournalRowCountAsync(keyId) == 0, TimeSpan.FromSeconds(20), "both rows retired");
+
+        Assert.Equal(rows.Select(r => (r.Sequence, r.Hash)), (await fixture.Ledger.RowsAsync(keyId)).Select(r => (r.Sequence, r.Hash)));
+        Assert.Equal(600, (await grain.GetSnapshot())!.SpentMicros);
+    }
+
     private static BeginRequest Begin() => new(
         new RequestContext(Guid.NewGuid().ToString("N"), "m", "openai", "/v1/chat/completions", false, "fe", "r", ClusterFixture.Time.GetUtcNow(), null),
         ApiKeyFormat.Hash(Secret), Price, 100, 100, false, 700);

@@ -502,14 +502,5 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
         Assert.Equal(900, rows.Sum(r => r.CostMicros));
     }
 
-    private async Task<int> JournalRowsAsync(string keyId)
-    {
-        var count = 0;
-        await foreach (var _ in fixture.Tables.AccountFor(keyId).Journal.QueryAsync<TableEntity>($"KeyId eq '{keyId}'"))
-        {
-            count++;
-        }
-
-        return count;
-    }
+    private Task<int> JournalRowsAsync(string keyId) => fixture.Ledger.JournalRowCountAsync(keyId);
 }

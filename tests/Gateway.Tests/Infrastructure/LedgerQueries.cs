@@ -72,6 +72,18 @@ public sealed class LedgerQueries(StorageOptions options)
         }, TimeSpan.FromSeconds(20), $"{count} rows of key {keyId} copied into its ledger partition and retired from the journal");
     }
 
+    /// <summary>The key's rows in the journal (intents and settled rows not yet retired), of every partition.</summary>
+    public async Task<int> JournalRowCountAsync(string keyId)
+    {
+        var count = 0;
+        await foreach (var _ in _tables.AccountFor(keyId).Journal.QueryAsync<Azure.Data.Tables.TableEntity>($"KeyId eq '{keyId}'", select: ["RowKey"]))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     /// <summary>The rows in the key's ledger partition itself, without those still in the journal.</summary>
     public async Task<List<AuditRecord>> CopiedRowsAsync(string keyId)
     {
