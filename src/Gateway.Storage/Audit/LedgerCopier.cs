@@ -193,7 +193,8 @@ public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journ
         }
         catch (Exception ex)
         {
-            // Left in the journal, the row is found copied by the key's next activation, which retires it.
+            // Left in the journal, the row is found copied by the key's next activation, or by the
+            // journal sweep's call on the key once it is older than a lease, and retired then.
             LogRetireFailed(logger, row.KeyId, row.Sequence, ex.Message);
         }
     }
