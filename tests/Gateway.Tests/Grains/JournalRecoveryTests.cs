@@ -88,22 +88,9 @@ public sealed class JournalRecoveryTests(ClusterFixture fixture)
     [Fact]
     public async Task A_fork_row_left_behind_after_it_was_sealed_again_and_copied_is_removed_not_sealed_a_second_time()
     {
-        var keyId = ApiKeyFormat.NewKeyId();
-        var userId = "user-" + keyId;
-        var grain = fixture.Client.GetGrain<IApiKeyGrain>(keyId);
-        await grain.Create(new CreateKeyCommand(userId, null, 1_000_000, [], ApiKeyFormat.Hash(Secret), "test"));
-
         // A request settled the ordinary way (row 1), then another that stands for a fork row sealed
         // again (row 2); both copied, out of the journal, and the key checkpointed past them.
-        var begins = new[] { Begin(), Begin() };
-        foreach (var begin in begins)
-        {
-            Assert.True((await grain.Begin(begin)).Accepted);
-            await grain.Settle(new SettleRequest(begin.Context.RequestId, new UsageReport(100, 100, 0, true), RequestOutcome.Completed, 200, 5, null));
-        }
-
-        await fixture.Ledger.CopiedAsync(keyId, 2);
-        await Poll.UntilAsync(async () => await fixture.Ledger.JournalRowCountAsync(keyId) == 0, TimeSpan.FromSeconds(20), "the journal emptied");
+        var (grain, keyId, userId, begins) = await KeyWithTwoRowsCopiedAsync();
         await fixture.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
 
         // The fork row the second request was sealed from, left in the journal when its removal was
@@ -127,18 +114,7 @@ public sealed class JournalRecoveryTests(ClusterFixture fixture)
     [Fact]
     public async Task The_sweep_clears_rows_left_behind_by_lost_retirements_while_the_key_stays_active()
     {
-        var keyId = ApiKeyFormat.NewKeyId();
-        var userId = "user-" + keyId;
-        var grain = fixture.Client.GetGrain<IApiKeyGrain>(keyId);
-        await grain.Create(new CreateKeyCommand(userId, null, 1_000_000, [], ApiKeyFormat.Hash(Secret), "test"));
-        var begins = new[] { Begin(), Begin() };
-        foreach (var begin in begins)
-        {
-            Assert.True((await grain.Begin(begin)).Accepted);
-            await grain.Settle(new SettleRequest(begin.Context.RequestId, new UsageReport(100, 100, 0, true), RequestOutcome.Completed, 200, 5, null));
-        }
-
-        await fixture.Ledger.CopiedAsync(keyId, 2);
+        var (grain, keyId, userId, begins) = await KeyWithTwoRowsCopiedAsync();
         var rows = await fixture.Ledger.RowsAsync(keyId);
 
         // Left in the journal of the key while its grain stays active: row 1, copied but its retirement
@@ -159,6 +135,25 @@ public sealed class JournalRecoveryTests(ClusterFixture fixture)
 
         Assert.Equal(rows.Select(r => (r.Sequence, r.Hash)), (await fixture.Ledger.RowsAsync(keyId)).Select(r => (r.Sequence, r.Hash)));
         Assert.Equal(600, (await grain.GetSnapshot())!.SpentMicros);
+    }
+
+    /// <summary>A new key with two requests settled the ordinary way (300 µ$ each), copied into its ledger and out of the journal.</summary>
+    private async Task<(IApiKeyGrain Grain, string KeyId, string UserId, BeginRequest[] Begins)> KeyWithTwoRowsCopiedAsync()
+    {
+        var keyId = ApiKeyFormat.NewKeyId();
+        var userId = "user-" + keyId;
+        var grain = fixture.Client.GetGrain<IApiKeyGrain>(keyId);
+        await grain.Create(new CreateKeyCommand(userId, null, 1_000_000, [], ApiKeyFormat.Hash(Secret), "test"));
+        var begins = new[] { Begin(), Begin() };
+        foreach (var begin in begins)
+        {
+            Assert.True((await grain.Begin(begin)).Accepted);
+            await grain.Settle(new SettleRequest(begin.Context.RequestId, new UsageReport(100, 100, 0, true), RequestOutcome.Completed, 200, 5, null));
+        }
+
+        await fixture.Ledger.CopiedAsync(keyId, 2);
+        await Poll.UntilAsync(async () => await fixture.Ledger.JournalRowCountAsync(keyId) == 0, TimeSpan.FromSeconds(20), "the journal emptied");
+        return (grain, keyId, userId, begins);
     }
 
     private static BeginRequest Begin() => new(

@@ -116,6 +116,17 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
         Assert.Equal(300, (await grain.GetSnapshot())!.SpentMicros);
     }
 
+    /// <summary>Two turn-overs of the key's memory of settled requests, each at another request's settlement (1 + 2 micro-dollars each).</summary>
+    private static async Task ForgetSettledAsync(IApiKeyGrain grain)
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            ClusterFixture.Time.Advance(Settlements.Remembered);
+            var other = Begin(reserve: 10);
+            Assert.False((await grain.Settle(Settle(other, (await grain.Begin(other)).Reservation!, 1, 1))).AlreadySettled);
+        }
+    }
+
     [Fact]
     public async Task A_settle_repeated_after_the_key_forgot_it_is_answered_from_storage_and_charges_nothing()
     {
@@ -124,13 +135,7 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
         var settle = Settle(begin, (await grain.Begin(begin)).Reservation!, 100, 100);
         Assert.False((await grain.Settle(settle)).AlreadySettled);
 
-        // Two turn-overs of the key's memory of settled requests, each at another request's settlement.
-        for (var i = 0; i < 2; i++)
-        {
-            ClusterFixture.Time.Advance(Settlements.Remembered);
-            var other = Begin(reserve: 10);
-            Assert.False((await grain.Settle(Settle(other, (await grain.Begin(other)).Reservation!, 1, 1))).AlreadySettled);
-        }
+        await ForgetSettledAsync(grain);
 
         // The front-end's late repeat: the key no longer knows the request, the journal or the ledger does.
         Assert.True((await grain.Settle(settle)).AlreadySettled);
@@ -152,12 +157,7 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
         var begin = Begin(reserve: 300);
         var settle = Settle(begin, (await grain.Begin(begin)).Reservation!, 100, 100);
         Assert.False((await grain.Settle(settle)).AlreadySettled);
-        for (var i = 0; i < 2; i++)
-        {
-            ClusterFixture.Time.Advance(Settlements.Remembered);
-            var other = Begin(reserve: 10);
-            Assert.False((await grain.Settle(Settle(other, (await grain.Begin(other)).Reservation!, 1, 1))).AlreadySettled);
-        }
+        await ForgetSettledAsync(grain);
 
         // Its id says when it began: the repeat reads the rows after the activation's head, where its
         // row is (a bound at the chain's head now would miss it, and record and charge it twice).
