@@ -118,13 +118,15 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
     /// Settled rows the journal sweep finds for this (active) key, old and at or below the chain's
     /// head: a row the ledger holds at its sequence was copied and its retirement lost, and goes to the
     /// copier, which retires it; a row whose request has a row further on in the ledger is a fork row
-    /// sealed again already, and is removed. Anything else is left for the key's next activation, which
-    /// judges it against the chain (a copy still failing, or a fork not yet sealed again).
+    /// sealed again already, and is removed. Rows the copier holds (a copy still failing, retried on
+    /// its own) are not looked at, and at most <see cref="TidiedAtOnce"/> others, the oldest, a call:
+    /// a storage incident that leaves many rows behind does not turn every sweep into a read of each.
+    /// Anything else is left for the key's next activation, which judges it against the chain.
     /// </summary>
     public async Task TidyAsync(IReadOnlyList<AuditRecord> rows)
     {
         var copied = new List<AuditRecord>();
-        foreach (var row in rows)
+        foreach (var row in rows.Where(r => !copier.IsQueued(keyId, r.Sequence)).OrderBy(r => r.Sequence).Take(TidiedAtOnce))
         {
             if (await ledger.HoldsAsync(row, CancellationToken.None))
             {
@@ -139,6 +141,9 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
 
         copier.Copy(keyId, copied);
     }
+
+    /// <summary>Rows one sweep's call looks at, at most.</summary>
+    private const int TidiedAtOnce = 100;
 
     private async Task ResealAsync(AuditRecord row)
     {

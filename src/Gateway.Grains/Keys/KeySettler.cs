@@ -18,6 +18,9 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
 
     private string KeyId => keyId;
 
+    // When the sweep's call last looked at the key's old settled rows.
+    private DateTimeOffset _tidiedAt = DateTimeOffset.MinValue;
+
     private string UserId => state().UserId;
 
     /// <summary>
@@ -31,9 +34,12 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
     {
         var (intents, settled) = await journal.ReadKeyAsync(KeyId, CancellationToken.None);
         HoldFound(intents);
-        var before = time.GetUtcNow() - options.LeaseTimeout - options.AbandonGrace;
-        if (settled.Where(r => r.RecordedAt < before && r.Sequence <= chain.Sequence).ToList() is { Count: > 0 } stale)
+        var now = time.GetUtcNow();
+        var before = now - options.LeaseTimeout - options.AbandonGrace;
+        if (now >= _tidiedAt + options.SweepInterval && settled.Where(r => r.RecordedAt < before && r.Sequence <= chain.Sequence).ToList() is { Count: > 0 } stale)
         {
+            // Every silo's sweep calls: the rows are looked at once a sweep interval, whoever calls.
+            _tidiedAt = now;
             await tidySettled(stale);
         }
 

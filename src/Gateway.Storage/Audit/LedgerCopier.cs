@@ -42,6 +42,15 @@ public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journ
         }
     }
 
+    /// <summary>Whether a key's row is queued for copying: its copy is under way, or waiting to be tried again.</summary>
+    public bool IsQueued(string keyId, long sequence)
+    {
+        lock (_keys)
+        {
+            return _keys.TryGetValue(keyId, out var queue) && queue.Rows.ContainsKey(sequence);
+        }
+    }
+
     /// <summary>Queues rows of one key for copying (duplicates of rows already queued are ignored).</summary>
     public void Copy(string keyId, IEnumerable<AuditRecord> rows)
     {
