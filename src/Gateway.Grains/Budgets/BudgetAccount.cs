@@ -399,12 +399,33 @@ public sealed partial class BudgetAccount
     public async Task<IReadOnlyList<string>> FillAsync(string keyId, CancellationToken cancellationToken)
     {
         var rows = new List<LedgerEntry>();
-        var after = State.Applied.GetValueOrDefault(keyId);
-        await foreach (var row in _ledger.ReadAfterAsync(keyId, after, cancellationToken))
+        await foreach (var row in _ledger.ReadAfterAsync(keyId, State.Applied.GetValueOrDefault(keyId), cancellationToken))
         {
             rows.Add(ToEntry(row));
         }
 
+        return Fill(keyId, rows);
+    }
+
+    /// <summary>
+    /// As <see cref="FillAsync"/>, and the key's open intents too, from the same read of its journal
+    /// range (a user's restore and sweep need both: one journal read a key instead of two).
+    /// </summary>
+    private async Task<(IReadOnlyList<string> Settled, IReadOnlyList<IntentEntry> Intents)> FillAndFindIntentsAsync(string keyId, CancellationToken cancellationToken)
+    {
+        var (intents, pending) = await _journal.ReadKeyAsync(keyId, cancellationToken);
+        var rows = new List<LedgerEntry>();
+        await foreach (var row in _ledger.ReadAfterAsync(keyId, State.Applied.GetValueOrDefault(keyId), pending, cancellationToken))
+        {
+            rows.Add(ToEntry(row));
+        }
+
+        return (Fill(keyId, rows), intents);
+    }
+
+    /// <summary>Applies a key's rows read from storage; returns their request ids, none of which holds a reservation any more.</summary>
+    private List<string> Fill(string keyId, List<LedgerEntry> rows)
+    {
         // Other calls may have applied some of these while the ledger was read; order and sequence decide.
         ApplyInOrder(keyId, rows);
         foreach (var row in rows)
@@ -446,15 +467,26 @@ public sealed partial class BudgetAccount
         // A team counts every key its members ever spent with, a user all of its keys: hundreds at an
         // organisation's scale, each its journal range and ledger partition. Read a few at a time, not
         // one after another (each key's rows are applied in one synchronous step, on the grain's turn).
+        // A user's open intents come from the same read of each key's journal range; a team's from
+        // every shard, since a request in flight may be on a key it has counted nothing of yet.
+        async Task<(IReadOnlyList<string> Settled, IReadOnlyList<IntentEntry> Intents)> ReadKeyAsync(string keyId) =>
+            IsTeam ? (await FillAsync(keyId, cancellationToken), []) : await FillAndFindIntentsAsync(keyId, cancellationToken);
+
+        var intents = new List<IntentEntry>();
         foreach (var batch in keys.Chunk(KeysReadAtOnce))
         {
-            foreach (var requestIds in await Task.WhenAll(batch.Select(keyId => FillAsync(keyId, cancellationToken))))
+            foreach (var (requestIds, keyIntents) in await Task.WhenAll(batch.Select(ReadKeyAsync)))
             {
                 settled.UnionWith(requestIds);
+                intents.AddRange(keyIntents.Where(i => i.UserId == _id));
             }
         }
 
-        var intents = IsTeam ? await _journal.FindByTeamAsync(_id, cancellationToken) : await _journal.FindByUserAsync(_id, keys, cancellationToken);
+        if (IsTeam)
+        {
+            intents.AddRange(await _journal.FindByTeamAsync(_id, cancellationToken));
+        }
+
         var open = intents.Where(i => !settled.Contains(i.RequestId)).ToList();
         foreach (var intent in open)
         {
@@ -487,9 +519,8 @@ public sealed partial class BudgetAccount
         var dropped = 0;
         foreach (var keyId in KeysWithHoldsStartedBefore(olderThan))
         {
-            await FillAsync(keyId, cancellationToken);
-            var open = (await _journal.FindByKeyAsync(keyId, cancellationToken)).Select(i => i.RequestId).ToHashSet(StringComparer.Ordinal);
-            dropped += DropOrphans(keyId, olderThan, open);
+            var (_, intents) = await FillAndFindIntentsAsync(keyId, cancellationToken);
+            dropped += DropOrphans(keyId, olderThan, intents.Select(i => i.RequestId).ToHashSet(StringComparer.Ordinal));
         }
 
         return dropped;

@@ -89,6 +89,21 @@ public sealed class AuditLedger(GatewayTables tables, AuditChainKey chainKey, Jo
     public async IAsyncEnumerable<AuditRecord> ReadAfterAsync(string keyId, long afterSequence, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var pending = await PendingAsync(keyId, TableClient.CreateQueryFilter($"Sequence gt {afterSequence}"), cancellationToken);
+        await foreach (var row in ReadAfterAsync(keyId, afterSequence, pending, cancellationToken))
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="ReadAfterAsync(string, long, CancellationToken)"/>, with the key's settled rows in the
+    /// journal already read (<paramref name="pending"/>, in sequence order, read before this is called:
+    /// a row the copier moves meanwhile is then found in the ledger). Those at or below
+    /// <paramref name="afterSequence"/> are passed over.
+    /// </summary>
+    public async IAsyncEnumerable<AuditRecord> ReadAfterAsync(string keyId, long afterSequence, IReadOnlyList<AuditRecord> pending,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
         var last = afterSequence;
         var filter = $"PartitionKey eq {TableKeys.Quote(keyId)} and RowKey gt {TableKeys.Quote(TableKeys.Sequence(afterSequence))}";
         await foreach (var entity in LedgerOf(keyId).QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))

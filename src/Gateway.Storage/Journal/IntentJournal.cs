@@ -34,9 +34,6 @@ public sealed class IntentJournal : IAsyncDisposable
     // writes, behind the intents rather than in front of them.
     private readonly GroupCommitWriter[] _retirements;
 
-    /// <summary>Keys whose rows a look-up across a user's keys reads at once.</summary>
-    private const int KeysReadAtOnce = 16;
-
     /// <summary>Nobody waits on a retirement: letting them gather a moment puts many in each transaction (a backlog goes at once, in full ones).</summary>
     private static readonly TimeSpan RetirementLinger = TimeSpan.FromMilliseconds(200);
 
@@ -116,26 +113,6 @@ public sealed class IntentJournal : IAsyncDisposable
 
         settled.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
         return (intents, settled);
-    }
-
-    /// <summary>
-    /// Open intents of one user, on the keys given (the user's keys): each key's row-key range of its
-    /// shard, as <see cref="ReadKeyAsync"/> reads it, a few keys at a time. Not a <c>UserId eq</c>
-    /// filter over the shards: that would read every row of each shard (every key's intents in flight
-    /// and settled rows not yet retired), where a range reads only the user's own.
-    /// </summary>
-    public async Task<IReadOnlyList<IntentEntry>> FindByUserAsync(string userId, IEnumerable<string> keyIds, CancellationToken cancellationToken)
-    {
-        var found = new List<IntentEntry>();
-        foreach (var batch in keyIds.Distinct(StringComparer.Ordinal).Chunk(KeysReadAtOnce))
-        {
-            foreach (var (intents, _) in await Task.WhenAll(batch.Select(keyId => ReadKeyAsync(keyId, cancellationToken))))
-            {
-                found.AddRange(intents.Where(i => i.UserId == userId));
-            }
-        }
-
-        return found;
     }
 
     /// <summary>Open intents reserved on one team's budget: every partition of every account, each read on its own.</summary>

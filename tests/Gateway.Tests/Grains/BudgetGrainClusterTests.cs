@@ -164,6 +164,37 @@ public sealed class BudgetGrainClusterTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_request_in_flight_while_the_user_wakes_afresh_is_held_again_from_its_intent_and_then_counted()
+    {
+        // A cap of 1,000: one request of 700 in flight on one key, one settled (300) on the other.
+        var userId = await NewUserAsync(new BudgetChanges(CapMicros: 1_000, Period: BudgetPeriod.Monthly));
+        var keys = new[] { await NewKeyAsync(userId), await NewKeyAsync(userId) };
+        await RunAsync([keys[1]], 1);
+        var inFlight = Begin(reserve: 700);
+        var accepted = await keys[0].Begin(inFlight);
+        Assert.True(accepted.Accepted);
+        var user = Client.GetGrain<IUserGrain>(userId);
+        await Poll.UntilAsync(user.Get, u => u!.Budget.SpentMicros == 300, Settles, "the settled request counted");
+
+        // Every idle grain goes: the user wakes afresh from its checkpoint, its keys' ledger partitions
+        // and their journal ranges, where the request's intent is.
+        var management = Client.GetGrain<IManagementGrain>(0);
+        await management.ForceActivationCollection(TimeSpan.Zero);
+        Assert.DoesNotContain(user.GetGrainId(), await management.GetActiveGrains(GrainType.Create("user")));
+        var woken = (await user.Get())!.Budget;
+        Assert.Equal((300L, 700L), (woken.SpentMicros, woken.ReservedMicros));
+
+        // So the user's cap still counts it: nothing more fits...
+        var refused = await keys[1].Begin(Begin(reserve: 10));
+        Assert.Equal(DenialReason.OverBudget, refused.Denial);
+
+        // ...and its settlement turns the hold into spend (100 in x $1/M + 100 out x $2/M = 300).
+        Assert.False((await keys[0].Settle(Settle(inFlight, accepted.Reservation!))).AlreadySettled);
+        var settled = (await Poll.UntilAsync(user.Get, u => u!.Budget.ReservedMicros == 0 && u.Budget.SpentMicros == 600, Settles, "the request counted"))!.Budget;
+        Assert.Equal(settled.SpentMicros, await LedgerSumAsync(keys));
+    }
+
+    [Fact]
     public async Task A_users_daily_budget_starts_again_at_midnight_utc()
     {
         var userId = await NewUserAsync(new BudgetChanges(CapMicros: 600, Period: BudgetPeriod.Daily));

@@ -87,7 +87,6 @@ public sealed class JournalShardsChangeTests
         var (intents, settled) = await draining.ReadKeyAsync(keyId, CancellationToken.None);
         Assert.Equal([("r-new", newShard), ("r-open", oldShard)], intents.Select(i => (i.RequestId, i.Partition)).Order());
         Assert.Equal(("r-settled", oldShard), (settled.Single().RequestId, settled.Single().JournalPartition));
-        Assert.Equal(["r-new", "r-open"], (await draining.FindByUserAsync("user-" + keyId, [keyId], CancellationToken.None)).Select(i => i.RequestId).Order());
         Assert.Equal(["r-new", "r-open"], (await draining.FindByTeamAsync("team-" + keyId, CancellationToken.None)).Select(i => i.RequestId).Order());
         Assert.Equal([keyId], await draining.FindKeysWithRowsBeforeAsync(At.AddSeconds(30), CancellationToken.None));
         var shards = new JournalShards(Microsoft.Extensions.Options.Options.Create(Options(prefix, 3, alsoRead: 2)));
