@@ -26,6 +26,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
 {
     private readonly IPersistentState<KeyState> _state;
     private readonly AuditLedger _ledger;
+    private readonly IntentJournal _journal;
     private readonly LedgerCopier _copier;
     private readonly UsageRollups _rollups;
     private readonly TimeProvider _time;
@@ -60,13 +61,13 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         KeyMetrics metrics,
         ILogger<ApiKeyGrain> logger)
     {
-        (_state, _ledger, _copier, _rollups, _time, _options, _logger) = (state, ledger, copier, rollups, time, options.Value, logger);
+        (_state, _ledger, _journal, _copier, _rollups, _time, _options, _logger) = (state, ledger, journal, copier, rollups, time, options.Value, logger);
         _settlements = new Settlements(time);
         var keyId = this.GetPrimaryKeyString();
         _credentials = new KeyCredentials(() => _state.State, time);
         _open = new OpenRequests(time);
         _chain = new LedgerChain(keyId, ledger, journal, time, logger) { Committed = OnCommitted };
-        _recovery = new ChainRecovery(keyId, ledger, journal, copier, _chain, _settlements, logger);
+        _recovery = new ChainRecovery(keyId, ledger, journal, copier, _chain, _settlements, _options, time, logger);
         _checkpoint = new KeyCheckpoint(keyId, state, _chain, logger);
         _activation = new ActivationPoint(() => _chain.Sequence, _options, time);
         _budget = new BudgetAccount(Alerts.BudgetAlert.KeyScope, keyId, () => _checkpoint.Budget, new StateWriter(_checkpoint.WriteAsync),
@@ -272,7 +273,18 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             return Task.FromResult(0);
         }
 
-        return _settler.SettleAbandonedAsync(_recovery.TidyAsync);
+        return SettleAbandonedAsync();
+    }
+
+    /// <summary>
+    /// The journal sweep's call: one read of the key's journal range. Its intents (other activations'
+    /// too) are held and the expired ones settled; its old settled rows are tidied (<see cref="ChainRecovery.TidyAsync"/>).
+    /// </summary>
+    private async Task<int> SettleAbandonedAsync()
+    {
+        var (intents, settled) = await _journal.ReadKeyAsync(KeyId, CancellationToken.None);
+        await _recovery.TidyAsync(settled);
+        return await _settler.SettleAbandonedAsync(intents);
     }
 
     private async Task SweepAsync(CancellationToken cancellationToken)

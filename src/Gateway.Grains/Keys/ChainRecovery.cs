@@ -10,8 +10,11 @@ namespace Gateway.Grains.Keys;
 /// (journal first), a row the copier moves meanwhile is still seen, in the ledger.
 /// </summary>
 public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, IntentJournal journal, LedgerCopier copier, LedgerChain chain,
-    Settlements settlements, ILogger logger)
+    Settlements settlements, KeyGrainOptions options, TimeProvider time, ILogger logger)
 {
+    // When the sweep's call last looked at the key's old settled rows (TidyAsync).
+    private DateTimeOffset _tidiedAt = DateTimeOffset.MinValue;
+
     /// <summary>
     /// Counts (through <paramref name="count"/>, after the chain has advanced) every row written
     /// after the checkpoint exactly once, sends the journal's settled rows to the copier, reseals
@@ -115,18 +118,30 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
     }
 
     /// <summary>
-    /// Settled rows the journal sweep finds for this (active) key, old and at or below the chain's
-    /// head: a row the ledger holds at its sequence was copied and its retirement lost, and goes to the
-    /// copier, which retires it; a row whose request has a row further on in the ledger is a fork row
-    /// sealed again already, and is removed. Rows the copier holds (a copy still failing, retried on
-    /// its own) are not looked at, and at most <see cref="TidiedAtOnce"/> others, the oldest, a call:
-    /// a storage incident that leaves many rows behind does not turn every sweep into a read of each.
-    /// Anything else is left for the key's next activation, which judges it against the chain.
+    /// The key's settled rows the journal sweep's call finds (the key's grain active): left behind by a
+    /// retirement that was lost, they would otherwise wait for the next activation, which the sweep's
+    /// own calls put off for as long as they find them. Only rows older than any copy takes (a lease and
+    /// the clocks' allowance) and at or below the chain's head are looked at: a row the ledger holds at
+    /// its sequence was copied, and goes to the copier, which retires it; a row whose request has a row
+    /// further on in the ledger is a fork row sealed again already, and is removed. Anything else is
+    /// left for the key's next activation, which judges it against the chain. A storage incident can
+    /// leave many rows and every silo's sweep calls, so this runs once a sweep interval whoever calls,
+    /// passes over rows the copier holds (a failing copy is retried there), and reads for at most
+    /// <see cref="TidiedAtOnce"/> rows, the oldest, at a time.
     /// </summary>
-    public async Task TidyAsync(IReadOnlyList<AuditRecord> rows)
+    public async Task TidyAsync(IReadOnlyList<AuditRecord> settled)
     {
+        var now = time.GetUtcNow();
+        var before = now - options.LeaseTimeout - options.AbandonGrace;
+        var rows = settled.Where(r => r.RecordedAt < before && r.Sequence <= chain.Sequence && !copier.IsQueued(keyId, r.Sequence)).ToList();
+        if (rows.Count == 0 || now < _tidiedAt + options.SweepInterval)
+        {
+            return;
+        }
+
+        _tidiedAt = now;
         var copied = new List<AuditRecord>();
-        foreach (var row in rows.Where(r => !copier.IsQueued(keyId, r.Sequence)).OrderBy(r => r.Sequence).Take(TidiedAtOnce))
+        foreach (var row in rows.OrderBy(r => r.Sequence).Take(TidiedAtOnce))
         {
             if (await ledger.HoldsAsync(row, CancellationToken.None))
             {

@@ -18,31 +18,12 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
 
     private string KeyId => keyId;
 
-    // When the sweep's call last looked at the key's old settled rows.
-    private DateTimeOffset _tidiedAt = DateTimeOffset.MinValue;
-
     private string UserId => state().UserId;
 
-    /// <summary>
-    /// Picks up intents recorded by other activations (say, on a silo that died) as well, then settles
-    /// the expired ones. The key's settled rows in the journal that are older than any copy takes and
-    /// at or below the chain's head go to <paramref name="tidySettled"/>: left behind by a retirement
-    /// that was lost, they would otherwise wait for the next activation, which the sweep's own calls
-    /// put off for as long as they find them.
-    /// </summary>
-    public async Task<int> SettleAbandonedAsync(Func<IReadOnlyList<AuditRecord>, Task> tidySettled)
+    /// <summary>Holds the intents found in the journal (recorded by other activations too, say on a silo that died), then settles the expired ones.</summary>
+    public async Task<int> SettleAbandonedAsync(IReadOnlyList<IntentEntry> found)
     {
-        var (intents, settled) = await journal.ReadKeyAsync(KeyId, CancellationToken.None);
-        HoldFound(intents);
-        var now = time.GetUtcNow();
-        var before = now - options.LeaseTimeout - options.AbandonGrace;
-        if (now >= _tidiedAt + options.SweepInterval && settled.Where(r => r.RecordedAt < before && r.Sequence <= chain.Sequence).ToList() is { Count: > 0 } stale)
-        {
-            // Every silo's sweep calls: the rows are looked at once a sweep interval, whoever calls.
-            _tidiedAt = now;
-            await tidySettled(stale);
-        }
-
+        HoldFound(found);
         return await SettleExpiredAsync();
     }
 
