@@ -396,36 +396,28 @@ public sealed partial class BudgetAccount
     }
 
     /// <summary>Reads and applies the rows of a key written after the last one this account counted.</summary>
-    public async Task<IReadOnlyList<string>> FillAsync(string keyId, CancellationToken cancellationToken)
-    {
-        var rows = new List<LedgerEntry>();
-        await foreach (var row in _ledger.ReadAfterAsync(keyId, State.Applied.GetValueOrDefault(keyId), cancellationToken))
-        {
-            rows.Add(ToEntry(row));
-        }
-
-        return Fill(keyId, rows);
-    }
+    public Task<IReadOnlyList<string>> FillAsync(string keyId, CancellationToken cancellationToken) =>
+        FillAsync(keyId, _ledger.ReadAfterAsync(keyId, State.Applied.GetValueOrDefault(keyId), cancellationToken));
 
     /// <summary>
-    /// As <see cref="FillAsync"/>, and the key's open intents too, from the same read of its journal
+    /// As <see cref="FillAsync(string, CancellationToken)"/>, and the key's open intents too, from the same read of its journal
     /// range (a user's restore and sweep need both: one journal read a key instead of two).
     /// </summary>
     private async Task<(IReadOnlyList<string> Settled, IReadOnlyList<IntentEntry> Intents)> FillAndFindIntentsAsync(string keyId, CancellationToken cancellationToken)
     {
         var (intents, pending) = await _journal.ReadKeyAsync(keyId, cancellationToken);
+        return (await FillAsync(keyId, _ledger.ReadAfterAsync(keyId, State.Applied.GetValueOrDefault(keyId), pending, cancellationToken)), intents);
+    }
+
+    /// <summary>Applies a key's rows as storage gives them; returns their request ids, none of which holds a reservation any more.</summary>
+    private async Task<IReadOnlyList<string>> FillAsync(string keyId, IAsyncEnumerable<AuditRecord> read)
+    {
         var rows = new List<LedgerEntry>();
-        await foreach (var row in _ledger.ReadAfterAsync(keyId, State.Applied.GetValueOrDefault(keyId), pending, cancellationToken))
+        await foreach (var row in read)
         {
             rows.Add(ToEntry(row));
         }
 
-        return (Fill(keyId, rows), intents);
-    }
-
-    /// <summary>Applies a key's rows read from storage; returns their request ids, none of which holds a reservation any more.</summary>
-    private List<string> Fill(string keyId, List<LedgerEntry> rows)
-    {
         // Other calls may have applied some of these while the ledger was read; order and sequence decide.
         ApplyInOrder(keyId, rows);
         foreach (var row in rows)

@@ -93,14 +93,9 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
             {
                 continue;
             }
-            else if (await ledger.CopiedRowOfAsync(keyId, row.RequestId, row.Sequence, cancellationToken))
+            else if (await RemovedAsSealedAgainAsync(row, cancellationToken))
             {
-                // Sealed again by an earlier activation, whose retirement of this copy (under another
-                // shard count's partition) was lost, and copied since: sealing it once more would record
-                // and charge the request twice. Only the leftover goes.
-                LogForkLeftover(logger, keyId, row.RequestId, row.Sequence);
                 settlements.MarkSettled(row.RequestId);
-                _ = RetireLeftoverAsync(row);
             }
             else
             {
@@ -132,9 +127,14 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
     public async Task TidyAsync(IReadOnlyList<AuditRecord> settled)
     {
         var now = time.GetUtcNow();
+        if (now < _tidiedAt + options.SweepInterval)
+        {
+            return;
+        }
+
         var before = now - options.LeaseTimeout - options.AbandonGrace;
         var rows = settled.Where(r => r.RecordedAt < before && r.Sequence <= chain.Sequence && !copier.IsQueued(keyId, r.Sequence)).ToList();
-        if (rows.Count == 0 || now < _tidiedAt + options.SweepInterval)
+        if (rows.Count == 0)
         {
             return;
         }
@@ -147,10 +147,9 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
             {
                 copied.Add(row);
             }
-            else if (await ledger.CopiedRowOfAsync(keyId, row.RequestId, row.Sequence, CancellationToken.None))
+            else
             {
-                LogForkLeftover(logger, keyId, row.RequestId, row.Sequence);
-                _ = RetireLeftoverAsync(row);
+                await RemovedAsSealedAgainAsync(row, CancellationToken.None);
             }
         }
 
@@ -178,6 +177,23 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
         }
     }
 
+    /// <summary>
+    /// Whether a fork row was sealed again already: its request has a row further on in the ledger
+    /// (an earlier reseal whose removal of this row, under another shard count's partition, was lost).
+    /// Sealing it once more would record and charge the request twice, so only the leftover goes.
+    /// </summary>
+    private async Task<bool> RemovedAsSealedAgainAsync(AuditRecord row, CancellationToken cancellationToken)
+    {
+        if (!await ledger.CopiedRowOfAsync(keyId, row.RequestId, row.Sequence, cancellationToken))
+        {
+            return false;
+        }
+
+        LogForkLeftover(logger, keyId, row.RequestId, row.Sequence);
+        _ = RetireLeftoverAsync(row);
+        return true;
+    }
+
     private async Task RetireLeftoverAsync(AuditRecord row)
     {
         try
@@ -186,7 +202,7 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
         }
         catch (Exception ex)
         {
-            // Still in the journal: the next activation finds its row further on again, and retires it then.
+            // Still in the journal: the next activation or sweep finds its row further on again, and retires it then.
             LogLeftoverRetireFailed(logger, keyId, row.RequestId, ex);
         }
     }
@@ -194,7 +210,7 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
     [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: request {RequestId}'s fork row at sequence {Sequence} was sealed again already and is in the ledger further on; removing the leftover from the journal")]
     private static partial void LogForkLeftover(ILogger logger, string keyId, string requestId, long sequence);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: removing request {RequestId}'s leftover fork row from the journal failed; the next activation tries again")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: removing request {RequestId}'s leftover fork row from the journal failed; the next activation or sweep tries again")]
     private static partial void LogLeftoverRetireFailed(ILogger logger, string keyId, string requestId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: request {RequestId}'s row at sequence {Sequence} in the journal is off the chain (a fork); sealing it again at the chain's end")]
