@@ -46,7 +46,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     private readonly KeyCheckpoint _checkpoint;
     private readonly SettledForwarder _forwarder;
     private readonly DenialRecorder _denials;
-    private readonly ActivationPoint _activation;
+    private readonly ChainTimeline _timeline;
     private IGrainTimer? _sweepTimer;
 
     public ApiKeyGrain(
@@ -68,8 +68,8 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         _open = new OpenRequests(time);
         _chain = new LedgerChain(keyId, ledger, journal, time, logger) { Committed = OnCommitted };
         _recovery = new ChainRecovery(keyId, ledger, journal, copier, _chain, _settlements, _options, time, logger);
-        _checkpoint = new KeyCheckpoint(keyId, state, _chain, logger);
-        _activation = new ActivationPoint(() => _chain.Sequence, _options, time);
+        _timeline = new ChainTimeline(() => _state.State, () => _chain.Sequence, _options, time);
+        _checkpoint = new KeyCheckpoint(keyId, state, _chain, _timeline, logger);
         _budget = new BudgetAccount(Alerts.BudgetAlert.KeyScope, keyId, () => _checkpoint.Budget, new StateWriter(_checkpoint.WriteAsync),
             ledger, journal, alerts, _options, time, logger)
         {
@@ -79,9 +79,9 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         _forwarder = new SettledForwarder(keyId, () => GrainFactory.UserBudget(_state.State.UserId), logger);
         _denials = new DenialRecorder(keyId, () => _state.State, _chain, _options, time, logger);
         _admission = new KeyAdmission(keyId, () => _state.State, _credentials, _budget, _open, _slots, _settlements, _settling, _denials,
-            () => GrainFactory.UserBudget(_state.State.UserId), journal, ledger, () => _chain.Sequence, _activation, _options, time, logger);
+            () => GrainFactory.UserBudget(_state.State.UserId), journal, ledger, () => _chain.Sequence, _timeline, _options, time, logger);
         _settler = new KeySettler(keyId, () => _state.State, _budget, _open, _slots, _settlements, _settling, _denials, _chain, () => _checkpoint.Budget.SpentMicros,
-            journal, ledger, metrics, _activation, _options, time, logger);
+            journal, ledger, metrics, _timeline, _options, time, logger);
     }
 
     private string KeyId => this.GetPrimaryKeyString();
@@ -90,8 +90,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
     {
         if (!_state.State.Exists)
         {
-            // A key about to be created: its chain starts here, empty.
-            _activation.Mark();
+            // A key about to be created (its first checkpoint marks its empty chain), or an unknown one.
             return;
         }
 
@@ -102,7 +101,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         // or were abandoned by a crash. Hold them until they are settled by their front-end or, past
         // their deadline, as unknown.
         _settler.HoldFound(intents);
-        _activation.Mark();
+        _timeline.Mark();
         if (_checkpoint.Budget.Rpm is not null || _checkpoint.Budget.Tpm is not null)
         {
             _budget.RestoreRate(await RateWindow.LastMinuteAsync(KeyId, _ledger, _time, _open.Intents, _ => true, cancellationToken));

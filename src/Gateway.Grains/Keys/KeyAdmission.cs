@@ -15,7 +15,7 @@ namespace Gateway.Grains.Keys;
 /// </summary>
 public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, KeyCredentials credentials, BudgetAccount budget, OpenRequests open,
     ConcurrencySlots slots, Settlements settlements, SettlingCosts settling, DenialRecorder denials, Func<IBudgetGrain> userBudget, IntentJournal journal, AuditLedger ledger,
-    Func<long> chainSequence, ActivationPoint activation, KeyGrainOptions options, TimeProvider time, ILogger logger)
+    Func<long> chainSequence, ChainTimeline timeline, KeyGrainOptions options, TimeProvider time, ILogger logger)
 {
     private const string WithdrawnMessage = "The gateway could not admit this request in time; it was refused with 503 and not sent.";
     private const string NotRecordedMessage = "The gateway cannot record this request in its audit trail right now, so it was not sent. Try again shortly.";
@@ -102,7 +102,7 @@ public sealed partial class KeyAdmission(string keyId, Func<KeyState> state, Key
             return;
         }
 
-        if (!open.Contains(requestId) && !denials.IsNotSent(requestId) && await InLedgerAsync(requestId, activation.RowsAfter(context.StartedAt)))
+        if (!open.Contains(requestId) && !denials.IsNotSent(requestId) && await InLedgerAsync(requestId, timeline.RowsAfter(context.StartedAt)))
         {
             // A repeat after an earlier activation recorded it (or its Begin was refused with a row).
             settlements.MarkSettled(requestId);

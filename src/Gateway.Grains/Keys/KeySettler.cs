@@ -12,7 +12,7 @@ namespace Gateway.Grains.Keys;
 /// here until then.
 /// </summary>
 public sealed partial class KeySettler(string keyId, Func<KeyState> state, BudgetAccount budget, OpenRequests open, ConcurrencySlots slots, Settlements settlements, SettlingCosts settling,
-    DenialRecorder denials, LedgerChain chain, Func<long> spent, IntentJournal journal, AuditLedger ledger, KeyMetrics metrics, ActivationPoint activation,
+    DenialRecorder denials, LedgerChain chain, Func<long> spent, IntentJournal journal, AuditLedger ledger, KeyMetrics metrics, ChainTimeline timeline,
     KeyGrainOptions options, TimeProvider time, ILogger logger)
 {
 
@@ -48,9 +48,9 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
         {
             // Settled already (a repeat the key no longer remembers), or reserved by an activation we know
             // nothing of, whose intent is in the journal. Its intent is not at hand to say where on the
-            // chain its row could be; its id says when it began: after this activation began, its row is
-            // among this activation's, else anywhere in the key's ledger partition.
-            if (await ledger.ContainsRequestAsync(KeyId, requestId, activation.RowsAfter(requestId), CancellationToken.None))
+            // chain its row could be; its id says when it began, and the key's marks where the chain's
+            // head stood before then: its row is after that head (anywhere when it began before them all).
+            if (await ledger.ContainsRequestAsync(KeyId, requestId, timeline.RowsAfter(requestId), CancellationToken.None))
             {
                 settlements.MarkSettled(requestId);
                 return AlreadySettled();

@@ -42,4 +42,7 @@ public sealed class KeyState
 
     /// <summary>Per-request ceilings, the concurrency limit and velocity alert settings; null: none set.</summary>
     [Id(26)] public SpendControls? Controls { get; set; }
+
+    /// <summary>Where the chain's head stood at a few past moments (<see cref="ChainTimeline"/>); null until the first.</summary>
+    [Id(27)] public ChainMark[]? ChainMarks { get; set; }
 }

@@ -200,6 +200,48 @@ public sealed class KeyGrainClusterTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_settle_repeated_to_a_later_activation_is_looked_for_after_the_key_s_last_mark_before_the_request_began()
+    {
+        var grain = await NewKeyAsync(capMicros: 1_000_000);
+        var keyId = (await grain.GetSnapshot())!.KeyId;
+        var first = Begin(reserve: 300);
+        Assert.False((await grain.Settle(Settle(first, (await grain.Begin(first)).Reservation!, 100, 100))).AlreadySettled);
+        // Collected: its checkpoint marks the chain's head (1) then, in the key's state.
+        var management = fixture.Client.GetGrain<IManagementGrain>(0);
+        await management.ForceActivationCollection(TimeSpan.Zero);
+
+        // Past the clocks' allowance after that mark, a request on the next activation, settled, copied
+        // and retired from the journal, so only the ledger can answer for it.
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(2));
+        var begin = Begin(reserve: 300);
+        var stray = Begin(reserve: 10);
+        var settle = Settle(begin, (await grain.Begin(begin)).Reservation!, 100, 100);
+        Assert.False((await grain.Settle(settle)).AlreadySettled);
+        await Gateway.Tests.Infrastructure.Poll.UntilAsync(async () => await JournalRowsAsync(keyId) == 0, TimeSpan.FromSeconds(20), "the row copied and retired");
+
+        // A later activation, minutes on: the front-end's repeat began before it, but after the mark,
+        // so its row is looked for after that mark's head, and found there.
+        await management.ForceActivationCollection(TimeSpan.Zero);
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.True((await grain.Settle(settle)).AlreadySettled);
+        Assert.Equal(600, (await grain.GetSnapshot())!.SpentMicros);
+        Assert.Single(await fixture.Ledger.RowsAsync(keyId), r => r.RequestId == begin.Context.RequestId);
+
+        // A settle naming a request begun at the same moment that the key never saw: a marker naming it
+        // at the start of the partition, before that mark's head, is not read (a look-up of the whole
+        // partition would take it for the request's row and record nothing). It gets a row of its own.
+        await using (await fixture.Ledger.PlantAsync(keyId, 0, stray.Context.RequestId))
+        {
+            Assert.False((await grain.Settle(new SettleRequest(stray.Context.RequestId, new UsageReport(1, 1, 0, true), RequestOutcome.Completed, 200, 5, null))).AlreadySettled);
+        }
+
+        var rows = await Gateway.Tests.Infrastructure.Poll.UntilAsync(() => fixture.Ledger.RowsAsync(keyId), r => r.Count == 3, TimeSpan.FromSeconds(20), "the stray settle's row");
+        Assert.Equal(stray.Context.RequestId, rows[^1].RequestId);
+        Assert.Equal(3, rows[^1].Sequence);
+        Assert.True((await fixture.Ledger.Ledger.VerifyChainAsync(keyId, CancellationToken.None)).Ok);
+    }
+
+    [Fact]
     public async Task The_sweep_racing_late_settles_leaves_one_row_per_request()
     {
         var grain = await NewKeyAsync(capMicros: 1_000_000);
