@@ -128,7 +128,8 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
         var settled = 0;
         foreach (var i in expired)
         {
-            var inLedger = await ledger.ContainsRequestAsync(KeyId, i.RequestId, i.ChainSequence, CancellationToken.None);
+            // After the chain's head its intent noted; an intent from before that was noted, after the key's last mark before it began.
+            var inLedger = await ledger.ContainsRequestAsync(KeyId, i.RequestId, i.ChainSequence >= 0 ? i.ChainSequence : timeline.RowsAfter(i.StartedAt), CancellationToken.None);
             if (settlements.IsSettledOrInFlight(i.RequestId) || !open.Contains(i.RequestId))
             {
                 // A late settlement from the front-end arrived while the ledger was read (it wins), or

@@ -154,6 +154,42 @@ public sealed class JournalRecoveryTests(ClusterFixture fixture)
         Assert.Equal(900, (await grain.GetSnapshot())!.SpentMicros);
     }
 
+    [Fact]
+    public async Task An_expired_intent_that_does_not_name_the_chain_s_head_is_looked_for_from_the_key_s_last_mark_before_its_request_began()
+    {
+        // Collected with two rows: its checkpoint marks the chain's head (2) then.
+        var (grain, keyId, userId, _) = await KeyWithTwoRowsCopiedAsync();
+        await fixture.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        // Past the clocks' allowance after that mark: the intent of a request in flight when its silo
+        // died, written by a version that did not note the chain's head in it, and a marker naming its
+        // request at the start of the key's ledger partition, before the mark's head.
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(2));
+        var orphan = Begin();
+        var shard = TestStorage.Shards.PartitionFor(keyId);
+        await fixture.Tables.AccountFor(keyId).Journal.AddEntityAsync(new IntentEntry
+        {
+            Partition = shard, RequestId = orphan.Context.RequestId, KeyId = keyId, UserId = userId, Model = "m", Provider = "openai",
+            Endpoint = "/v1/chat/completions", FrontendInstance = "fe", Region = "r", StartedAt = orphan.Context.StartedAt, ReservedMicros = 700,
+            EstimatedInputTokens = 100, OutputTokenCeiling = 100, PriceInputMicrosPerMTok = 1_000_000, PriceOutputMicrosPerMTok = 2_000_000,
+        }.ToEntity());
+        await using (await fixture.Ledger.PlantAsync(keyId, 0, orphan.Context.RequestId))
+        {
+            Assert.Equal(700, (await grain.GetSnapshot())!.ReservedMicros);
+
+            // Past its deadline, the sweep looks for its row after the mark's head: the marker is not read
+            // (in the whole partition it would be taken for the request's row, and the request would go
+            // unrecorded and uncharged). It is settled as unknown, at its reservation.
+            ClusterFixture.Time.Advance(TimeSpan.FromMinutes(12));
+            Assert.Equal(1, await grain.SettleAbandoned());
+        }
+
+        var rows = await Poll.UntilAsync(() => fixture.Ledger.RowsAsync(keyId), r => r.Count == 3, TimeSpan.FromSeconds(20), "the abandoned request's row");
+        Assert.Equal((3L, orphan.Context.RequestId, "unknown", 700L), (rows[^1].Sequence, rows[^1].RequestId, rows[^1].Outcome, rows[^1].CostMicros));
+        Assert.Equal((1_300L, 0L), ((await grain.GetSnapshot())!.SpentMicros, (await grain.GetSnapshot())!.ReservedMicros));
+        Assert.True((await fixture.Ledger.Ledger.VerifyChainAsync(keyId, CancellationToken.None)).Ok);
+    }
+
     /// <summary>A new key with two requests settled the ordinary way (300 µ$ each), copied into its ledger and out of the journal.</summary>
     private async Task<(IApiKeyGrain Grain, string KeyId, string UserId, BeginRequest[] Begins)> KeyWithTwoRowsCopiedAsync()
     {
