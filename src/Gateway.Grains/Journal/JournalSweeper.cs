@@ -8,10 +8,11 @@ namespace Gateway.Grains.Journal;
 
 /// <summary>
 /// Finds journal rows older than a lease: intents whose silo or front-end may have died, and settled
-/// rows a dead silo never copied into the ledger. It asks each such key's grain to settle its
+/// rows a dead silo never copied into the ledger, and asks each such key's grain to settle its
 /// abandoned intents as <c>unknown</c>; activating the grain (on a live silo) also copies the settled
-/// rows. Every silo runs one, over every journal shard; settling is idempotent in the key's grain, so
-/// overlap costs only a little work.
+/// rows. Every silo runs one, each interval calling every shard's <see cref="JournalShardGrain"/>:
+/// the first call of the interval sweeps the shard and the others find it swept, so the sweep runs
+/// while any silo lives and reads each shard once an interval for the whole fleet.
 /// </summary>
 public sealed partial class JournalSweeper(
     IntentJournal journal,
@@ -27,7 +28,7 @@ public sealed partial class JournalSweeper(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await SweepOnceAsync(stoppingToken);
+                await SweepOnceAsync();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -35,30 +36,23 @@ public sealed partial class JournalSweeper(
         }
     }
 
-    public async Task<int> SweepOnceAsync(CancellationToken cancellationToken)
+    /// <summary>Calls every shard's grain, side by side; the abandoned requests settled (0 for shards another silo swept this interval).</summary>
+    public async Task<int> SweepOnceAsync() =>
+        (await Task.WhenAll(journal.Shards.Select(s => SweepAsync(JournalShardGrain.KeyOf(s.Account, s.Partition))))).Sum();
+
+    private async Task<int> SweepAsync(string shard)
     {
-        var o = options.Value;
-        // Keys whose grain may not be active: any intent older than a lease could be abandoned; its
-        // key's grain judges, re-holding it for a lease first so a live front-end can renew it.
-        var before = time.GetUtcNow() - (o.LeaseTimeout < o.MaxRequestDuration ? o.LeaseTimeout : o.MaxRequestDuration) - o.AbandonGrace;
-        var settled = 0;
         try
         {
-            // Keys with old intents, or old settled rows a dead silo never copied into the ledger:
-            // activating the key's grain copies the rows; SettleAbandoned judges the intents.
-            foreach (var keyId in await journal.FindKeysWithRowsBeforeAsync(before, cancellationToken))
-            {
-                settled += await grains.GetGrain<IApiKeyGrain>(keyId).SettleAbandoned();
-            }
+            return await grains.GetGrain<IJournalShardGrain>(shard).Sweep();
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
-            LogSweepFailed(logger, ex.Message);
+            LogSweepFailed(logger, shard, ex.Message);
+            return 0;
         }
-
-        return settled;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Journal sweep failed ({Reason}); retrying at the next interval")]
-    private static partial void LogSweepFailed(ILogger logger, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Journal sweep of shard {Shard} failed ({Reason}); retrying at the next interval")]
+    private static partial void LogSweepFailed(ILogger logger, string shard, string reason);
 }

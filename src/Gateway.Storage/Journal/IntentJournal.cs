@@ -119,24 +119,36 @@ public sealed class IntentJournal : IAsyncDisposable
     public Task<IReadOnlyList<IntentEntry>> FindByTeamAsync(string teamId, CancellationToken cancellationToken) =>
         FindIntentsAsync(_shards.AcrossAccounts(_tables), $"TeamId eq {TableKeys.Quote(teamId)}", cancellationToken);
 
+    /// <summary>Every shard of every account's journal, each named by its account's index and its partition: what the sweep goes over, one shard at a time.</summary>
+    public IEnumerable<(int Account, string Partition)> Shards => _shards.AcrossAccounts(_tables).Select(s => (s.Account.Index, s.Partition));
+
     /// <summary>
-    /// Keys with rows (intents or settled rows) started before a point in time: what the sweep hands
-    /// to their grains, whose activation settles abandoned intents and copies settled rows a dead
-    /// silo left behind. Every partition of every account, each read on its own, key ids only.
+    /// Keys with rows (intents or settled rows) in one shard of one account's journal that started
+    /// before a point in time: what the sweep hands to their grains, whose activation settles abandoned
+    /// intents and copies settled rows a dead silo left behind. One partition, key ids only.
     /// </summary>
+    public async Task<IReadOnlyList<string>> FindKeysWithRowsBeforeAsync(int account, string partition, DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var keys = new SortedSet<string>(StringComparer.Ordinal);
+        var filter = $"PartitionKey eq {TableKeys.Quote(partition)} and " + TableClient.CreateQueryFilter($"StartedAt lt {before}");
+        await foreach (var entity in _tables.Accounts[account].Journal.QueryAsync<TableEntity>(filter, select: ["KeyId"], cancellationToken: cancellationToken))
+        {
+            if (entity.GetString("KeyId") is { Length: > 0 } keyId)
+            {
+                keys.Add(keyId);
+            }
+        }
+
+        return [.. keys];
+    }
+
+    /// <summary>As <see cref="FindKeysWithRowsBeforeAsync(int, string, DateTimeOffset, CancellationToken)"/>, over every shard of every account, each read on its own.</summary>
     public async Task<IReadOnlyList<string>> FindKeysWithRowsBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
         var keys = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var (account, partition) in _shards.AcrossAccounts(_tables))
+        foreach (var (account, partition) in Shards)
         {
-            var filter = $"PartitionKey eq {TableKeys.Quote(partition)} and " + TableClient.CreateQueryFilter($"StartedAt lt {before}");
-            await foreach (var entity in account.Journal.QueryAsync<TableEntity>(filter, select: ["KeyId"], cancellationToken: cancellationToken))
-            {
-                if (entity.GetString("KeyId") is { Length: > 0 } keyId)
-                {
-                    keys.Add(keyId);
-                }
-            }
+            keys.UnionWith(await FindKeysWithRowsBeforeAsync(account, partition, before, cancellationToken));
         }
 
         return [.. keys];
