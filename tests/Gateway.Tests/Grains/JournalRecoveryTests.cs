@@ -52,12 +52,7 @@ public sealed class JournalRecoveryTests(ClusterFixture fixture)
         }
 
         var inFlight = Begin();
-        await fixture.Tables.AccountFor(keyId).Journal.AddEntityAsync(new IntentEntry
-        {
-            Partition = shard, RequestId = inFlight.Context.RequestId, KeyId = keyId, UserId = userId, Model = "m", Provider = "openai",
-            Endpoint = "/v1/chat/completions", FrontendInstance = "fe", Region = "r", StartedAt = inFlight.Context.StartedAt, ReservedMicros = 700,
-            EstimatedInputTokens = 100, OutputTokenCeiling = 100, PriceInputMicrosPerMTok = 1_000_000, PriceOutputMicrosPerMTok = 2_000_000,
-        }.ToEntity());
+        await fixture.Tables.AccountFor(keyId).Journal.AddEntityAsync(PlantedIntents.Of(shard, keyId, userId, inFlight.Context.RequestId, inFlight.Context.StartedAt).ToEntity());
 
         // The next activation: 300 + 300 + 1,000 + 20,000 + the fork's 500, each once; the intent held.
         var snapshot = (await grain.GetSnapshot())!;
@@ -167,12 +162,7 @@ public sealed class JournalRecoveryTests(ClusterFixture fixture)
         ClusterFixture.Time.Advance(TimeSpan.FromMinutes(2));
         var orphan = Begin();
         var shard = TestStorage.Shards.PartitionFor(keyId);
-        await fixture.Tables.AccountFor(keyId).Journal.AddEntityAsync(new IntentEntry
-        {
-            Partition = shard, RequestId = orphan.Context.RequestId, KeyId = keyId, UserId = userId, Model = "m", Provider = "openai",
-            Endpoint = "/v1/chat/completions", FrontendInstance = "fe", Region = "r", StartedAt = orphan.Context.StartedAt, ReservedMicros = 700,
-            EstimatedInputTokens = 100, OutputTokenCeiling = 100, PriceInputMicrosPerMTok = 1_000_000, PriceOutputMicrosPerMTok = 2_000_000,
-        }.ToEntity());
+        await fixture.Tables.AccountFor(keyId).Journal.AddEntityAsync(PlantedIntents.Of(shard, keyId, userId, orphan.Context.RequestId, orphan.Context.StartedAt).ToEntity());
         await using (await fixture.Ledger.PlantAsync(keyId, 0, orphan.Context.RequestId))
         {
             Assert.Equal(700, (await grain.GetSnapshot())!.ReservedMicros);

@@ -33,7 +33,7 @@ public sealed class JournalSweepTests(ClusterFixture fixture)
         };
         await journal.AddEntityAsync(poison);
         var orphan = RequestIds.New(ClusterFixture.Time.GetUtcNow());
-        await journal.AddEntityAsync(Intent(shard, healthy, orphan).ToEntity());
+        await journal.AddEntityAsync(PlantedIntents.Of(shard, healthy, "user-" + healthy, orphan, ClusterFixture.Time.GetUtcNow(), JournalShards.KeyedRowKey(healthy, orphan)).ToEntity());
         try
         {
             // Past the request's deadline: the sweep settles it as unknown, at its reservation.
@@ -60,7 +60,7 @@ public sealed class JournalSweepTests(ClusterFixture fixture)
 
         // Swept now (by this call, or a silo's timer that came first): the first key's abandoned request is settled.
         var swept = RequestIds.New(ClusterFixture.Time.GetUtcNow());
-        await journal.AddEntityAsync(Intent(shard, first, swept).ToEntity());
+        await journal.AddEntityAsync(PlantedIntents.Of(shard, first, "user-" + first, swept, ClusterFixture.Time.GetUtcNow(), JournalShards.KeyedRowKey(first, swept)).ToEntity());
         ClusterFixture.Time.Advance(TimeSpan.FromMinutes(12));
         await sweeper.Sweep();
         await Poll.UntilAsync(() => fixture.Ledger.RowsAsync(first), r => r.Count == 1, TimeSpan.FromSeconds(20), "the first key's request recorded");
@@ -68,7 +68,7 @@ public sealed class JournalSweepTests(ClusterFixture fixture)
         // Another abandoned request, already past its deadline: the silos' calls within the same half
         // interval find the shard swept and leave it.
         var next = RequestIds.New(ClusterFixture.Time.GetUtcNow() - TimeSpan.FromMinutes(12));
-        await journal.AddEntityAsync(Intent(shard, second, next, ClusterFixture.Time.GetUtcNow() - TimeSpan.FromMinutes(12)).ToEntity());
+        await journal.AddEntityAsync(PlantedIntents.Of(shard, second, "user-" + second, next, ClusterFixture.Time.GetUtcNow() - TimeSpan.FromMinutes(12), JournalShards.KeyedRowKey(second, next)).ToEntity());
         Assert.Equal(0, await sweeper.Sweep());
         Assert.Equal(0, await sweeper.Sweep());
         Assert.Empty(await fixture.Ledger.RowsAsync(second));
@@ -105,11 +105,4 @@ public sealed class JournalSweepTests(ClusterFixture fixture)
         await fixture.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
         return (first, second);
     }
-
-    private static IntentEntry Intent(string shard, string keyId, string requestId, DateTimeOffset? startedAt = null) => new()
-    {
-        Partition = shard, RequestId = requestId, RowKey = JournalShards.KeyedRowKey(keyId, requestId), KeyId = keyId, UserId = "user-" + keyId, Model = "m", Provider = "openai",
-        Endpoint = "/v1/chat/completions", FrontendInstance = "fe", Region = "r", StartedAt = startedAt ?? ClusterFixture.Time.GetUtcNow(), ReservedMicros = 700,
-        EstimatedInputTokens = 100, OutputTokenCeiling = 100, PriceInputMicrosPerMTok = 1_000_000, PriceOutputMicrosPerMTok = 2_000_000,
-    };
 }
