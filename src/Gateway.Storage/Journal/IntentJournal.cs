@@ -142,18 +142,6 @@ public sealed class IntentJournal : IAsyncDisposable
         return [.. keys];
     }
 
-    /// <summary>As <see cref="FindKeysWithRowsBeforeAsync(int, string, DateTimeOffset, CancellationToken)"/>, over every shard of every account, each read on its own.</summary>
-    public async Task<IReadOnlyList<string>> FindKeysWithRowsBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
-    {
-        var keys = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var (account, partition) in Shards)
-        {
-            keys.UnionWith(await FindKeysWithRowsBeforeAsync(account, partition, before, cancellationToken));
-        }
-
-        return [.. keys];
-    }
-
     private IEnumerable<GroupCommitWriter> Writers => _intents.Concat(_settled).Concat(_retirements);
 
     private async Task<IReadOnlyList<IntentEntry>> FindIntentsAsync(IEnumerable<(LedgerAccount Account, string Partition)> shards, string filter, CancellationToken cancellationToken)

@@ -61,4 +61,9 @@ public static class TestStorage
 
         return tables;
     }
+
+    /// <summary>The keys the journal sweep finds with rows started before <paramref name="before"/>: each shard's look-up, as its grain makes it, over every shard of every account.</summary>
+    public static async Task<IReadOnlyList<string>> KeysTheSweepFindsAsync(Gateway.Storage.Journal.IntentJournal journal, DateTimeOffset before) =>
+        [.. (await Task.WhenAll(journal.Shards.Select(s => journal.FindKeysWithRowsBeforeAsync(s.Account, s.Partition, before, CancellationToken.None))))
+            .SelectMany(keys => keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 }

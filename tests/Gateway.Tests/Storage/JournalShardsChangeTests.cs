@@ -88,7 +88,7 @@ public sealed class JournalShardsChangeTests
         Assert.Equal([("r-new", newShard), ("r-open", oldShard)], intents.Select(i => (i.RequestId, i.Partition)).Order());
         Assert.Equal(("r-settled", oldShard), (settled.Single().RequestId, settled.Single().JournalPartition));
         Assert.Equal(["r-new", "r-open"], (await draining.FindByTeamAsync("team-" + keyId, CancellationToken.None)).Select(i => i.RequestId).Order());
-        Assert.Equal([keyId], await draining.FindKeysWithRowsBeforeAsync(At.AddSeconds(30), CancellationToken.None));
+        Assert.Equal([keyId], await TestStorage.KeysTheSweepFindsAsync(draining, At.AddSeconds(30)));
         var shards = new JournalShards(Microsoft.Extensions.Options.Options.Create(Options(prefix, 3, alsoRead: 2)));
         Assert.Equal(oldShard, (await shards.FindRowAsync(table, keyId, "r-open", CancellationToken.None))?.PartitionKey);
         Assert.Null(await new JournalShards(Microsoft.Extensions.Options.Options.Create(Options(prefix, 3))).FindRowAsync(table, keyId, "r-open", CancellationToken.None));

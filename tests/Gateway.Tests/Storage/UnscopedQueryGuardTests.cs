@@ -64,7 +64,7 @@ public sealed class UnscopedQueryGuardTests : IAsyncLifetime
         Assert.Equal(["key7"], (await journal.ReadKeyAsync("key7", CancellationToken.None)).Intents.Select(i => i.KeyId));
         Assert.Equal([sharing], (await journal.ReadKeyAsync(sharing, CancellationToken.None)).Intents.Select(i => i.KeyId));
         Assert.Equal(20, (await journal.FindByTeamAsync("team-a", CancellationToken.None)).Count);
-        Assert.Equal(keys.Skip(30), await journal.FindKeysWithRowsBeforeAsync(now.AddMinutes(-29.5), CancellationToken.None));
+        Assert.Equal(keys.Skip(30), await TestStorage.KeysTheSweepFindsAsync(journal, now.AddMinutes(-29.5)));
 
         await journal.RetireIntentAsync((await journal.FindByKeyAsync("key7", CancellationToken.None)).Single());
         Assert.Empty(await journal.FindByKeyAsync("key7", CancellationToken.None));
