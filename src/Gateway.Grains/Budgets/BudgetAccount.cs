@@ -406,8 +406,17 @@ public sealed partial class BudgetAccount
     private async Task<(IReadOnlyList<string> Settled, IReadOnlyList<IntentEntry> Intents)> FillAndFindIntentsAsync(string keyId, CancellationToken cancellationToken)
     {
         var (intents, pending) = await _journal.ReadKeyAsync(keyId, cancellationToken);
-        return (await FillAsync(keyId, _ledger.ReadAfterAsync(keyId, State.Applied.GetValueOrDefault(keyId), pending, cancellationToken)), intents);
+        return (await FillAsync(keyId, _ledger.ReadAfterAsync(keyId, ReadFrom(keyId, intents), pending, cancellationToken)), intents);
     }
+
+    /// <summary>
+    /// Where a key's ledger is read from to count its rows and to tell its open intents from those
+    /// beside their request's row (a busy key's commit goes straight into the ledger, and its intents
+    /// are retired a few seconds later, possibly after this account counted the row): the last row
+    /// counted, or the chain's head the oldest of the key's intents noted, whichever is first.
+    /// </summary>
+    private long ReadFrom(string keyId, IEnumerable<IntentEntry> intents) =>
+        intents.Where(i => i.KeyId == keyId && i.ChainSequence >= 0).Select(i => i.ChainSequence).Append(State.Applied.GetValueOrDefault(keyId)).Min();
 
     /// <summary>Applies a key's rows as storage gives them; returns their request ids, none of which holds a reservation any more.</summary>
     private async Task<IReadOnlyList<string>> FillAsync(string keyId, IAsyncEnumerable<AuditRecord> read)
@@ -461,10 +470,15 @@ public sealed partial class BudgetAccount
         // one after another (each key's rows are applied in one synchronous step, on the grain's turn).
         // A user's open intents come from the same read of each key's journal range; a team's from
         // every shard, since a request in flight may be on a key it has counted nothing of yet.
-        async Task<(IReadOnlyList<string> Settled, IReadOnlyList<IntentEntry> Intents)> ReadKeyAsync(string keyId) =>
-            IsTeam ? (await FillAsync(keyId, cancellationToken), []) : await FillAndFindIntentsAsync(keyId, cancellationToken);
-
         var intents = new List<IntentEntry>();
+        if (IsTeam)
+        {
+            intents.AddRange(await _journal.FindByTeamAsync(_id, cancellationToken));
+        }
+
+        async Task<(IReadOnlyList<string> Settled, IReadOnlyList<IntentEntry> Intents)> ReadKeyAsync(string keyId) =>
+            IsTeam ? (await FillAsync(keyId, _ledger.ReadAfterAsync(keyId, ReadFrom(keyId, intents), cancellationToken)), []) : await FillAndFindIntentsAsync(keyId, cancellationToken);
+
         foreach (var batch in keys.Chunk(KeysReadAtOnce))
         {
             foreach (var (requestIds, keyIntents) in await Task.WhenAll(batch.Select(ReadKeyAsync)))
@@ -472,11 +486,6 @@ public sealed partial class BudgetAccount
                 settled.UnionWith(requestIds);
                 intents.AddRange(keyIntents.Where(i => i.UserId == _id));
             }
-        }
-
-        if (IsTeam)
-        {
-            intents.AddRange(await _journal.FindByTeamAsync(_id, cancellationToken));
         }
 
         var open = intents.Where(i => !settled.Contains(i.RequestId)).ToList();

@@ -66,7 +66,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         var keyId = this.GetPrimaryKeyString();
         _credentials = new KeyCredentials(() => _state.State, time);
         _open = new OpenRequests(time);
-        _chain = new LedgerChain(keyId, ledger, journal, time, logger) { Committed = OnCommitted };
+        _chain = new LedgerChain(keyId, ledger, journal, copier, _options.LedgerDirectFrom, time, logger) { Committed = OnCommitted };
         _recovery = new ChainRecovery(keyId, ledger, journal, copier, _chain, _settlements, _options, time, logger);
         _timeline = new ChainTimeline(() => _state.State, () => _chain.Sequence, _options, time);
         _checkpoint = new KeyCheckpoint(keyId, state, _chain, _timeline, logger);
@@ -81,7 +81,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         _admission = new KeyAdmission(keyId, () => _state.State, _credentials, _budget, _open, _slots, _settlements, _settling, _denials,
             () => GrainFactory.UserBudget(_state.State.UserId), journal, ledger, () => _chain.Sequence, _timeline, _options, time, logger);
         _settler = new KeySettler(keyId, () => _state.State, _budget, _open, _slots, _settlements, _settling, _denials, _chain, () => _checkpoint.Budget.SpentMicros,
-            journal, ledger, metrics, _timeline, _options, time, logger);
+            journal, ledger, copier, metrics, _timeline, _options, time, logger);
     }
 
     private string KeyId => this.GetPrimaryKeyString();
@@ -301,8 +301,12 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         await _settler.SettleExpiredAsync();
     }
 
-    /// <summary>Rows just made durable: spend rises and the reservation falls in the same turn; then the copy, the budgets above, the alerts.</summary>
-    private void OnCommitted(IReadOnlyList<AuditRecord> records)
+    /// <summary>
+    /// Rows just made durable: spend rises and the reservation falls in the same turn; then the copy
+    /// (or, for rows written into the ledger, their rollups and the retirement of their intents), the
+    /// budgets above, the alerts.
+    /// </summary>
+    private void OnCommitted(IReadOnlyList<AuditRecord> records, bool inLedger)
     {
         foreach (var row in records)
         {
@@ -312,7 +316,15 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
             _settlements.MarkSettled(row.RequestId);
         }
 
-        _copier.Copy(KeyId, records);
+        if (inLedger)
+        {
+            _copier.Copied(KeyId, records);
+        }
+        else
+        {
+            _copier.Copy(KeyId, records);
+        }
+
         _forwarder.Forward(records);
         _budget.CheckThresholds();
         if (_checkpoint.RowsSince >= _options.CheckpointEvery)

@@ -7,7 +7,8 @@ namespace Gateway.Grains.Keys;
 /// <summary>
 /// At activation: brings the key's chain and spend up to date from its checkpoint, its ledger
 /// partition and its journal shard, and hands back the intents still open. Read in that order
-/// (journal first), a row the copier moves meanwhile is still seen, in the ledger.
+/// (journal first), a row the copier moves meanwhile is still seen, in the ledger; and an intent the
+/// copier retires meanwhile (its row in the ledger already) has its row there too.
 /// </summary>
 public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, IntentJournal journal, LedgerCopier copier, LedgerChain chain,
     Settlements settlements, KeyGrainOptions options, TimeProvider time, ILogger logger)
@@ -18,7 +19,10 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
     /// <summary>
     /// Counts (through <paramref name="count"/>, after the chain has advanced) every row written
     /// after the checkpoint exactly once, sends the journal's settled rows to the copier, reseals
-    /// fork rows, and returns the key's open intents.
+    /// fork rows, and returns the key's open intents. An intent whose request has a row in the ledger
+    /// is what a busy key's commit written straight into the ledger leaves until the copier has
+    /// applied the row's rollups and retired the intent: the ledger is read from the chain's head its
+    /// intent noted (when before the checkpoint's), and such rows go to the copier to finish that.
     /// </summary>
     public async Task<IReadOnlyList<IntentEntry>> RecoverAsync(KeyState checkpoint, Action<AuditRecord> count, CancellationToken cancellationToken)
     {
@@ -29,14 +33,54 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
             known[checkpoint.CheckpointSequence] = (checkpoint.CheckpointHash, null);
         }
 
-        await foreach (var row in ledger.ReadCopiedAfterAsync(keyId, chain.Sequence, cancellationToken))
+        var beside = BesideTheirRows(intents, settled);
+        var head = chain.Sequence;
+        var from = beside.Values.Where(i => i.ChainSequence >= 0).Select(i => i.ChainSequence).Append(head).Min();
+        var inLedger = new List<AuditRecord>();
+        await foreach (var row in ledger.ReadCopiedAfterAsync(keyId, from, cancellationToken))
         {
-            Apply(row, count);
+            if (row.Sequence > head)
+            {
+                Apply(row, count);
+            }
+
             known[row.Sequence] = (row.Hash, row.PreviousHash);
+            if (beside.Remove(row.RequestId, out var intent))
+            {
+                settlements.MarkSettled(row.RequestId);
+                inLedger.Add(row with { JournalRowKey = intent.RowKey, JournalPartition = intent.Partition });
+            }
         }
 
+        copier.Copied(keyId, inLedger);
         await RecoverSettledAsync(settled, known, count, cancellationToken);
-        return intents;
+        if (inLedger.Count == 0)
+        {
+            return intents;
+        }
+
+        // Those intents are the copier's to retire now; one of the same request elsewhere (another shard) is held or retired as ever.
+        var retiredByCopier = inLedger.Select(r => (r.JournalPartition, r.JournalRowKey)).ToHashSet();
+        return [.. intents.Where(i => !retiredByCopier.Contains((i.Partition, i.RowKey)))];
+    }
+
+    /// <summary>
+    /// The intents in the key's own shard whose request has no settled row in the journal: each is
+    /// open, or (written straight into the ledger) beside its request's row there. By request id.
+    /// </summary>
+    private Dictionary<string, IntentEntry> BesideTheirRows(IReadOnlyList<IntentEntry> intents, IReadOnlyList<AuditRecord> settled)
+    {
+        var journaled = settled.Select(r => r.RequestId).ToHashSet(StringComparer.Ordinal);
+        var beside = new Dictionary<string, IntentEntry>(StringComparer.Ordinal);
+        foreach (var intent in intents)
+        {
+            if (intent.Partition == journal.PartitionFor(keyId) && !journaled.Contains(intent.RequestId))
+            {
+                beside.TryAdd(intent.RequestId, intent);
+            }
+        }
+
+        return beside;
     }
 
     private void Apply(AuditRecord row, Action<AuditRecord> count)

@@ -13,6 +13,15 @@ public sealed class KeyGrainOptions
     /// <summary>Checkpoint the spend counter after this many ledger rows, bounding replay at activation.</summary>
     public int CheckpointEvery { get; set; } = 200;
 
+    /// <summary>
+    /// A key's commit of at least this many settlements (a busy key: its requests settle together
+    /// while a commit is in flight) is written straight into the key's ledger partition instead of
+    /// over its intents in the journal: three entity writes a request instead of four. Smaller commits
+    /// share the journal's transactions with other keys', which a key's own partition cannot.
+    /// 0 writes every commit to the journal (docs/ledger-behind-journal.md).
+    /// </summary>
+    public int LedgerDirectFrom { get; set; } = 16;
+
     /// <summary>How often each silo deletes captured content past its retention.</summary>
     public TimeSpan ContentSweepInterval { get; set; } = TimeSpan.FromHours(1);
 

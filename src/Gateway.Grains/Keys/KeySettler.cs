@@ -12,7 +12,7 @@ namespace Gateway.Grains.Keys;
 /// here until then.
 /// </summary>
 public sealed partial class KeySettler(string keyId, Func<KeyState> state, BudgetAccount budget, OpenRequests open, ConcurrencySlots slots, Settlements settlements, SettlingCosts settling,
-    DenialRecorder denials, LedgerChain chain, Func<long> spent, IntentJournal journal, AuditLedger ledger, KeyMetrics metrics, ChainTimeline timeline,
+    DenialRecorder denials, LedgerChain chain, Func<long> spent, IntentJournal journal, AuditLedger ledger, LedgerCopier copier, KeyMetrics metrics, ChainTimeline timeline,
     KeyGrainOptions options, TimeProvider time, ILogger logger)
 {
 
@@ -44,6 +44,7 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
     private async Task<SettleResult> SettleOnceAsync(SettleRequest request)
     {
         var requestId = request.RequestId;
+        var journaled = true;
         if (open.Find(requestId) is not { } intent)
         {
             // Settled already (a repeat the key no longer remembers), or reserved by an activation we know
@@ -56,7 +57,7 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
                 return AlreadySettled();
             }
 
-            intent = await FindIntentAsync(requestId);
+            (intent, journaled) = await FindIntentAsync(requestId);
         }
 
         var usage = request.Usage;
@@ -81,8 +82,10 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
         budget.Resize(requestId, cost);
         settling.Add(requestId, cost);
 
-        // The row replaces the intent in the journal; the copier moves it into the ledger and retires it.
-        var committed = await chain.AppendAsync(AuditRows.Settled(intent, request, cost, time.GetUtcNow()));
+        // The row replaces the intent in the journal, and the copier moves it into the ledger and retires
+        // it; or, in a busy key's commit, the row goes into the ledger and the copier retires the intent.
+        var committed = await chain.AppendAsync(AuditRows.Settled(intent, request, cost, time.GetUtcNow()),
+            replacesIntent: journaled && intent.Partition == journal.PartitionFor(KeyId));
         if (intent.Partition != journal.PartitionFor(KeyId))
         {
             // Its intent was written under another shard count (a change draining): the row went to the key's partition, so the intent is retired where it is.
@@ -96,22 +99,23 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
     /// <summary>
     /// The intent of a request this activation does not hold, read from the key's journal shard and
     /// held. Not there either (it cannot be, unless the journal lost it): the request did reach an
-    /// upstream, so it is still recorded, with what its settlement says and nothing to price it by.
+    /// upstream, so it is still recorded, with what its settlement says and nothing to price it by
+    /// (and no intent in the journal: false).
     /// </summary>
-    private async Task<IntentEntry> FindIntentAsync(string requestId)
+    private async Task<(IntentEntry Intent, bool Journaled)> FindIntentAsync(string requestId)
     {
         HoldFound(await journal.FindByKeyAsync(KeyId, CancellationToken.None));
         if (open.Find(requestId) is { } intent)
         {
-            return intent;
+            return (intent, true);
         }
 
         LogSettledWithoutIntent(logger, KeyId, requestId);
-        return new IntentEntry
+        return (new IntentEntry
         {
             Partition = journal.PartitionFor(KeyId), RequestId = requestId, KeyId = KeyId, UserId = UserId,
             Model = "", Provider = "", Endpoint = "", FrontendInstance = "", Region = "", StartedAt = time.GetUtcNow(),
-        };
+        }, false);
     }
 
     /// <summary>
@@ -158,14 +162,21 @@ public sealed partial class KeySettler(string keyId, Func<KeyState> state, Budge
         return settled;
     }
 
-    /// <summary>Intents found in the journal: retired when their request is settled already, else held (unless refused as not sent).</summary>
+    /// <summary>
+    /// Intents found in the journal: retired when their request is settled already (unless its row,
+    /// written straight into the ledger, waits in the copier, which retires the intent once the row's
+    /// rollups are applied), else held (unless refused as not sent).
+    /// </summary>
     public void HoldFound(IEnumerable<IntentEntry> intents)
     {
         foreach (var intent in intents)
         {
             if (settlements.IsSettled(intent.RequestId))
             {
-                _ = RetireIntentAsync(intent);
+                if (!copier.HoldsInLedger(KeyId, intent.RequestId))
+                {
+                    _ = RetireIntentAsync(intent);
+                }
             }
             else if (!denials.IsNotSent(intent.RequestId) && open.TryAdd(intent))
             {

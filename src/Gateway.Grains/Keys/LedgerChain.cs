@@ -10,8 +10,14 @@ namespace Gateway.Grains.Keys;
 /// commit is in flight go together in the next one, in one transaction shared with other keys').
 /// Sequence numbers and the chain are assigned in commit order. Once a batch is durable,
 /// <see cref="Committed"/> runs in the same turn, before any caller hears back.
+/// A busy key's commit (at least <see cref="KeyGrainOptions.LedgerDirectFrom"/> settlements, each
+/// replacing an intent in the key's shard) goes straight into the key's ledger partition instead:
+/// one entity write a request fewer (no settled row over the intent). The key's earlier rows still
+/// waiting in the copier go in the same transaction ahead of it (readers take the journal's rows
+/// behind the ledger's last one), and a different row already at one of its sequences (a fork) sends
+/// the batch to the journal as before (docs/ledger-behind-journal.md).
 /// </summary>
-public sealed partial class LedgerChain(string keyId, AuditLedger ledger, IntentJournal journal, TimeProvider time, ILogger logger)
+public sealed partial class LedgerChain(string keyId, AuditLedger ledger, IntentJournal journal, LedgerCopier copier, int ledgerDirectFrom, TimeProvider time, ILogger logger)
 {
     private static readonly TimeSpan[] JournalRetryPauses = [TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
 
@@ -28,8 +34,9 @@ public sealed partial class LedgerChain(string keyId, AuditLedger ledger, Intent
     /// <summary>Rows on the chain that are requests (denials are not), over the key's life.</summary>
     public long RequestCount { get; private set; }
 
-    /// <summary>Rows just made durable, in sequence order.</summary>
-    public Action<IReadOnlyList<AuditRecord>> Committed { get; set; } = _ => { };
+    /// <summary>Rows just made durable, in sequence order, and whether in the key's ledger partition (else in the journal).</summary>
+    public Action<IReadOnlyList<AuditRecord>, bool> Committed { get; set; } = (_, _) => { };
+
 
     /// <summary>Finishes when the rows queued so far are committed (or failed).</summary>
     public Task Drained => _loop;
@@ -48,10 +55,14 @@ public sealed partial class LedgerChain(string keyId, AuditLedger ledger, Intent
         }
     }
 
-    /// <summary>Queues a row (its sequence and hashes are assigned here) and waits until it is committed.</summary>
-    public Task<AuditRecord> AppendAsync(AuditRecord record)
+    /// <summary>
+    /// Queues a row (its sequence and hashes are assigned here) and waits until it is committed.
+    /// <paramref name="replacesIntent"/>: the row settles an intent in the key's own shard under the
+    /// row's journal row key, which a write straight into the ledger leaves for the copier to retire.
+    /// </summary>
+    public Task<AuditRecord> AppendAsync(AuditRecord record, bool replacesIntent = false)
     {
-        var pending = new PendingAppend(record);
+        var pending = new PendingAppend(record, replacesIntent);
         _queue.Add(pending);
         if (!_appending)
         {
@@ -82,18 +93,21 @@ public sealed partial class LedgerChain(string keyId, AuditLedger ledger, Intent
                     records.Add(chained);
                 }
 
-                // Durable in the key's journal shard; each row replaces its request's intent. The ledger copy follows behind.
-                if (!await WriteToJournalAsync(batch, records))
+                // Durable in the key's ledger partition when the batch is a busy key's settlements;
+                // else in its journal shard, each row replacing its request's intent, the ledger copy following behind.
+                var written = await WriteAsync(batch, records);
+                if (written == Written.Failed)
                 {
                     continue;
                 }
 
+                var inLedger = written == Written.Ledger;
                 foreach (var row in records)
                 {
                     Advance(row);
                 }
 
-                Committed(records);
+                Committed(records, inLedger);
                 for (var i = 0; i < records.Count; i++)
                 {
                     batch[i].Completion.TrySetResult(records[i]);
@@ -103,6 +117,87 @@ public sealed partial class LedgerChain(string keyId, AuditLedger ledger, Intent
         finally
         {
             _appending = false;
+        }
+    }
+
+    private enum Written
+    {
+        Failed,
+        Journal,
+        Ledger,
+    }
+
+    private async Task<Written> WriteAsync(List<PendingAppend> batch, List<AuditRecord> records)
+    {
+        if (EarlierRowsIfStraightToLedger(batch) is { } earlier && await WriteToLedgerAsync(earlier, records))
+        {
+            return Written.Ledger;
+        }
+
+        return await WriteToJournalAsync(batch, records) ? Written.Journal : Written.Failed;
+    }
+
+    /// <summary>
+    /// Whether a batch goes straight into the ledger (null when not): enough settlements, all of intents
+    /// in the key's shard. If so, the key's rows still waiting in the copier to be copied (its earlier
+    /// commits, to the journal: the first of a burst is small) go in the same transaction, ahead of the
+    /// batch, so that no row stands in the ledger after one that is not there yet; when they and the
+    /// batch are more than a transaction holds, the batch goes to the journal and the copier is told
+    /// not to wait out its linger.
+    /// </summary>
+    private List<AuditRecord>? EarlierRowsIfStraightToLedger(List<PendingAppend> batch)
+    {
+        if (ledgerDirectFrom <= 0 || batch.Count < ledgerDirectFrom || !batch.TrueForAll(p => p.ReplacesIntent))
+        {
+            return null;
+        }
+
+        var earlier = copier.Uncopied(keyId);
+        if (earlier.Count + batch.Count > AuditBatch.MaxRows || (earlier.Count > 0 && earlier[^1].Sequence != Sequence))
+        {
+            copier.Hurry(keyId);
+            return null;
+        }
+
+        return earlier;
+    }
+
+    /// <summary>
+    /// Writes sealed rows, behind the key's rows not yet copied, into the key's ledger partition (an
+    /// insert of each: rows stored already with the same hash, a copy or a write of ours that landed,
+    /// count as written); those earlier rows are then the copier's to retire, not to copy. False when
+    /// storage refuses them: a different row holds one of their sequences (the chain forked), or
+    /// anything else it refuses. The caller then writes the batch to the journal, as every commit was
+    /// before: the copier finds a fork there too, and the key's next activation seals the rows again.
+    /// No answer (a timeout, a reset, a server error) writes the same rows again, with growing pauses,
+    /// until storage answers, as <see cref="WriteToJournalAsync"/> does.
+    /// </summary>
+    private async Task<bool> WriteToLedgerAsync(List<AuditRecord> earlier, List<AuditRecord> records)
+    {
+        var rows = earlier.Count == 0 ? records : [.. earlier, .. records];
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await ledger.AppendAsync(rows, CancellationToken.None);
+                copier.MarkInLedger(keyId, earlier);
+                return true;
+            }
+            catch (LedgerConflictException ex)
+            {
+                LogDirectFork(logger, keyId, ex.Sequence);
+                return false;
+            }
+            catch (Azure.RequestFailedException ex) when (ex.Status is >= 400 and < 500 and not 408 and not 429)
+            {
+                LogDirectRefused(logger, keyId, rows.Count, ex.Message);
+                return false;
+            }
+            catch (Exception ex)
+            {
+                LogLedgerInDoubt(logger, keyId, rows.Count, attempt + 1, ex.Message);
+                await Task.Delay(JournalRetryPauses[Math.Min(attempt, JournalRetryPauses.Length - 1)], time);
+            }
         }
     }
 
@@ -140,10 +235,16 @@ public sealed partial class LedgerChain(string keyId, AuditLedger ledger, Intent
         }
     }
 
-    private sealed record PendingAppend(AuditRecord Record)
+    private sealed record PendingAppend(AuditRecord Record, bool ReplacesIntent)
     {
         public TaskCompletionSource<AuditRecord> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Key {KeyId}: the ledger already holds a different row at sequence {Sequence} (the chain forked); the commit goes to the journal")]
+    private static partial void LogDirectFork(ILogger logger, string keyId, long sequence);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: writing {Count} rows straight into the ledger was refused ({Reason}); the commit goes to the journal")]
+    private static partial void LogDirectRefused(ILogger logger, string keyId, int count, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyId}: writing {Count} settled rows to the journal got no answer on try {Attempt} ({Reason}); writing the same rows again")]
     private static partial void LogLedgerInDoubt(ILogger logger, string keyId, int count, int attempt, string reason);

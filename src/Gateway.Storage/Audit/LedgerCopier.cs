@@ -16,7 +16,9 @@ namespace Gateway.Storage.Audit;
 /// dies is still in the journal, where the key's next activation finds it and hands it here again.
 /// Every key's copy and rollup take their turn among the account's <see cref="BackgroundWrites"/>:
 /// the keys' lingers run out together under an even load, and their copies must not all reach
-/// storage at once, in front of the intents that requests wait on.
+/// storage at once, in front of the intents that requests wait on. Rows a key wrote straight into
+/// its ledger (<see cref="Copied"/>: a busy key's commit) queue here too, in sequence order with the
+/// rest, for the same rollups and the retirement of their intents, without a copy.
 /// </summary>
 public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journal, UsageRollups rollups, GatewayTables tables, IOptions<StorageOptions> options, TimeProvider time, ILogger<LedgerCopier> logger) : IAsyncDisposable
 {
@@ -51,8 +53,81 @@ public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journ
         }
     }
 
+    /// <summary>
+    /// A key's rows queued here that are not yet in its ledger, in sequence order (a copy of them may be
+    /// under way): a later row written straight into the ledger must take them along, or it would stand
+    /// there after rows readers cannot see there.
+    /// </summary>
+    public List<AuditRecord> Uncopied(string keyId)
+    {
+        lock (_keys)
+        {
+            return _keys.TryGetValue(keyId, out var queue) ? [.. queue.Rows.Values.Where(r => !IsInLedger(queue, r))] : [];
+        }
+    }
+
+    /// <summary>Rows of a key that were queued for copying and are now in its ledger (written there by its grain): the copier only applies their rollups and retires them.</summary>
+    public void MarkInLedger(string keyId, IEnumerable<AuditRecord> rows)
+    {
+        lock (_keys)
+        {
+            if (!_keys.TryGetValue(keyId, out var queue))
+            {
+                return;
+            }
+
+            foreach (var row in rows)
+            {
+                if (queue.Rows.TryGetValue(row.Sequence, out var queued) && queued.Hash == row.Hash)
+                {
+                    queue.InLedger[row.RequestId] = row.Sequence;
+                }
+            }
+        }
+    }
+
+    private static bool IsInLedger(KeyQueue queue, AuditRecord row) => queue.InLedger.TryGetValue(row.RequestId, out var at) && at == row.Sequence;
+
+    /// <summary>Whether a request's row, already in its key's ledger, waits here for its rollups and the retirement of its intent.</summary>
+    public bool HoldsInLedger(string keyId, string requestId)
+    {
+        lock (_keys)
+        {
+            return _keys.TryGetValue(keyId, out var queue) && queue.InLedger.ContainsKey(requestId);
+        }
+    }
+
+    private bool HoldsInLedger(KeyQueue queue)
+    {
+        lock (_keys)
+        {
+            return queue.InLedger.Count > 0;
+        }
+    }
+
+    /// <summary>Copies a key's queued rows now, without waiting out the rest of the linger.</summary>
+    public void Hurry(string keyId)
+    {
+        lock (_keys)
+        {
+            if (_keys.TryGetValue(keyId, out var queue))
+            {
+                queue.Wake.TrySetResult();
+            }
+        }
+    }
+
     /// <summary>Queues rows of one key for copying (duplicates of rows already queued are ignored).</summary>
-    public void Copy(string keyId, IEnumerable<AuditRecord> rows)
+    public void Copy(string keyId, IEnumerable<AuditRecord> rows) => Queue(keyId, rows, inLedger: false);
+
+    /// <summary>
+    /// Queues rows of one key that are in its ledger already (written there straight, or found there
+    /// beside their intents at activation): their hour's rollups are applied, then their intents (the
+    /// journal rows under their row keys) are retired. Not copied again.
+    /// </summary>
+    public void Copied(string keyId, IEnumerable<AuditRecord> rows) => Queue(keyId, rows, inLedger: true);
+
+    private void Queue(string keyId, IEnumerable<AuditRecord> rows, bool inLedger)
     {
         lock (_keys)
         {
@@ -64,7 +139,10 @@ public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journ
 
             foreach (var row in rows)
             {
-                queue.Rows.TryAdd(row.Sequence, row);
+                if (queue.Rows.TryAdd(row.Sequence, row) && inLedger)
+                {
+                    queue.InLedger[row.RequestId] = row.Sequence;
+                }
             }
 
             if (!queue.Running && queue.Rows.Count > 0)
@@ -107,17 +185,21 @@ public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journ
         {
             while (true)
             {
-                if (!queue.Flush && queue.Rows.Count < AuditBatch.MaxRows)
+                if (!queue.Flush && queue.Rows.Count < AuditBatch.MaxRows && !HoldsInLedger(queue))
                 {
-                    // Let more of the key's rows gather, so one transaction carries them.
+                    // Let more of the key's rows gather, so one transaction carries them. Rows in the
+                    // ledger already (a busy key's commit of dozens) go at once: until their rollups
+                    // are written, the usage report would not count them.
                     await Task.WhenAny(Task.Delay(options.Value.LedgerCopyLinger, time, _stopping.Token), queue.Wake.Task);
                 }
 
                 List<AuditRecord> batch;
+                List<AuditRecord> uncopied;
                 lock (_keys)
                 {
                     queue.Wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
                     batch = [.. queue.Rows.Values.Take(AuditBatch.MaxRows)];
+                    uncopied = [.. batch.Where(r => !IsInLedger(queue, r))];
                     if (batch.Count == 0)
                     {
                         queue.Running = false;
@@ -130,13 +212,20 @@ public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journ
                 try
                 {
                     var lane = tables.AccountFor(queue.KeyId).BackgroundWrites;
-                    await lane.RunAsync(() => ledger.AppendAsync(batch, CancellationToken.None));
+                    if (uncopied.Count > 0)
+                    {
+                        await lane.RunAsync(() => ledger.AppendAsync(uncopied, CancellationToken.None));
+                    }
 
                     // Then the hour's rollups; a retry of the batch finds the ledger rows stored and
                     // the rollups past them, so neither counts a row twice. Only then is the journal emptied.
                     await lane.RunAsync(() => rollups.ApplyAsync(batch, CancellationToken.None));
-                    Interlocked.Increment(ref _transactions);
-                    Interlocked.Add(ref _copied, batch.Count);
+                    if (uncopied.Count > 0)
+                    {
+                        Interlocked.Increment(ref _transactions);
+                        Interlocked.Add(ref _copied, uncopied.Count);
+                    }
+
                     failures = 0;
                 }
                 catch (LedgerConflictException ex)
@@ -147,6 +236,7 @@ public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journ
                     lock (_keys)
                     {
                         queue.Rows.Clear();
+                        queue.InLedger.Clear();
                     }
 
                     continue;
@@ -159,11 +249,12 @@ public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journ
                 }
                 catch (Exception ex)
                 {
-                    // Shutting down: what is left stays in the journal.
+                    // Shutting down: what is left stays in the journal (rows already in the ledger beside their intents, which the key's next activation finds).
                     LogCopyFailed(logger, queue.KeyId, batch.Count, ex.Message);
                     lock (_keys)
                     {
                         queue.Rows.Clear();
+                        queue.InLedger.Clear();
                     }
 
                     continue;
@@ -174,6 +265,10 @@ public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journ
                     foreach (var row in batch)
                     {
                         queue.Rows.Remove(row.Sequence);
+                        if (queue.InLedger.TryGetValue(row.RequestId, out var at) && at == row.Sequence)
+                        {
+                            queue.InLedger.Remove(row.RequestId);
+                        }
                     }
                 }
 
@@ -219,6 +314,9 @@ public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journ
         public string KeyId { get; } = keyId;
 
         public SortedDictionary<long, AuditRecord> Rows { get; } = [];
+
+        /// <summary>Queued rows already in the ledger, by request id (their sequence): applied to the rollups and retired, not copied.</summary>
+        public Dictionary<string, long> InLedger { get; } = new(StringComparer.Ordinal);
 
         public bool Running { get; set; }
 
