@@ -413,10 +413,13 @@ public sealed partial class BudgetAccount
     /// Where a key's ledger is read from to count its rows and to tell its open intents from those
     /// beside their request's row (a busy key's commit goes straight into the ledger, and its intents
     /// are retired a few seconds later, possibly after this account counted the row): the last row
-    /// counted, or the chain's head the oldest of the key's intents noted, whichever is first.
+    /// counted, or the chain's head the oldest of the key's intents noted, whichever is first, but no
+    /// more than <see cref="Keys.ChainRecovery.BesideLookback"/> rows before the last counted (an older
+    /// head is a request long in flight). An intent left beside its row by a crash further back than
+    /// that is held until the key's next activation retires it and the budget's sweep drops the hold.
     /// </summary>
     private long ReadFrom(string keyId, IEnumerable<IntentEntry> intents) =>
-        intents.Where(i => i.KeyId == keyId && i.ChainSequence >= 0).Select(i => i.ChainSequence).Append(State.Applied.GetValueOrDefault(keyId)).Min();
+        Keys.ChainRecovery.ReadFrom(State.Applied.GetValueOrDefault(keyId), 0, intents.Where(i => i.KeyId == keyId));
 
     /// <summary>Applies a key's rows as storage gives them; returns their request ids, none of which holds a reservation any more.</summary>
     private async Task<IReadOnlyList<string>> FillAsync(string keyId, IAsyncEnumerable<AuditRecord> read)

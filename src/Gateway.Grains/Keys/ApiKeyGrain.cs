@@ -69,7 +69,7 @@ public sealed partial class ApiKeyGrain : Grain, IApiKeyGrain
         _chain = new LedgerChain(keyId, ledger, journal, copier, _options.LedgerDirectFrom, time, logger) { Committed = OnCommitted };
         _recovery = new ChainRecovery(keyId, ledger, journal, copier, _chain, _settlements, _options, time, logger);
         _timeline = new ChainTimeline(() => _state.State, () => _chain.Sequence, _options, time);
-        _checkpoint = new KeyCheckpoint(keyId, state, _chain, _timeline, logger);
+        _checkpoint = new KeyCheckpoint(keyId, state, _chain, _timeline, () => copier.OldestInLedger(keyId), logger);
         _budget = new BudgetAccount(Alerts.BudgetAlert.KeyScope, keyId, () => _checkpoint.Budget, new StateWriter(_checkpoint.WriteAsync),
             ledger, journal, alerts, _options, time, logger)
         {

@@ -35,7 +35,7 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
 
         var beside = BesideTheirRows(intents, settled);
         var head = chain.Sequence;
-        var from = beside.Values.Where(i => i.ChainSequence >= 0).Select(i => i.ChainSequence).Append(head).Min();
+        var from = ReadFrom(head, checkpoint.LedgerUnfinishedFrom, beside.Values);
         var inLedger = new List<AuditRecord>();
         await foreach (var row in ledger.ReadCopiedAfterAsync(keyId, from, cancellationToken))
         {
@@ -63,6 +63,27 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
         var retiredByCopier = inLedger.Select(r => (r.JournalPartition, r.JournalRowKey)).ToHashSet();
         return [.. intents.Where(i => !retiredByCopier.Contains((i.Partition, i.RowKey)))];
     }
+
+    /// <summary>
+    /// Where the ledger is read from at activation: after the checkpoint's head, or from the oldest row
+    /// the checkpoint says was written straight into the ledger with its rollups and the retirement of
+    /// its intent still to come (a crash meanwhile left them undone), or from the oldest chain head an
+    /// intent that may be beside its row noted, up to <see cref="BesideLookback"/> rows back (an intent
+    /// whose retirement was lost: found here, it is retired now rather than held until it expires).
+    /// </summary>
+    public static long ReadFrom(long head, long unfinishedFrom, IEnumerable<IntentEntry> intents)
+    {
+        var from = unfinishedFrom > 0 ? Math.Min(head, unfinishedFrom - 1) : head;
+        var noted = intents.Where(i => i.ChainSequence >= 0).Select(i => i.ChainSequence).DefaultIfEmpty(head).Min();
+        return Math.Min(from, Math.Max(noted, head - BesideLookback));
+    }
+
+    /// <summary>
+    /// How far before a key's head (at activation) or a budget's last counted row an intent's noted head
+    /// may take the ledger's read: one page of rows. Further back is an intent of a request long in
+    /// flight (a long stream), which is open, not beside a row.
+    /// </summary>
+    public const long BesideLookback = 1_000;
 
     /// <summary>
     /// The intents in the key's own shard whose request has no settled row in the journal: each is

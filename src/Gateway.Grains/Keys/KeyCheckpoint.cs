@@ -9,7 +9,7 @@ namespace Gateway.Grains.Keys;
 /// writing it now and then bounds that replay. The state's shape is the key's from before the
 /// budget was a <see cref="BudgetAccount"/>: the budget state is a view rebuilt from it.
 /// </summary>
-public sealed partial class KeyCheckpoint(string keyId, IPersistentState<KeyState> state, LedgerChain chain, ChainTimeline timeline, ILogger logger)
+public sealed partial class KeyCheckpoint(string keyId, IPersistentState<KeyState> state, LedgerChain chain, ChainTimeline timeline, Func<long> ledgerUnfinishedFrom, ILogger logger)
 {
     // Reentrancy means two checkpoints could overlap; storage ETags allow one writer at a time.
     private readonly SemaphoreSlim _lock = new(1, 1);
@@ -59,6 +59,7 @@ public sealed partial class KeyCheckpoint(string keyId, IPersistentState<KeyStat
             s.CheckpointSpentMicros = b.SpentMicros;
             s.CheckpointPeriodStart = b.PeriodStart;
             s.CheckpointPeriodRequests = b.PeriodRequests;
+            s.LedgerUnfinishedFrom = ledgerUnfinishedFrom();
             timeline.Mark();
             await state.WriteStateAsync();
         }

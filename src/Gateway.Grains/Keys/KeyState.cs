@@ -45,4 +45,11 @@ public sealed class KeyState
 
     /// <summary>Where the chain's head stood at a few past moments (<see cref="ChainTimeline"/>); null until the first.</summary>
     [Id(27)] public ChainMark[]? ChainMarks { get; set; }
+
+    /// <summary>
+    /// The oldest row, at this checkpoint, written straight into the ledger whose rollups and the
+    /// retirement of its intent were still to come (a busy key's commit); 0: none. An activation
+    /// reads the ledger from there, so that a crash before they happened leaves nothing unfinished.
+    /// </summary>
+    [Id(28)] public long LedgerUnfinishedFrom { get; set; }
 }

@@ -66,6 +66,15 @@ public sealed partial class LedgerCopier(AuditLedger ledger, IntentJournal journ
         }
     }
 
+    /// <summary>The sequence of the oldest of a key's rows queued here that are in its ledger already (their rollups and retirement still to come), or 0.</summary>
+    public long OldestInLedger(string keyId)
+    {
+        lock (_keys)
+        {
+            return _keys.TryGetValue(keyId, out var queue) && queue.InLedger.Count > 0 ? queue.InLedger.Values.Min() : 0;
+        }
+    }
+
     /// <summary>Rows of a key that were queued for copying and are now in its ledger (written there by its grain): the copier only applies their rollups and retires them.</summary>
     public void MarkInLedger(string keyId, IEnumerable<AuditRecord> rows)
     {

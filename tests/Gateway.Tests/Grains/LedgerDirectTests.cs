@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Gateway.Core.Keys;
+using Gateway.Grains.Keys;
 using Gateway.Storage.Audit;
 using Gateway.Storage.Journal;
 using Gateway.Tests.Infrastructure;
@@ -125,6 +126,16 @@ public sealed class LedgerDirectTests(ClusterFixture fixture)
         Endpoint = "/v1/chat/completions", InputTokens = 1, OutputTokens = 1, CostMicros = 1_000, Outcome = "completed", HttpStatus = 200,
         FrontendInstance = "fe", Region = "r", StartedAt = ClusterFixture.Time.GetUtcNow(), RecordedAt = ClusterFixture.Time.GetUtcNow(),
     }.Seal(TestStorage.ChainKey, sequence, previousHash);
+
+    [Theory]
+    [InlineData(500, 0, new long[0], 500)] // nothing unfinished, no intent: after the head
+    [InlineData(500, 420, new long[0], 419)] // the checkpoint's oldest unfinished row
+    [InlineData(500, 0, new long[] { 480, 470 }, 470)] // the oldest head an intent noted
+    [InlineData(500, 0, new long[] { 510 }, 500)] // an intent written after the checkpoint: after the head
+    [InlineData(5_000, 0, new long[] { 10 }, 4_000)] // a request long in flight: no more than 1,000 rows back
+    [InlineData(5_000, 30, new long[] { 10 }, 29)] // but the checkpoint's unfinished row, however far
+    public void Activation_reads_the_ledger_from_the_oldest_row_an_unfinished_commit_or_an_intent_may_have_left(long head, long unfinished, long[] noted, long from) =>
+        Assert.Equal(from, ChainRecovery.ReadFrom(head, unfinished, noted.Select(q => PlantedIntents.Of("j000", "k", "u", Guid.NewGuid().ToString("N"), default) with { ChainSequence = q })));
 
     private static BeginRequest Begin() => new(
         new RequestContext(Guid.NewGuid().ToString("N"), "m", "openai", "/v1/chat/completions", false, "fe", "r", ClusterFixture.Time.GetUtcNow(), null),
