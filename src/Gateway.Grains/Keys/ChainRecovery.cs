@@ -21,8 +21,8 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
     /// after the checkpoint exactly once, sends the journal's settled rows to the copier, reseals
     /// fork rows, and returns the key's open intents. An intent whose request has a row in the ledger
     /// is what a busy key's commit written straight into the ledger leaves until the copier has
-    /// applied the row's rollups and retired the intent: the ledger is read from the chain's head its
-    /// intent noted (when before the checkpoint's), and such rows go to the copier to finish that.
+    /// applied the row's rollups and retired the intent: the ledger is read from far enough back to
+    /// find such rows (<see cref="ReadFrom"/>), and they go to the copier to finish that.
     /// </summary>
     public async Task<IReadOnlyList<IntentEntry>> RecoverAsync(KeyState checkpoint, Action<AuditRecord> count, CancellationToken cancellationToken)
     {

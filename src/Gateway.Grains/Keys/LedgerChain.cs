@@ -81,7 +81,10 @@ public sealed partial class LedgerChain(string keyId, AuditLedger ledger, Intent
         {
             while (_queue.Count > 0)
             {
-                var batch = _queue.Take(AuditBatch.MaxRows).ToList();
+                // A busy key's commit goes straight into the ledger, behind its rows still waiting to be
+                // copied, in one transaction: it takes no more than leaves room for them.
+                var earlier = EarlierRowsIfStraightToLedger();
+                var batch = _queue.Take(AuditBatch.MaxRows - (earlier?.Count ?? 0)).ToList();
                 _queue.RemoveRange(0, batch.Count);
                 var records = new List<AuditRecord>(batch.Count);
                 var previous = LastHash;
@@ -95,7 +98,7 @@ public sealed partial class LedgerChain(string keyId, AuditLedger ledger, Intent
 
                 // Durable in the key's ledger partition when the batch is a busy key's settlements;
                 // else in its journal shard, each row replacing its request's intent, the ledger copy following behind.
-                var written = await WriteAsync(batch, records);
+                var written = await WriteAsync(batch, records, earlier);
                 if (written == Written.Failed)
                 {
                     continue;
@@ -127,9 +130,9 @@ public sealed partial class LedgerChain(string keyId, AuditLedger ledger, Intent
         Ledger,
     }
 
-    private async Task<Written> WriteAsync(List<PendingAppend> batch, List<AuditRecord> records)
+    private async Task<Written> WriteAsync(List<PendingAppend> batch, List<AuditRecord> records, List<AuditRecord>? earlier)
     {
-        if (EarlierRowsIfStraightToLedger(batch) is { } earlier && await WriteToLedgerAsync(earlier, records))
+        if (earlier is not null && await WriteToLedgerAsync(earlier, records))
         {
             return Written.Ledger;
         }
@@ -138,22 +141,23 @@ public sealed partial class LedgerChain(string keyId, AuditLedger ledger, Intent
     }
 
     /// <summary>
-    /// Whether a batch goes straight into the ledger (null when not): enough settlements, all of intents
-    /// in the key's shard. If so, the key's rows still waiting in the copier to be copied (its earlier
-    /// commits, to the journal: the first of a burst is small) go in the same transaction, ahead of the
-    /// batch, so that no row stands in the ledger after one that is not there yet; when they and the
-    /// batch are more than a transaction holds, the batch goes to the journal and the copier is told
-    /// not to wait out its linger.
+    /// Whether the next commit goes straight into the ledger (null when not): the key is busy (at least
+    /// <c>ledgerDirectFrom</c> rows queued) and the rows it would take all settle intents in the key's
+    /// shard. If so, the key's rows still waiting in the copier to be copied (earlier commits, to the
+    /// journal: the first of a burst is small) go in the same transaction, ahead of the commit, so that no
+    /// row stands in the ledger after one that is not there yet. When they fill a transaction on their
+    /// own (the copier has fallen behind), the commit goes to the journal and the copier is told not to
+    /// wait out its linger.
     /// </summary>
-    private List<AuditRecord>? EarlierRowsIfStraightToLedger(List<PendingAppend> batch)
+    private List<AuditRecord>? EarlierRowsIfStraightToLedger()
     {
-        if (ledgerDirectFrom <= 0 || batch.Count < ledgerDirectFrom || !batch.TrueForAll(p => p.ReplacesIntent))
+        if (ledgerDirectFrom <= 0 || _queue.Count < ledgerDirectFrom || !_queue.Take(AuditBatch.MaxRows).All(p => p.ReplacesIntent))
         {
             return null;
         }
 
         var earlier = copier.Uncopied(keyId);
-        if (earlier.Count + batch.Count > AuditBatch.MaxRows || (earlier.Count > 0 && earlier[^1].Sequence != Sequence))
+        if (earlier.Count >= AuditBatch.MaxRows || (earlier.Count > 0 && earlier[^1].Sequence != Sequence))
         {
             copier.Hurry(keyId);
             return null;
