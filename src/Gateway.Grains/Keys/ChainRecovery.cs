@@ -52,8 +52,10 @@ public sealed partial class ChainRecovery(string keyId, AuditLedger ledger, Inte
             }
         }
 
-        copier.Copied(keyId, inLedger);
+        // After the journal's rows are queued: the copier goes through a key's rows in sequence order, and
+        // a rollup passes over rows below the last it counted, so none may be queued behind a later one.
         await RecoverSettledAsync(settled, known, count, cancellationToken);
+        copier.Copied(keyId, inLedger);
         if (inLedger.Count == 0)
         {
             return intents;

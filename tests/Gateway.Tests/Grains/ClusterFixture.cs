@@ -34,6 +34,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             ["Gateway:Storage:TablePrefix"] = Prefix,
             ["Gateway:Audit:ChainSecret"] = TestStorage.ChainSecret,
             ["Logging:LogLevel:Default"] = "Warning",
+            // A busy key's commits straight into its ledger (off by default): LedgerDirectTests.
+            ["Gateway:Keys:LedgerDirectFrom"] = "16",
         }));
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         Cluster = builder.Build();
